@@ -1,0 +1,51 @@
+//! The top of the OpenAPI document: info, security scheme and shared schemas.
+//! Paths are collected from the registered routes by utoipa-actix-web.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::{FieldError, Problem};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Pingyi API",
+        description = "Citizen evaluation of government departments and public-service companies (民主评议政风行风). \
+            Errors are RFC 9457 problem documents (`application/problem+json`). \
+            Write bodies reject unknown fields.",
+        license(name = "Apache-2.0"),
+    ),
+    components(schemas(Problem, FieldError)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "health", description = "Liveness and readiness"),
+        (name = "auth", description = "Access tokens"),
+        (name = "accounts", description = "Accounts of the office, observers and units"),
+        (name = "units", description = "The register of evaluated units"),
+        (name = "campaigns", description = "Yearly evaluation campaigns"),
+        (name = "questionnaires", description = "Questionnaires, templates and versions"),
+        (name = "links", description = "Public survey links per unit and channel"),
+        (name = "public", description = "Citizens' side: no authentication"),
+        (name = "satisfaction", description = "Aggregated satisfaction figures"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
+
+/// The OpenAPI document as committed: pretty JSON with a final newline.
+pub fn render_openapi() -> Result<String, serde_json::Error> {
+    let mut text = serde_json::to_string_pretty(&crate::startup::openapi())?;
+    text.push('\n');
+    Ok(text)
+}

@@ -1,0 +1,102 @@
+//! The `pingyi` command line: serve (default), demo, create-admin, migrate.
+
+use std::io::BufRead;
+
+use crate::config::{self, Settings};
+use crate::services::accounts::{self, AccountInput};
+use crate::startup::Application;
+use crate::{auth::Role, db, demo};
+
+pub const USAGE: &str = "\
+Usage: pingyi [COMMAND]
+
+Commands:
+  serve                  run the service (the default)
+  demo, --demo           load the 2017 example from the plan, then serve
+  create-admin USERNAME  create an admin account; the password is read from
+                         PINGYI_ADMIN_PASSWORD or else from the first line of stdin
+  migrate                apply pending database migrations and exit
+  help, --help           print this text
+
+Configuration comes from environment variables; see the README.";
+
+pub enum Command {
+    Serve { demo: bool },
+    CreateAdmin { username: String },
+    Migrate,
+    Help,
+}
+
+pub fn parse(args: &[String]) -> Result<Command, String> {
+    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        [] | ["serve"] => Ok(Command::Serve { demo: false }),
+        ["demo"] | ["--demo"] | ["serve", "--demo"] => Ok(Command::Serve { demo: true }),
+        ["create-admin", username] => Ok(Command::CreateAdmin { username: (*username).to_owned() }),
+        ["migrate"] => Ok(Command::Migrate),
+        ["help"] | ["--help"] | ["-h"] => Ok(Command::Help),
+        _ => Err(format!("unknown arguments: {}\n\n{USAGE}", args.join(" "))),
+    }
+}
+
+pub type CliResult = Result<(), Box<dyn std::error::Error>>;
+
+pub async fn run(command: Command) -> CliResult {
+    match command {
+        Command::Help => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Command::Migrate => {
+            let (url, _) = config::database_url_from_env();
+            db::migrate(&db::connect(&url, 1).await?).await?;
+            println!("migrations applied to {}", config::redacted_url(&url));
+            Ok(())
+        }
+        Command::CreateAdmin { username } => create_admin(username).await,
+        Command::Serve { demo } => serve(demo).await,
+    }
+}
+
+fn read_password() -> Result<String, Box<dyn std::error::Error>> {
+    if let Ok(password) = std::env::var("PINGYI_ADMIN_PASSWORD") {
+        return Ok(password);
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+async fn create_admin(username: String) -> CliResult {
+    let password = read_password()?;
+    let (url, _) = config::database_url_from_env();
+    let db = db::connect(&url, 1).await?;
+    db::migrate(&db).await?;
+    let input = AccountInput { username, password, role: Role::Admin, unit_id: None };
+    validator::Validate::validate(&input).map_err(|e| format!("invalid account: {e}"))?;
+    let account = accounts::create(&db, input).await.map_err(|e| format!("could not create the account: {e}"))?;
+    println!("admin account '{}' created ({})", account.username, account.id);
+    Ok(())
+}
+
+async fn serve(demo: bool) -> CliResult {
+    let settings = Settings::from_env()?;
+    if demo {
+        let db = db::connect(&settings.database_url, 1).await?;
+        db::migrate(&db).await?;
+        let summary = demo::load(&db).await?;
+        demo::print(&summary, &settings.public_url);
+    }
+    let app = Application::build(settings.clone()).await?;
+    let base = format!(
+        "http://{}",
+        settings.bind.rsplit_once(':').map(|(host, _)| format!("{host}:{}", app.port())).unwrap_or_default()
+    );
+    tracing::info!(database = %config::redacted_url(&settings.database_url), "database ready");
+    println!(
+        "Pingyi is listening on {base}\n  API:        {base}/api/v1\n  docs:       {base}/docs/\n  OpenAPI:    {base}/openapi.json\n  health:     {base}/healthz  (readiness: {base}/readyz)\n  public URL: {}",
+        settings.public_url
+    );
+    app.run_until_stopped().await?;
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -1,0 +1,201 @@
+//! Configuration from environment variables, with defaults that need no set-up at all.
+//!
+//! | variable | default |
+//! |---|---|
+//! | `PINGYI_BIND` | `127.0.0.1:8080` |
+//! | `DATABASE_URL` | `sqlite://<data dir>/pingyi.db?mode=rwc` |
+//! | `PINGYI_DATA_DIR` | `./data` |
+//! | `PINGYI_PUBLIC_URL` | `http://<bind>` |
+//! | `PINGYI_JWT_SECRET` | generated once into `<data dir>/jwt-secret` on the embedded SQLite default |
+//! | `PINGYI_TOKEN_TTL_SECONDS` | `900` |
+//! | `PINGYI_MIN_CELL_SIZE` | `5` |
+//! | `PINGYI_DB_MAX_CONNECTIONS` | `16` |
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use rand::Rng;
+
+pub const MIN_SECRET_BYTES: usize = 32;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+    #[error(
+        "PINGYI_JWT_SECRET is required when DATABASE_URL is not the embedded SQLite default (at least {MIN_SECRET_BYTES} bytes)"
+    )]
+    MissingSecret,
+    #[error("could not keep the generated JWT secret in {path}: {source}")]
+    SecretFile { path: PathBuf, source: std::io::Error },
+}
+
+/// A secret that never prints itself.
+#[derive(Clone)]
+pub struct Secret(Vec<u8>);
+
+impl Secret {
+    pub fn new(bytes: Vec<u8>) -> Result<Self, ConfigError> {
+        if bytes.len() < MIN_SECRET_BYTES {
+            return Err(ConfigError::Invalid {
+                name: "PINGYI_JWT_SECRET",
+                reason: format!("must be at least {MIN_SECRET_BYTES} bytes, got {}", bytes.len()),
+            });
+        }
+        Ok(Self(bytes))
+    }
+
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub bind: String,
+    pub database_url: String,
+    pub public_url: String,
+    pub jwt_secret: Secret,
+    pub token_ttl_seconds: i64,
+    /// Cells with fewer responses are shown without rates to every role but admin.
+    pub min_cell_size: i64,
+    pub db_max_connections: u32,
+}
+
+/// Reads an environment variable, treating an empty value as unset.
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn parse<T: std::str::FromStr>(name: &'static str, default: T) -> Result<T, ConfigError>
+where
+    T::Err: fmt::Display,
+{
+    match var(name) {
+        None => Ok(default),
+        Some(raw) => raw.trim().parse().map_err(|e: T::Err| ConfigError::Invalid { name, reason: e.to_string() }),
+    }
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let bind = var("PINGYI_BIND").unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+        let (database_url, embedded) = database_url_from_env();
+        let data_dir = data_dir();
+        let jwt_secret = match var("PINGYI_JWT_SECRET") {
+            Some(secret) => Secret::new(secret.into_bytes())?,
+            None if embedded => load_or_create_secret(&data_dir)?,
+            None => return Err(ConfigError::MissingSecret),
+        };
+        let token_ttl_seconds = parse("PINGYI_TOKEN_TTL_SECONDS", 900_i64)?;
+        if !(30..=86_400).contains(&token_ttl_seconds) {
+            return Err(ConfigError::Invalid {
+                name: "PINGYI_TOKEN_TTL_SECONDS",
+                reason: "must be between 30 and 86400".to_owned(),
+            });
+        }
+        Ok(Self {
+            public_url: var("PINGYI_PUBLIC_URL")
+                .unwrap_or_else(|| format!("http://{bind}"))
+                .trim_end_matches('/')
+                .to_owned(),
+            bind,
+            database_url,
+            jwt_secret,
+            token_ttl_seconds,
+            min_cell_size: parse("PINGYI_MIN_CELL_SIZE", 5_i64)?.max(1),
+            db_max_connections: parse("PINGYI_DB_MAX_CONNECTIONS", 16_u32)?.max(1),
+        })
+    }
+}
+
+fn data_dir() -> PathBuf {
+    PathBuf::from(var("PINGYI_DATA_DIR").unwrap_or_else(|| "./data".to_owned()))
+}
+
+/// `DATABASE_URL`, or the embedded SQLite file (then the flag is true).
+pub fn database_url_from_env() -> (String, bool) {
+    match var("DATABASE_URL") {
+        Some(url) => (url, false),
+        None => (default_database_url(&data_dir()), true),
+    }
+}
+
+/// The URL with any password replaced, fit for logs and the console.
+pub fn redacted_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            let user = credentials.split(':').next().unwrap_or_default();
+            format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+pub fn default_database_url(data_dir: &Path) -> String {
+    format!("sqlite://{}/pingyi.db?mode=rwc", data_dir.display())
+}
+
+/// On the zero-setup default a secret is generated once and kept beside the database,
+/// so tokens survive a restart without anyone having to choose a secret.
+fn load_or_create_secret(data_dir: &Path) -> Result<Secret, ConfigError> {
+    let path = data_dir.join("jwt-secret");
+    let io_err = |source| ConfigError::SecretFile { path: path.clone(), source };
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        return Secret::new(existing.trim().as_bytes().to_vec());
+    }
+    std::fs::create_dir_all(data_dir).map_err(io_err)?;
+    let bytes: [u8; 32] = rand::rng().random();
+    let encoded = hex::encode(bytes);
+    write_private(&path, &encoded).map_err(io_err)?;
+    Secret::new(encoded.into_bytes())
+}
+
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(contents.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_secrets_are_refused() {
+        assert!(Secret::new(vec![b'x'; 31]).is_err());
+        assert!(Secret::new(vec![b'x'; 32]).is_ok());
+    }
+
+    #[test]
+    fn passwords_are_redacted_from_urls() {
+        assert_eq!(redacted_url("postgres://app:hunter2@db:5432/pingyi"), "postgres://app:***@db:5432/pingyi");
+        assert_eq!(redacted_url("sqlite://./data/pingyi.db?mode=rwc"), "sqlite://./data/pingyi.db?mode=rwc");
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let secret = Secret::new(vec![b'z'; 40]).map(|s| format!("{s:?}"));
+        assert_eq!(secret.ok().as_deref(), Some("Secret(…)"));
+    }
+
+    #[test]
+    fn the_generated_secret_is_kept_and_reused() {
+        let dir = std::env::temp_dir().join(format!("pingyi-secret-{}", uuid::Uuid::new_v4()));
+        let first = load_or_create_secret(&dir).map(|s| s.expose().to_vec());
+        let second = load_or_create_secret(&dir).map(|s| s.expose().to_vec());
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(first.is_ok());
+        assert_eq!(first.ok(), second.ok());
+    }
+}

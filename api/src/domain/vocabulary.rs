@@ -1,0 +1,91 @@
+//! Closed sets of the domain: categories, unit kinds, link channels, questionnaire states.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Generates `as_str`/`parse` for a snake_case wire enum, so the database stores the same words.
+macro_rules! wire_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(value: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == value)
+            }
+        }
+    };
+}
+
+wire_enum! {
+    /// The two categories of evaluated units, each with its own six dimensions.
+    Category {
+        /// 政府部门类
+        Government => "government",
+        /// 公共服务行业类
+        PublicService => "public_service",
+    }
+}
+
+wire_enum! {
+    /// What kind of body a unit is.
+    UnitKind {
+        /// 部门
+        Department => "department",
+        /// 乡镇/街道
+        Township => "township",
+        /// 基层站所
+        Station => "station",
+        /// 窗口单位
+        ServiceWindow => "service_window",
+        /// 公共服务企业
+        Company => "company",
+        /// 村/居委会
+        VillageCommittee => "village_committee",
+    }
+}
+
+wire_enum! {
+    /// How a survey link reaches citizens.
+    Channel {
+        /// QR code on a poster at a service window
+        WindowQr => "window_qr",
+        Web => "web",
+        Sms => "sms",
+        /// On-site, e.g. a tablet at a forum
+        OnSite => "on_site",
+        Other => "other",
+    }
+}
+
+wire_enum! {
+    /// Questionnaire life cycle: only drafts change; only published ones take responses.
+    QuestionnaireStatus {
+        Draft => "draft",
+        Published => "published",
+        Closed => "closed",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_names_round_trip() {
+        for channel in Channel::ALL {
+            assert_eq!(Channel::parse(channel.as_str()), Some(*channel));
+        }
+        assert_eq!(UnitKind::parse("service_window"), Some(UnitKind::ServiceWindow));
+        assert_eq!(Category::parse("nope"), None);
+    }
+}

@@ -1,0 +1,193 @@
+//! The one error type of the API and its RFC 9457 `application/problem+json` rendering.
+//!
+//! Only this module knows HTTP status codes. Internal causes are logged, never sent.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use sea_orm::{DbErr, SqlErr};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// One invalid field of a request, named by its JSON path (`answers.overall`, `questions[2].key`).
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct FieldError {
+    #[schema(example = "answers.overall")]
+    pub field: String,
+    #[schema(example = "unknown option \"great\"")]
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), message: message.into() }
+    }
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "/problems/validation-error",
+    "title": "The request has invalid fields",
+    "status": 422,
+    "detail": "2 fields are invalid",
+    "errors": [{"field": "code", "message": "must be 1 to 64 characters"}]
+}))]
+pub struct Problem {
+    /// A relative URI naming the kind of problem; see the README's list.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Present on validation errors: every invalid field.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("malformed request: {0}")]
+    BadRequest(String),
+    #[error("invalid fields")]
+    Validation(Vec<FieldError>),
+    #[error("authentication required: {0}")]
+    Unauthorized(String),
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("gone: {0}")]
+    Gone(String),
+    #[error("payload too large: {0}")]
+    PayloadTooLarge(String),
+    #[error("database unavailable")]
+    Unavailable(#[source] DbErr),
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl ApiError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn internal(err: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Internal(Box::new(err))
+    }
+
+    fn kind_and_title(&self) -> (&'static str, &'static str) {
+        match self {
+            Self::BadRequest(_) => ("bad-request", "The request could not be read"),
+            Self::Validation(_) => ("validation-error", "The request has invalid fields"),
+            Self::Unauthorized(_) => ("unauthorized", "Authentication is required"),
+            Self::Forbidden(_) => ("forbidden", "Not allowed for this account"),
+            Self::NotFound(_) => ("not-found", "Not found"),
+            Self::Conflict(_) => ("conflict", "Conflicts with the current state"),
+            Self::Gone(_) => ("gone", "No longer available"),
+            Self::PayloadTooLarge(_) => ("payload-too-large", "The request body is too large"),
+            Self::Unavailable(_) => ("unavailable", "The service is temporarily unavailable"),
+            Self::Internal(_) => ("internal-error", "Internal error"),
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            Self::Validation(errors) if errors.len() == 1 => "1 field is invalid".to_owned(),
+            Self::Validation(errors) => format!("{} fields are invalid", errors.len()),
+            Self::Unavailable(_) => "the database cannot be reached; retry shortly".to_owned(),
+            Self::Internal(_) => "an unexpected error occurred; it has been logged".to_owned(),
+            Self::BadRequest(d)
+            | Self::Unauthorized(d)
+            | Self::Forbidden(d)
+            | Self::NotFound(d)
+            | Self::Conflict(d)
+            | Self::Gone(d)
+            | Self::PayloadTooLarge(d) => d.clone(),
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let (kind, title) = self.kind_and_title();
+        let errors = match self {
+            Self::Validation(errors) => errors.clone(),
+            _ => Vec::new(),
+        };
+        Problem {
+            kind: format!("/problems/{kind}"),
+            title: title.to_owned(),
+            status: self.status_code().as_u16(),
+            detail: self.detail(),
+            errors,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Gone(_) => StatusCode::GONE,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::Internal(cause) => tracing::error!(error = %cause, "internal error"),
+            Self::Unavailable(cause) => tracing::warn!(error = %cause, "database unavailable"),
+            _ => {}
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        match self {
+            Self::Unauthorized(_) => {
+                response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+            }
+            Self::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+            }
+            _ => {}
+        }
+        response.json(self.problem())
+    }
+}
+
+impl From<DbErr> for ApiError {
+    fn from(err: DbErr) -> Self {
+        match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => {
+                return Self::Conflict("a record with the same unique value already exists".to_owned());
+            }
+            Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
+                return Self::invalid("id", "refers to a record that does not exist");
+            }
+            _ => {}
+        }
+        match err {
+            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Self::Unavailable(err),
+            other => Self::internal(other),
+        }
+    }
+}
+
+impl From<validator::ValidationErrors> for ApiError {
+    fn from(errors: validator::ValidationErrors) -> Self {
+        let mut fields = Vec::new();
+        crate::validation::flatten(&errors, "", &mut fields);
+        Self::Validation(fields)
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

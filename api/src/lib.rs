@@ -1,0 +1,17 @@
+//! Pingyi (评议): the system of record of a yearly citizen evaluation of government
+//! departments and public-service companies.
+
+pub mod apidoc;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod pagination;
+pub mod routes;
+pub mod services;
+pub mod startup;
+pub mod telemetry;
+pub mod validation;

@@ -1,0 +1,18 @@
+use pingyi::{cli, telemetry};
+
+#[tokio::main]
+async fn main() {
+    telemetry::init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let outcome = match cli::parse(&args) {
+        Ok(command) => cli::run(command).await,
+        Err(usage) => {
+            eprintln!("{usage}");
+            std::process::exit(2);
+        }
+    };
+    if let Err(err) = outcome {
+        eprintln!("pingyi: {err}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,35 @@
+//! Liveness and readiness probes.
+
+use actix_web::{HttpResponse, get};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::ApiError;
+use crate::startup::State;
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    #[schema(example = "ok")]
+    pub status: &'static str,
+}
+
+/// The process is up.
+#[utoipa::path(tag = "health", responses((status = 200, body = Health)))]
+#[get("/healthz")]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok" })
+}
+
+/// The database answers.
+#[utoipa::path(
+    tag = "health",
+    responses(
+        (status = 200, body = Health),
+        (status = 503, description = "Database unreachable", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/readyz")]
+pub async fn readyz(state: State) -> Result<HttpResponse, ApiError> {
+    state.db.ping().await.map_err(ApiError::Unavailable)?;
+    Ok(HttpResponse::Ok().json(Health { status: "ok" }))
+}

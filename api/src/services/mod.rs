@@ -1,0 +1,30 @@
+//! Business operations over the database. Each takes a connection or transaction,
+//! so handlers stay thin and tests can call the rules directly.
+
+pub mod accounts;
+pub mod campaigns;
+pub mod links;
+pub mod questionnaires;
+pub mod satisfaction;
+pub mod submissions;
+pub mod units;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QuerySelect, Select};
+
+/// The current time in the form sea-orm stores (`timestamp with time zone`).
+pub fn now() -> DateTime<FixedOffset> {
+    Utc::now().fixed_offset()
+}
+
+/// One page of a query plus the total number of matching rows.
+pub async fn fetch_page<E, C>(db: &C, query: Select<E>, limit: u64, offset: u64) -> Result<(Vec<E::Model>, u64), DbErr>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    C: ConnectionTrait,
+{
+    let total = query.clone().count(db).await?;
+    let items = query.limit(limit).offset(offset).all(db).await?;
+    Ok((items, total))
+}

@@ -1,0 +1,122 @@
+//! Building the application: one function used by `main`, by the tests and by the spec writer.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::error::{PayloadError, QueryPayloadError};
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpRequest, HttpServer, web};
+use sea_orm::DatabaseConnection;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::apidoc::ApiDoc;
+use crate::auth::TokenKeys;
+use crate::config::Settings;
+use crate::error::ApiError;
+use crate::{db, routes, telemetry};
+
+/// Largest accepted request body.
+pub const BODY_LIMIT: usize = 256 * 1024;
+
+/// What every handler may reach: the database and the settings.
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub settings: Settings,
+}
+
+pub type State = web::Data<AppState>;
+
+/// The OpenAPI document, generated from the registered routes.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(routes::configure).split_for_parts().1
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("cannot listen on {address}: {source}")]
+    Bind { address: String, source: std::io::Error },
+}
+
+pub struct Application {
+    server: Server,
+    port: u16,
+}
+
+impl Application {
+    /// Connects, migrates and binds. `PINGYI_BIND` may use port 0 (tests do).
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let db = db::connect(&settings.database_url, settings.db_max_connections).await?;
+        db::migrate(&db).await?;
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|source| StartupError::Bind { address: settings.bind.clone(), source })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartupError::Bind { address: settings.bind.clone(), source })?
+            .port();
+        let server = serve(listener, AppState { db, settings })
+            .map_err(|source| StartupError::Bind { address: format!("port {port}"), source })?;
+        Ok(Self { server, port })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Runs until SIGINT/SIGTERM, then finishes in-flight requests (graceful shutdown).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
+    let keys = web::Data::new(TokenKeys::new(&state.settings.jwt_secret, state.settings.token_ttl_seconds));
+    let state = web::Data::new(state);
+    let spec = Arc::new(openapi());
+    let server = HttpServer::new(move || {
+        App::new()
+            .into_utoipa_app()
+            .configure(routes::configure)
+            .into_app()
+            .app_data(state.clone())
+            .app_data(keys.clone())
+            .app_data(web::PayloadConfig::new(BODY_LIMIT))
+            .app_data(
+                web::PathConfig::default()
+                    .error_handler(|err, _| ApiError::NotFound(format!("no such resource: {err}")).into()),
+            )
+            .app_data(web::QueryConfig::default().error_handler(query_error))
+            .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", (*spec).clone()))
+            .default_service(web::to(unknown_route))
+            .wrap(from_fn(telemetry::log_request))
+    })
+    .shutdown_timeout(10)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+async fn unknown_route(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::NotFound(format!("no route for {} {}", req.method(), req.path())))
+}
+
+fn query_error(err: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::BadRequest(format!("invalid query string: {err}")).into()
+}
+
+/// Maps body-reading failures (too large, broken stream) to problems.
+pub fn payload_error(err: actix_web::Error) -> ApiError {
+    match err.as_error::<PayloadError>() {
+        Some(PayloadError::Overflow) => {
+            ApiError::PayloadTooLarge(format!("the body may be at most {BODY_LIMIT} bytes"))
+        }
+        _ if err.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::PayloadTooLarge(format!("the body may be at most {BODY_LIMIT} bytes"))
+        }
+        _ => ApiError::BadRequest(format!("the body could not be read: {err}")),
+    }
+}

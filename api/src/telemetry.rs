@@ -1,0 +1,37 @@
+//! Structured logs through `tracing`, and the request log line.
+//!
+//! The request log names the route pattern, status and latency only: no client address,
+//! user agent or other identifier of a citizen (tracing-actix-web's default span records both).
+
+use std::time::Instant;
+
+use actix_web::Error;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use tracing_subscriber::EnvFilter;
+
+/// Installs the global subscriber; `RUST_LOG` overrides the default `info` level.
+/// `PINGYI_LOG_FORMAT=json` is not offered: the compact format is greppable and enough here.
+pub fn init() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+}
+
+pub async fn log_request(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let started = Instant::now();
+    let method = req.method().to_string();
+    let route = req.match_pattern().unwrap_or_else(|| "(unmatched)".to_owned());
+    let response = next.call(req).await?;
+    tracing::info!(
+        method,
+        route,
+        status = response.status().as_u16(),
+        elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    Ok(response)
+}

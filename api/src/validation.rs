@@ -1,0 +1,180 @@
+//! Request-body parsing and validation shared by every write endpoint.
+//!
+//! `ValidJson<T>` reads the body as JSON, deserializes it with the failing field's path
+//! (a type error names its field, not just a line and column), then runs `validator`.
+
+use std::borrow::Cow;
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+use serde::de::DeserializeOwned;
+use validator::{Validate, ValidationError, ValidationErrors, ValidationErrorsKind};
+
+use crate::error::{ApiError, FieldError};
+
+/// A JSON body that has been deserialized and validated.
+pub struct ValidJson<T>(pub T);
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.starts_with("application/json") || v.contains("+json"))
+            .unwrap_or(false);
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !is_json {
+                return Err(ApiError::BadRequest("the body must be JSON (Content-Type: application/json)".to_owned()));
+            }
+            let bytes = body.await.map_err(crate::startup::payload_error)?;
+            let value = parse_json::<T>(&bytes)?;
+            value.validate()?;
+            Ok(ValidJson(value))
+        })
+    }
+}
+
+/// Deserializes `bytes`, telling a syntax error (400) from a wrong field (422 naming it).
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize(&mut deserializer) {
+        Ok(value) => {
+            deserializer.end().map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
+            Ok(value)
+        }
+        Err(err) => {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            if inner.is_data() {
+                let field = if path == "." { "body".to_owned() } else { path };
+                Err(ApiError::invalid(field, strip_position(&inner.to_string())))
+            } else {
+                Err(ApiError::BadRequest(format!("malformed JSON: {inner}")))
+            }
+        }
+    }
+}
+
+fn strip_position(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// Turns validator's nested error tree into a flat list of JSON paths.
+pub fn flatten(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
+    for (field, kind) in errors.errors() {
+        let path = if prefix.is_empty() { field.to_string() } else { format!("{prefix}.{field}") };
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                out.extend(list.iter().map(|e| FieldError::new(path.clone(), describe(e))));
+            }
+            ValidationErrorsKind::Struct(inner) => flatten(inner, &path, out),
+            ValidationErrorsKind::List(items) => {
+                for (index, inner) in items {
+                    flatten(inner, &format!("{path}[{index}]"), out);
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| a.field.cmp(&b.field));
+}
+
+fn describe(error: &ValidationError) -> String {
+    if let Some(message) = &error.message {
+        return message.to_string();
+    }
+    let param = |name: &str| error.params.get(name).map(|v| v.to_string());
+    match error.code.as_ref() {
+        "length" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("must be {min} to {max} characters"),
+            (None, Some(max)) => format!("must be at most {max} characters"),
+            (Some(min), None) => format!("must be at least {min} characters"),
+            _ => "has an invalid length".to_owned(),
+        },
+        "range" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("must be between {min} and {max}"),
+            _ => "is out of range".to_owned(),
+        },
+        code => format!("is invalid ({code})"),
+    }
+}
+
+fn error(code: &'static str, message: &'static str) -> ValidationError {
+    ValidationError::new(code).with_message(Cow::Borrowed(message))
+}
+
+/// Single-line text: no control characters at all (NUL included).
+pub fn single_line(value: &str) -> Result<(), ValidationError> {
+    if value.chars().any(char::is_control) {
+        return Err(error("control_characters", "must not contain control characters"));
+    }
+    // Empty strings are left to the length rule, so that one mistake gives one message.
+    if !value.is_empty() && value.trim().is_empty() {
+        return Err(error("blank", "must not be blank"));
+    }
+    Ok(())
+}
+
+/// Free text: line breaks and tabs allowed, every other control character refused.
+pub fn free_text(value: &str) -> Result<(), ValidationError> {
+    if value.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err(error("control_characters", "must not contain NUL or other control characters"));
+    }
+    Ok(())
+}
+
+/// Machine keys (question keys, option keys, unit codes): ASCII letters, digits, `_` and `-`.
+pub fn key(value: &str) -> Result<(), ValidationError> {
+    let ok = !value.is_empty()
+        && value.len() <= 64
+        && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if ok { Ok(()) } else { Err(error("key", "must be 1 to 64 ASCII letters, digits, '_' or '-'")) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_text_allows_line_breaks_but_not_nul() {
+        assert!(free_text("好\n很好\t!").is_ok());
+        assert!(free_text("bad\0").is_err());
+        assert!(free_text("bell\u{7}").is_err());
+    }
+
+    #[test]
+    fn keys_are_ascii_identifiers() {
+        assert!(key("lawful_duty-1").is_ok());
+        assert!(key("").is_err());
+        assert!(key("满意").is_err());
+        assert!(key(&"k".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn a_type_error_names_its_field() {
+        #[derive(serde::Deserialize, Debug)]
+        struct Body {
+            #[allow(dead_code)]
+            inner: Inner,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        struct Inner {
+            #[allow(dead_code)]
+            count: u32,
+        }
+        let Err(ApiError::Validation(errors)) = parse_json::<Body>(br#"{"inner":{"count":-1}}"#) else {
+            panic!("expected a validation error");
+        };
+        assert_eq!(errors[0].field, "inner.count");
+        assert!(matches!(parse_json::<Body>(b"{"), Err(ApiError::BadRequest(_))));
+    }
+}

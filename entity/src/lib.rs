@@ -1,0 +1,10 @@
+//! sea-orm entities: the storage shape of Pingyi's tables. Never sent over the wire;
+//! the API crate maps them to DTOs.
+
+pub mod account;
+pub mod campaign;
+pub mod questionnaire;
+pub mod response;
+pub mod response_answer;
+pub mod survey_link;
+pub mod unit;

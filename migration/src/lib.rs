@@ -1,0 +1,17 @@
+//! Database schema for Pingyi, as ordered sea-orm migrations.
+//!
+//! The same migrations run on PostgreSQL and SQLite; tests build their schema from here,
+//! never from the entities.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_core;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261127_000001_core::Migration)]
+    }
+}

@@ -1,0 +1,253 @@
+//! Test harness: each test gets the real app on its own port with a fresh, migrated
+//! database — a temporary SQLite file, or a uniquely named PostgreSQL database when
+//! `TEST_DATABASE_URL` is set (dropped when the test ends).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+
+use pingyi::auth::Role;
+use pingyi::config::{Secret, Settings};
+use pingyi::services::accounts::{self, AccountInput};
+use pingyi::startup::Application;
+use reqwest::{Client, Method, Response};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+pub const TEST_SECRET: &[u8] = b"test-secret-that-is-at-least-32-bytes-long";
+pub const PUBLIC_URL: &str = "https://pingyi.test";
+pub const PASSWORD: &str = "correct horse battery staple";
+
+enum Storage {
+    Sqlite(PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: Client,
+    /// A connection of the test's own to the same database, to look at stored rows.
+    pub db: DatabaseConnection,
+    storage: Storage,
+}
+
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let base = base.rsplit_once('/').map_or(base, |(server, _)| server);
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+async fn prepare_storage() -> (String, Storage) {
+    match std::env::var("TEST_DATABASE_URL").ok().filter(|u| u.starts_with("postgres")) {
+        Some(admin_url) => {
+            let name = format!("pingyi_test_{}", Uuid::new_v4().simple());
+            let admin = Database::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
+            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create the test database");
+            admin.close().await.ok();
+            (with_database(&admin_url, &name), Storage::Postgres { admin_url, name })
+        }
+        None => {
+            let dir = std::env::temp_dir().join(format!("pingyi-test-{}", Uuid::new_v4().simple()));
+            std::fs::create_dir_all(&dir).unwrap();
+            (format!("sqlite://{}/pingyi.db?mode=rwc", dir.display()), Storage::Sqlite(dir))
+        }
+    }
+}
+
+pub fn test_settings(database_url: String) -> Settings {
+    Settings {
+        bind: "127.0.0.1:0".to_owned(),
+        database_url,
+        public_url: PUBLIC_URL.to_owned(),
+        jwt_secret: Secret::new(TEST_SECRET.to_vec()).unwrap(),
+        token_ttl_seconds: 900,
+        min_cell_size: 5,
+        db_max_connections: 8,
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let (database_url, storage) = prepare_storage().await;
+    let mut settings = test_settings(database_url.clone());
+    adjust(&mut settings);
+    let app = Application::build(settings).await.expect("build the app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let db = Database::connect(&database_url).await.expect("connect the test's own connection");
+    TestApp { address, client: Client::new(), db, storage }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        match &self.storage {
+            Storage::Sqlite(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Storage::Postgres { admin_url, name } => {
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                // Drop runs inside the test's runtime: use a thread with a runtime of its own.
+                let _ = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                    runtime.block_on(async {
+                        if let Ok(admin) = Database::connect(&admin_url).await {
+                            let _ =
+                                admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> Response {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("send the request")
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.request(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.request(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    /// Creates an account straight through the service layer (as `pingyi create-admin` does).
+    pub async fn create_account(&self, username: &str, role: Role, unit_id: Option<Uuid>) {
+        let input = AccountInput { username: username.to_owned(), password: PASSWORD.to_owned(), role, unit_id };
+        accounts::create(&self.db, input).await.expect("create the account");
+    }
+
+    pub async fn login(&self, username: &str) -> String {
+        let body = json!({"grant_type": "password", "username": username, "password": PASSWORD});
+        let response = self.request(Method::POST, "/api/v1/auth/token", None, Some(&body)).await;
+        assert_eq!(response.status(), 200, "login as {username}");
+        response.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// A token for a fresh account with `role` (and, for `unit`, its unit).
+    pub async fn token(&self, role: Role, unit_id: Option<Uuid>) -> String {
+        let username = format!("{}-{}", role.as_str(), &Uuid::new_v4().simple().to_string()[..8]);
+        self.create_account(&username, role, unit_id).await;
+        self.login(&username).await
+    }
+
+    pub async fn admin(&self) -> String {
+        self.token(Role::Admin, None).await
+    }
+
+    /// POSTs and returns the JSON body, asserting the status.
+    pub async fn created(&self, path: &str, token: &str, body: &Value) -> Value {
+        let response = self.post(path, token, body).await;
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert!(status.is_success(), "POST {path} answered {status}: {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    pub async fn unit(&self, admin: &str, code: &str, category: &str) -> Uuid {
+        let body = json!({"code": code, "name": format!("单位 {code}"), "category": category, "kind": "department"});
+        id_of(&self.created("/api/v1/units", admin, &body).await)
+    }
+
+    pub async fn campaign(&self, admin: &str, year: i32) -> Uuid {
+        id_of(
+            &self
+                .created("/api/v1/campaigns", admin, &json!({"year": year, "title": format!("{year}年度民主评议")}))
+                .await,
+        )
+    }
+
+    /// A published questionnaire of the category's template in `campaign`.
+    pub async fn published_questionnaire(&self, admin: &str, campaign: Uuid, category: &str) -> Uuid {
+        let draft = id_of(
+            &self
+                .created(&format!("/api/v1/campaigns/{campaign}/questionnaires"), admin, &json!({"category": category}))
+                .await,
+        );
+        self.created(&format!("/api/v1/questionnaires/{draft}/publish"), admin, &json!({})).await;
+        draft
+    }
+
+    /// Creates a link and returns its slug.
+    pub async fn link(&self, admin: &str, questionnaire: Uuid, unit: Uuid, channel: &str) -> String {
+        let body = json!({"unit_id": unit, "channel": channel});
+        let link = self.created(&format!("/api/v1/questionnaires/{questionnaire}/links"), admin, &body).await;
+        link["slug"].as_str().unwrap().to_owned()
+    }
+
+    /// Submits a response to a government-template link: `overall` as given, every other
+    /// rating question `satisfied`.
+    pub async fn submit(&self, slug: &str, overall: &str) -> Response {
+        self.submit_answers(slug, Uuid::new_v4(), government_answers(overall)).await
+    }
+
+    pub async fn submit_answers(&self, slug: &str, submission_id: Uuid, answers: Value) -> Response {
+        let body = json!({"submission_id": submission_id, "answers": answers});
+        self.request(Method::POST, &format!("/api/v1/public/surveys/{slug}/responses"), None, Some(&body)).await
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        let row = self
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                self.db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    }
+}
+
+pub fn government_answers(overall: &str) -> Value {
+    json!({
+        "lawful_duty": "satisfied", "fair_enforcement": "satisfied", "government_openness": "satisfied",
+        "efficiency": "satisfied", "work_style": "satisfied", "integrity": "satisfied", "overall": overall
+    })
+}
+
+pub fn id_of(value: &Value) -> Uuid {
+    value["id"].as_str().and_then(|s| s.parse().ok()).expect("an id")
+}
+
+/// Asserts an RFC 9457 problem response with `status`, returning its body.
+pub async fn problem(response: Response, status: u16) -> Value {
+    assert_eq!(response.status().as_u16(), status, "status");
+    let content_type = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
+    assert_eq!(content_type.as_deref(), Some("application/problem+json"));
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], status);
+    assert!(body["type"].as_str().is_some() && body["title"].as_str().is_some());
+    body
+}
+
+/// The fields named by a validation problem.
+pub fn fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| errors.iter().map(|e| e["field"].as_str().unwrap_or_default().to_owned()).collect())
+        .unwrap_or_default()
+}

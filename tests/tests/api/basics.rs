@@ -1,0 +1,105 @@
+use pingyi_tests::{problem, spawn_app};
+use reqwest::Method;
+use serde_json::json;
+
+#[tokio::test]
+async fn health_and_readiness_answer_ok() {
+    let app = spawn_app().await;
+    for path in ["/healthz", "/readyz"] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(response.json::<serde_json::Value>().await.unwrap()["status"], "ok");
+    }
+}
+
+#[tokio::test]
+async fn unknown_routes_and_wrong_methods_are_problems() {
+    let app = spawn_app().await;
+    problem(app.client.get(app.url("/no/such/route")).send().await.unwrap(), 404).await;
+    problem(app.client.delete(app.url("/api/v1/units")).send().await.unwrap(), 404).await;
+}
+
+#[tokio::test]
+async fn malformed_bodies_paths_and_queries_are_problems() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let broken = app
+        .client
+        .post(app.url("/api/v1/units"))
+        .bearer_auth(&admin)
+        .header("content-type", "application/json")
+        .body("{\"code\":")
+        .send()
+        .await
+        .unwrap();
+    problem(broken, 400).await;
+    let not_json = app.client.post(app.url("/api/v1/units")).bearer_auth(&admin).body("code=x").send().await.unwrap();
+    problem(not_json, 400).await;
+    problem(app.get("/api/v1/units/not-a-uuid", &admin).await, 404).await;
+    problem(app.get("/api/v1/units?limit=-1", &admin).await, 400).await;
+    let too_many = problem(app.get("/api/v1/units?limit=201", &admin).await, 422).await;
+    assert_eq!(too_many["errors"][0]["field"], "limit");
+    let huge = problem(app.get("/api/v1/units?offset=99999999999999999999999", &admin).await, 400).await;
+    assert!(huge["detail"].as_str().unwrap().contains("query"));
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused_with_413() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let body = json!({"code": "big", "name": "x".repeat(300 * 1024), "category": "government", "kind": "department"});
+    problem(app.post("/api/v1/units", &admin, &body).await, 413).await;
+    assert_eq!(app.count("units").await, 0);
+}
+
+#[tokio::test]
+async fn the_served_openapi_document_matches_the_committed_copy() {
+    let app = spawn_app().await;
+    let served: serde_json::Value =
+        app.client.get(app.url("/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let committed_text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/openapi.json")).unwrap();
+    let committed: serde_json::Value = serde_json::from_str(&committed_text).unwrap();
+    assert_eq!(served, committed, "regenerate with `cargo run -p pingyi-openapi` and commit openapi/openapi.json");
+    assert_eq!(
+        committed_text,
+        pingyi::apidoc::render_openapi().unwrap(),
+        "the committed file is not formatted as generated"
+    );
+    assert_eq!(served["openapi"], "3.1.0");
+}
+
+#[tokio::test]
+async fn every_operation_is_documented_with_examples_on_bodies() {
+    let spec = pingyi::startup::openapi();
+    let spec = serde_json::to_value(&spec).unwrap();
+    let paths = spec["paths"].as_object().unwrap();
+    assert!(paths.len() >= 20);
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().unwrap() {
+            assert!(
+                operation["responses"].as_object().is_some_and(|r| !r.is_empty()),
+                "{method} {path} has no responses"
+            );
+            if let Some(schema_ref) = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str()
+            {
+                let name = schema_ref.rsplit('/').next().unwrap();
+                let schema = &spec["components"]["schemas"][name];
+                assert!(
+                    schema.get("example").is_some() || schema.get("examples").is_some(),
+                    "{method} {path}: {name} has no example"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn swagger_ui_is_served_without_a_cdn() {
+    let app = spawn_app().await;
+    let response = app.request(Method::GET, "/docs/", None, None).await;
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("swagger-ui"));
+    assert!(!html.contains("unpkg.com") && !html.contains("cdn."), "assets must be vendored");
+}

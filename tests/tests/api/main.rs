@@ -1,0 +1,10 @@
+//! Drives the real app over real HTTP; see `pingyi_tests` for the harness.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod auth;
+mod basics;
+mod questionnaires;
+mod registry;
+mod satisfaction;
+mod submissions;

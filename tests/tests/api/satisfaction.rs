@@ -1,0 +1,133 @@
+use pingyi::auth::Role;
+use pingyi_tests::{TestApp, problem, spawn_app};
+use serde_json::Value;
+use uuid::Uuid;
+
+struct Scenario {
+    app: TestApp,
+    admin: String,
+    campaign: Uuid,
+    unit_a: Uuid,
+    unit_b: Uuid,
+}
+
+/// Unit A: on the web 3 × 非常满意 (1.0), 1 × 基本满意 (0.6), 1 × 不满意 (0), 2 × 不了解;
+/// by SMS 2 × 满意 (0.8). Unit B: 2 × 满意 at its window. Every other question: 满意.
+async fn scenario() -> Scenario {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let campaign = app.campaign(&admin, 2017).await;
+    let unit_a = app.unit(&admin, "a", "government").await;
+    let unit_b = app.unit(&admin, "b", "government").await;
+    let questionnaire = app.published_questionnaire(&admin, campaign, "government").await;
+    let web = app.link(&admin, questionnaire, unit_a, "web").await;
+    let sms = app.link(&admin, questionnaire, unit_a, "sms").await;
+    let window = app.link(&admin, questionnaire, unit_b, "window_qr").await;
+    let plan = [
+        (&web, "very_satisfied", 3),
+        (&web, "basically_satisfied", 1),
+        (&web, "dissatisfied", 1),
+        (&web, "dont_know", 2),
+        (&sms, "satisfied", 2),
+        (&window, "satisfied", 2),
+    ];
+    for (slug, overall, times) in plan {
+        for _ in 0..times {
+            assert_eq!(app.submit(slug, overall).await.status(), 201);
+        }
+    }
+    Scenario { app, admin, campaign, unit_a, unit_b }
+}
+
+async fn report(s: &Scenario, token: &str, kind: &str, query: &str) -> Value {
+    let response = s.app.get(&format!("/api/v1/campaigns/{}/satisfaction/{kind}{query}", s.campaign), token).await;
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+fn cell<'a>(report: &'a Value, key: &str, value: &str) -> &'a Value {
+    report["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c[key] == value)
+        .unwrap_or_else(|| panic!("no cell with {key} = {value}"))
+}
+
+fn close(actual: &Value, expected: f64) {
+    let actual = actual.as_f64().unwrap_or_else(|| panic!("not a number: {actual}"));
+    assert!((actual - expected).abs() < 1e-6, "{actual} is not {expected}");
+}
+
+fn share(cell: &Value, option: &str) -> f64 {
+    cell["levels"].as_array().unwrap().iter().find(|l| l["option"] == option).unwrap()["share"].as_f64().unwrap()
+}
+
+#[tokio::test]
+async fn unit_figures_match_the_hand_computed_rate_and_interval() {
+    let s = scenario().await;
+    let by_unit = report(&s, &s.admin, "units", "").await;
+    let a = cell(&by_unit, "unit_id", &s.unit_a.to_string());
+    // 9 answers, 7 valid (不了解 left out); (3 × 1.0 + 0.6 + 0 + 2 × 0.8) / 7 = 5.2 / 7.
+    assert_eq!((a["responses"].as_i64(), a["valid_answers"].as_i64()), (Some(9), Some(7)));
+    close(&a["satisfaction_rate"], 5.2 / 7.0);
+    // Wilson, z = 1.96, p = 0.742857, n = 7: centre 0.656806 ± 0.274024.
+    close(&a["interval"]["low"], 0.382_781_314_5);
+    close(&a["interval"]["high"], 0.930_829_617_0);
+    assert!((share(a, "very_satisfied") - 3.0 / 9.0).abs() < 1e-9);
+    assert!((share(a, "dont_know") - 2.0 / 9.0).abs() < 1e-9);
+    assert_eq!(a["suppressed"], false);
+}
+
+#[tokio::test]
+async fn dimensions_and_channels_are_reported_separately() {
+    let s = scenario().await;
+    let by_dimension = report(&s, &s.admin, "dimensions", &format!("?unit_id={}", s.unit_a)).await;
+    assert_eq!(by_dimension["cells"].as_array().unwrap().len(), 7, "six dimensions and overall");
+    let integrity = cell(&by_dimension, "dimension", "integrity");
+    assert_eq!(integrity["responses"], 9);
+    close(&integrity["satisfaction_rate"], 0.8);
+
+    let by_channel = report(&s, &s.admin, "channels", "").await;
+    let web = cell(&by_channel, "channel", "web");
+    // 7 answers, 5 valid: (3 + 0.6 + 0) / 5 = 0.72; Wilson (0.313402, 0.935426).
+    assert_eq!((web["responses"].as_i64(), web["valid_answers"].as_i64()), (Some(7), Some(5)));
+    close(&web["satisfaction_rate"], 0.72);
+    close(&web["interval"]["low"], 0.313_402_000_3);
+    close(&web["interval"]["high"], 0.935_425_715_2);
+    close(&cell(&by_channel, "channel", "sms")["satisfaction_rate"], 0.8);
+}
+
+#[tokio::test]
+async fn small_cells_are_withheld_from_everyone_but_admin() {
+    let s = scenario().await;
+    let b = s.unit_b.to_string();
+    let admin_view = report(&s, &s.admin, "units", "").await;
+    close(&cell(&admin_view, "unit_id", &b)["satisfaction_rate"], 0.8);
+    let observer = s.app.token(Role::Observer, None).await;
+    let observer_view = report(&s, &observer, "units", "").await;
+    let hidden = cell(&observer_view, "unit_id", &b);
+    assert_eq!(hidden["suppressed"], true);
+    assert_eq!(hidden["responses"], 2);
+    assert!(hidden["satisfaction_rate"].is_null() && hidden["interval"].is_null() && hidden["levels"].is_null());
+    assert_eq!(cell(&observer_view, "unit_id", &s.unit_a.to_string())["suppressed"], false, "9 responses is enough");
+}
+
+#[tokio::test]
+async fn a_unit_account_reads_its_own_unit_only() {
+    let s = scenario().await;
+    let own = s.app.token(Role::Unit, Some(s.unit_a)).await;
+    let view = report(&s, &own, "units", "").await;
+    let cells = view["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), 1);
+    assert_eq!(cells[0]["unit_id"], s.unit_a.to_string());
+    let channels = report(&s, &own, "channels", "").await;
+    assert!(
+        channels["cells"].as_array().unwrap().iter().all(|c| c["channel"] != "window_qr"),
+        "unit B's window is not A's"
+    );
+    let other =
+        s.app.get(&format!("/api/v1/campaigns/{}/satisfaction/units?unit_id={}", s.campaign, s.unit_b), &own).await;
+    problem(other, 403).await;
+    problem(s.app.get(&format!("/api/v1/campaigns/{}/satisfaction/units", Uuid::new_v4()), &s.admin).await, 404).await;
+}

@@ -1,0 +1,182 @@
+use pingyi_tests::{TestApp, fields, government_answers, problem, spawn_app};
+use reqwest::Method;
+use sea_orm::{EntityTrait, QueryOrder};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// An app with one published government questionnaire and a web link for one unit.
+async fn with_link() -> (TestApp, String, String, Uuid) {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let campaign = app.campaign(&admin, 2017).await;
+    let unit = app.unit(&admin, "jtysj", "government").await;
+    let questionnaire = app.published_questionnaire(&admin, campaign, "government").await;
+    let slug = app.link(&admin, questionnaire, unit, "web").await;
+    (app, admin, slug, questionnaire)
+}
+
+#[tokio::test]
+async fn the_questionnaire_behind_a_link_is_public_in_chinese_or_english() {
+    let (app, _, slug, questionnaire) = with_link().await;
+    let zh: Value =
+        app.request(Method::GET, &format!("/api/v1/public/surveys/{slug}"), None, None).await.json().await.unwrap();
+    assert_eq!((zh["lang"].as_str(), zh["unit_name"].as_str()), (Some("zh-CN"), Some("单位 jtysj")));
+    assert_eq!(zh["questionnaire_id"], questionnaire.to_string());
+    assert_eq!(zh["questions"][6]["text"], "您对该单位的总体评价");
+    assert_eq!(zh["questions"][6]["options"][2]["label"], "基本满意");
+    assert!(zh["questions"][6]["options"][0].get("weight").is_none(), "weights are not shown to citizens");
+    let en: Value = app
+        .request(Method::GET, &format!("/api/v1/public/surveys/{slug}?lang=en"), None, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(en["questions"][6]["options"][5]["label"], "Don't know");
+    let by_header = app
+        .client
+        .get(app.url(&format!("/api/v1/public/surveys/{slug}")))
+        .header("accept-language", "en-GB,en;q=0.8")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_header.json::<Value>().await.unwrap()["lang"], "en");
+    problem(app.request(Method::GET, "/api/v1/public/surveys/doesnotexist", None, None).await, 404).await;
+}
+
+#[tokio::test]
+async fn a_response_is_stored_anonymously_with_the_hour_only() {
+    let (app, _, slug, questionnaire) = with_link().await;
+    let mut answers = government_answers("basically_satisfied");
+    answers["suggestions"] = json!("窗口排队时间可以再短一些\n谢谢");
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/public/surveys/{slug}/responses")))
+        .header("user-agent", "Mozilla/5.0 (TestPhone; like Gecko) Marker-UA-1234")
+        .header("x-forwarded-for", "203.0.113.77")
+        .json(&json!({"submission_id": Uuid::new_v4(), "answers": answers}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let receipt: Value = response.json().await.unwrap();
+    assert_eq!(receipt["replayed"], false);
+    let hour = receipt["submitted_hour"].as_str().unwrap();
+    assert!(hour.contains(":00:00"), "rounded to the hour: {hour}");
+
+    let stored = entity::response::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    let row = &stored[0];
+    assert_eq!(row.id.get_version_num(), 4, "response ids are random, not time-ordered");
+    assert_eq!(row.questionnaire_id, questionnaire);
+    assert_eq!(row.submitted_hour.format("%M:%S").to_string(), "00:00");
+    let everything = format!("{stored:?}{:?}", entity::response_answer::Entity::find().all(&app.db).await.unwrap());
+    for marker in ["203.0.113.77", "Marker-UA-1234", "127.0.0.1"] {
+        assert!(!everything.contains(marker), "{marker} must not be stored");
+    }
+    let answers = entity::response_answer::Entity::find()
+        .order_by_asc(entity::response_answer::Column::QuestionKey)
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(answers.len(), 8);
+    let overall = answers.iter().find(|a| a.question_key == "overall").unwrap();
+    assert_eq!((overall.option_key.as_deref(), overall.weight), (Some("basically_satisfied"), Some(0.6)));
+    let text = answers.iter().find(|a| a.question_key == "suggestions").unwrap();
+    assert_eq!(text.text.as_deref(), Some("窗口排队时间可以再短一些\n谢谢"));
+}
+
+#[tokio::test]
+async fn a_replayed_submission_returns_the_original_outcome_without_a_second_row() {
+    let (app, _, slug, _) = with_link().await;
+    let id = Uuid::new_v4();
+    let first = app.submit_answers(&slug, id, government_answers("satisfied")).await;
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    let again = app.submit_answers(&slug, id, government_answers("satisfied")).await;
+    assert_eq!(again.status(), 200);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!((again["response_id"].clone(), again["replayed"].clone()), (first["response_id"].clone(), json!(true)));
+    let conflict = problem(app.submit_answers(&slug, id, government_answers("dissatisfied")).await, 409).await;
+    assert!(conflict["detail"].as_str().unwrap().contains("different answers"));
+    assert_eq!((app.count("responses").await, app.count("response_answers").await), (1, 7));
+}
+
+#[tokio::test]
+async fn concurrent_sends_of_one_submission_store_it_once() {
+    let (app, _, slug, _) = with_link().await;
+    let id = Uuid::new_v4();
+    let sends = (0..8).map(|_| app.submit_answers(&slug, id, government_answers("satisfied")));
+    let statuses: Vec<u16> = futures_util::future::join_all(sends).await.iter().map(|r| r.status().as_u16()).collect();
+    assert!(statuses.iter().all(|s| *s == 200 || *s == 201), "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
+    assert_eq!(app.count("responses").await, 1);
+}
+
+#[tokio::test]
+async fn bad_answers_are_named_and_nothing_is_stored() {
+    let (app, _, slug, _) = with_link().await;
+    let mut answers = government_answers("great");
+    answers.as_object_mut().unwrap().remove("integrity");
+    answers["colour"] = json!("blue");
+    let p = problem(app.submit_answers(&slug, Uuid::new_v4(), answers).await, 422).await;
+    assert_eq!(fields(&p), ["answers.colour", "answers.integrity", "answers.overall"]);
+
+    let mut nul = government_answers("satisfied");
+    nul["suggestions"] = json!("bad\u{0}text");
+    assert_eq!(
+        fields(&problem(app.submit_answers(&slug, Uuid::new_v4(), nul).await, 422).await),
+        ["answers.suggestions"]
+    );
+    let mut long = government_answers("satisfied");
+    long["suggestions"] = json!("长".repeat(1001));
+    assert_eq!(
+        fields(&problem(app.submit_answers(&slug, Uuid::new_v4(), long).await, 422).await),
+        ["answers.suggestions"]
+    );
+    let not_a_string = json!({"submission_id": Uuid::new_v4(), "answers": {"overall": 5}});
+    let p = problem(
+        app.request(Method::POST, &format!("/api/v1/public/surveys/{slug}/responses"), None, Some(&not_a_string)).await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&p), ["answers.overall"]);
+    let no_id = json!({"answers": government_answers("satisfied")});
+    problem(
+        app.request(Method::POST, &format!("/api/v1/public/surveys/{slug}/responses"), None, Some(&no_id)).await,
+        422,
+    )
+    .await;
+    assert_eq!((app.count("responses").await, app.count("response_answers").await), (0, 0));
+}
+
+#[tokio::test]
+async fn closed_revoked_unopened_and_unpublished_links_refuse_responses() {
+    let (app, admin, slug, questionnaire) = with_link().await;
+    let unit = app.unit(&admin, "jyj", "government").await;
+    let path = format!("/api/v1/questionnaires/{questionnaire}/links");
+    let later = app
+        .created(&path, &admin, &json!({"unit_id": unit, "channel": "sms", "opens_at": "2099-01-01T00:00:00Z"}))
+        .await;
+    problem(app.submit(later["slug"].as_str().unwrap(), "satisfied").await, 409).await;
+    let past = app
+        .created(&path, &admin, &json!({"unit_id": unit, "channel": "on_site", "closes_at": "2000-01-01T00:00:00Z"}))
+        .await;
+    problem(app.submit(past["slug"].as_str().unwrap(), "satisfied").await, 410).await;
+    problem(
+        app.request(Method::GET, &format!("/api/v1/public/surveys/{}", past["slug"].as_str().unwrap()), None, None)
+            .await,
+        410,
+    )
+    .await;
+
+    let revocable = app.created(&path, &admin, &json!({"unit_id": unit, "channel": "web"})).await;
+    assert_eq!(app.submit(revocable["slug"].as_str().unwrap(), "satisfied").await.status(), 201);
+    app.created(&format!("/api/v1/links/{}/revoke", revocable["id"].as_str().unwrap()), &admin, &json!({})).await;
+    let gone = problem(app.submit(revocable["slug"].as_str().unwrap(), "satisfied").await, 410).await;
+    assert!(gone["detail"].as_str().unwrap().contains("withdrawn"));
+
+    assert_eq!(app.submit(&slug, "satisfied").await.status(), 201);
+    app.created(&format!("/api/v1/questionnaires/{questionnaire}/close"), &admin, &json!({})).await;
+    problem(app.submit(&slug, "satisfied").await, 410).await;
+    assert_eq!(app.count("responses").await, 2);
+}
