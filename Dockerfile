@@ -6,7 +6,7 @@ RUN cargo build --release --locked -p pingyi-api --bin pingyi
 
 FROM debian:bookworm-slim
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ca-certificates curl \
+    && apt-get install -y --no-install-recommends ca-certificates curl fonts-wqy-microhei \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --home /var/lib/pingyi --create-home pingyi
 COPY --from=build /src/target/release/pingyi /usr/local/bin/pingyi

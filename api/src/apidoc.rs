@@ -27,6 +27,8 @@ use crate::error::{FieldError, Problem};
         (name = "links", description = "Public survey links per unit and channel"),
         (name = "public", description = "Citizens' side: no authentication"),
         (name = "satisfaction", description = "Aggregated satisfaction figures"),
+        (name = "integrity", description = "Ballot integrity: controls, invitation codes, bursts and exclusions"),
+        (name = "pages", description = "Citizens' HTML pages, QR codes and posters"),
     )
 )]
 pub struct ApiDoc;

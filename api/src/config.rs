@@ -10,11 +10,14 @@
 //! | `PINGYI_TOKEN_TTL_SECONDS` | `900` |
 //! | `PINGYI_MIN_CELL_SIZE` | `5` |
 //! | `PINGYI_DB_MAX_CONNECTIONS` | `16` |
+//! | `PINGYI_TRUSTED_PROXIES` | none: forwarded headers are ignored |
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use rand::Rng;
+
+use crate::integrity::TrustedProxies;
 
 pub const MIN_SECRET_BYTES: usize = 32;
 
@@ -66,6 +69,8 @@ pub struct Settings {
     /// Cells with fewer responses are shown without rates to every role but admin.
     pub min_cell_size: i64,
     pub db_max_connections: u32,
+    /// Peers whose `Forwarded` / `X-Forwarded-For` headers are believed.
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// Reads an environment variable, treating an empty value as unset.
@@ -111,6 +116,10 @@ impl Settings {
             token_ttl_seconds,
             min_cell_size: parse("PINGYI_MIN_CELL_SIZE", 5_i64)?.max(1),
             db_max_connections: parse("PINGYI_DB_MAX_CONNECTIONS", 16_u32)?.max(1),
+            trusted_proxies: var("PINGYI_TRUSTED_PROXIES")
+                .unwrap_or_default()
+                .parse()
+                .map_err(|reason| ConfigError::Invalid { name: "PINGYI_TRUSTED_PROXIES", reason })?,
         })
     }
 }

@@ -74,7 +74,13 @@ async fn create_campaign(db: &DatabaseConnection) -> ApiResult<()> {
                     units::create(db, input).await?
                 }
             };
-            let link = links::NewLink { unit_id: unit.id, channel: Channel::Web, opens_at: None, closes_at: None };
+            let link = links::NewLink {
+                unit_id: unit.id,
+                channel: Channel::Web,
+                opens_at: None,
+                closes_at: None,
+                controls: Default::default(),
+            };
             links::create(db, published.model.id, link).await?;
         }
     }
@@ -114,7 +120,7 @@ async fn demo_links(db: &DatabaseConnection) -> ApiResult<Vec<(String, String)>>
 pub fn print(summary: &DemoSummary, public_url: &str) {
     println!("Demo: the 2017 campaign with its six key units is loaded.");
     for (name, slug) in &summary.links {
-        println!("  {name}: {public_url}/api/v1/public/surveys/{slug}");
+        println!("  {name}: {public_url}/s/{slug}");
     }
     match &summary.new_admin {
         Some((username, password)) => {

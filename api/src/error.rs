@@ -65,6 +65,8 @@ pub enum ApiError {
     Gone(String),
     #[error("payload too large: {0}")]
     PayloadTooLarge(String),
+    #[error("too many requests: {detail}")]
+    TooManyRequests { detail: String, retry_after_seconds: u64 },
     #[error("database unavailable")]
     Unavailable(#[source] DbErr),
     #[error("internal error")]
@@ -80,6 +82,15 @@ impl ApiError {
         Self::Internal(Box::new(err))
     }
 
+    /// Seconds a client should wait before retrying, for the `Retry-After` header.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::Unavailable(_) => Some(5),
+            Self::TooManyRequests { retry_after_seconds, .. } => Some((*retry_after_seconds).max(1)),
+            _ => None,
+        }
+    }
+
     fn kind_and_title(&self) -> (&'static str, &'static str) {
         match self {
             Self::BadRequest(_) => ("bad-request", "The request could not be read"),
@@ -90,6 +101,7 @@ impl ApiError {
             Self::Conflict(_) => ("conflict", "Conflicts with the current state"),
             Self::Gone(_) => ("gone", "No longer available"),
             Self::PayloadTooLarge(_) => ("payload-too-large", "The request body is too large"),
+            Self::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
             Self::Unavailable(_) => ("unavailable", "The service is temporarily unavailable"),
             Self::Internal(_) => ("internal-error", "Internal error"),
         }
@@ -101,6 +113,7 @@ impl ApiError {
             Self::Validation(errors) => format!("{} fields are invalid", errors.len()),
             Self::Unavailable(_) => "the database cannot be reached; retry shortly".to_owned(),
             Self::Internal(_) => "an unexpected error occurred; it has been logged".to_owned(),
+            Self::TooManyRequests { detail, .. } => detail.clone(),
             Self::BadRequest(d)
             | Self::Unauthorized(d)
             | Self::Forbidden(d)
@@ -138,6 +151,7 @@ impl ResponseError for ApiError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Gone(_) => StatusCode::GONE,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -151,14 +165,11 @@ impl ResponseError for ApiError {
         }
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
-        match self {
-            Self::Unauthorized(_) => {
-                response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
-            }
-            Self::Unavailable(_) => {
-                response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
-            }
-            _ => {}
+        if let Self::Unauthorized(_) = self {
+            response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
+        if let Some(seconds) = self.retry_after() {
+            response.insert_header((header::RETRY_AFTER, seconds));
         }
         response.json(self.problem())
     }

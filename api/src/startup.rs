@@ -16,6 +16,7 @@ use crate::apidoc::ApiDoc;
 use crate::auth::TokenKeys;
 use crate::config::Settings;
 use crate::error::ApiError;
+use crate::integrity::Guard;
 use crate::{db, routes, telemetry};
 
 /// Largest accepted request body.
@@ -25,6 +26,8 @@ pub const BODY_LIMIT: usize = 256 * 1024;
 pub struct AppState {
     pub db: DatabaseConnection,
     pub settings: Settings,
+    /// In-memory ballot controls (rate limits, duplicate guard); per process, never persisted.
+    pub guard: Guard,
 }
 
 pub type State = web::Data<AppState>;
@@ -58,7 +61,7 @@ impl Application {
             .local_addr()
             .map_err(|source| StartupError::Bind { address: settings.bind.clone(), source })?
             .port();
-        let server = serve(listener, AppState { db, settings })
+        let server = serve(listener, AppState { db, settings, guard: Guard::default() })
             .map_err(|source| StartupError::Bind { address: format!("port {port}"), source })?;
         Ok(Self { server, port })
     }

@@ -2,7 +2,9 @@
 //! the API crate maps them to DTOs.
 
 pub mod account;
+pub mod batch_exclusion;
 pub mod campaign;
+pub mod invitation_code;
 pub mod questionnaire;
 pub mod response;
 pub mod response_answer;

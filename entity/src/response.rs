@@ -18,6 +18,8 @@ pub struct Model {
     pub channel: String,
     /// Submission time rounded down to the hour.
     pub submitted_hour: DateTimeWithTimeZone,
+    /// Left out of the figures by an admin's batch exclusion (undoable).
+    pub excluded: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

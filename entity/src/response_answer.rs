@@ -16,6 +16,8 @@ pub struct Model {
     /// The chosen option's weight; `None` for "don't know" and free text.
     pub weight: Option<f64>,
     pub text: Option<String>,
+    /// Left out of the figures by an admin's batch exclusion (undoable).
+    pub excluded: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

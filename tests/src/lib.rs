@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use pingyi::auth::Role;
 use pingyi::config::{Secret, Settings};
@@ -67,6 +68,7 @@ pub fn test_settings(database_url: String) -> Settings {
         token_ttl_seconds: 900,
         min_cell_size: 5,
         db_max_connections: 8,
+        trusted_proxies: Default::default(),
     }
 }
 
@@ -74,7 +76,40 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
+/// Everything the app logs during this test binary's run, for asserting what is not logged.
+pub fn captured_logs() -> String {
+    String::from_utf8_lossy(&log_buffer().lock().unwrap()).into_owned()
+}
+
+fn log_buffer() -> &'static Arc<Mutex<Vec<u8>>> {
+    static BUFFER: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    BUFFER.get_or_init(|| {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let writer = buffer.clone();
+        let _ = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::INFO)
+            .with_ansi(false)
+            .with_writer(move || LogWriter(writer.clone()))
+            .try_init();
+        buffer
+    })
+}
+
+struct LogWriter(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    log_buffer();
     let (database_url, storage) = prepare_storage().await;
     let mut settings = test_settings(database_url.clone());
     adjust(&mut settings);
@@ -190,11 +225,24 @@ impl TestApp {
         draft
     }
 
-    /// Creates a link and returns its slug.
+    /// Creates a link with the ballot controls relaxed (so tests may send alike answers
+    /// quickly) and returns its slug.
     pub async fn link(&self, admin: &str, questionnaire: Uuid, unit: Uuid, channel: &str) -> String {
-        let body = json!({"unit_id": unit, "channel": channel});
-        let link = self.created(&format!("/api/v1/questionnaires/{questionnaire}/links"), admin, &body).await;
+        let link = self.link_with(admin, questionnaire, unit, channel, relaxed_controls()).await;
         link["slug"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates a link with the given controls and returns it.
+    pub async fn link_with(
+        &self,
+        admin: &str,
+        questionnaire: Uuid,
+        unit: Uuid,
+        channel: &str,
+        controls: Value,
+    ) -> Value {
+        let body = json!({"unit_id": unit, "channel": channel, "controls": controls});
+        self.created(&format!("/api/v1/questionnaires/{questionnaire}/links"), admin, &body).await
     }
 
     /// Submits a response to a government-template link: `overall` as given, every other
@@ -220,6 +268,10 @@ impl TestApp {
             .unwrap();
         row.try_get::<i64>("", "n").unwrap()
     }
+}
+
+pub fn relaxed_controls() -> Value {
+    json!({"rate_limit_per_hour": 100000, "daily_cap": null, "duplicate_window_seconds": 0, "requires_invitation": false})
 }
 
 pub fn government_answers(overall: &str) -> Value {

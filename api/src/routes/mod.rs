@@ -5,7 +5,9 @@ mod accounts;
 mod auth;
 mod campaigns;
 mod health;
+mod integrity;
 mod links;
+mod pages;
 mod public;
 mod questionnaires;
 mod satisfaction;
@@ -18,7 +20,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::error::Problem;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(health::healthz).service(health::readyz).service(
+    cfg.service(health::healthz).service(health::readyz).configure(pages::configure).service(
         scope("/api/v1")
             .configure(auth::configure)
             .configure(accounts::configure)
@@ -27,7 +29,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(questionnaires::configure)
             .configure(links::configure)
             .configure(public::configure)
-            .configure(satisfaction::configure),
+            .configure(satisfaction::configure)
+            .configure(integrity::configure),
     );
 }
 
@@ -109,8 +112,20 @@ pub enum PublicErrors {
         content_type = "application/problem+json"
     )]
     Conflict(Problem),
+    #[response(
+        status = 403,
+        description = "An invitation code is required, or it is invalid or used",
+        content_type = "application/problem+json"
+    )]
+    Forbidden(Problem),
     #[response(status = 410, description = "Closed or withdrawn", content_type = "application/problem+json")]
     Gone(Problem),
+    #[response(
+        status = 429,
+        description = "Rate limit or daily cap reached; see Retry-After",
+        content_type = "application/problem+json"
+    )]
+    TooMany(Problem),
     #[response(status = 413, description = "Body larger than 256 KiB", content_type = "application/problem+json")]
     TooLarge(Problem),
     #[response(status = 422, description = "Invalid answers, each named", content_type = "application/problem+json")]

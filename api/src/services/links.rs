@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, FixedOffset};
 use rand::Rng;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -30,6 +30,62 @@ pub struct NewLink {
     /// Responses are refused from this time on.
     #[serde(default)]
     pub closes_at: Option<DateTime<FixedOffset>>,
+    /// Ballot-integrity controls; each has a default.
+    #[serde(default)]
+    #[validate(nested)]
+    pub controls: Controls,
+}
+
+/// Ballot-integrity controls of one link. See the README's threat model.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields, default)]
+#[schema(example = json!({"rate_limit_per_hour": 60, "daily_cap": 2000, "duplicate_window_seconds": 600, "requires_invitation": false}))]
+pub struct Controls {
+    /// Submissions one source (client address) may make per hour; bursts of a sixth of it.
+    #[validate(range(min = 1, max = 100000))]
+    #[schema(minimum = 1, maximum = 100000)]
+    pub rate_limit_per_hour: u32,
+    /// Most responses the link takes per UTC day; `null` for no cap.
+    #[validate(range(min = 1, max = 10000000))]
+    #[schema(minimum = 1, maximum = 10000000)]
+    pub daily_cap: Option<u32>,
+    /// The same answers from the same source within this many seconds are refused (0: off).
+    #[validate(range(min = 0, max = 86400))]
+    #[schema(minimum = 0, maximum = 86400)]
+    pub duplicate_window_seconds: u32,
+    /// Whether answering needs a single-use invitation code.
+    pub requires_invitation: bool,
+}
+
+impl Default for Controls {
+    fn default() -> Self {
+        Self {
+            rate_limit_per_hour: 60,
+            daily_cap: Some(2000),
+            duplicate_window_seconds: 600,
+            requires_invitation: false,
+        }
+    }
+}
+
+impl Controls {
+    pub fn of(link: &survey_link::Model) -> Self {
+        let unsigned = |v: i32| u32::try_from(v).unwrap_or(0);
+        Self {
+            rate_limit_per_hour: unsigned(link.rate_limit_per_hour).max(1),
+            daily_cap: link.daily_cap.map(unsigned),
+            duplicate_window_seconds: unsigned(link.duplicate_window_seconds),
+            requires_invitation: link.requires_invitation,
+        }
+    }
+
+    fn apply(&self, model: &mut survey_link::ActiveModel) {
+        let signed = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
+        model.rate_limit_per_hour = Set(signed(self.rate_limit_per_hour));
+        model.daily_cap = Set(self.daily_cap.map(signed));
+        model.duplicate_window_seconds = Set(signed(self.duplicate_window_seconds));
+        model.requires_invitation = Set(self.requires_invitation);
+    }
 }
 
 /// Whether a link takes responses now, and if not, why.
@@ -59,6 +115,11 @@ pub struct LinkDto {
     pub closes_at: Option<DateTime<FixedOffset>>,
     pub revoked_at: Option<DateTime<FixedOffset>>,
     pub created_at: DateTime<FixedOffset>,
+    pub controls: Controls,
+    /// The QR code of `url`, as SVG (PNG: `qr.png`); public, since the URL is.
+    pub qr_svg_url: String,
+    /// A printable A4 poster for a service window (SVG; PNG: `poster.png`).
+    pub poster_url: String,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -70,8 +131,12 @@ pub struct LinkFilter {
 
 impl LinkDto {
     pub fn new(m: survey_link::Model, public_url: &str) -> Self {
+        let url = format!("{public_url}/s/{}", m.slug);
         Self {
-            url: format!("{public_url}/s/{}", m.slug),
+            qr_svg_url: format!("{url}/qr.svg"),
+            poster_url: format!("{url}/poster.svg"),
+            controls: Controls::of(&m),
+            url,
             id: m.id,
             slug: m.slug,
             questionnaire_id: m.questionnaire_id,
@@ -130,7 +195,7 @@ pub async fn create(
     {
         return Err(ApiError::invalid("closes_at", "must be after opens_at"));
     }
-    let model = survey_link::ActiveModel {
+    let mut model = survey_link::ActiveModel {
         id: Set(Uuid::new_v4()),
         slug: Set(new_slug()),
         questionnaire_id: Set(questionnaire_id),
@@ -140,7 +205,9 @@ pub async fn create(
         closes_at: Set(input.closes_at),
         revoked_at: Set(None),
         created_at: Set(super::now()),
+        ..Default::default()
     };
+    input.controls.apply(&mut model);
     model.insert(db).await.map_err(|e| match ApiError::from(e) {
         ApiError::Conflict(_) => {
             ApiError::Conflict("this questionnaire already has a link for that unit and channel".to_owned())
@@ -170,6 +237,34 @@ pub async fn revoke(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<survey_lin
     Ok(model.update(db).await?)
 }
 
+pub async fn set_controls(db: &impl ConnectionTrait, id: Uuid, controls: &Controls) -> ApiResult<survey_link::Model> {
+    find(db, id).await?;
+    let mut model = survey_link::ActiveModel { id: Set(id), ..Default::default() };
+    controls.apply(&mut model);
+    Ok(model.update(db).await?)
+}
+
+async fn questionnaire_ids(db: &impl ConnectionTrait, campaign_id: Uuid) -> ApiResult<Vec<Uuid>> {
+    Ok(questionnaire::Entity::find()
+        .select_only()
+        .column(questionnaire::Column::Id)
+        .filter(questionnaire::Column::CampaignId.eq(campaign_id))
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?)
+}
+
+/// Every link of a campaign, unpaginated (for exports and reports).
+pub async fn all_of_campaign(db: &impl ConnectionTrait, campaign_id: Uuid) -> ApiResult<Vec<survey_link::Model>> {
+    let questionnaire_ids = questionnaire_ids(db, campaign_id).await?;
+    Ok(survey_link::Entity::find()
+        .filter(survey_link::Column::QuestionnaireId.is_in(questionnaire_ids))
+        .order_by_asc(survey_link::Column::CreatedAt)
+        .order_by_asc(survey_link::Column::Id)
+        .all(db)
+        .await?)
+}
+
 pub async fn list(
     db: &impl ConnectionTrait,
     campaign_id: Uuid,
@@ -178,13 +273,7 @@ pub async fn list(
     offset: u64,
 ) -> ApiResult<(Vec<survey_link::Model>, u64)> {
     super::campaigns::find(db, campaign_id).await?;
-    let questionnaire_ids: Vec<Uuid> = questionnaire::Entity::find()
-        .filter(questionnaire::Column::CampaignId.eq(campaign_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|q| q.id)
-        .collect();
+    let questionnaire_ids = questionnaire_ids(db, campaign_id).await?;
     let mut query = survey_link::Entity::find()
         .filter(survey_link::Column::QuestionnaireId.is_in(questionnaire_ids))
         .order_by_asc(survey_link::Column::CreatedAt)

@@ -3,10 +3,13 @@
 
 pub mod accounts;
 pub mod campaigns;
+pub mod exclusions;
+pub mod invitations;
 pub mod links;
 pub mod questionnaires;
 pub mod satisfaction;
 pub mod submissions;
+pub mod surveys;
 pub mod units;
 
 use chrono::{DateTime, FixedOffset, Utc};

@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, DurationRound, FixedOffset, TimeDelta, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -16,12 +17,14 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use entity::{response, response_answer, survey_link};
+use entity::{invitation_code, response, response_answer, survey_link};
 
-use super::links::{self, LinkState};
+use super::invitations;
+use super::links::{self, Controls, LinkState};
 use super::questionnaires::{self, Parsed};
 use crate::domain::questionnaire::{CheckedAnswer, check_answers};
 use crate::error::{ApiError, ApiResult};
+use crate::integrity::{Guard, SourceKey};
 
 const MAX_ANSWERS: usize = 100;
 
@@ -40,6 +43,16 @@ pub struct Submission {
     pub submission_id: Uuid,
     /// Question key → option key (rating questions) or the text (text questions).
     pub answers: BTreeMap<String, String>,
+    /// A single-use code, for links that require one.
+    #[serde(default)]
+    #[validate(length(min = 1, max = 64))]
+    pub invitation_code: Option<String>,
+}
+
+/// What the in-memory controls know of the sender: a day-scoped key, never the address.
+pub struct Sender<'a> {
+    pub guard: &'a Guard,
+    pub source: Option<SourceKey>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -53,7 +66,7 @@ pub struct Receipt {
 }
 
 /// Identifies the content of a submission, to tell a retry from a different body under the same id.
-fn body_hash(slug: &str, answers: &BTreeMap<String, String>) -> String {
+fn body_hash(slug: &str, answers: &BTreeMap<String, String>) -> [u8; 32] {
     let mut hasher = Sha256::new();
     hasher.update(slug.as_bytes());
     hasher.update([0]);
@@ -63,7 +76,7 @@ fn body_hash(slug: &str, answers: &BTreeMap<String, String>) -> String {
         hasher.update(value.as_bytes());
         hasher.update([0]);
     }
-    hex::encode(hasher.finalize())
+    hasher.finalize().into()
 }
 
 pub fn round_to_hour(time: DateTime<Utc>) -> DateTime<FixedOffset> {
@@ -101,25 +114,82 @@ pub async fn open_link(db: &impl ConnectionTrait, slug: &str) -> ApiResult<(surv
     }
 }
 
-pub async fn submit(db: &DatabaseConnection, slug: &str, submission: Submission) -> ApiResult<Receipt> {
+/// Applies the link's in-memory controls: the per-source rate limit and the duplicate guard.
+fn check_sender(sender: &Sender, link: &survey_link::Model, controls: &Controls, digest: [u8; 16]) -> ApiResult<()> {
+    let Some(source) = sender.source else { return Ok(()) };
+    sender.guard.take_token(source, link.id, controls.rate_limit_per_hour).map_err(|wait| {
+        ApiError::TooManyRequests {
+            detail: "too many submissions from this connection; please wait a little".to_owned(),
+            retry_after_seconds: wait.as_secs(),
+        }
+    })?;
+    let window = std::time::Duration::from_secs(u64::from(controls.duplicate_window_seconds));
+    if sender.guard.is_duplicate(source, link.id, digest, window) {
+        return Err(ApiError::Conflict("these answers were just submitted from this connection".to_owned()));
+    }
+    Ok(())
+}
+
+/// Refuses when the link has taken its daily cap (UTC day) of responses.
+async fn check_daily_cap(db: &impl ConnectionTrait, link: &survey_link::Model, controls: &Controls) -> ApiResult<()> {
+    let Some(cap) = controls.daily_cap else { return Ok(()) };
+    let now = Utc::now();
+    let midnight = now.date_naive().and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+    let today = response::Entity::find()
+        .filter(response::Column::LinkId.eq(link.id))
+        .filter(response::Column::SubmittedHour.gte(midnight.fixed_offset()))
+        .count(db)
+        .await?;
+    if today >= u64::from(cap) {
+        let tomorrow = (midnight + TimeDelta::days(1) - now).num_seconds();
+        return Err(ApiError::TooManyRequests {
+            detail: "this survey has taken all the responses it accepts today".to_owned(),
+            retry_after_seconds: u64::try_from(tomorrow).unwrap_or(1),
+        });
+    }
+    Ok(())
+}
+
+pub async fn submit(
+    db: &DatabaseConnection,
+    sender: &Sender<'_>,
+    slug: &str,
+    submission: Submission,
+) -> ApiResult<Receipt> {
     if submission.answers.len() > MAX_ANSWERS {
         return Err(ApiError::invalid("answers", format!("may hold at most {MAX_ANSWERS} answers")));
     }
-    let hash = body_hash(slug, &submission.answers);
+    let digest = body_hash(slug, &submission.answers);
+    let hash = hex::encode(digest);
     // A retry is answered with the original outcome even if the link closed in between.
     if let Some(receipt) = earlier(db, submission.submission_id, &hash).await? {
         return Ok(receipt);
     }
     let (link, questionnaire) = open_link(db, slug).await?;
+    let controls = Controls::of(&link);
+    let mut short_digest = [0u8; 16];
+    short_digest.copy_from_slice(&digest[..16]);
+    check_sender(sender, &link, &controls, short_digest)?;
     let answers = check_answers(&questionnaire.questions, &submission.answers).map_err(ApiError::Validation)?;
+    let code = match (controls.requires_invitation, submission.invitation_code.as_deref()) {
+        (true, None) => return Err(ApiError::Forbidden("this survey needs an invitation code".to_owned())),
+        (true, Some(code)) => Some(invitations::hash_code(code)),
+        (false, _) => None,
+    };
+    check_daily_cap(db, &link, &controls).await?;
     let receipt = Receipt {
         response_id: Uuid::new_v4(),
         submission_id: submission.submission_id,
         submitted_hour: round_to_hour(Utc::now()),
         replayed: false,
     };
-    match store(db, &link, &questionnaire, &receipt, &hash, answers).await {
-        Ok(()) => Ok(receipt),
+    match store(db, &link, &questionnaire, &receipt, &hash, code.as_deref(), answers).await {
+        Ok(()) => {
+            if let Some(source) = sender.source {
+                sender.guard.remember(source, link.id, short_digest);
+            }
+            Ok(receipt)
+        }
         // Two concurrent sends of one submission: the loser reports the winner's outcome.
         Err(ApiError::Conflict(_)) => earlier(db, submission.submission_id, &hash)
             .await?
@@ -135,10 +205,28 @@ async fn store(
     questionnaire: &Parsed,
     receipt: &Receipt,
     hash: &str,
+    invitation_hash: Option<&str>,
     answers: Vec<CheckedAnswer>,
 ) -> ApiResult<()> {
     let campaign_id = questionnaire.model.campaign_id;
     let txn = db.begin().await?;
+    // Spending the code and storing the response commit together or not at all; the code
+    // row is not linked to the response.
+    if let Some(code_hash) = invitation_hash {
+        let spent = invitation_code::Entity::update_many()
+            .col_expr(invitation_code::Column::UsedAt, sea_orm::sea_query::Expr::value(super::now()))
+            .filter(invitation_code::Column::LinkId.eq(link.id))
+            .filter(invitation_code::Column::CodeHash.eq(code_hash))
+            .filter(invitation_code::Column::UsedAt.is_null())
+            .exec(&txn)
+            .await?;
+        if spent.rows_affected != 1 {
+            txn.rollback().await?;
+            return Err(ApiError::Forbidden(
+                "this invitation code is not valid for this survey, or was used already".to_owned(),
+            ));
+        }
+    }
     response::ActiveModel {
         id: Set(receipt.response_id),
         submission_id: Set(receipt.submission_id),
@@ -149,6 +237,7 @@ async fn store(
         unit_id: Set(link.unit_id),
         channel: Set(link.channel.clone()),
         submitted_hour: Set(receipt.submitted_hour),
+        excluded: Set(false),
     }
     .insert(&txn)
     .await?;
@@ -162,6 +251,7 @@ async fn store(
         option_key: Set(a.option_key),
         weight: Set(a.weight),
         text: Set(a.text),
+        excluded: Set(false),
     });
     response_answer::Entity::insert_many(rows).exec_without_returning(&txn).await?;
     txn.commit().await?;

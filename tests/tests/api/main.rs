@@ -4,6 +4,8 @@
 
 mod auth;
 mod basics;
+mod integrity;
+mod pages;
 mod questionnaires;
 mod registry;
 mod satisfaction;

@@ -1,0 +1,169 @@
+//! In-memory controls keyed by an HMAC of the client address.
+//!
+//! The HMAC key is random, lives only in this process and is replaced every UTC day, so the
+//! keys cannot be turned back into addresses by anyone who reads memory later, nor linked
+//! across days; nothing here is ever written to disk or the database. Replacing the key also
+//! clears every bucket and remembered submission.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDate, Utc};
+use hmac::{Hmac, Mac};
+use rand::Rng;
+use sha2::Sha256;
+use uuid::Uuid;
+
+/// An opaque, day-scoped stand-in for a client address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SourceKey([u8; 16]);
+
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    updated: Instant,
+}
+
+struct State {
+    day: NaiveDate,
+    key: [u8; 32],
+    buckets: HashMap<(SourceKey, Uuid), Bucket>,
+    recent: HashMap<(SourceKey, Uuid, [u8; 16]), Instant>,
+    calls: u64,
+}
+
+impl State {
+    fn new(day: NaiveDate) -> Self {
+        Self { day, key: rand::rng().random(), buckets: HashMap::new(), recent: HashMap::new(), calls: 0 }
+    }
+}
+
+pub struct Guard {
+    state: Mutex<State>,
+}
+
+impl Default for Guard {
+    fn default() -> Self {
+        Self { state: Mutex::new(State::new(Utc::now().date_naive())) }
+    }
+}
+
+/// Bucket size for an hourly rate: a sixth of it, so a source can send a short burst.
+fn capacity(per_hour: u32) -> f64 {
+    f64::from((per_hour / 6).max(1))
+}
+
+impl Guard {
+    fn with_state<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
+        let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let today = Utc::now().date_naive();
+        if state.day != today {
+            *state = State::new(today);
+        }
+        state.calls += 1;
+        if state.calls.is_multiple_of(1024) {
+            prune(&mut state);
+        }
+        f(&mut state)
+    }
+
+    pub fn source_key(&self, ip: IpAddr) -> SourceKey {
+        self.with_state(|state| {
+            let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&state.key)
+                .unwrap_or_else(|_| unreachable!("any key length works"));
+            match ip {
+                IpAddr::V4(v4) => mac.update(&v4.octets()),
+                // A household or phone usually holds a whole /64: key on the prefix.
+                IpAddr::V6(v6) => mac.update(&v6.octets()[..8]),
+            }
+            let digest = mac.finalize().into_bytes();
+            let mut key = [0u8; 16];
+            key.copy_from_slice(&digest[..16]);
+            SourceKey(key)
+        })
+    }
+
+    /// Takes one token from the source's bucket for `link`; on refusal, how long to wait.
+    pub fn take_token(&self, source: SourceKey, link: Uuid, per_hour: u32) -> Result<(), Duration> {
+        let capacity = capacity(per_hour);
+        let refill_per_second = f64::from(per_hour.max(1)) / 3600.0;
+        self.with_state(|state| {
+            let now = Instant::now();
+            let bucket = state.buckets.entry((source, link)).or_insert(Bucket { tokens: capacity, updated: now });
+            let elapsed = now.duration_since(bucket.updated).as_secs_f64();
+            bucket.tokens = (bucket.tokens + elapsed * refill_per_second).min(capacity);
+            bucket.updated = now;
+            if bucket.tokens >= 1.0 {
+                bucket.tokens -= 1.0;
+                Ok(())
+            } else {
+                Err(Duration::from_secs_f64(((1.0 - bucket.tokens) / refill_per_second).ceil()))
+            }
+        })
+    }
+
+    /// True when the same answers came from the same source to `link` within `window`.
+    pub fn is_duplicate(&self, source: SourceKey, link: Uuid, answers: [u8; 16], window: Duration) -> bool {
+        self.with_state(|state| state.recent.get(&(source, link, answers)).is_some_and(|at| at.elapsed() < window))
+    }
+
+    pub fn remember(&self, source: SourceKey, link: Uuid, answers: [u8; 16]) {
+        self.with_state(|state| {
+            state.recent.insert((source, link, answers), Instant::now());
+        });
+    }
+}
+
+/// Forgets full buckets and old submissions so that memory stays bounded by recent traffic.
+fn prune(state: &mut State) {
+    let hour = Duration::from_secs(3600);
+    state.buckets.retain(|_, bucket| bucket.updated.elapsed() < hour);
+    state.recent.retain(|_, at| at.elapsed() < 24 * hour);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))
+    }
+
+    #[test]
+    fn the_same_address_gets_the_same_key_and_others_differ() {
+        let guard = Guard::default();
+        assert_eq!(guard.source_key(ip("203.0.113.1")), guard.source_key(ip("203.0.113.1")));
+        assert_ne!(guard.source_key(ip("203.0.113.1")), guard.source_key(ip("203.0.113.2")));
+        assert_eq!(guard.source_key(ip("2001:db8::1")), guard.source_key(ip("2001:db8::2")), "one /64 is one source");
+        assert_ne!(
+            Guard::default().source_key(ip("203.0.113.1")),
+            guard.source_key(ip("203.0.113.1")),
+            "keys are per process"
+        );
+    }
+
+    #[test]
+    fn a_bucket_allows_a_burst_then_refuses_with_a_wait() {
+        let guard = Guard::default();
+        let (source, link) = (guard.source_key(ip("198.51.100.1")), Uuid::new_v4());
+        for _ in 0..10 {
+            assert!(guard.take_token(source, link, 60).is_ok());
+        }
+        let wait = guard.take_token(source, link, 60).err();
+        assert!(wait.is_some_and(|w| w.as_secs() >= 1 && w.as_secs() <= 60), "{wait:?}");
+        assert!(guard.take_token(source, Uuid::new_v4(), 60).is_ok(), "buckets are per link");
+    }
+
+    #[test]
+    fn duplicates_are_recognised_within_the_window_only() {
+        let guard = Guard::default();
+        let (source, link) = (guard.source_key(ip("198.51.100.1")), Uuid::new_v4());
+        assert!(!guard.is_duplicate(source, link, [1; 16], Duration::from_secs(60)));
+        guard.remember(source, link, [1; 16]);
+        assert!(guard.is_duplicate(source, link, [1; 16], Duration::from_secs(60)));
+        assert!(!guard.is_duplicate(source, link, [2; 16], Duration::from_secs(60)));
+        assert!(!guard.is_duplicate(source, link, [1; 16], Duration::ZERO));
+    }
+}

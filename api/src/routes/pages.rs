@@ -1,0 +1,285 @@
+//! Citizens' pages: `/s/{slug}` to answer (HTML, works with and without JavaScript), and
+//! the link's QR code and printable poster.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, ContentType};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, get, post, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use super::public::{language, sender};
+use crate::domain::questionnaire::Lang;
+use crate::error::{ApiError, ApiResult};
+use crate::services::submissions::{self, Submission};
+use crate::services::{campaigns, links, questionnaires, surveys, units};
+use crate::startup::{BODY_LIMIT, State};
+use crate::web::pages::{self, FormState};
+use crate::web::poster::{self, PosterContent};
+use crate::web::qr;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(answer_page)
+        .service(submit_form)
+        .service(qr_svg)
+        .service(qr_png)
+        .service(poster_svg)
+        .service(poster_png);
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// `zh-CN` (default) or `en`; without it, `Accept-Language` decides.
+    pub lang: Option<Lang>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SizeQuery {
+    /// Pixels, 128 to 2048 (default 512).
+    #[param(minimum = 128, maximum = 2048)]
+    pub size: Option<u32>,
+}
+
+/// Inline style and script only; nothing loads from anywhere else.
+const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; \
+                   form-action 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+fn html(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type(ContentType::html())
+        .insert_header((header::CONTENT_SECURITY_POLICY, CSP))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .body(body)
+}
+
+fn error_page(lang: Lang, err: &ApiError) -> HttpResponse {
+    let mut response = html(err.status_code(), pages::error(lang, err));
+    if let Some(seconds) = err.retry_after() {
+        response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
+    }
+    response
+}
+
+/// Whether this browser sent the "answered" cookie of the link (set after a submission).
+fn has_answered(req: &HttpRequest, slug: &str) -> bool {
+    let wanted = format!("{}=", pages::cookie_name(slug));
+    req.headers()
+        .get_all(header::COOKIE)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .any(|pair| pair.trim().starts_with(&wanted))
+}
+
+/// The answer page of a link.
+#[utoipa::path(
+    tag = "pages",
+    params(("slug" = String, Path), PageQuery),
+    responses(
+        (status = 200, description = "The questionnaire as a form, or a note that this browser already answered", content_type = "text/html"),
+        (status = 404, description = "Unknown link (a friendly page)", content_type = "text/html"),
+        (status = 409, description = "Not open yet", content_type = "text/html"),
+        (status = 410, description = "Closed or withdrawn", content_type = "text/html")
+    )
+)]
+#[get("/s/{slug}")]
+pub async fn answer_page(
+    state: State,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> HttpResponse {
+    let lang = language(query.lang, &req);
+    match surveys::view(&state.db, &slug, lang).await {
+        Ok(_) if has_answered(&req, &slug) => html(StatusCode::OK, pages::already_answered(lang)),
+        Ok(view) => {
+            let empty = BTreeMap::new();
+            let form = FormState {
+                submission_id: Uuid::new_v4(),
+                values: &empty,
+                invitation_code: "",
+                errors: &[],
+                alert: None,
+            };
+            html(StatusCode::OK, pages::survey(&view, &form))
+        }
+        Err(err) => error_page(lang, &err),
+    }
+}
+
+/// A plain form post, split into the submission and the language it was made in.
+fn read_form(body: &[u8]) -> Result<(Submission, Lang), ApiError> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(body).map_err(|e| ApiError::BadRequest(format!("invalid form: {e}")))?;
+    let mut answers = BTreeMap::new();
+    let (mut submission_id, mut lang, mut invitation_code) = (None, Lang::ZhCn, None);
+    for (name, value) in pairs {
+        match name.as_str() {
+            "submission_id" => submission_id = value.parse::<Uuid>().ok(),
+            "lang" if value == "en" => lang = Lang::En,
+            "invitation_code" if !value.trim().is_empty() => invitation_code = Some(value),
+            _ => {
+                if let Some(key) = name.strip_prefix("a.") {
+                    answers.insert(key.to_owned(), value);
+                }
+            }
+        }
+    }
+    let submission_id =
+        submission_id.ok_or_else(|| ApiError::invalid("submission_id", "is missing; reload the page"))?;
+    Ok((Submission { submission_id, answers, invitation_code }, lang))
+}
+
+/// Receives the answer page's form when JavaScript is off.
+#[utoipa::path(
+    tag = "pages",
+    params(("slug" = String, Path)),
+    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`submission_id`, `lang`, optional `invitation_code`, and `a.<question key>` per answer"),
+    responses(
+        (status = 200, description = "Thank-you page", content_type = "text/html"),
+        (status = 403, description = "The form again, asking for a valid invitation code", content_type = "text/html"),
+        (status = 422, description = "The form again, with each problem marked", content_type = "text/html"),
+        (status = 429, description = "Too many submissions; see Retry-After", content_type = "text/html")
+    )
+)]
+#[post("/s/{slug}")]
+pub async fn submit_form(
+    state: State,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    payload: web::Payload,
+) -> HttpResponse {
+    let body = match payload.to_bytes_limited(BODY_LIMIT).await {
+        Ok(Ok(body)) => body,
+        Ok(Err(_)) => return error_page(Lang::ZhCn, &ApiError::BadRequest("unreadable body".to_owned())),
+        Err(_) => return error_page(Lang::ZhCn, &ApiError::PayloadTooLarge("too large".to_owned())),
+    };
+    let (submission, lang) = match read_form(&body) {
+        Ok(parsed) => parsed,
+        Err(err) => return error_page(language(None, &req), &err),
+    };
+    let (submission_id, values, code) =
+        (submission.submission_id, submission.answers.clone(), submission.invitation_code.clone());
+    match submissions::submit(&state.db, &sender(&state, &req), &slug, submission).await {
+        Ok(_) => {
+            let mut response = html(StatusCode::OK, pages::thanks(lang));
+            let cookie = format!(
+                "{}=1; Path=/s/{}; Max-Age=31536000; SameSite=Lax; HttpOnly",
+                pages::cookie_name(&slug),
+                slug.as_str()
+            );
+            if let Ok(value) = header::HeaderValue::from_str(&cookie) {
+                response.headers_mut().insert(header::SET_COOKIE, value);
+            }
+            response
+        }
+        Err(err @ (ApiError::Validation(_) | ApiError::Forbidden(_))) => {
+            let Ok(view) = surveys::view(&state.db, &slug, lang).await else { return error_page(lang, &err) };
+            let (errors, alert) = match &err {
+                ApiError::Validation(errors) => (errors.as_slice(), Some(crate::web::texts::texts(lang).fix_errors)),
+                _ => (&[][..], Some(crate::web::texts::texts(lang).forbidden_title)),
+            };
+            let form = FormState {
+                submission_id,
+                values: &values,
+                invitation_code: code.as_deref().unwrap_or_default(),
+                errors,
+                alert,
+            };
+            html(err.status_code(), pages::survey(&view, &form))
+        }
+        Err(err) => error_page(lang, &err),
+    }
+}
+
+/// The link's public URL, and what a poster of it shows.
+async fn poster_content(state: &State, slug: &str) -> ApiResult<(String, String, String)> {
+    let link = links::find_by_slug(&state.db, slug).await?;
+    if link.revoked_at.is_some() {
+        return Err(ApiError::Gone("this survey link has been withdrawn".to_owned()));
+    }
+    let unit = units::find(&state.db, link.unit_id).await?;
+    let questionnaire = questionnaires::find(&state.db, link.questionnaire_id).await?;
+    let campaign = campaigns::find(&state.db, questionnaire.model.campaign_id).await?;
+    Ok((format!("{}/s/{}", state.settings.public_url, link.slug), unit.name, campaign.title))
+}
+
+fn size(query: &SizeQuery) -> ApiResult<u32> {
+    let size = query.size.unwrap_or(qr::DEFAULT_SIZE);
+    if (qr::MIN_SIZE..=qr::MAX_SIZE).contains(&size) {
+        Ok(size)
+    } else {
+        Err(ApiError::invalid("size", format!("must be between {} and {}", qr::MIN_SIZE, qr::MAX_SIZE)))
+    }
+}
+
+fn image<B: actix_web::body::MessageBody + 'static>(content_type: &'static str, bytes: B) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(bytes)
+}
+
+/// The link's QR code as SVG.
+#[utoipa::path(tag = "pages", params(("slug" = String, Path), SizeQuery), responses((status = 200, description = "QR code (level M) of the link's public URL", content_type = "image/svg+xml"), super::PublicErrors))]
+#[get("/s/{slug}/qr.svg")]
+pub async fn qr_svg(state: State, slug: web::Path<String>, query: web::Query<SizeQuery>) -> ApiResult<HttpResponse> {
+    let (url, ..) = poster_content(&state, &slug).await?;
+    Ok(image("image/svg+xml", qr::svg(&url, size(&query)?).map_err(ApiError::internal)?))
+}
+
+/// The link's QR code as PNG.
+#[utoipa::path(tag = "pages", params(("slug" = String, Path), SizeQuery), responses((status = 200, description = "QR code (level M) of the link's public URL", content_type = "image/png"), super::PublicErrors))]
+#[get("/s/{slug}/qr.png")]
+pub async fn qr_png(state: State, slug: web::Path<String>, query: web::Query<SizeQuery>) -> ApiResult<HttpResponse> {
+    let (url, ..) = poster_content(&state, &slug).await?;
+    Ok(image("image/png", qr::png(&url, size(&query)?).map_err(ApiError::internal)?))
+}
+
+/// A printable A4 poster of the link (SVG).
+#[utoipa::path(tag = "pages", params(("slug" = String, Path), PageQuery), responses((status = 200, description = "A4 poster", content_type = "image/svg+xml"), super::PublicErrors))]
+#[get("/s/{slug}/poster.svg")]
+pub async fn poster_svg(
+    state: State,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let (url, unit_name, campaign_title) = poster_content(&state, &slug).await?;
+    let content = PosterContent {
+        unit_name: &unit_name,
+        campaign_title: &campaign_title,
+        url: &url,
+        lang: language(query.lang, &req),
+    };
+    Ok(image("image/svg+xml", poster::svg(&content).map_err(ApiError::internal)?))
+}
+
+/// A printable A4 poster of the link (PNG, 1240 × 1754 px: A4 at 150 dpi).
+#[utoipa::path(tag = "pages", params(("slug" = String, Path), PageQuery), responses((status = 200, description = "A4 poster", content_type = "image/png"), super::PublicErrors))]
+#[get("/s/{slug}/poster.png")]
+pub async fn poster_png(
+    state: State,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let (url, unit_name, campaign_title) = poster_content(&state, &slug).await?;
+    let lang = language(query.lang, &req);
+    let png = web::block(move || {
+        poster::png(
+            &PosterContent { unit_name: &unit_name, campaign_title: &campaign_title, url: &url, lang },
+            poster::PNG_WIDTH,
+        )
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(ApiError::internal)?;
+    Ok(image("image/png", png))
+}

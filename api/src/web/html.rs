@@ -1,0 +1,82 @@
+//! Minimal HTML building: escaping and the page shell with its inline style.
+
+use std::fmt::Write;
+
+use crate::domain::questionnaire::Lang;
+
+/// Escapes text for HTML content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Colours meet WCAG 2.1 AA on white: text #1f2328 (15.8:1), accent #0b57a4 (7.0:1),
+/// error #a4161a (7.6:1), muted #57606a (6.2:1).
+const STYLE: &str = "\
+*{box-sizing:border-box}\
+body{margin:0;font:17px/1.5 system-ui,-apple-system,\"PingFang SC\",\"Microsoft YaHei\",\"Noto Sans CJK SC\",sans-serif;color:#1f2328;background:#f4f6f8}\
+main{max-width:40rem;margin:0 auto;padding:1rem;background:#fff;min-height:100vh}\
+h1{font-size:1.4rem;margin:.2rem 0 .5rem}\
+.campaign,.note{color:#57606a;font-size:.9rem;margin:0}\
+fieldset{border:0;border-top:1px solid #d0d7de;margin:1rem 0 0;padding:1rem 0 0}\
+legend{font-weight:600;padding:0;margin-bottom:.5rem}\
+.opts{display:grid;gap:.5rem}\
+.opt{display:flex;align-items:center;gap:.75rem;min-height:48px;padding:.5rem .75rem;border:2px solid #d0d7de;border-radius:10px;cursor:pointer}\
+.opt input{width:1.4rem;height:1.4rem;margin:0;accent-color:#0b57a4;flex:none}\
+.opt:has(input:checked){border-color:#0b57a4;background:#eef4fb}\
+label.field{display:block;font-weight:600;margin:1rem 0 .4rem}\
+textarea,input[type=text]{width:100%;font:inherit;padding:.6rem;border:2px solid #8c959f;border-radius:8px}\
+textarea{min-height:7rem}\
+:focus-visible{outline:3px solid #0b57a4;outline-offset:2px}\
+button{width:100%;min-height:52px;margin:1.5rem 0 .5rem;font:inherit;font-weight:600;color:#fff;background:#0b57a4;border:0;border-radius:10px;cursor:pointer}\
+button[disabled]{opacity:.6}\
+.err{color:#a4161a;font-weight:600;margin:.4rem 0 0}\
+.err:empty{display:none}\
+.alert{border:2px solid #a4161a;border-radius:8px;padding:.75rem;color:#a4161a;font-weight:600}\
+.alert:empty{display:none}\
+.req{color:#a4161a}\
+.done{text-align:center;padding-top:3rem}\
+.done p{font-size:1.1rem}";
+
+/// A complete page around `body`. `script` is inlined when given.
+pub fn page(lang: Lang, title: &str, body: &str, script: Option<&str>) -> String {
+    let lang_attr = match lang {
+        Lang::ZhCn => "zh-CN",
+        Lang::En => "en",
+    };
+    let mut html = String::with_capacity(body.len() + STYLE.len() + 1024);
+    let _ = write!(
+        html,
+        "<!doctype html><html lang=\"{lang_attr}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+         <meta name=\"referrer\" content=\"no-referrer\"><title>{}</title><style>{STYLE}</style></head>\
+         <body><main>{body}</main>",
+        escape(title)
+    );
+    if let Some(script) = script {
+        let _ = write!(html, "<script>{script}</script>");
+    }
+    html.push_str("</body></html>");
+    html
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markup_characters_are_escaped() {
+        assert_eq!(escape("<a href=\"x\">'&'</a>"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+        assert_eq!(escape("区交通运输局"), "区交通运输局");
+    }
+}

@@ -1,0 +1,8 @@
+//! Server-rendered pages for citizens and printable material: the answer page, its
+//! thank-you and error pages, QR codes and posters. No build step, no external assets.
+
+pub mod html;
+pub mod pages;
+pub mod poster;
+pub mod qr;
+pub mod texts;
