@@ -11,6 +11,9 @@
 //! | `PINGYI_MIN_CELL_SIZE` | `5` |
 //! | `PINGYI_DB_MAX_CONNECTIONS` | `16` |
 //! | `PINGYI_TRUSTED_PROXIES` | none: forwarded headers are ignored |
+//! | `PINGYI_WEBHOOK_RETRY_BASE_MS` | `30000` (then doubling) |
+//! | `PINGYI_WEBHOOK_MAX_ATTEMPTS` | `8` |
+//! | `PINGYI_WEBHOOK_ALLOW_PRIVATE` | `false` |
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -18,6 +21,7 @@ use std::path::{Path, PathBuf};
 use rand::Rng;
 
 use crate::integrity::TrustedProxies;
+use crate::webhooks::WebhookSettings;
 
 pub const MIN_SECRET_BYTES: usize = 32;
 
@@ -71,6 +75,7 @@ pub struct Settings {
     pub db_max_connections: u32,
     /// Peers whose `Forwarded` / `X-Forwarded-For` headers are believed.
     pub trusted_proxies: TrustedProxies,
+    pub webhooks: WebhookSettings,
 }
 
 /// Reads an environment variable, treating an empty value as unset.
@@ -120,6 +125,12 @@ impl Settings {
                 .unwrap_or_default()
                 .parse()
                 .map_err(|reason| ConfigError::Invalid { name: "PINGYI_TRUSTED_PROXIES", reason })?,
+            webhooks: WebhookSettings {
+                retry_base: std::time::Duration::from_millis(parse("PINGYI_WEBHOOK_RETRY_BASE_MS", 30_000_u64)?.max(1)),
+                max_attempts: parse("PINGYI_WEBHOOK_MAX_ATTEMPTS", 8_u32)?.clamp(1, 20),
+                allow_private_targets: parse("PINGYI_WEBHOOK_ALLOW_PRIVATE", false)?,
+                ..WebhookSettings::default()
+            },
         })
     }
 }

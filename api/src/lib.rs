@@ -17,3 +17,4 @@ pub mod startup;
 pub mod telemetry;
 pub mod validation;
 pub mod web;
+pub mod webhooks;

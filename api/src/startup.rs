@@ -55,6 +55,7 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let db = db::connect(&settings.database_url, settings.db_max_connections).await?;
         db::migrate(&db).await?;
+        crate::webhooks::delivery::spawn(db.clone(), settings.webhooks.clone());
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|source| StartupError::Bind { address: settings.bind.clone(), source })?;
         let port = listener

@@ -41,6 +41,25 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
     }
 }
 
+/// Reads a body of up to `limit` bytes (for routes that take more than the default).
+pub async fn read_body(payload: web::Payload, limit: usize) -> Result<web::Bytes, ApiError> {
+    payload
+        .to_bytes_limited(limit)
+        .await
+        .map_err(|_| ApiError::PayloadTooLarge(format!("the body may be at most {limit} bytes")))?
+        .map_err(|e| ApiError::BadRequest(format!("the body could not be read: {e}")))
+}
+
+/// A JSON body of up to `limit` bytes, deserialized and validated like `ValidJson`.
+pub async fn read_valid_json<T: DeserializeOwned + Validate>(
+    payload: web::Payload,
+    limit: usize,
+) -> Result<T, ApiError> {
+    let value: T = parse_json(&read_body(payload, limit).await?)?;
+    value.validate()?;
+    Ok(value)
+}
+
 /// Deserializes `bytes`, telling a syntax error (400) from a wrong field (422 naming it).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);

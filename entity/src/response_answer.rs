@@ -18,6 +18,8 @@ pub struct Model {
     pub text: Option<String>,
     /// Left out of the figures by an admin's batch exclusion (undoable).
     pub excluded: bool,
+    /// When the answer was given, to the hour (for period reports).
+    pub answered_at: Option<DateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,12 +7,17 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_core;
 mod m20261128_000002_ballot_integrity;
+mod m20261128_000003_pollsters_and_webhooks;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261127_000001_core::Migration), Box::new(m20261128_000002_ballot_integrity::Migration)]
+        vec![
+            Box::new(m20261127_000001_core::Migration),
+            Box::new(m20261128_000002_ballot_integrity::Migration),
+            Box::new(m20261128_000003_pollsters_and_webhooks::Migration),
+        ]
     }
 }

@@ -69,6 +69,12 @@ pub fn test_settings(database_url: String) -> Settings {
         min_cell_size: 5,
         db_max_connections: 8,
         trusted_proxies: Default::default(),
+        webhooks: pingyi::webhooks::WebhookSettings {
+            retry_base: std::time::Duration::from_millis(100),
+            max_attempts: 3,
+            allow_private_targets: true,
+            timeout: std::time::Duration::from_secs(5),
+        },
     }
 }
 

@@ -6,7 +6,7 @@ mod token;
 
 pub use extractor::AuthUser;
 pub use password::{hash_password, verify_password};
-pub use token::{AUDIENCE, Claims, ISSUER, TokenKeys};
+pub use token::{AUDIENCE, Claims, ISSUER, Scope, TokenKeys};
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -12,14 +12,26 @@ pub const ISSUER: &str = "pingyi";
 pub const AUDIENCE: &str = "pingyi-api";
 const LEEWAY_SECONDS: u64 = 5;
 
+/// What an API client may touch: campaigns, and for pollsters perhaps only some units.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Scope {
+    pub campaigns: Vec<Uuid>,
+    /// `None`: every unit of those campaigns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub units: Option<Vec<Uuid>>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Claims {
-    /// The account id.
+    /// The account id, or the API client id for client tokens.
     pub sub: String,
     pub role: Role,
     /// For the `unit` role: the only unit it may read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit_id: Option<Uuid>,
+    /// Present on API client tokens only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<Scope>,
     pub iss: String,
     pub aud: String,
     pub iat: i64,
@@ -57,11 +69,22 @@ impl TokenKeys {
         role: Role,
         unit_id: Option<Uuid>,
     ) -> Result<String, jsonwebtoken::errors::Error> {
+        self.issue_scoped(subject, role, unit_id, None)
+    }
+
+    pub fn issue_scoped(
+        &self,
+        subject: Uuid,
+        role: Role,
+        unit_id: Option<Uuid>,
+        scope: Option<Scope>,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: subject.to_string(),
             role,
             unit_id,
+            scope,
             iss: ISSUER.to_owned(),
             aud: AUDIENCE.to_owned(),
             iat: now,

@@ -5,7 +5,7 @@
 //! out of the denominator). The interval is Wilson's score interval for that proportion
 //! with n = valid answers, which stays inside [0, 1] and behaves at small n.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// z for a two-sided 95% interval.
@@ -21,7 +21,8 @@ pub struct OptionCount {
     pub weight_sum: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Interval {
     #[schema(example = 0.71)]
     pub low: f64,

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 macro_rules! wire_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
         pub enum $name {
             $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
         }
@@ -64,6 +64,27 @@ wire_enum! {
         /// On-site, e.g. a tablet at a forum
         OnSite => "on_site",
         Other => "other",
+    }
+}
+
+wire_enum! {
+    /// How a pollster reached its respondents.
+    PollsterChannel {
+        Telephone => "telephone",
+        StreetIntercept => "street_intercept",
+        OnlinePanel => "online_panel",
+        FaceToFace => "face_to_face",
+        Other => "other",
+    }
+}
+
+wire_enum! {
+    /// Where answers come from; every aggregate can be read per source.
+    Source {
+        /// Citizens through the service's own links.
+        CitizenLink => "citizen_link",
+        /// A third-party pollster's raw responses.
+        Pollster => "pollster",
     }
 }
 

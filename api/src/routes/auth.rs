@@ -1,38 +1,56 @@
-//! Exchanging credentials for an access token.
+//! Exchanging credentials for an access token: an account's password, or an API client's
+//! id and secret (OAuth 2.0 client-credentials style). JSON or form-encoded bodies.
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
 use validator::Validate;
 
 use super::WriteErrors;
 use crate::auth::{Role, TokenKeys};
 use crate::error::{ApiError, ApiResult};
-use crate::services::accounts;
-use crate::startup::State;
-use crate::validation::ValidJson;
+use crate::services::{accounts, clients};
+use crate::startup::{BODY_LIMIT, State};
+use crate::validation::{parse_json, read_body};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(issue_token);
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum GrantType {
-    /// An account's username and password.
-    Password,
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(tag = "grant_type", rename_all = "snake_case", deny_unknown_fields)]
+#[schema(example = json!({"grant_type": "password", "username": "admin", "password": "a long passphrase"}))]
+pub enum TokenRequest {
+    /// An account of the office, an observer or a unit.
+    Password { username: String, password: String },
+    /// An API client (pollster or reader).
+    ClientCredentials { client_id: Uuid, client_secret: String },
 }
 
-#[derive(Debug, Deserialize, ToSchema, Validate)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"grant_type": "password", "username": "admin", "password": "a long passphrase"}))]
-pub struct TokenRequest {
-    pub grant_type: GrantType,
-    #[validate(length(min = 1, max = 64))]
-    pub username: String,
-    #[validate(length(min = 1, max = 200))]
-    pub password: String,
+impl Validate for TokenRequest {
+    fn validate(&self) -> Result<(), validator::ValidationErrors> {
+        let mut errors = validator::ValidationErrors::new();
+        let mut check = |field: &'static str, value: &str, max: usize| {
+            if value.is_empty() || value.chars().count() > max {
+                errors.add(
+                    field,
+                    validator::ValidationError::new("length")
+                        .with_message(format!("must be 1 to {max} characters").into()),
+                );
+            }
+        };
+        match self {
+            Self::Password { username, password } => {
+                check("username", username, 64);
+                check("password", password, 200);
+            }
+            Self::ClientCredentials { client_secret, .. } => check("client_secret", client_secret, 200),
+        }
+        if errors.is_empty() { Ok(()) } else { Err(errors) }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -45,25 +63,54 @@ pub struct TokenResponse {
     pub role: Role,
 }
 
-/// Exchange credentials for a short-lived bearer token (HS256 JWT).
+fn read(req: &HttpRequest, body: &[u8]) -> ApiResult<TokenRequest> {
+    let form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let request: TokenRequest = if form {
+        serde_urlencoded::from_bytes(body).map_err(|e| ApiError::invalid("body", e.to_string()))?
+    } else {
+        parse_json(body)?
+    };
+    request.validate()?;
+    Ok(request)
+}
+
+/// Exchange credentials for a short-lived bearer token (HS256 JWT). Client tokens carry
+/// the client's scope (campaigns, and units for pollsters).
 #[utoipa::path(
     tag = "auth",
-    request_body = TokenRequest,
+    request_body(content(
+        (TokenRequest = "application/json"),
+        (TokenRequest = "application/x-www-form-urlencoded")
+    )),
     responses((status = 200, body = TokenResponse), WriteErrors)
 )]
 #[post("/auth/token")]
 pub async fn issue_token(
     state: State,
     keys: web::Data<TokenKeys>,
-    body: ValidJson<TokenRequest>,
+    req: HttpRequest,
+    payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
-    let request = body.0;
-    let account = match request.grant_type {
-        GrantType::Password => accounts::authenticate(&state.db, &request.username, &request.password).await?,
+    let body = read_body(payload, BODY_LIMIT).await?;
+    let (token, role) = match read(&req, &body)? {
+        TokenRequest::Password { username, password } => {
+            let account = accounts::authenticate(&state.db, &username, &password).await?;
+            let role =
+                Role::parse(&account.role).ok_or_else(|| ApiError::Internal("account with an unknown role".into()))?;
+            (keys.issue(account.id, role, account.unit_id), role)
+        }
+        TokenRequest::ClientCredentials { client_id, client_secret } => {
+            let client = clients::authenticate(&state.db, client_id, &client_secret).await?;
+            let role = Role::from(client.role);
+            (keys.issue_scoped(client.id, role, None, Some(client.scope())), role)
+        }
     };
-    let role = Role::parse(&account.role).ok_or_else(|| ApiError::Internal("account with an unknown role".into()))?;
-    let token = keys.issue(account.id, role, account.unit_id).map_err(ApiError::internal)?;
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(TokenResponse {
+    let token = token.map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(TokenResponse {
         access_token: token,
         token_type: "Bearer",
         expires_in: keys.ttl_seconds,

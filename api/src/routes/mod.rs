@@ -4,14 +4,18 @@
 mod accounts;
 mod auth;
 mod campaigns;
+mod clients;
 mod health;
 mod integrity;
 mod links;
 mod pages;
+mod pollster;
 mod public;
+mod query;
 mod questionnaires;
 mod satisfaction;
 mod units;
+mod webhooks;
 
 use utoipa::IntoResponses;
 use utoipa_actix_web::scope;
@@ -24,13 +28,17 @@ pub fn configure(cfg: &mut ServiceConfig) {
         scope("/api/v1")
             .configure(auth::configure)
             .configure(accounts::configure)
+            .configure(clients::configure)
             .configure(units::configure)
             .configure(campaigns::configure)
             .configure(questionnaires::configure)
             .configure(links::configure)
             .configure(public::configure)
             .configure(satisfaction::configure)
-            .configure(integrity::configure),
+            .configure(integrity::configure)
+            .configure(pollster::configure)
+            .configure(query::configure)
+            .configure(webhooks::configure),
     );
 }
 

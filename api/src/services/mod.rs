@@ -3,10 +3,14 @@
 
 pub mod accounts;
 pub mod campaigns;
+pub mod clients;
 pub mod exclusions;
+pub mod exports;
 pub mod invitations;
 pub mod links;
+pub mod pollster;
 pub mod questionnaires;
+pub mod rows;
 pub mod satisfaction;
 pub mod submissions;
 pub mod surveys;

@@ -1,22 +1,22 @@
-//! Satisfaction figures per unit, per unit × dimension and per channel.
+//! Satisfaction figures per unit, unit × dimension, channel, unit × source and period.
 //!
-//! One GROUP BY over the answers of a campaign returns the counts per
-//! (unit, channel, dimension, option); each report then rolls those up in Rust, so all three
-//! share one query, and the arithmetic lives in `domain::satisfaction`.
+//! One GROUP BY per source over its answer table (citizens' `response_answers`, pollsters'
+//! `pollster_answers`, same shape) returns the counts per (unit, channel, dimension, option);
+//! each report then rolls those up in Rust, and the arithmetic lives in `domain::satisfaction`.
+//! Period reports group the overall question by answer hour instead.
 
 use std::collections::BTreeMap;
 
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect};
+use chrono::{DateTime, FixedOffset};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr};
+use sea_orm::{ConnectionTrait, FromQueryResult};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use entity::response_answer::{self, Column};
-
 use crate::domain::questionnaire::OVERALL;
 use crate::domain::satisfaction::{Interval, LevelShare, OptionCount, figures};
-use crate::domain::vocabulary::Channel;
+use crate::domain::vocabulary::Source;
 use crate::error::ApiResult;
 
 /// How a report groups the answers.
@@ -29,6 +29,18 @@ pub enum Grouping {
     UnitDimension,
     /// Per channel, from the overall question.
     Channel,
+    /// Per unit and source, from the overall question.
+    UnitSource,
+    /// Per day or month of answering, from the overall question.
+    Period,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Granularity {
+    #[default]
+    Day,
+    Month,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -36,18 +48,26 @@ pub enum Grouping {
 pub struct SatisfactionFilter {
     /// Only this unit. The `unit` role always sees its own unit only.
     pub unit_id: Option<Uuid>,
+    /// Only this source (`citizen_link` or `pollster`); both when left out.
+    pub source: Option<Source>,
+    /// Period reports: `day` (default) or `month`, by the answer's UTC date.
+    pub granularity: Option<Granularity>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
-    "unit_id": "7b0c5d43-1f7e-4d6a-9a0e-2f9d7c3b8a11", "dimension": "overall", "channel": null,
+    "unit_id": "7b0c5d43-1f7e-4d6a-9a0e-2f9d7c3b8a11", "dimension": "overall", "channel": null, "source": null, "period": null,
     "responses": 10, "valid_answers": 9, "satisfaction_rate": 0.8222, "interval": {"low": 0.51, "high": 0.95},
     "levels": [{"option": "satisfied", "count": 6, "share": 0.6}], "suppressed": false
 }))]
 pub struct Cell {
     pub unit_id: Option<Uuid>,
     pub dimension: Option<String>,
-    pub channel: Option<Channel>,
+    /// A link channel (`web`, `sms`…) or a pollster's (`telephone`…).
+    pub channel: Option<String>,
+    pub source: Option<Source>,
+    /// Period reports: `2017-08-14` or `2017-08`.
+    pub period: Option<String>,
     /// Answers in the cell (one per response that answered the question), "don't know" included.
     pub responses: i64,
     /// Answers that count in the rate ("don't know" excluded).
@@ -66,59 +86,112 @@ pub struct Cell {
 pub struct SatisfactionReport {
     pub campaign_id: Uuid,
     pub grouping: Grouping,
+    /// The source read, or `null` for both.
+    pub source: Option<Source>,
     /// Cells with fewer responses are shown without rates to every role but admin.
     pub min_cell_size: i64,
     pub cells: Vec<Cell>,
 }
 
+/// Counts of one option in one (unit, channel, dimension) or one answer hour.
 #[derive(Debug, FromQueryResult)]
 struct CubeRow {
-    unit_id: Uuid,
-    channel: String,
+    unit_id: Option<Uuid>,
+    channel: Option<String>,
     dimension: Option<String>,
+    answered_at: Option<DateTime<FixedOffset>>,
     option_key: String,
     answers: i64,
     valid: i64,
     weight_sum: Option<f64>,
 }
 
-async fn cube(db: &impl ConnectionTrait, campaign_id: Uuid, unit: Option<Uuid>) -> ApiResult<Vec<CubeRow>> {
-    let mut query = response_answer::Entity::find()
-        .select_only()
-        .columns([Column::UnitId, Column::Channel, Column::Dimension, Column::OptionKey])
-        .column_as(Expr::cust("COUNT(*)"), "answers")
-        .column_as(Expr::cust("COUNT(weight)"), "valid")
+fn table_of(source: Source) -> &'static str {
+    match source {
+        Source::CitizenLink => "response_answers",
+        Source::Pollster => "pollster_answers",
+    }
+}
+
+/// One GROUP BY over a source's answer table. `by_hour` groups the overall question by its
+/// answer hour instead of by unit, channel and dimension (for period reports).
+async fn cube(
+    db: &impl ConnectionTrait,
+    source: Source,
+    campaign_id: Uuid,
+    unit: Option<Uuid>,
+    by_hour: bool,
+) -> ApiResult<Vec<CubeRow>> {
+    let col = |name: &'static str| Expr::col(Alias::new(name));
+    let mut query = Query::select();
+    query.from(Alias::new(table_of(source)));
+    let grouped: &[&'static str] =
+        if by_hour { &["answered_at", "option_key"] } else { &["unit_id", "channel", "dimension", "option_key"] };
+    for name in ["unit_id", "channel", "dimension", "answered_at"] {
+        if grouped.contains(&name) {
+            query.expr_as(col(name), Alias::new(name));
+        } else {
+            // Selected as NULL so that both shapes decode into `CubeRow`.
+            query.expr_as(Expr::cust("NULL"), Alias::new(name));
+        }
+    }
+    query
+        .expr_as(col("option_key"), Alias::new("option_key"))
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("answers"))
+        .expr_as(Expr::cust("COUNT(weight)"), Alias::new("valid"))
         // Cast so that both databases return a double (PostgreSQL's SUM could differ in type).
-        .column_as(Expr::cust("CAST(SUM(weight) AS DOUBLE PRECISION)"), "weight_sum")
-        .filter(Column::CampaignId.eq(campaign_id))
-        .filter(Column::OptionKey.is_not_null())
-        .filter(Column::Excluded.eq(false))
-        .group_by(Column::UnitId)
-        .group_by(Column::Channel)
-        .group_by(Column::Dimension)
-        .group_by(Column::OptionKey);
+        .expr_as(Expr::cust("CAST(SUM(weight) AS DOUBLE PRECISION)"), Alias::new("weight_sum"))
+        .and_where(col("campaign_id").eq(campaign_id))
+        .and_where(col("option_key").is_not_null())
+        .and_where(col("excluded").eq(false));
+    if by_hour {
+        query.and_where(col("dimension").eq(OVERALL));
+    }
     if let Some(unit) = unit {
-        query = query.filter(Column::UnitId.eq(unit));
+        query.and_where(col("unit_id").eq(unit));
     }
-    Ok(query.into_model::<CubeRow>().all(db).await?)
+    for name in grouped {
+        query.add_group_by([SimpleExpr::from(col(name))]);
+    }
+    let statement = db.get_database_backend().build(&query);
+    Ok(CubeRow::find_by_statement(statement).all(db).await?)
 }
 
-type CellKey = (Option<Uuid>, Option<String>, Option<String>);
+type CellKey = (Option<Uuid>, Option<String>, Option<String>, Option<Source>, Option<String>);
 
-fn key_of(row: &CubeRow, grouping: Grouping) -> Option<CellKey> {
+fn period_of(at: &DateTime<FixedOffset>, granularity: Granularity) -> String {
+    let utc = at.with_timezone(&chrono::Utc);
+    match granularity {
+        Granularity::Day => utc.format("%Y-%m-%d").to_string(),
+        Granularity::Month => utc.format("%Y-%m").to_string(),
+    }
+}
+
+fn key_of(row: &CubeRow, source: Source, grouping: Grouping, granularity: Granularity) -> Option<CellKey> {
     let overall = row.dimension.as_deref() == Some(OVERALL);
+    let dim = || Some(OVERALL.to_owned());
     match grouping {
-        Grouping::Unit => overall.then(|| (Some(row.unit_id), Some(OVERALL.to_owned()), None)),
-        Grouping::UnitDimension => row.dimension.as_ref().map(|d| (Some(row.unit_id), Some(d.clone()), None)),
-        Grouping::Channel => overall.then(|| (None, Some(OVERALL.to_owned()), Some(row.channel.clone()))),
+        Grouping::Unit => overall.then(|| (row.unit_id, dim(), None, None, None)),
+        Grouping::UnitDimension => row.dimension.as_ref().map(|d| (row.unit_id, Some(d.clone()), None, None, None)),
+        Grouping::Channel => overall.then(|| (None, dim(), row.channel.clone(), None, None)),
+        Grouping::UnitSource => overall.then(|| (row.unit_id, dim(), None, Some(source), None)),
+        Grouping::Period => {
+            row.answered_at.as_ref().map(|at| (None, dim(), None, None, Some(period_of(at, granularity))))
+        }
     }
 }
 
-/// Rolls the cube up into cells, merging the counts of one option across the rolled-up rows.
-fn roll_up(rows: Vec<CubeRow>, grouping: Grouping, min_cell_size: i64, show_small_cells: bool) -> Vec<Cell> {
+/// Rolls rows up into cells, merging the counts of one option across the rolled-up rows.
+fn roll_up(
+    rows: Vec<(Source, CubeRow)>,
+    grouping: Grouping,
+    granularity: Granularity,
+    min_cell_size: i64,
+    show_small_cells: bool,
+) -> Vec<Cell> {
     let mut groups: BTreeMap<CellKey, BTreeMap<String, OptionCount>> = BTreeMap::new();
-    for row in rows {
-        let Some(key) = key_of(&row, grouping) else { continue };
+    for (source, row) in rows {
+        let Some(key) = key_of(&row, source, grouping, granularity) else { continue };
         let entry = groups.entry(key).or_default().entry(row.option_key.clone()).or_insert_with(|| OptionCount {
             option_key: row.option_key.clone(),
             answers: 0,
@@ -131,14 +204,16 @@ fn roll_up(rows: Vec<CubeRow>, grouping: Grouping, min_cell_size: i64, show_smal
     }
     groups
         .into_iter()
-        .map(|((unit_id, dimension, channel), options)| {
+        .map(|((unit_id, dimension, channel, source, period), options)| {
             let counts: Vec<OptionCount> = options.into_values().collect();
             let f = figures(&counts);
             let suppressed = f.answers < min_cell_size && !show_small_cells;
             Cell {
                 unit_id,
                 dimension,
-                channel: channel.as_deref().and_then(Channel::parse),
+                channel,
+                source,
+                period,
                 responses: f.answers,
                 valid_answers: f.valid_answers,
                 satisfaction_rate: if suppressed { None } else { f.rate },
@@ -150,22 +225,35 @@ fn roll_up(rows: Vec<CubeRow>, grouping: Grouping, min_cell_size: i64, show_smal
         .collect()
 }
 
-/// The report for a campaign. `show_small_cells` is for the admin role only.
-pub async fn report(
-    db: &impl ConnectionTrait,
-    campaign_id: Uuid,
-    grouping: Grouping,
-    unit: Option<Uuid>,
-    min_cell_size: i64,
-    show_small_cells: bool,
-) -> ApiResult<SatisfactionReport> {
-    super::campaigns::find(db, campaign_id).await?;
-    let rows = cube(db, campaign_id, unit).await?;
+/// What a report reads: the campaign, the sources, the unit, the grouping.
+pub struct ReportRequest {
+    pub campaign_id: Uuid,
+    pub grouping: Grouping,
+    pub unit: Option<Uuid>,
+    pub source: Option<Source>,
+    pub granularity: Granularity,
+    pub min_cell_size: i64,
+    /// Admins see small cells' rates.
+    pub show_small_cells: bool,
+}
+
+pub async fn report(db: &impl ConnectionTrait, request: ReportRequest) -> ApiResult<SatisfactionReport> {
+    super::campaigns::find(db, request.campaign_id).await?;
+    let sources: Vec<Source> = match request.source {
+        Some(source) => vec![source],
+        None => Source::ALL.to_vec(),
+    };
+    let mut rows = Vec::new();
+    for source in sources {
+        let found = cube(db, source, request.campaign_id, request.unit, request.grouping == Grouping::Period).await?;
+        rows.extend(found.into_iter().map(|row| (source, row)));
+    }
     Ok(SatisfactionReport {
-        campaign_id,
-        grouping,
-        min_cell_size,
-        cells: roll_up(rows, grouping, min_cell_size, show_small_cells),
+        campaign_id: request.campaign_id,
+        grouping: request.grouping,
+        source: request.source,
+        min_cell_size: request.min_cell_size,
+        cells: roll_up(rows, request.grouping, request.granularity, request.min_cell_size, request.show_small_cells),
     })
 }
 
@@ -173,16 +261,27 @@ pub async fn report(
 mod tests {
     use super::*;
 
-    fn row(unit: Uuid, channel: &str, dimension: &str, option: &str, answers: i64, weight: Option<f64>) -> CubeRow {
-        CubeRow {
-            unit_id: unit,
-            channel: channel.to_owned(),
-            dimension: Some(dimension.to_owned()),
-            option_key: option.to_owned(),
-            answers,
-            valid: if weight.is_some() { answers } else { 0 },
-            weight_sum: weight.map(|w| w * answers as f64),
-        }
+    fn row(
+        unit: Uuid,
+        channel: &str,
+        dimension: &str,
+        option: &str,
+        answers: i64,
+        weight: Option<f64>,
+    ) -> (Source, CubeRow) {
+        (
+            Source::CitizenLink,
+            CubeRow {
+                unit_id: Some(unit),
+                channel: Some(channel.to_owned()),
+                answered_at: None,
+                dimension: Some(dimension.to_owned()),
+                option_key: option.to_owned(),
+                answers,
+                valid: if weight.is_some() { answers } else { 0 },
+                weight_sum: weight.map(|w| w * answers as f64),
+            },
+        )
     }
 
     #[test]
@@ -195,13 +294,13 @@ mod tests {
                 row(unit, "sms", "integrity", "dont_know", 1, None),
             ]
         };
-        let cells = roll_up(rows(), Grouping::Unit, 3, false);
+        let cells = roll_up(rows(), Grouping::Unit, Granularity::Day, 3, false);
         assert_eq!(cells.len(), 1);
         assert_eq!((cells[0].responses, cells[0].suppressed), (3, false));
         assert!((cells[0].satisfaction_rate.unwrap_or_default() - 0.8).abs() < 1e-12);
-        let by_channel = roll_up(rows(), Grouping::Channel, 3, false);
+        let by_channel = roll_up(rows(), Grouping::Channel, Granularity::Day, 3, false);
         assert!(by_channel.iter().all(|c| c.suppressed && c.satisfaction_rate.is_none() && c.levels.is_none()));
-        let by_channel_admin = roll_up(rows(), Grouping::Channel, 3, true);
+        let by_channel_admin = roll_up(rows(), Grouping::Channel, Granularity::Day, 3, true);
         assert!(by_channel_admin.iter().all(|c| !c.suppressed && c.satisfaction_rate.is_some()));
     }
 }

@@ -188,6 +188,7 @@ pub async fn submit(
             if let Some(source) = sender.source {
                 sender.guard.remember(source, link.id, short_digest);
             }
+            announce(db, questionnaire.model.campaign_id, link.unit_id).await;
             Ok(receipt)
         }
         // Two concurrent sends of one submission: the loser reports the winner's outcome.
@@ -195,6 +196,17 @@ pub async fn submit(
             .await?
             .ok_or_else(|| ApiError::Conflict("this submission id is already in use".to_owned())),
         Err(other) => Err(other),
+    }
+}
+
+/// Queues the `responses.received` webhook. The response is stored already: a failure
+/// here is logged, never turned into an error for the citizen.
+async fn announce(db: &DatabaseConnection, campaign_id: Uuid, unit_id: Uuid) {
+    let data = serde_json::json!({"source": "citizen_link", "unit_id": unit_id, "count": 1});
+    if let Err(err) =
+        crate::webhooks::subscriptions::emit(db, crate::webhooks::EventType::ResponsesReceived, campaign_id, data).await
+    {
+        tracing::warn!(error = %err, "could not queue the responses.received webhook");
     }
 }
 
@@ -252,6 +264,7 @@ async fn store(
         weight: Set(a.weight),
         text: Set(a.text),
         excluded: Set(false),
+        answered_at: Set(Some(receipt.submitted_hour)),
     });
     response_answer::Entity::insert_many(rows).exec_without_returning(&txn).await?;
     txn.commit().await?;

@@ -1,0 +1,74 @@
+//! API clients, administered by the evaluation office.
+
+use actix_web::{HttpResponse, get, post, web};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use super::{ReadErrors, WriteErrors};
+use crate::auth::AuthUser;
+use crate::error::ApiResult;
+use crate::services::clients::{self, ClientDto, ClientWithSecret, NewClient};
+use crate::startup::State;
+use crate::validation::ValidJson;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(create_client)
+        .service(list_clients)
+        .service(get_client)
+        .service(rotate_secret)
+        .service(disable_client)
+        .service(enable_client);
+}
+
+/// Register a pollster or reader; the reply holds its secret, shown this once.
+#[utoipa::path(tag = "clients", request_body = NewClient, security(("bearer" = [])), responses((status = 201, body = ClientWithSecret), WriteErrors))]
+#[post("/clients")]
+pub async fn create_client(state: State, user: AuthUser, body: ValidJson<NewClient>) -> ApiResult<HttpResponse> {
+    user.require_admin()?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(clients::create(&state.db, body.0).await?))
+}
+
+/// Every API client.
+#[utoipa::path(tag = "clients", security(("bearer" = [])), responses((status = 200, body = Vec<ClientDto>), ReadErrors))]
+#[get("/clients")]
+pub async fn list_clients(state: State, user: AuthUser) -> ApiResult<HttpResponse> {
+    user.require_admin()?;
+    let list = clients::list(&state.db).await?.into_iter().map(ClientDto::try_from).collect::<ApiResult<Vec<_>>>()?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+/// One API client.
+#[utoipa::path(tag = "clients", params(("id" = Uuid, Path)), security(("bearer" = [])), responses((status = 200, body = ClientDto), ReadErrors))]
+#[get("/clients/{id}")]
+pub async fn get_client(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    user.require_admin()?;
+    Ok(HttpResponse::Ok().json(ClientDto::try_from(clients::find(&state.db, *id).await?)?))
+}
+
+/// Replace the client's secret; the old one stops working at once.
+#[utoipa::path(tag = "clients", params(("id" = Uuid, Path)), security(("bearer" = [])), responses((status = 200, body = ClientWithSecret), WriteErrors))]
+#[post("/clients/{id}/secret")]
+pub async fn rotate_secret(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    user.require_admin()?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(clients::rotate_secret(&state.db, *id).await?))
+}
+
+/// Disable a client: its next request, even with an unexpired token, is refused (401).
+#[utoipa::path(tag = "clients", params(("id" = Uuid, Path)), security(("bearer" = [])), responses((status = 200, body = ClientDto), WriteErrors))]
+#[post("/clients/{id}/disable")]
+pub async fn disable_client(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    user.require_admin()?;
+    Ok(HttpResponse::Ok().json(ClientDto::try_from(clients::set_disabled(&state.db, *id, true).await?)?))
+}
+
+/// Enable a disabled client again.
+#[utoipa::path(tag = "clients", params(("id" = Uuid, Path)), security(("bearer" = [])), responses((status = 200, body = ClientDto), WriteErrors))]
+#[post("/clients/{id}/enable")]
+pub async fn enable_client(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    user.require_admin()?;
+    Ok(HttpResponse::Ok().json(ClientDto::try_from(clients::set_disabled(&state.db, *id, false).await?)?))
+}

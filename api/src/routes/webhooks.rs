@@ -1,0 +1,69 @@
+//! Webhook subscriptions of API clients and their delivery log.
+
+use actix_web::{HttpResponse, get, post, web};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use super::{ReadErrors, WriteErrors};
+use crate::auth::AuthUser;
+use crate::error::ApiResult;
+use crate::startup::State;
+use crate::validation::ValidJson;
+use crate::webhooks::subscriptions::{self, DeliveryDto, NewSubscription, SubscriptionDto, SubscriptionWithSecret};
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(create_subscription)
+        .service(list_subscriptions)
+        .service(disable_subscription)
+        .service(list_deliveries)
+        .service(redeliver);
+}
+
+/// Subscribe the calling API client to events. Deliveries are POSTs of a JSON event signed
+/// per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`), retried
+/// with exponential backoff; targets on private or loopback addresses are refused unless the
+/// service allows them.
+#[utoipa::path(tag = "webhooks", request_body = NewSubscription, security(("bearer" = [])), responses((status = 201, body = SubscriptionWithSecret), WriteErrors))]
+#[post("/webhooks")]
+pub async fn create_subscription(
+    state: State,
+    user: AuthUser,
+    body: ValidJson<NewSubscription>,
+) -> ApiResult<HttpResponse> {
+    let made = subscriptions::create(&state.db, &user, state.settings.webhooks.allow_private_targets, body.0).await?;
+    Ok(HttpResponse::Created().insert_header(("Cache-Control", "no-store")).json(made))
+}
+
+/// The caller's subscriptions (admins: all).
+#[utoipa::path(tag = "webhooks", security(("bearer" = [])), responses((status = 200, body = Vec<SubscriptionDto>), ReadErrors))]
+#[get("/webhooks")]
+pub async fn list_subscriptions(state: State, user: AuthUser) -> ApiResult<HttpResponse> {
+    let list = subscriptions::list(&state.db, &user)
+        .await?
+        .into_iter()
+        .map(SubscriptionDto::try_from)
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+/// Stop a subscription; pending deliveries end as failed.
+#[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path)), security(("bearer" = [])), responses((status = 200, body = SubscriptionDto), WriteErrors))]
+#[post("/webhooks/{id}/disable")]
+pub async fn disable_subscription(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(SubscriptionDto::try_from(subscriptions::disable(&state.db, &user, *id).await?)?))
+}
+
+/// The delivery log of a subscription: every delivery with every attempt.
+#[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path)), security(("bearer" = [])), responses((status = 200, body = Vec<DeliveryDto>), ReadErrors))]
+#[get("/webhooks/{id}/deliveries")]
+pub async fn list_deliveries(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(subscriptions::deliveries(&state.db, &user, *id).await?))
+}
+
+/// Send a delivery again (same event id), with a fresh series of attempts.
+#[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path, description = "delivery id")), security(("bearer" = [])), responses((status = 202, description = "Queued"), WriteErrors))]
+#[post("/webhooks/deliveries/{id}/redeliver")]
+pub async fn redeliver(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    subscriptions::redeliver(&state.db, &user, *id).await?;
+    Ok(HttpResponse::Accepted().finish())
+}

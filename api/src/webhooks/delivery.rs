@@ -1,0 +1,160 @@
+//! The delivery worker: a background task that sends due deliveries, logs each attempt and
+//! schedules retries with exponential backoff (base × 2ⁿ) until `max_attempts`.
+
+use std::time::{Duration, Instant};
+
+use chrono::TimeDelta;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use entity::{webhook_attempt, webhook_delivery, webhook_subscription};
+
+use super::{WebhookSettings, signing, target};
+use crate::services::now;
+
+const POLL: Duration = Duration::from_millis(250);
+const BATCH: u64 = 20;
+
+/// Starts the worker on the current runtime; it runs until the process ends.
+pub fn spawn(db: DatabaseConnection, settings: WebhookSettings) {
+    // reqwest is built without a default crypto provider: use ring, as sqlx does.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = match reqwest::Client::builder()
+        .timeout(settings.timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+    {
+        Ok(client) => client,
+        Err(err) => {
+            tracing::error!(error = %err, "webhook client could not be built; webhooks are off");
+            return;
+        }
+    };
+    tokio::spawn(async move {
+        loop {
+            if let Err(err) = run_due(&db, &client, &settings).await {
+                tracing::warn!(error = %err, "webhook delivery round failed");
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    });
+}
+
+async fn run_due(
+    db: &DatabaseConnection,
+    client: &reqwest::Client,
+    settings: &WebhookSettings,
+) -> Result<(), sea_orm::DbErr> {
+    let due = webhook_delivery::Entity::find()
+        .filter(webhook_delivery::Column::Status.eq("pending"))
+        .filter(webhook_delivery::Column::NextAttemptAt.lte(now()))
+        .order_by_asc(webhook_delivery::Column::NextAttemptAt)
+        .limit(BATCH)
+        .all(db)
+        .await?;
+    for delivery in due {
+        if claim(db, &delivery, settings).await? {
+            deliver(db, client, settings, delivery).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Pushes the next attempt time forward before sending, so that another replica polling
+/// the same table does not send it too.
+async fn claim(
+    db: &DatabaseConnection,
+    delivery: &webhook_delivery::Model,
+    settings: &WebhookSettings,
+) -> Result<bool, sea_orm::DbErr> {
+    let lease = now() + TimeDelta::from_std(settings.timeout * 2).unwrap_or(TimeDelta::seconds(30));
+    let result = webhook_delivery::Entity::update_many()
+        .col_expr(webhook_delivery::Column::NextAttemptAt, sea_orm::sea_query::Expr::value(lease))
+        .filter(webhook_delivery::Column::Id.eq(delivery.id))
+        .filter(webhook_delivery::Column::Status.eq("pending"))
+        .filter(webhook_delivery::Column::NextAttemptAt.eq(delivery.next_attempt_at))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// One attempt: the status code, or why there was none.
+async fn attempt(
+    client: &reqwest::Client,
+    settings: &WebhookSettings,
+    subscription: &webhook_subscription::Model,
+    delivery: &webhook_delivery::Model,
+) -> (Option<u16>, Option<String>) {
+    if let Err(reason) = target::check(&subscription.url, settings.allow_private_targets).await {
+        return (None, Some(reason));
+    }
+    let timestamp = chrono::Utc::now().timestamp();
+    let id = delivery.event_id.to_string();
+    let signature = signing::sign(&subscription.secret, &id, timestamp, delivery.payload.as_bytes());
+    let sent = client
+        .post(&subscription.url)
+        .header("content-type", "application/json")
+        .header("webhook-id", id)
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signature)
+        .header("user-agent", "pingyi-webhooks")
+        .body(delivery.payload.clone())
+        .send()
+        .await;
+    match sent {
+        Ok(response) => (Some(response.status().as_u16()), None),
+        Err(err) => (None, Some(err.to_string().chars().take(500).collect())),
+    }
+}
+
+async fn deliver(
+    db: &DatabaseConnection,
+    client: &reqwest::Client,
+    settings: &WebhookSettings,
+    delivery: webhook_delivery::Model,
+) -> Result<(), sea_orm::DbErr> {
+    let Some(subscription) = webhook_subscription::Entity::find_by_id(delivery.subscription_id).one(db).await? else {
+        return Ok(());
+    };
+    let started = Instant::now();
+    let (status, error) = if subscription.disabled_at.is_some() {
+        (None, Some("the subscription is disabled".to_owned()))
+    } else {
+        attempt(client, settings, &subscription, &delivery).await
+    };
+    let attempts = delivery.attempts + 1;
+    webhook_attempt::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        delivery_id: Set(delivery.id),
+        attempt: Set(attempts),
+        attempted_at: Set(now()),
+        status_code: Set(status.map(i32::from)),
+        error: Set(error),
+        duration_ms: Set(i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX)),
+    }
+    .insert(db)
+    .await?;
+    let delivered = status.is_some_and(|s| (200..300).contains(&s));
+    let (state, next) = if delivered {
+        ("delivered", None)
+    } else if attempts >= i32::try_from(settings.max_attempts).unwrap_or(i32::MAX) || subscription.disabled_at.is_some()
+    {
+        ("failed", None)
+    } else {
+        let exponent = u32::try_from(attempts - 1).unwrap_or(0).min(16);
+        let delay = settings.retry_base.saturating_mul(2u32.saturating_pow(exponent));
+        ("pending", Some(now() + TimeDelta::from_std(delay).unwrap_or(TimeDelta::hours(1))))
+    };
+    webhook_delivery::ActiveModel {
+        id: Set(delivery.id),
+        status: Set(state.to_owned()),
+        attempts: Set(attempts),
+        next_attempt_at: Set(next),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}
