@@ -8,9 +8,9 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use entity::{account, campaign, survey_link, unit};
 
 use crate::auth::Role;
-use crate::domain::vocabulary::{Category, Channel, UnitKind};
+use crate::domain::vocabulary::{Category, Channel, Phase, UnitKind};
 use crate::error::ApiResult;
-use crate::services::{accounts, campaigns, links, questionnaires, units};
+use crate::services::{accounts, campaign_units, campaigns, links, questionnaires, units};
 
 pub const DEMO_YEAR: i32 = 2017;
 pub const DEMO_ADMIN: &str = "admin";
@@ -44,14 +44,17 @@ pub async fn load(db: &DatabaseConnection) -> ApiResult<DemoSummary> {
 async fn create_campaign(db: &DatabaseConnection) -> ApiResult<()> {
     let campaign = campaigns::create(
         db,
+        "demo",
         campaigns::CampaignInput {
             year: DEMO_YEAR,
             title: "昭化区2017年度民主评议政风行风".to_owned(),
             phases: None,
             settings: None,
+            carry_over_from: None,
         },
     )
     .await?;
+    campaigns::advance(db, "demo", campaign.id, Phase::Survey).await?;
     for category in Category::ALL {
         let draft = questionnaires::create(
             db,
@@ -74,6 +77,9 @@ async fn create_campaign(db: &DatabaseConnection) -> ApiResult<()> {
                     units::create(db, input).await?
                 }
             };
+            let key_unit =
+                campaign_units::NewCampaignUnit { unit_id: unit.id, role: campaign_units::UnitRole::DistrictKey };
+            campaign_units::add(db, "demo", campaign.id, key_unit).await?;
             let link = links::NewLink {
                 unit_id: unit.id,
                 channel: Channel::Web,

@@ -19,6 +19,8 @@ pub struct Model {
     /// Scoring settings as JSON; shape owned by the API crate.
     pub settings: Json,
     pub created_at: DateTimeWithTimeZone,
+    /// mobilisation, survey, rectification, assessment or closed.
+    pub current_phase: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

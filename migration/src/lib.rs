@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261127_000001_core;
 mod m20261128_000002_ballot_integrity;
 mod m20261128_000003_pollsters_and_webhooks;
+mod m20261128_000004_evaluation;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_core::Migration),
             Box::new(m20261128_000002_ballot_integrity::Migration),
             Box::new(m20261128_000003_pollsters_and_webhooks::Migration),
+            Box::new(m20261128_000004_evaluation::Migration),
         ]
     }
 }

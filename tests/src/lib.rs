@@ -212,12 +212,16 @@ impl TestApp {
         id_of(&self.created("/api/v1/units", admin, &body).await)
     }
 
+    /// A campaign moved on to its survey phase, so that its links take responses.
     pub async fn campaign(&self, admin: &str, year: i32) -> Uuid {
-        id_of(
-            &self
-                .created("/api/v1/campaigns", admin, &json!({"year": year, "title": format!("{year}年度民主评议")}))
-                .await,
-        )
+        let body = json!({"year": year, "title": format!("{year}年度民主评议")});
+        let id = id_of(&self.created("/api/v1/campaigns", admin, &body).await);
+        self.phase(admin, id, "survey").await;
+        id
+    }
+
+    pub async fn phase(&self, admin: &str, campaign: Uuid, phase: &str) {
+        self.created(&format!("/api/v1/campaigns/{campaign}/phase"), admin, &json!({"phase": phase})).await;
     }
 
     /// A published questionnaire of the category's template in `campaign`.

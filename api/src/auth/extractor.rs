@@ -37,7 +37,7 @@ impl AuthUser {
     /// Roles that read evaluation data; `unit` is further limited to its own unit and
     /// API clients to their campaigns.
     pub fn require_reader(&self) -> Result<(), ApiError> {
-        self.require(&[Role::Admin, Role::Observer, Role::Reader, Role::Unit])
+        self.require(&[Role::Admin, Role::Observer, Role::Reader, Role::Unit, Role::Approver])
     }
 
     /// For the `unit` role, the one unit it may see; `None` means all units.

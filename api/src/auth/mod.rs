@@ -25,6 +25,8 @@ pub enum Role {
     Pollster,
     /// Another system reading results.
     Reader,
+    /// A leading-group member who approves results (two distinct approvals freeze a version).
+    Approver,
 }
 
 impl Role {
@@ -35,11 +37,12 @@ impl Role {
             Self::Unit => "unit",
             Self::Pollster => "pollster",
             Self::Reader => "reader",
+            Self::Approver => "approver",
         }
     }
 
     pub fn parse(value: &str) -> Option<Self> {
-        [Self::Admin, Self::Observer, Self::Unit, Self::Pollster, Self::Reader]
+        [Self::Admin, Self::Observer, Self::Unit, Self::Pollster, Self::Reader, Self::Approver]
             .into_iter()
             .find(|role| role.as_str() == value)
     }

@@ -68,6 +68,29 @@ wire_enum! {
 }
 
 wire_enum! {
+    /// The phases of a campaign, in order; an admin advances them one at a time.
+    Phase {
+        /// 动员部署: set-up; links refuse responses.
+        Mobilisation => "mobilisation",
+        /// 调查摸底: citizens' links take responses; problems are recorded.
+        Survey => "survey",
+        /// 整改落实: rectification measures and reports.
+        Rectification => "rectification",
+        /// 考核总结: the conference; results are computed and approved.
+        Assessment => "assessment",
+        /// Finished: read-only, results may still be published.
+        Closed => "closed",
+    }
+}
+
+impl Phase {
+    pub fn next(self) -> Option<Self> {
+        let position = Self::ALL.iter().position(|p| *p == self)?;
+        Self::ALL.get(position + 1).copied()
+    }
+}
+
+wire_enum! {
     /// How a pollster reached its respondents.
     PollsterChannel {
         Telephone => "telephone",

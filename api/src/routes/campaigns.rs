@@ -1,6 +1,6 @@
 //! Yearly campaigns.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, put, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
@@ -13,7 +13,54 @@ use crate::startup::State;
 use crate::validation::ValidJson;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(create_campaign).service(list_campaigns).service(get_campaign);
+    cfg.service(create_campaign)
+        .service(list_campaigns)
+        .service(get_campaign)
+        .service(change_phase)
+        .service(change_settings);
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema, validator::Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"phase": "survey"}))]
+pub struct PhaseChange {
+    /// The next phase (phases move forward one at a time).
+    pub phase: crate::domain::vocabulary::Phase,
+}
+
+/// Move the campaign to its next phase. What each phase allows is listed in the README.
+#[utoipa::path(tag = "campaigns", params(("id" = Uuid, Path)), request_body = PhaseChange, security(("bearer" = [])), responses((status = 200, body = CampaignDto), WriteErrors))]
+#[post("/campaigns/{id}/phase")]
+pub async fn change_phase(
+    state: State,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: ValidJson<PhaseChange>,
+) -> ApiResult<HttpResponse> {
+    user.require_admin()?;
+    let campaign = campaigns::advance(&state.db, &user.subject, *id, body.0.phase).await?;
+    let data = serde_json::json!({"phase": body.0.phase.as_str()});
+    if let Err(err) =
+        crate::webhooks::subscriptions::emit(&state.db, crate::webhooks::EventType::CampaignPhaseChanged, *id, data)
+            .await
+    {
+        tracing::warn!(error = %err, "could not queue the campaign.phase_changed webhook");
+    }
+    Ok(HttpResponse::Ok().json(CampaignDto::try_from(campaign)?))
+}
+
+/// Replace the campaign's scoring settings (weights, grade bounds, bottom N, sample minimum).
+#[utoipa::path(tag = "campaigns", params(("id" = Uuid, Path)), request_body = campaigns::ScoringSettings, security(("bearer" = [])), responses((status = 200, body = CampaignDto), WriteErrors))]
+#[put("/campaigns/{id}/settings")]
+pub async fn change_settings(
+    state: State,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: ValidJson<campaigns::ScoringSettings>,
+) -> ApiResult<HttpResponse> {
+    user.require_admin()?;
+    let campaign = campaigns::set_settings(&state.db, &user.subject, *id, &body.0).await?;
+    Ok(HttpResponse::Ok().json(CampaignDto::try_from(campaign)?))
 }
 
 /// Create a campaign; phases default to the plan's calendar and settings to the plan's values.
@@ -21,7 +68,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[post("/campaigns")]
 pub async fn create_campaign(state: State, user: AuthUser, body: ValidJson<CampaignInput>) -> ApiResult<HttpResponse> {
     user.require_admin()?;
-    let campaign = campaigns::create(&state.db, body.0).await?;
+    let campaign = campaigns::create(&state.db, &user.subject, body.0).await?;
     Ok(HttpResponse::Created().json(CampaignDto::try_from(campaign)?))
 }
 

@@ -5,6 +5,8 @@ mod accounts;
 mod auth;
 mod campaigns;
 mod clients;
+mod conference;
+mod evaluation;
 mod health;
 mod integrity;
 mod links;
@@ -13,6 +15,7 @@ mod pollster;
 mod public;
 mod query;
 mod questionnaires;
+mod results;
 mod satisfaction;
 mod units;
 mod webhooks;
@@ -38,7 +41,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(integrity::configure)
             .configure(pollster::configure)
             .configure(query::configure)
-            .configure(webhooks::configure),
+            .configure(webhooks::configure)
+            .configure(evaluation::configure)
+            .configure(conference::configure)
+            .configure(results::configure),
     );
 }
 

@@ -24,7 +24,7 @@ pub struct AccountInput {
     #[validate(length(min = 12, max = 200))]
     #[schema(min_length = 12, max_length = 200)]
     pub password: String,
-    /// `admin`, `observer` or `unit` (pollsters and readers are API clients, not accounts).
+    /// `admin`, `observer`, `approver` or `unit` (pollsters and readers are API clients, not accounts).
     pub role: Role,
     /// Required for the `unit` role, refused for the others.
     #[serde(default)]
@@ -56,8 +56,10 @@ fn check_role(input: &AccountInput) -> ApiResult<()> {
     match (input.role, input.unit_id) {
         (Role::Unit, None) => Err(ApiError::invalid("unit_id", "is required for the unit role")),
         (Role::Unit, Some(_)) => Ok(()),
-        (Role::Admin | Role::Observer, None) => Ok(()),
-        (Role::Admin | Role::Observer, Some(_)) => Err(ApiError::invalid("unit_id", "is only for the unit role")),
+        (Role::Admin | Role::Observer | Role::Approver, None) => Ok(()),
+        (Role::Admin | Role::Observer | Role::Approver, Some(_)) => {
+            Err(ApiError::invalid("unit_id", "is only for the unit role"))
+        }
         (Role::Pollster | Role::Reader, _) => {
             Err(ApiError::invalid("role", "pollsters and readers are API clients, not accounts"))
         }

@@ -9,6 +9,7 @@ use validator::Validate;
 
 use entity::campaign;
 
+use crate::domain::vocabulary::Phase;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::validation;
 
@@ -80,6 +81,11 @@ impl Phases {
 /// How the composite result is computed (used by the assessment); the plan's values by default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields, default)]
+#[schema(example = json!({
+    "weights": {"conference": 0.4, "third_party": 0.4, "citizen_links": 0.2, "supervision": 0.0},
+    "qualified_min": 70.0, "excellent_min": 90.0, "bottom_n": 3, "min_sample": 30,
+    "supervision_mode": "points", "responses_outside_survey": false
+}))]
 pub struct ScoringSettings {
     /// Weights of the sources in the composite; they must sum to 1.
     #[validate(nested)]
@@ -100,6 +106,10 @@ pub struct ScoringSettings {
     #[validate(range(min = 1, max = 100000))]
     #[schema(example = 30, minimum = 1, maximum = 100000)]
     pub min_sample: u32,
+    /// How supervision notices apply: signed points on the composite, or a weighted component.
+    pub supervision_mode: crate::domain::composite::SupervisionMode,
+    /// Let citizens' links take responses outside the survey phase too.
+    pub responses_outside_survey: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, Validate)]
@@ -133,6 +143,8 @@ impl Default for ScoringSettings {
             excellent_min: 90.0,
             bottom_n: 3,
             min_sample: 30,
+            supervision_mode: crate::domain::composite::SupervisionMode::Points,
+            responses_outside_survey: false,
         }
     }
 }
@@ -169,6 +181,9 @@ pub struct CampaignInput {
     #[serde(default)]
     #[validate(nested)]
     pub settings: Option<ScoringSettings>,
+    /// The previous campaign: its approved result's bottom N become key units of this one.
+    #[serde(default)]
+    pub carry_over_from: Option<Uuid>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -176,6 +191,8 @@ pub struct CampaignDto {
     pub id: Uuid,
     pub year: i32,
     pub title: String,
+    /// The phase the campaign is in now.
+    pub phase: Phase,
     pub phases: Phases,
     pub settings: ScoringSettings,
     pub created_at: chrono::DateTime<chrono::FixedOffset>,
@@ -191,6 +208,8 @@ impl TryFrom<campaign::Model> for CampaignDto {
             id: m.id,
             year: m.year,
             title: m.title,
+            phase: Phase::parse(&m.current_phase)
+                .ok_or_else(|| ApiError::Internal("campaign in an unknown phase".into()))?,
             phases: Phases {
                 mobilisation: range(m.mobilisation_starts_on, m.mobilisation_ends_on),
                 survey: range(m.survey_starts_on, m.survey_ends_on),
@@ -207,7 +226,29 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<campaign::Mo
     campaign::Entity::find_by_id(id).one(db).await?.ok_or_else(|| ApiError::NotFound(format!("no campaign {id}")))
 }
 
-pub async fn create(db: &impl ConnectionTrait, input: CampaignInput) -> ApiResult<campaign::Model> {
+/// Creates a campaign; with `carry_over_from`, the previous campaign's bottom N (from its
+/// newest approved result) become district key units, reason "carried over", in the same
+/// transaction.
+pub async fn create<C: sea_orm::ConnectionTrait + sea_orm::TransactionTrait>(
+    db: &C,
+    actor: &str,
+    input: CampaignInput,
+) -> ApiResult<campaign::Model> {
+    let carried = match input.carry_over_from {
+        Some(previous) => {
+            find(db, previous).await.map_err(|_| ApiError::invalid("carry_over_from", "no such campaign"))?;
+            super::results::bottom_units(db, previous).await?
+        }
+        None => Vec::new(),
+    };
+    let txn = db.begin().await?;
+    let created = insert(&txn, input).await?;
+    super::campaign_units::carry_over(&txn, actor, created.id, &carried).await?;
+    sea_orm::TransactionSession::commit(txn).await?;
+    Ok(created)
+}
+
+async fn insert(db: &impl ConnectionTrait, input: CampaignInput) -> ApiResult<campaign::Model> {
     let phases = match input.phases {
         Some(phases) => phases,
         None => Phases::plan_default(input.year).ok_or_else(|| ApiError::invalid("year", "has no calendar"))?,
@@ -231,6 +272,7 @@ pub async fn create(db: &impl ConnectionTrait, input: CampaignInput) -> ApiResul
         assessment_ends_on: Set(phases.assessment.ends_on),
         settings: Set(serde_json::to_value(&settings).map_err(ApiError::internal)?),
         created_at: Set(super::now()),
+        current_phase: Set(Phase::Mobilisation.as_str().to_owned()),
     };
     model.insert(db).await.map_err(|e| match ApiError::from(e) {
         ApiError::Conflict(_) => ApiError::Conflict(format!("a campaign for {} already exists", input.year)),
@@ -241,6 +283,94 @@ pub async fn create(db: &impl ConnectionTrait, input: CampaignInput) -> ApiResul
 pub async fn list(db: &impl ConnectionTrait, limit: u64, offset: u64) -> ApiResult<(Vec<campaign::Model>, u64)> {
     let query = campaign::Entity::find().order_by_desc(campaign::Column::Year);
     Ok(super::fetch_page(db, query, limit, offset).await?)
+}
+
+pub fn settings_of(campaign: &campaign::Model) -> ApiResult<ScoringSettings> {
+    serde_json::from_value(campaign.settings.clone()).map_err(ApiError::internal)
+}
+
+pub fn phase_of(campaign: &campaign::Model) -> ApiResult<Phase> {
+    Phase::parse(&campaign.current_phase).ok_or_else(|| ApiError::Internal("campaign in an unknown phase".into()))
+}
+
+/// Refuses unless the campaign is in one of `phases`.
+pub fn require_phase(campaign: &campaign::Model, phases: &[Phase], action: &str) -> ApiResult<()> {
+    let phase = phase_of(campaign)?;
+    if phases.contains(&phase) {
+        Ok(())
+    } else {
+        let allowed: Vec<&str> = phases.iter().map(|p| p.as_str()).collect();
+        Err(ApiError::Conflict(format!(
+            "{action} is allowed in the {} phase only; the campaign is in {}",
+            allowed.join(" or "),
+            phase.as_str()
+        )))
+    }
+}
+
+/// Moves the campaign to the next phase (one step, never back), recording it in the audit log.
+pub async fn advance<C: sea_orm::ConnectionTrait + sea_orm::TransactionTrait>(
+    db: &C,
+    actor: &str,
+    id: Uuid,
+    to: Phase,
+) -> ApiResult<campaign::Model> {
+    let txn = db.begin().await?;
+    let current = find(&txn, id).await?;
+    let from = phase_of(&current)?;
+    if from.next() != Some(to) {
+        return Err(ApiError::Conflict(format!(
+            "the campaign is in {}; it can move to {} only",
+            from.as_str(),
+            from.next().map_or("no other phase", |p| p.as_str())
+        )));
+    }
+    let updated =
+        campaign::ActiveModel { id: Set(id), current_phase: Set(to.as_str().to_owned()), ..Default::default() }
+            .update(&txn)
+            .await?;
+    super::audit::record(
+        &txn,
+        actor,
+        "campaign.phase_changed",
+        "campaign",
+        &id.to_string(),
+        Some(serde_json::json!({"phase": from.as_str()})),
+        Some(serde_json::json!({"phase": to.as_str()})),
+    )
+    .await?;
+    sea_orm::TransactionSession::commit(txn).await?;
+    Ok(updated)
+}
+
+/// Replaces the scoring settings, recording the before and after in the audit log.
+pub async fn set_settings<C: sea_orm::ConnectionTrait + sea_orm::TransactionTrait>(
+    db: &C,
+    actor: &str,
+    id: Uuid,
+    settings: &ScoringSettings,
+) -> ApiResult<campaign::Model> {
+    let errors = settings.check();
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let txn = db.begin().await?;
+    let current = find(&txn, id).await?;
+    let after = serde_json::to_value(settings).map_err(ApiError::internal)?;
+    let updated =
+        campaign::ActiveModel { id: Set(id), settings: Set(after.clone()), ..Default::default() }.update(&txn).await?;
+    super::audit::record(
+        &txn,
+        actor,
+        "campaign.settings_changed",
+        "campaign",
+        &id.to_string(),
+        Some(current.settings),
+        Some(after),
+    )
+    .await?;
+    sea_orm::TransactionSession::commit(txn).await?;
+    Ok(updated)
 }
 
 #[cfg(test)]

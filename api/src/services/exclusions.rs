@@ -200,6 +200,16 @@ pub async fn exclude<C: ConnectionTrait + TransactionTrait>(
     .insert(&txn)
     .await?;
     flag_batch(&txn, input.link_id, hour, true).await?;
+    super::audit::record(
+        &txn,
+        by,
+        "batch.excluded",
+        "batch_exclusion",
+        &record.id.to_string(),
+        None,
+        Some(serde_json::json!({"link_id": record.link_id, "hour": record.hour, "reason": record.reason})),
+    )
+    .await?;
     txn.commit().await?;
     Ok(record)
 }
@@ -227,6 +237,16 @@ pub async fn undo<C: ConnectionTrait + TransactionTrait>(
     .update(&txn)
     .await?;
     flag_batch(&txn, record.link_id, hour, false).await?;
+    super::audit::record(
+        &txn,
+        by,
+        "batch.exclusion_undone",
+        "batch_exclusion",
+        &id.to_string(),
+        Some(serde_json::json!({"excluded": true})),
+        Some(serde_json::json!({"excluded": false})),
+    )
+    .await?;
     txn.commit().await?;
     Ok(updated)
 }

@@ -2,17 +2,22 @@
 //! so handlers stay thin and tests can call the rules directly.
 
 pub mod accounts;
+pub mod audit;
+pub mod campaign_units;
 pub mod campaigns;
 pub mod clients;
+pub mod conference;
 pub mod exclusions;
 pub mod exports;
 pub mod invitations;
 pub mod links;
 pub mod pollster;
 pub mod questionnaires;
+pub mod results;
 pub mod rows;
 pub mod satisfaction;
 pub mod submissions;
+pub mod supervision;
 pub mod surveys;
 pub mod units;
 

@@ -26,11 +26,14 @@ use super::questionnaires::{self, Parsed};
 use super::submissions::round_to_hour;
 use crate::auth::AuthUser;
 use crate::domain::questionnaire::check_answers;
-use crate::domain::vocabulary::{PollsterChannel, QuestionnaireStatus};
+use crate::domain::vocabulary::{Phase, PollsterChannel, QuestionnaireStatus};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::validation;
 
 pub const MAX_BATCH: usize = 1000;
+
+/// The third-party survey may deliver after the survey phase, until the campaign closes.
+const PUSH_PHASES: &[Phase] = &[Phase::Survey, Phase::Rectification, Phase::Assessment];
 
 /// One interview as a pollster delivers it.
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema, Validate)]
@@ -225,7 +228,8 @@ pub async fn push(
 ) -> ApiResult<PushReport> {
     let client_id = user.client_id().ok_or_else(|| ApiError::Forbidden("only API clients push results".to_owned()))?;
     user.require_campaign(campaign_id)?;
-    super::campaigns::find(db, campaign_id).await?;
+    let campaign = super::campaigns::find(db, campaign_id).await?;
+    super::campaigns::require_phase(&campaign, PUSH_PHASES, "pushing results")?;
     if raw_items.len() > MAX_BATCH {
         return Err(ApiError::invalid("items", format!("may hold at most {MAX_BATCH} items")));
     }
@@ -453,7 +457,8 @@ pub async fn push_figure(
     let client_id = user.client_id().ok_or_else(|| ApiError::Forbidden("only API clients push results".to_owned()))?;
     user.require_campaign(campaign_id)?;
     user.require_unit(input.unit_id)?;
-    super::campaigns::find(db, campaign_id).await?;
+    let campaign = super::campaigns::find(db, campaign_id).await?;
+    super::campaigns::require_phase(&campaign, PUSH_PHASES, "pushing results")?;
     super::units::find(db, input.unit_id).await.map_err(|_| ApiError::invalid("unit_id", "no such unit"))?;
     check_figure(&input)?;
     let now = super::now();

@@ -23,6 +23,7 @@ use super::invitations;
 use super::links::{self, Controls, LinkState};
 use super::questionnaires::{self, Parsed};
 use crate::domain::questionnaire::{CheckedAnswer, check_answers};
+use crate::domain::vocabulary::Phase;
 use crate::error::{ApiError, ApiResult};
 use crate::integrity::{Guard, SourceKey};
 
@@ -109,8 +110,25 @@ pub async fn open_link(db: &impl ConnectionTrait, slug: &str) -> ApiResult<(surv
     let link = links::find_by_slug(db, slug).await?;
     let questionnaire = questionnaires::find(db, link.questionnaire_id).await?;
     match links::state(&link, questionnaire.status, super::now()) {
-        LinkState::Open => Ok((link, questionnaire)),
-        other => Err(refuse(other)),
+        LinkState::Open => {}
+        other => return Err(refuse(other)),
+    }
+    let campaign = super::campaigns::find(db, questionnaire.model.campaign_id).await?;
+    check_phase(&campaign)?;
+    Ok((link, questionnaire))
+}
+
+/// Citizens' links take responses in the survey phase only, unless the campaign says otherwise.
+fn check_phase(campaign: &entity::campaign::Model) -> ApiResult<()> {
+    if super::campaigns::settings_of(campaign)?.responses_outside_survey {
+        return Ok(());
+    }
+    match super::campaigns::phase_of(campaign)? {
+        Phase::Survey => Ok(()),
+        Phase::Mobilisation => Err(ApiError::Conflict(
+            "this survey is not open yet: the campaign has not reached its survey phase".to_owned(),
+        )),
+        _ => Err(ApiError::Gone("this survey has closed: the campaign's survey phase is over".to_owned())),
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod auth;
 mod basics;
+mod evaluation;
 mod integrity;
 mod pages;
 mod pollster;

@@ -1,0 +1,101 @@
+//! The assessment conference: sessions, ballot codes, ballots, tally, and a live feed.
+
+use std::time::Duration;
+
+use actix_web::web::Bytes;
+use actix_web::{HttpResponse, get, post, web};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use super::{PublicErrors, ReadErrors, WriteErrors};
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ApiResult};
+use crate::services::conference::{self, Ballot, IssuedCode, NewSession, SessionDto, Tally};
+use crate::startup::State;
+use crate::validation::ValidJson;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(open_session)
+        .service(issue_codes)
+        .service(close_session)
+        .service(cast_ballot)
+        .service(tally)
+        .service(live);
+}
+
+/// Open a scoring session (assessment phase).
+#[utoipa::path(tag = "conference", params(("id" = Uuid, Path, description = "campaign id")), request_body = NewSession, security(("bearer" = [])), responses((status = 201, body = SessionDto), WriteErrors))]
+#[post("/campaigns/{id}/conference/sessions")]
+pub async fn open_session(
+    state: State,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: ValidJson<NewSession>,
+) -> ApiResult<HttpResponse> {
+    user.require_admin()?;
+    Ok(HttpResponse::Created().json(SessionDto::from(conference::open_session(&state.db, *id, body.0).await?)))
+}
+
+/// One single-use ballot code for every evaluator who has none for this session yet.
+#[utoipa::path(tag = "conference", params(("id" = Uuid, Path, description = "session id")), security(("bearer" = [])), responses((status = 201, body = Vec<IssuedCode>), WriteErrors))]
+#[post("/conference/sessions/{id}/codes")]
+pub async fn issue_codes(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    user.require_admin()?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(conference::issue_codes(&state.db, *id).await?))
+}
+
+/// Close the session: the tally is final and its scores are shown at once.
+#[utoipa::path(tag = "conference", params(("id" = Uuid, Path, description = "session id")), security(("bearer" = [])), responses((status = 200, body = SessionDto), WriteErrors))]
+#[post("/conference/sessions/{id}/close")]
+pub async fn close_session(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    user.require_admin()?;
+    Ok(HttpResponse::Ok().json(SessionDto::from(conference::close(&state.db, &user.subject, *id).await?)))
+}
+
+/// Cast a ballot with a single-use code: every unit (and, in dimension mode, every
+/// dimension of its category) scored once.
+#[utoipa::path(tag = "conference", params(("id" = Uuid, Path, description = "session id")), request_body = Ballot, responses((status = 201, description = "Counted"), PublicErrors))]
+#[post("/public/conference/{id}/ballots")]
+pub async fn cast_ballot(state: State, id: web::Path<Uuid>, body: ValidJson<Ballot>) -> ApiResult<HttpResponse> {
+    conference::cast(&state.db, *id, body.0).await?;
+    Ok(HttpResponse::Created().json(serde_json::json!({"counted": true})))
+}
+
+/// The tally: ballot counts while the session is open, scores once it is closed.
+#[utoipa::path(tag = "conference", params(("id" = Uuid, Path, description = "session id")), responses((status = 200, body = Tally), ReadErrors))]
+#[get("/public/conference/{id}/tally")]
+pub async fn tally(state: State, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(conference::tally(&state.db, *id).await?))
+}
+
+/// The tally as Server-Sent Events, one `tally` event a second until the session closes
+/// (the last event carries the results).
+#[utoipa::path(tag = "conference", params(("id" = Uuid, Path, description = "session id")), responses((status = 200, description = "text/event-stream of Tally objects", content_type = "text/event-stream"), ReadErrors))]
+#[get("/public/conference/{id}/live")]
+pub async fn live(state: State, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    conference::find_session(&state.db, *id).await?;
+    let db = state.db.clone();
+    let session = *id;
+    let stream = futures_util::stream::try_unfold(false, move |finished| {
+        let db = db.clone();
+        async move {
+            if finished {
+                return Ok::<_, ApiError>(None);
+            }
+            let current = conference::tally(&db, session).await?;
+            let closed = current.status == "closed";
+            let event =
+                format!("event: tally\ndata: {}\n\n", serde_json::to_string(&current).map_err(ApiError::internal)?);
+            if !closed {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Ok(Some((Bytes::from(event), closed)))
+        }
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header(("Cache-Control", "no-cache"))
+        .streaming(stream))
+}

@@ -1,0 +1,154 @@
+//! The evaluation's records: the units of a campaign, evaluators, supervision notices,
+//! violation cases, and the audit log.
+
+use actix_web::{HttpResponse, get, post, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use super::{ReadErrors, WriteErrors};
+use crate::auth::{AuthUser, Role};
+use crate::error::ApiResult;
+use crate::services::audit::{self, AuditDto, ChainCheck};
+use crate::services::campaign_units::{self, CampaignUnitDto, NewCampaignUnit};
+use crate::services::conference::{self, EvaluatorDto, NewEvaluators};
+use crate::services::supervision::{self, NewNotice, NewViolation, NoticeDto, ViolationDto};
+use crate::startup::State;
+use crate::validation::ValidJson;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(add_unit)
+        .service(list_units)
+        .service(add_evaluators)
+        .service(list_evaluators)
+        .service(add_notice)
+        .service(list_notices)
+        .service(add_violation)
+        .service(list_violations)
+        .service(audit_log)
+        .service(verify_audit);
+}
+
+const READERS: &[Role] = &[Role::Admin, Role::Observer, Role::Approver, Role::Reader];
+
+/// Add a unit to a campaign as a district key unit, a township's key unit (a station or
+/// window; two per township at most) or a self-organised one.
+#[utoipa::path(tag = "evaluation", params(("id" = Uuid, Path, description = "campaign id")), request_body = NewCampaignUnit, security(("bearer" = [])), responses((status = 201, body = CampaignUnitDto), WriteErrors))]
+#[post("/campaigns/{id}/units")]
+pub async fn add_unit(
+    state: State,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: ValidJson<NewCampaignUnit>,
+) -> ApiResult<HttpResponse> {
+    user.require_admin()?;
+    Ok(HttpResponse::Created().json(campaign_units::add(&state.db, &user.subject, *id, body.0).await?))
+}
+
+/// The units of a campaign with their role and reason.
+#[utoipa::path(tag = "evaluation", params(("id" = Uuid, Path, description = "campaign id")), security(("bearer" = [])), responses((status = 200, body = Vec<CampaignUnitDto>), ReadErrors))]
+#[get("/campaigns/{id}/units")]
+pub async fn list_units(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    user.require_reader()?;
+    user.require_campaign(*id)?;
+    Ok(HttpResponse::Ok().json(campaign_units::list(&state.db, *id).await?))
+}
+
+/// Recruit evaluators (评议代表): anonymous codes in a group.
+#[utoipa::path(tag = "evaluation", params(("id" = Uuid, Path, description = "campaign id")), request_body = NewEvaluators, security(("bearer" = [])), responses((status = 201, body = Vec<EvaluatorDto>), WriteErrors))]
+#[post("/campaigns/{id}/evaluators")]
+pub async fn add_evaluators(
+    state: State,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: ValidJson<NewEvaluators>,
+) -> ApiResult<HttpResponse> {
+    user.require_admin()?;
+    Ok(HttpResponse::Created().json(conference::add_evaluators(&state.db, *id, body.0).await?))
+}
+
+/// The evaluators of a campaign.
+#[utoipa::path(tag = "evaluation", params(("id" = Uuid, Path, description = "campaign id")), security(("bearer" = [])), responses((status = 200, body = Vec<EvaluatorDto>), ReadErrors))]
+#[get("/campaigns/{id}/evaluators")]
+pub async fn list_evaluators(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    user.require(&[Role::Admin, Role::Observer])?;
+    Ok(HttpResponse::Ok().json(conference::evaluators(&state.db, *id).await?))
+}
+
+/// Record a supervision notice about a unit.
+#[utoipa::path(tag = "evaluation", params(("id" = Uuid, Path, description = "campaign id")), request_body = NewNotice, security(("bearer" = [])), responses((status = 201, body = NoticeDto), WriteErrors))]
+#[post("/campaigns/{id}/notices")]
+pub async fn add_notice(
+    state: State,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: ValidJson<NewNotice>,
+) -> ApiResult<HttpResponse> {
+    user.require_admin()?;
+    Ok(HttpResponse::Created()
+        .json(NoticeDto::from(supervision::add_notice(&state.db, &user.subject, *id, body.0).await?)))
+}
+
+/// The supervision notices of a campaign.
+#[utoipa::path(tag = "evaluation", params(("id" = Uuid, Path, description = "campaign id")), security(("bearer" = [])), responses((status = 200, body = Vec<NoticeDto>), ReadErrors))]
+#[get("/campaigns/{id}/notices")]
+pub async fn list_notices(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    user.require(READERS)?;
+    user.require_campaign(*id)?;
+    Ok(HttpResponse::Ok()
+        .json(supervision::notices(&state.db, *id).await?.into_iter().map(NoticeDto::from).collect::<Vec<_>>()))
+}
+
+/// Record a violation case confirmed by the disciplinary or law-enforcement authorities:
+/// the unit is unqualified whatever its score.
+#[utoipa::path(tag = "evaluation", params(("id" = Uuid, Path, description = "campaign id")), request_body = NewViolation, security(("bearer" = [])), responses((status = 201, body = ViolationDto), WriteErrors))]
+#[post("/campaigns/{id}/violations")]
+pub async fn add_violation(
+    state: State,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: ValidJson<NewViolation>,
+) -> ApiResult<HttpResponse> {
+    user.require_admin()?;
+    Ok(HttpResponse::Created()
+        .json(ViolationDto::from(supervision::add_violation(&state.db, &user.subject, *id, body.0).await?)))
+}
+
+/// The violation cases of a campaign.
+#[utoipa::path(tag = "evaluation", params(("id" = Uuid, Path, description = "campaign id")), security(("bearer" = [])), responses((status = 200, body = Vec<ViolationDto>), ReadErrors))]
+#[get("/campaigns/{id}/violations")]
+pub async fn list_violations(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    user.require(READERS)?;
+    user.require_campaign(*id)?;
+    Ok(HttpResponse::Ok()
+        .json(supervision::violations(&state.db, *id).await?.into_iter().map(ViolationDto::from).collect::<Vec<_>>()))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// Records after this sequence number (default 0).
+    pub after: Option<i64>,
+    /// 1 to 1000, default 100.
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<u64>,
+}
+
+/// The audit log, oldest first.
+#[utoipa::path(tag = "evaluation", params(AuditQuery), security(("bearer" = [])), responses((status = 200, body = Vec<AuditDto>), ReadErrors))]
+#[get("/audit")]
+pub async fn audit_log(state: State, user: AuthUser, query: web::Query<AuditQuery>) -> ApiResult<HttpResponse> {
+    user.require(&[Role::Admin, Role::Observer])?;
+    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
+    let records = audit::list(&state.db, query.after.unwrap_or(0), limit).await?;
+    Ok(HttpResponse::Ok().json(records.into_iter().map(AuditDto::from).collect::<Vec<_>>()))
+}
+
+/// Recompute the audit chain and report the first record that does not match.
+#[utoipa::path(tag = "evaluation", security(("bearer" = [])), responses((status = 200, body = ChainCheck), ReadErrors))]
+#[get("/audit/verify")]
+pub async fn verify_audit(state: State, user: AuthUser) -> ApiResult<HttpResponse> {
+    user.require(&[Role::Admin, Role::Observer])?;
+    Ok(HttpResponse::Ok().json(audit::verify(&state.db).await?))
+}

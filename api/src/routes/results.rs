@@ -1,0 +1,85 @@
+//! Composite results: compute, approve, publish, and the public read.
+
+use actix_web::{HttpResponse, get, post, web};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use super::{PublicErrors, ReadErrors, WriteErrors};
+use crate::auth::{AuthUser, Role};
+use crate::error::ApiResult;
+use crate::services::results::{self, ResultVersionDto};
+use crate::startup::State;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(compute).service(list).service(get_one).service(approve).service(publish).service(public_results);
+}
+
+/// Compute the composite result from everything recorded so far, as a new draft version
+/// (assessment phase only).
+#[utoipa::path(tag = "results", params(("id" = Uuid, Path, description = "campaign id")), security(("bearer" = [])), responses((status = 201, body = ResultVersionDto), WriteErrors))]
+#[post("/campaigns/{id}/results")]
+pub async fn compute(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    user.require_admin()?;
+    let version = results::compute(&state.db, &user.subject, *id).await?;
+    Ok(HttpResponse::Created().json(results::to_dto(&state.db, version).await?))
+}
+
+/// Every result version of a campaign.
+#[utoipa::path(tag = "results", params(("id" = Uuid, Path, description = "campaign id")), security(("bearer" = [])), responses((status = 200, body = Vec<ResultVersionDto>), ReadErrors))]
+#[get("/campaigns/{id}/results")]
+pub async fn list(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    user.require(&[Role::Admin, Role::Observer, Role::Approver, Role::Reader])?;
+    user.require_campaign(*id)?;
+    let mut out = Vec::new();
+    for version in results::list(&state.db, *id).await? {
+        out.push(results::to_dto(&state.db, version).await?);
+    }
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// One result version.
+#[utoipa::path(tag = "results", params(("id" = Uuid, Path)), security(("bearer" = [])), responses((status = 200, body = ResultVersionDto), ReadErrors))]
+#[get("/results/{id}")]
+pub async fn get_one(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    user.require(&[Role::Admin, Role::Observer, Role::Approver, Role::Reader])?;
+    let version = results::find(&state.db, *id).await?;
+    user.require_campaign(version.campaign_id)?;
+    Ok(HttpResponse::Ok().json(results::to_dto(&state.db, version).await?))
+}
+
+/// Approve a draft (leading-group approvers); the second distinct approval freezes it.
+#[utoipa::path(tag = "results", params(("id" = Uuid, Path)), security(("bearer" = [])), responses((status = 200, body = ResultVersionDto), WriteErrors))]
+#[post("/results/{id}/approve")]
+pub async fn approve(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    user.require(&[Role::Approver])?;
+    let version = results::approve(&state.db, &user.subject, *id).await?;
+    Ok(HttpResponse::Ok().json(results::to_dto(&state.db, version).await?))
+}
+
+/// Publish an approved version: readable by anyone, without authentication.
+#[utoipa::path(tag = "results", params(("id" = Uuid, Path)), security(("bearer" = [])), responses((status = 200, body = ResultVersionDto), WriteErrors))]
+#[post("/results/{id}/publish")]
+pub async fn publish(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    user.require_admin()?;
+    let version = results::publish(&state.db, &user.subject, *id).await?;
+    let data = serde_json::json!({"result_id": version.id, "version": version.version});
+    if let Err(err) = crate::webhooks::subscriptions::emit(
+        &state.db,
+        crate::webhooks::EventType::ResultsPublished,
+        version.campaign_id,
+        data,
+    )
+    .await
+    {
+        tracing::warn!(error = %err, "could not queue the results.published webhook");
+    }
+    Ok(HttpResponse::Ok().json(results::to_dto(&state.db, version).await?))
+}
+
+/// The newest published result of a campaign (government affairs are public).
+#[utoipa::path(tag = "public", params(("id" = Uuid, Path, description = "campaign id")), responses((status = 200, body = ResultVersionDto), PublicErrors))]
+#[get("/public/campaigns/{id}/results")]
+pub async fn public_results(state: State, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let version = results::published(&state.db, *id).await?;
+    Ok(HttpResponse::Ok().json(results::to_dto(&state.db, version).await?))
+}

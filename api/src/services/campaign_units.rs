@@ -1,0 +1,193 @@
+//! The units of a campaign and their part in it: key units named by the district, key units
+//! chosen by a township among its stations and windows (one or two per township), or
+//! self-organised evaluation. Each carries its reason: designated, or carried over from the
+//! previous year's bottom N.
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionSession,
+    TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use entity::{campaign_unit, unit};
+
+use crate::domain::vocabulary::UnitKind;
+use crate::error::{ApiError, ApiResult};
+
+/// Most key units a township may choose.
+pub const PER_TOWNSHIP: u64 = 2;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitRole {
+    /// 重点评议单位 named by the district.
+    DistrictKey,
+    /// A station or service window a township chose as its key unit.
+    TownshipKey,
+    /// 自主评议: the unit runs its own evaluation.
+    SelfOrganised,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitReason {
+    Designated,
+    /// Among last year's bottom N.
+    CarriedOver,
+}
+
+fn role_str(role: UnitRole) -> &'static str {
+    match role {
+        UnitRole::DistrictKey => "district_key",
+        UnitRole::TownshipKey => "township_key",
+        UnitRole::SelfOrganised => "self_organised",
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"unit_id": "7b0c5d43-1f7e-4d6a-9a0e-2f9d7c3b8a11", "role": "district_key"}))]
+pub struct NewCampaignUnit {
+    pub unit_id: Uuid,
+    pub role: UnitRole,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CampaignUnitDto {
+    pub campaign_id: Uuid,
+    pub unit_id: Uuid,
+    pub unit_name: String,
+    pub role: UnitRole,
+    pub reason: UnitReason,
+    pub added_at: chrono::DateTime<chrono::FixedOffset>,
+}
+
+fn to_dto(m: campaign_unit::Model, unit_name: String) -> CampaignUnitDto {
+    CampaignUnitDto {
+        campaign_id: m.campaign_id,
+        unit_id: m.unit_id,
+        unit_name,
+        role: match m.role.as_str() {
+            "district_key" => UnitRole::DistrictKey,
+            "township_key" => UnitRole::TownshipKey,
+            _ => UnitRole::SelfOrganised,
+        },
+        reason: if m.reason == "carried_over" { UnitReason::CarriedOver } else { UnitReason::Designated },
+        added_at: m.added_at,
+    }
+}
+
+/// A township key unit must be a station or window of a township, and a township has two at most.
+async fn check_township_key(db: &impl ConnectionTrait, campaign_id: Uuid, unit: &unit::Model) -> ApiResult<()> {
+    let kind = UnitKind::parse(&unit.kind);
+    if !matches!(kind, Some(UnitKind::Station | UnitKind::ServiceWindow)) {
+        return Err(ApiError::invalid("role", "a township's key unit must be one of its stations or service windows"));
+    }
+    let parent = match unit.parent_id {
+        Some(parent) => unit::Entity::find_by_id(parent).one(db).await?,
+        None => None,
+    };
+    let Some(township) = parent.filter(|p| p.kind == UnitKind::Township.as_str()) else {
+        return Err(ApiError::invalid("unit_id", "the unit belongs to no township"));
+    };
+    let siblings: Vec<Uuid> = unit::Entity::find()
+        .filter(unit::Column::ParentId.eq(township.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| u.id)
+        .collect();
+    let chosen = sea_orm::PaginatorTrait::count(
+        campaign_unit::Entity::find()
+            .filter(campaign_unit::Column::CampaignId.eq(campaign_id))
+            .filter(campaign_unit::Column::Role.eq(role_str(UnitRole::TownshipKey)))
+            .filter(campaign_unit::Column::UnitId.is_in(siblings)),
+        db,
+    )
+    .await?;
+    if chosen >= PER_TOWNSHIP {
+        return Err(ApiError::Conflict(format!("{} has chosen its {PER_TOWNSHIP} key units already", township.name)));
+    }
+    Ok(())
+}
+
+async fn insert(
+    db: &impl ConnectionTrait,
+    actor: &str,
+    campaign_id: Uuid,
+    unit_id: Uuid,
+    role: UnitRole,
+    reason: UnitReason,
+) -> ApiResult<campaign_unit::Model> {
+    let reason_text = if reason == UnitReason::CarriedOver { "carried_over" } else { "designated" };
+    let model = campaign_unit::ActiveModel {
+        campaign_id: Set(campaign_id),
+        unit_id: Set(unit_id),
+        role: Set(role_str(role).to_owned()),
+        reason: Set(reason_text.to_owned()),
+        added_at: Set(super::now()),
+    }
+    .insert(db)
+    .await
+    .map_err(|e| match ApiError::from(e) {
+        ApiError::Conflict(_) => ApiError::Conflict("the unit is in this campaign already".to_owned()),
+        other => other,
+    })?;
+    let after = serde_json::json!({"unit_id": unit_id, "role": role_str(role), "reason": reason_text});
+    super::audit::record(db, actor, "campaign.unit_added", "campaign", &campaign_id.to_string(), None, Some(after))
+        .await?;
+    Ok(model)
+}
+
+pub async fn add<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &str,
+    campaign_id: Uuid,
+    input: NewCampaignUnit,
+) -> ApiResult<CampaignUnitDto> {
+    super::campaigns::find(db, campaign_id).await?;
+    let unit = super::units::find(db, input.unit_id).await.map_err(|_| ApiError::invalid("unit_id", "no such unit"))?;
+    let txn = db.begin().await?;
+    if input.role == UnitRole::TownshipKey {
+        check_township_key(&txn, campaign_id, &unit).await?;
+    }
+    let model = insert(&txn, actor, campaign_id, input.unit_id, input.role, UnitReason::Designated).await?;
+    txn.commit().await?;
+    Ok(to_dto(model, unit.name))
+}
+
+/// Carries `unit_ids` over as district key units (reason: carried over), in the caller's transaction.
+pub async fn carry_over(db: &impl ConnectionTrait, actor: &str, campaign_id: Uuid, unit_ids: &[Uuid]) -> ApiResult<()> {
+    for unit_id in unit_ids {
+        insert(db, actor, campaign_id, *unit_id, UnitRole::DistrictKey, UnitReason::CarriedOver).await?;
+    }
+    Ok(())
+}
+
+pub async fn list(db: &impl ConnectionTrait, campaign_id: Uuid) -> ApiResult<Vec<CampaignUnitDto>> {
+    super::campaigns::find(db, campaign_id).await?;
+    let members = campaign_unit::Entity::find()
+        .filter(campaign_unit::Column::CampaignId.eq(campaign_id))
+        .order_by_asc(campaign_unit::Column::AddedAt)
+        .all(db)
+        .await?;
+    let mut out = Vec::new();
+    for m in members {
+        let name = super::units::find(db, m.unit_id).await?.name;
+        out.push(to_dto(m, name));
+    }
+    Ok(out)
+}
+
+pub async fn unit_ids(db: &impl ConnectionTrait, campaign_id: Uuid) -> ApiResult<Vec<Uuid>> {
+    Ok(campaign_unit::Entity::find()
+        .filter(campaign_unit::Column::CampaignId.eq(campaign_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.unit_id)
+        .collect())
+}

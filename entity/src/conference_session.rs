@@ -1,0 +1,21 @@
+use sea_orm::entity::prelude::*;
+
+/// A scoring session of the assessment conference.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "conference_sessions")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub campaign_id: Uuid,
+    /// `overall` or `dimensions`.
+    pub mode: String,
+    /// `open` or `closed`.
+    pub status: String,
+    pub opened_at: DateTimeWithTimeZone,
+    pub closed_at: Option<DateTimeWithTimeZone>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

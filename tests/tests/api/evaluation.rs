@@ -1,0 +1,275 @@
+use pingyi::auth::Role;
+use pingyi_tests::{TestApp, problem, spawn_app};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// Per unit: (conference option, pollster rate, citizens' option), and the composite by hand
+/// with weights 0.4 / 0.4 / 0.2 (conference / third party / citizens).
+const PLAN: [(&str, f64, &str); 8] = [
+    ("very_satisfied", 0.95, "very_satisfied"), // 40 + 38 + 20 = 98, but a violation
+    ("very_satisfied", 0.90, "satisfied"),      // 40 + 36 + 16 = 92 → excellent
+    ("satisfied", 0.90, "satisfied"),           // 32 + 36 + 16 = 84, notice −3 → 81
+    ("satisfied", 0.80, "satisfied"),           // 32 + 32 + 16 = 80
+    ("satisfied", 0.75, "basically_satisfied"), // 32 + 30 + 12 = 74
+    ("basically_satisfied", 0.80, "satisfied"), // 24 + 32 + 16 = 72
+    ("basically_satisfied", 0.75, "satisfied"), // 24 + 30 + 16 = 70 → qualified, exactly
+    ("basically_satisfied", 0.70, "basically_satisfied"), // 24 + 28 + 12 = 64 → unqualified
+];
+const EXPECTED: [(f64, &str, u32, bool); 8] = [
+    (98.0, "unqualified", 8, true),
+    (92.0, "excellent", 1, false),
+    (81.0, "qualified", 2, false),
+    (80.0, "qualified", 3, false),
+    (74.0, "qualified", 4, false),
+    (72.0, "qualified", 5, false),
+    (70.0, "qualified", 6, true),
+    (64.0, "unqualified", 7, true),
+];
+
+async fn pollster_token(app: &TestApp, admin: &str, campaign: Uuid) -> String {
+    let made = app
+        .created("/api/v1/clients", admin, &json!({"name": "第三方", "role": "pollster", "campaign_ids": [campaign]}))
+        .await;
+    let grant = json!({"grant_type": "client_credentials", "client_id": made["client"]["id"], "client_secret": made["client_secret"]});
+    let token: Value =
+        app.request(reqwest::Method::POST, "/api/v1/auth/token", None, Some(&grant)).await.json().await.unwrap();
+    token["access_token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_whole_year_runs_from_key_units_to_the_published_ranking_and_the_carry_over() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let campaign = app.campaign(&admin, 2017).await;
+    let settings = json!({"weights": {"conference": 0.4, "third_party": 0.4, "citizen_links": 0.2, "supervision": 0.0}, "min_sample": 2});
+    let changed = app
+        .request(reqwest::Method::PUT, &format!("/api/v1/campaigns/{campaign}/settings"), Some(&admin), Some(&settings))
+        .await;
+    assert_eq!(changed.status(), 200);
+    let questionnaire = app.published_questionnaire(&admin, campaign, "government").await;
+    let pollster = pollster_token(&app, &admin, campaign).await;
+    let mut units = Vec::new();
+    for (i, (_, rate, citizens)) in PLAN.iter().enumerate() {
+        let unit = app.unit(&admin, &format!("u{i}"), "government").await;
+        app.created(
+            &format!("/api/v1/campaigns/{campaign}/units"),
+            &admin,
+            &json!({"unit_id": unit, "role": "district_key"}),
+        )
+        .await;
+        let slug = app.link(&admin, questionnaire, unit, "web").await;
+        for _ in 0..2 {
+            assert_eq!(app.submit(&slug, citizens).await.status(), 201);
+        }
+        let figure = json!({"unit_id": unit, "satisfaction_rate": rate, "sample_size": 400, "margin_of_error": 0.04, "method": "CATI", "field_period": {"starts_on": "2017-08-01", "ends_on": "2017-08-31"}});
+        app.created(&format!("/api/v1/campaigns/{campaign}/pollster/figures"), &pollster, &figure).await;
+        units.push((unit, slug));
+    }
+    problem(app.post(&format!("/api/v1/campaigns/{campaign}/results"), &admin, &json!({})).await, 409).await;
+    let notice = json!({"unit_id": units[2].0, "issued_on": "2017-09-12", "issuing_body": "区委督查室", "summary": "窗口人员脱岗", "points": -3.0});
+    app.created(&format!("/api/v1/campaigns/{campaign}/notices"), &admin, &notice).await;
+
+    app.phase(&admin, campaign, "rectification").await;
+    problem(app.submit(&units[1].1, "satisfied").await, 410).await;
+    problem(app.post(&format!("/api/v1/campaigns/{campaign}/phase"), &admin, &json!({"phase": "closed"})).await, 409)
+        .await;
+    let violation = json!({"unit_id": units[0].0, "confirmed_on": "2017-10-30", "authority": "区纪委", "reference": "昭纪〔2017〕12号"});
+    app.created(&format!("/api/v1/campaigns/{campaign}/violations"), &admin, &violation).await;
+    app.phase(&admin, campaign, "assessment").await;
+
+    // The conference: three representatives score every unit once.
+    app.created(&format!("/api/v1/campaigns/{campaign}/evaluators"), &admin, &json!({"group": "deputies", "count": 3}))
+        .await;
+    let session = app
+        .created(&format!("/api/v1/campaigns/{campaign}/conference/sessions"), &admin, &json!({"mode": "overall"}))
+        .await;
+    let session = session["id"].as_str().unwrap().to_owned();
+    let codes = app.created(&format!("/api/v1/conference/sessions/{session}/codes"), &admin, &json!({})).await;
+    let codes: Vec<String> =
+        codes.as_array().unwrap().iter().map(|c| c["ballot_code"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(codes.len(), 3);
+    let scores: Vec<Value> = units
+        .iter()
+        .zip(PLAN.iter())
+        .map(|((unit, _), (option, ..))| json!({"unit_id": unit, "dimension": "overall", "option": option}))
+        .collect();
+    let ballots_path = format!("/api/v1/public/conference/{session}/ballots");
+    for code in &codes {
+        let cast = app
+            .request(reqwest::Method::POST, &ballots_path, None, Some(&json!({"code": code, "scores": scores})))
+            .await;
+        assert_eq!(cast.status(), 201);
+    }
+    problem(
+        app.request(reqwest::Method::POST, &ballots_path, None, Some(&json!({"code": codes[0], "scores": scores})))
+            .await,
+        403,
+    )
+    .await;
+    let open: Value = app
+        .request(reqwest::Method::GET, &format!("/api/v1/public/conference/{session}/tally"), None, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(open["ballots"], 3);
+    assert!(open["units"].as_array().unwrap().iter().all(|u| u["score"].is_null()), "counts only while open");
+    app.created(&format!("/api/v1/conference/sessions/{session}/close"), &admin, &json!({})).await;
+    let closed: Value = app
+        .request(reqwest::Method::GET, &format!("/api/v1/public/conference/{session}/tally"), None, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(closed["units"][0]["score"], 100.0);
+
+    // Compute, approve twice, publish.
+    let draft = app.created(&format!("/api/v1/campaigns/{campaign}/results"), &admin, &json!({})).await;
+    let result_id = draft["id"].as_str().unwrap().to_owned();
+    for (i, (unit, _)) in units.iter().enumerate() {
+        let row = draft["units"].as_array().unwrap().iter().find(|u| u["unit_id"] == unit.to_string()).unwrap();
+        let (composite, grade, rank, bottom) = EXPECTED[i];
+        assert_eq!(row["composite"].as_f64(), Some(composite), "unit {i}: {row}");
+        assert_eq!(
+            (row["grade"].as_str(), row["rank"].as_u64(), row["bottom"].as_bool()),
+            (Some(grade), Some(u64::from(rank)), Some(bottom)),
+            "unit {i}"
+        );
+    }
+    assert_eq!(draft["units"][7]["violation"], true);
+    let approvers = [app.token(Role::Approver, None).await, app.token(Role::Approver, None).await];
+    problem(app.post(&format!("/api/v1/results/{result_id}/approve"), &admin, &json!({})).await, 403).await;
+    let once = app.created(&format!("/api/v1/results/{result_id}/approve"), &approvers[0], &json!({})).await;
+    assert_eq!(once["status"], "draft");
+    problem(app.post(&format!("/api/v1/results/{result_id}/approve"), &approvers[0], &json!({})).await, 409).await;
+    problem(app.post(&format!("/api/v1/results/{result_id}/publish"), &admin, &json!({})).await, 409).await;
+    let approved = app.created(&format!("/api/v1/results/{result_id}/approve"), &approvers[1], &json!({})).await;
+    assert_eq!(
+        (approved["status"].as_str(), approved["approvals"].as_array().map(Vec::len)),
+        (Some("approved"), Some(2))
+    );
+    problem(
+        app.request(reqwest::Method::GET, &format!("/api/v1/public/campaigns/{campaign}/results"), None, None).await,
+        404,
+    )
+    .await;
+    app.created(&format!("/api/v1/results/{result_id}/publish"), &admin, &json!({})).await;
+    let public: Value = app
+        .request(reqwest::Method::GET, &format!("/api/v1/public/campaigns/{campaign}/results"), None, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(public["version"], 1);
+    assert_eq!(public["units"].as_array().unwrap().len(), 8);
+
+    // Recomputing makes version 2 and leaves version 1 as it was.
+    let second = app.created(&format!("/api/v1/campaigns/{campaign}/results"), &admin, &json!({})).await;
+    assert_eq!((second["version"].as_i64(), second["status"].as_str()), (Some(2), Some("draft")));
+    let first: Value = app.get(&format!("/api/v1/results/{result_id}"), &admin).await.json().await.unwrap();
+    assert_eq!(first["status"], "published");
+
+    // Next year: the bottom three (units 6, 7 and the violating unit 0) are key units again.
+    let next = app
+        .created(
+            "/api/v1/campaigns",
+            &admin,
+            &json!({"year": 2018, "title": "2018年度民主评议", "carry_over_from": campaign}),
+        )
+        .await;
+    let members: Value = app
+        .get(&format!("/api/v1/campaigns/{}/units", next["id"].as_str().unwrap()), &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut carried: Vec<String> = members
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            assert_eq!(m["reason"], "carried_over");
+            m["unit_id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    carried.sort();
+    let mut expected: Vec<String> = [0, 6, 7].iter().map(|i| units[*i].0.to_string()).collect();
+    expected.sort();
+    assert_eq!(carried, expected);
+
+    // The audit chain holds, and a tampered record is found.
+    let check: Value = app.get("/api/v1/audit/verify", &admin).await.json().await.unwrap();
+    assert_eq!(check["valid"], true, "{check}");
+    assert!(check["records"].as_u64().unwrap() >= 12);
+    entity::audit_record::Entity::update_many()
+        .col_expr(entity::audit_record::Column::Actor, Expr::value("someone else"))
+        .filter(entity::audit_record::Column::Seq.eq(3))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let check: Value = app.get("/api/v1/audit/verify", &admin).await.json().await.unwrap();
+    assert_eq!((check["valid"].as_bool(), check["first_invalid_seq"].as_i64()), (Some(false), Some(3)));
+}
+
+#[tokio::test]
+async fn a_township_chooses_two_key_units_among_its_stations_and_windows() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let campaign = app.campaign(&admin, 2017).await;
+    let township = app
+        .created(
+            "/api/v1/units",
+            &admin,
+            &json!({"code": "ybz", "name": "元坝镇", "category": "government", "kind": "township"}),
+        )
+        .await;
+    let mut windows = Vec::new();
+    for i in 0..3 {
+        let window = json!({"code": format!("ybz-{i}"), "name": format!("窗口{i}"), "category": "government", "kind": "service_window", "parent_id": township["id"]});
+        windows.push(app.created("/api/v1/units", &admin, &window).await["id"].as_str().unwrap().to_owned());
+    }
+    let path = format!("/api/v1/campaigns/{campaign}/units");
+    for window in &windows[..2] {
+        app.created(&path, &admin, &json!({"unit_id": window, "role": "township_key"})).await;
+    }
+    problem(app.post(&path, &admin, &json!({"unit_id": windows[2], "role": "township_key"})).await, 409).await;
+    problem(app.post(&path, &admin, &json!({"unit_id": township["id"], "role": "township_key"})).await, 422).await;
+    problem(app.post(&path, &admin, &json!({"unit_id": windows[0], "role": "self_organised"})).await, 409).await;
+    let members: Value = app.get(&path, &admin).await.json().await.unwrap();
+    assert_eq!(members.as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn the_live_tally_streams_server_sent_events() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let campaign = app.campaign(&admin, 2017).await;
+    let unit = app.unit(&admin, "u", "government").await;
+    app.created(
+        &format!("/api/v1/campaigns/{campaign}/units"),
+        &admin,
+        &json!({"unit_id": unit, "role": "district_key"}),
+    )
+    .await;
+    problem(
+        app.post(&format!("/api/v1/campaigns/{campaign}/conference/sessions"), &admin, &json!({"mode": "overall"}))
+            .await,
+        409,
+    )
+    .await;
+    app.phase(&admin, campaign, "rectification").await;
+    app.phase(&admin, campaign, "assessment").await;
+    let session = app
+        .created(&format!("/api/v1/campaigns/{campaign}/conference/sessions"), &admin, &json!({"mode": "dimensions"}))
+        .await;
+    let session = session["id"].as_str().unwrap();
+    app.created(&format!("/api/v1/conference/sessions/{session}/close"), &admin, &json!({})).await;
+    let response =
+        app.request(reqwest::Method::GET, &format!("/api/v1/public/conference/{session}/live"), None, None).await;
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let body = response.text().await.unwrap();
+    assert!(body.starts_with("event: tally\ndata: {"), "{body}");
+    assert!(body.contains("\"status\":\"closed\""));
+}
