@@ -15,6 +15,7 @@ mod pollster;
 mod public;
 mod query;
 mod questionnaires;
+mod rectification;
 mod results;
 mod satisfaction;
 mod units;
@@ -44,7 +45,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(webhooks::configure)
             .configure(evaluation::configure)
             .configure(conference::configure)
-            .configure(results::configure),
+            .configure(results::configure)
+            .configure(rectification::configure),
     );
 }
 

@@ -24,6 +24,7 @@ use crate::web::qr;
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(answer_page)
         .service(submit_form)
+        .service(projector)
         .service(qr_svg)
         .service(qr_png)
         .service(poster_svg)
@@ -282,4 +283,12 @@ pub async fn poster_png(
     .map_err(ApiError::internal)?
     .map_err(ApiError::internal)?;
     Ok(image("image/png", png))
+}
+
+/// The projector page of a conference session: counts while ballots arrive, results once closed.
+#[utoipa::path(tag = "pages", params(("id" = Uuid, Path, description = "session id")), responses((status = 200, description = "Projector page", content_type = "text/html"), super::PublicErrors))]
+#[get("/conference/{id}")]
+pub async fn projector(state: State, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    crate::services::conference::find_session(&state.db, *id).await?;
+    Ok(html(StatusCode::OK, crate::web::projector::html(&id.to_string())))
 }

@@ -11,7 +11,15 @@ use crate::services::results::{self, ResultVersionDto};
 use crate::startup::State;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(compute).service(list).service(get_one).service(approve).service(publish).service(public_results);
+    cfg.service(compute)
+        .service(list)
+        .service(get_one)
+        .service(approve)
+        .service(publish)
+        .service(public_results)
+        .service(report_csv)
+        .service(report_xlsx)
+        .service(report_html);
 }
 
 /// Compute the composite result from everything recorded so far, as a new draft version
@@ -82,4 +90,66 @@ pub async fn publish(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiRe
 pub async fn public_results(state: State, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let version = results::published(&state.db, *id).await?;
     Ok(HttpResponse::Ok().json(results::to_dto(&state.db, version).await?))
+}
+
+fn report_cells(rows: &[crate::web::report::ReportRow]) -> Vec<Vec<String>> {
+    rows.iter().map(crate::web::report::cells).collect()
+}
+
+/// The results report as CSV (UTF-8 with BOM).
+#[utoipa::path(tag = "results", params(("id" = Uuid, Path)), security(("bearer" = [])), responses((status = 200, description = "CSV", content_type = "text/csv"), ReadErrors))]
+#[get("/results/{id}/report.csv")]
+pub async fn report_csv(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    user.require(&[Role::Admin, Role::Observer, Role::Approver, Role::Reader])?;
+    let version = results::find(&state.db, *id).await?;
+    user.require_campaign(version.campaign_id)?;
+    let (_, rows) = results::report_rows(&state.db, &version).await?;
+    let mut bytes = crate::services::exports::BOM.to_vec();
+    let header = crate::web::report::HEADER.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>();
+    bytes.extend(crate::services::exports::csv_bytes(std::iter::once(header).chain(report_cells(&rows)))?);
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header(("Content-Disposition", "attachment; filename=\"results.csv\""))
+        .body(bytes))
+}
+
+/// The results report as XLSX.
+#[utoipa::path(tag = "results", params(("id" = Uuid, Path)), security(("bearer" = [])), responses((status = 200, description = "XLSX workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ReadErrors))]
+#[get("/results/{id}/report.xlsx")]
+pub async fn report_xlsx(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    user.require(&[Role::Admin, Role::Observer, Role::Approver, Role::Reader])?;
+    let version = results::find(&state.db, *id).await?;
+    user.require_campaign(version.campaign_id)?;
+    let (_, rows) = results::report_rows(&state.db, &version).await?;
+    let lines = report_cells(&rows);
+    let file = web::block(move || {
+        crate::services::exports::workbook_file("results", &crate::web::report::HEADER, lines.into_iter())
+    })
+    .await
+    .map_err(crate::error::ApiError::internal)??;
+    let stream = tokio_util::io::ReaderStream::new(tokio::fs::File::from_std(file));
+    Ok(HttpResponse::Ok()
+        .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .insert_header(("Content-Disposition", "attachment; filename=\"results.xlsx\""))
+        .streaming(stream))
+}
+
+/// The printable results page (HTML with an SVG bar chart) of a published version.
+#[utoipa::path(tag = "public", params(("id" = Uuid, Path)), responses((status = 200, description = "Printable page", content_type = "text/html"), PublicErrors))]
+#[get("/public/results/{id}/report.html")]
+pub async fn report_html(state: State, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let version = results::find(&state.db, *id).await?;
+    if version.status != "published" {
+        return Err(crate::error::ApiError::NotFound("no published result with this id".to_owned()));
+    }
+    let campaign = crate::services::campaigns::find(&state.db, version.campaign_id).await?;
+    let (rules, rows) = results::report_rows(&state.db, &version).await?;
+    let page = crate::web::report::html(
+        &format!("{} 综合评议结果", campaign.title),
+        version.version,
+        &version.status,
+        &rows,
+        &rules,
+    );
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page))
 }

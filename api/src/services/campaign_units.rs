@@ -148,7 +148,8 @@ pub async fn add<C: ConnectionTrait + TransactionTrait>(
     campaign_id: Uuid,
     input: NewCampaignUnit,
 ) -> ApiResult<CampaignUnitDto> {
-    super::campaigns::find(db, campaign_id).await?;
+    let campaign = super::campaigns::find(db, campaign_id).await?;
+    super::campaigns::require_phase(&campaign, super::campaigns::OPEN_PHASES, "adding units")?;
     let unit = super::units::find(db, input.unit_id).await.map_err(|_| ApiError::invalid("unit_id", "no such unit"))?;
     let txn = db.begin().await?;
     if input.role == UnitRole::TownshipKey {

@@ -308,6 +308,9 @@ pub fn require_phase(campaign: &campaign::Model, phases: &[Phase], action: &str)
     }
 }
 
+/// Every phase but `closed`: a closed campaign is read-only.
+pub const OPEN_PHASES: &[Phase] = &[Phase::Mobilisation, Phase::Survey, Phase::Rectification, Phase::Assessment];
+
 /// Moves the campaign to the next phase (one step, never back), recording it in the audit log.
 pub async fn advance<C: sea_orm::ConnectionTrait + sea_orm::TransactionTrait>(
     db: &C,
@@ -356,6 +359,7 @@ pub async fn set_settings<C: sea_orm::ConnectionTrait + sea_orm::TransactionTrai
     }
     let txn = db.begin().await?;
     let current = find(&txn, id).await?;
+    require_phase(&current, OPEN_PHASES, "changing settings")?;
     let after = serde_json::to_value(settings).map_err(ApiError::internal)?;
     let updated =
         campaign::ActiveModel { id: Set(id), settings: Set(after.clone()), ..Default::default() }.update(&txn).await?;

@@ -134,7 +134,8 @@ pub async fn add_evaluators<C: ConnectionTrait + TransactionTrait>(
     campaign_id: Uuid,
     input: NewEvaluators,
 ) -> ApiResult<Vec<EvaluatorDto>> {
-    super::campaigns::find(db, campaign_id).await?;
+    let campaign = super::campaigns::find(db, campaign_id).await?;
+    super::campaigns::require_phase(&campaign, super::campaigns::OPEN_PHASES, "recruiting evaluators")?;
     let txn = db.begin().await?;
     let existing = sea_orm::PaginatorTrait::count(
         evaluator::Entity::find().filter(evaluator::Column::CampaignId.eq(campaign_id)),

@@ -89,7 +89,9 @@ pub fn cell_line(cell: &Cell) -> [String; 12] {
     ]
 }
 
-fn csv_bytes<I: IntoIterator<Item = S>, S: AsRef<[u8]>>(records: impl IntoIterator<Item = I>) -> ApiResult<Vec<u8>> {
+pub fn csv_bytes<I: IntoIterator<Item = S>, S: AsRef<[u8]>>(
+    records: impl IntoIterator<Item = I>,
+) -> ApiResult<Vec<u8>> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     for record in records {
         writer.write_record(record).map_err(ApiError::internal)?;
@@ -154,7 +156,7 @@ fn write_row(sheet: &mut Worksheet, row: u32, values: &[String]) -> ApiResult<()
 }
 
 /// Writes a workbook with one sheet into an anonymous temporary file and returns it rewound.
-fn workbook_file(
+pub fn workbook_file(
     sheet_name: &str,
     header: &[&str],
     lines: impl Iterator<Item = Vec<String>>,

@@ -13,6 +13,7 @@ pub mod invitations;
 pub mod links;
 pub mod pollster;
 pub mod questionnaires;
+pub mod rectification;
 pub mod results;
 pub mod rows;
 pub mod satisfaction;

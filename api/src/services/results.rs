@@ -329,3 +329,17 @@ pub async fn bottom_units(db: &impl ConnectionTrait, campaign_id: Uuid) -> ApiRe
     let body: ResultBody = serde_json::from_value(latest.results).map_err(ApiError::internal)?;
     Ok(body.units.into_iter().filter(|u| u.bottom).map(|u| u.unit_id).collect())
 }
+
+/// The report lines of a version, in rank order, with unit codes and names.
+pub async fn report_rows(
+    db: &impl ConnectionTrait,
+    version: &result_version::Model,
+) -> ApiResult<(Rules, Vec<crate::web::report::ReportRow>)> {
+    let body: ResultBody = serde_json::from_value(version.results.clone()).map_err(ApiError::internal)?;
+    let mut rows = Vec::new();
+    for unit in &body.units {
+        let found = super::units::find(db, unit.unit_id).await?;
+        rows.push(crate::web::report::row(unit, found.code, found.name));
+    }
+    Ok((body.rules, rows))
+}

@@ -99,7 +99,8 @@ impl From<violation_case::Model> for ViolationDto {
 }
 
 async fn check_unit(db: &impl ConnectionTrait, campaign_id: Uuid, unit_id: Uuid) -> ApiResult<()> {
-    super::campaigns::find(db, campaign_id).await?;
+    let campaign = super::campaigns::find(db, campaign_id).await?;
+    super::campaigns::require_phase(&campaign, super::campaigns::OPEN_PHASES, "recording notices and violations")?;
     super::units::find(db, unit_id).await.map_err(|_| ApiError::invalid("unit_id", "no such unit"))?;
     Ok(())
 }

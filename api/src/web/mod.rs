@@ -4,5 +4,7 @@
 pub mod html;
 pub mod pages;
 pub mod poster;
+pub mod projector;
 pub mod qr;
+pub mod report;
 pub mod texts;

@@ -16,6 +16,8 @@ use crate::services::now;
 
 const POLL: Duration = Duration::from_millis(250);
 const BATCH: u64 = 20;
+/// Rounds between two overdue checks (about 2 s).
+const OVERDUE_EVERY: u64 = 8;
 
 /// Starts the worker on the current runtime; it runs until the process ends.
 pub fn spawn(db: DatabaseConnection, settings: WebhookSettings) {
@@ -33,10 +35,18 @@ pub fn spawn(db: DatabaseConnection, settings: WebhookSettings) {
         }
     };
     tokio::spawn(async move {
+        let mut round: u64 = 0;
         loop {
+            // Overdue rectification measures are looked for every few seconds.
+            if round.is_multiple_of(OVERDUE_EVERY)
+                && let Err(err) = crate::services::rectification::notify_overdue(&db).await
+            {
+                tracing::warn!(error = %err, "overdue check failed");
+            }
             if let Err(err) = run_due(&db, &client, &settings).await {
                 tracing::warn!(error = %err, "webhook delivery round failed");
             }
+            round += 1;
             tokio::time::sleep(POLL).await;
         }
     });

@@ -123,7 +123,9 @@ async fn a_whole_year_runs_from_key_units_to_the_published_ranking_and_the_carry
         .json()
         .await
         .unwrap();
-    assert_eq!(closed["units"][0]["score"], 100.0);
+    let first_unit =
+        closed["units"].as_array().unwrap().iter().find(|u| u["unit_id"] == units[0].0.to_string()).unwrap();
+    assert_eq!(first_unit["score"], 100.0);
 
     // Compute, approve twice, publish.
     let draft = app.created(&format!("/api/v1/campaigns/{campaign}/results"), &admin, &json!({})).await;
@@ -165,11 +167,48 @@ async fn a_whole_year_runs_from_key_units_to_the_published_ranking_and_the_carry
     assert_eq!(public["version"], 1);
     assert_eq!(public["units"].as_array().unwrap().len(), 8);
 
+    // The report: CSV, XLSX and the printable page with its chart.
+    let csv = app.get(&format!("/api/v1/results/{result_id}/report.csv"), &admin).await.text().await.unwrap();
+    assert!(csv.starts_with("\u{feff}rank,unit_code"));
+    assert_eq!(csv.lines().count(), 9);
+    assert!(csv.lines().nth(1).unwrap().starts_with("1,u1,单位 u1,100.00,90.00,80.00,,92.00,优秀 excellent"), "{csv}");
+    let xlsx = app.get(&format!("/api/v1/results/{result_id}/report.xlsx"), &admin).await.bytes().await.unwrap();
+    let mut workbook: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx.to_vec())).unwrap();
+    let range = calamine::Reader::worksheet_range(&mut workbook, "results").unwrap();
+    assert_eq!(range.get_value((8, 1)).unwrap().to_string(), "u0", "the violating unit is last");
+    let page = app
+        .request(reqwest::Method::GET, &format!("/api/v1/public/results/{result_id}/report.html"), None, None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(page.matches("<rect").count(), 8);
+    assert_eq!(page.matches("<line").count(), 2, "lines at 70 and 90");
+    assert!(
+        page.contains("#1a7f37") && page.contains("#a4161a") && !page.contains("src=") && !page.contains("<script")
+    );
+    let projector =
+        app.request(reqwest::Method::GET, &format!("/conference/{session}"), None, None).await.text().await.unwrap();
+    assert!(
+        projector.contains("EventSource") && projector.contains(&format!("/api/v1/public/conference/{session}/live"))
+    );
+
     // Recomputing makes version 2 and leaves version 1 as it was.
     let second = app.created(&format!("/api/v1/campaigns/{campaign}/results"), &admin, &json!({})).await;
     assert_eq!((second["version"].as_i64(), second["status"].as_str()), (Some(2), Some("draft")));
     let first: Value = app.get(&format!("/api/v1/results/{result_id}"), &admin).await.json().await.unwrap();
     assert_eq!(first["status"], "published");
+
+    // Closing the year makes it read-only; the published result stays readable.
+    app.phase(&admin, campaign, "closed").await;
+    problem(app.post(&format!("/api/v1/campaigns/{campaign}/notices"), &admin, &notice).await, 409).await;
+    let still: Value = app
+        .request(reqwest::Method::GET, &format!("/api/v1/public/campaigns/{campaign}/results"), None, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(still["version"], 1);
 
     // Next year: the bottom three (units 6, 7 and the violating unit 0) are key units again.
     let next = app
@@ -272,4 +311,96 @@ async fn the_live_tally_streams_server_sent_events() {
     let body = response.text().await.unwrap();
     assert!(body.starts_with("event: tally\ndata: {"), "{body}");
     assert!(body.contains("\"status\":\"closed\""));
+}
+
+#[tokio::test]
+async fn units_see_only_their_own_problems_and_overdue_measures_are_flagged_and_announced_once() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let campaign = app.campaign(&admin, 2017).await;
+    let own = app.unit(&admin, "own", "government").await;
+    let other = app.unit(&admin, "other", "government").await;
+    let unit = app.token(Role::Unit, Some(own)).await;
+    let made = app
+        .created("/api/v1/clients", &admin, &json!({"name": "portal", "role": "reader", "campaign_ids": [campaign]}))
+        .await;
+    let grant = json!({"grant_type": "client_credentials", "client_id": made["client"]["id"], "client_secret": made["client_secret"]});
+    let reader: Value =
+        app.request(reqwest::Method::POST, "/api/v1/auth/token", None, Some(&grant)).await.json().await.unwrap();
+    let reader = reader["access_token"].as_str().unwrap().to_owned();
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", closed.local_addr().unwrap());
+    drop(closed);
+    let subscription =
+        app.created("/api/v1/webhooks", &reader, &json!({"url": url, "events": ["rectification.overdue"]})).await;
+    let subscription = subscription["subscription"]["id"].as_str().unwrap().to_owned();
+
+    let problem_body = |unit: Uuid| json!({"unit_id": unit, "source": "free_text", "description": "窗口排队时间过长", "found_on": "2017-08-20", "public": true});
+    let mine = app.created(&format!("/api/v1/campaigns/{campaign}/problems"), &unit, &problem_body(own)).await;
+    problem(app.post(&format!("/api/v1/campaigns/{campaign}/problems"), &unit, &problem_body(other)).await, 403).await;
+    let theirs = app.created(&format!("/api/v1/campaigns/{campaign}/problems"), &admin, &problem_body(other)).await;
+    let measure = json!({"description": "增设窗口", "responsible": "办公室主任", "deadline": "2017-11-15"});
+    let overdue =
+        app.created(&format!("/api/v1/problems/{}/measures", mine["id"].as_str().unwrap()), &unit, &measure).await;
+    assert_eq!(overdue["overdue"], true);
+    problem(
+        app.post(&format!("/api/v1/problems/{}/measures", theirs["id"].as_str().unwrap()), &unit, &measure).await,
+        403,
+    )
+    .await;
+    let their_measure = app
+        .created(
+            &format!("/api/v1/problems/{}/measures", theirs["id"].as_str().unwrap()),
+            &admin,
+            &json!({"description": "x", "responsible": "y", "deadline": "2099-01-01"}),
+        )
+        .await;
+    assert_eq!(their_measure["overdue"], false);
+    let status_path = |m: &Value| format!("/api/v1/measures/{}/status", m["id"].as_str().unwrap());
+    problem(
+        app.request(reqwest::Method::PUT, &status_path(&their_measure), Some(&unit), Some(&json!({"status": "done"})))
+            .await,
+        403,
+    )
+    .await;
+    problem(
+        app.request(reqwest::Method::PUT, &status_path(&overdue), Some(&unit), Some(&json!({"status": "verified"})))
+            .await,
+        403,
+    )
+    .await;
+    let listed: Value = app.get(&format!("/api/v1/campaigns/{campaign}/problems"), &unit).await.json().await.unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+
+    // The overdue check runs every couple of seconds; it announces each measure once.
+    let mut deliveries = Value::Null;
+    for _ in 0..80 {
+        deliveries =
+            app.get(&format!("/api/v1/webhooks/{subscription}/deliveries"), &reader).await.json().await.unwrap();
+        if !deliveries.as_array().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let again: Value =
+        app.get(&format!("/api/v1/webhooks/{subscription}/deliveries"), &reader).await.json().await.unwrap();
+    assert_eq!((deliveries.as_array().unwrap().len(), again.as_array().unwrap().len()), (1, 1));
+    assert_eq!(again[0]["event_type"], "rectification.overdue");
+
+    let done =
+        app.request(reqwest::Method::PUT, &status_path(&overdue), Some(&unit), Some(&json!({"status": "done"}))).await;
+    assert_eq!(done.json::<Value>().await.unwrap()["overdue"], false);
+    let report = app
+        .created(
+            &format!("/api/v1/campaigns/{campaign}/rectification-reports"),
+            &unit,
+            &json!({"unit_id": own, "body": "针对排队问题,已增设窗口。"}),
+        )
+        .await;
+    assert_eq!(report["unit_id"], own.to_string());
+    let observer = app.token(Role::Observer, None).await;
+    let reports: Value =
+        app.get(&format!("/api/v1/campaigns/{campaign}/rectification-reports"), &observer).await.json().await.unwrap();
+    assert_eq!(reports.as_array().unwrap().len(), 1);
 }

@@ -1,0 +1,103 @@
+//! Problems, rectification measures and units' reports.
+
+use actix_web::{HttpResponse, get, post, put, web};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use super::{ReadErrors, WriteErrors};
+use crate::auth::AuthUser;
+use crate::error::ApiResult;
+use crate::services::rectification::{
+    self, MeasureDto, NewMeasure, NewProblem, NewReport, ProblemDto, ReportDto, StatusChange,
+};
+use crate::startup::State;
+use crate::validation::ValidJson;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(add_problem)
+        .service(list_problems)
+        .service(add_measure)
+        .service(set_status)
+        .service(list_measures)
+        .service(add_report)
+        .service(list_reports);
+}
+
+/// Record a problem found in the survey (admin for any unit; unit accounts for their own).
+#[utoipa::path(tag = "rectification", params(("id" = Uuid, Path, description = "campaign id")), request_body = NewProblem, security(("bearer" = [])), responses((status = 201, body = ProblemDto), WriteErrors))]
+#[post("/campaigns/{id}/problems")]
+pub async fn add_problem(
+    state: State,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: ValidJson<NewProblem>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Created().json(ProblemDto::from(rectification::add_problem(&state.db, &user, *id, body.0).await?)))
+}
+
+/// Problems of a campaign (unit accounts: their own unit's).
+#[utoipa::path(tag = "rectification", params(("id" = Uuid, Path, description = "campaign id")), security(("bearer" = [])), responses((status = 200, body = Vec<ProblemDto>), ReadErrors))]
+#[get("/campaigns/{id}/problems")]
+pub async fn list_problems(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let list = rectification::problems(&state.db, &user, *id).await?;
+    Ok(HttpResponse::Ok().json(list.into_iter().map(ProblemDto::from).collect::<Vec<_>>()))
+}
+
+/// Add a rectification measure to a problem.
+#[utoipa::path(tag = "rectification", params(("id" = Uuid, Path, description = "problem id")), request_body = NewMeasure, security(("bearer" = [])), responses((status = 201, body = MeasureDto), WriteErrors))]
+#[post("/problems/{id}/measures")]
+pub async fn add_measure(
+    state: State,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: ValidJson<NewMeasure>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Created().json(MeasureDto::from(rectification::add_measure(&state.db, &user, *id, body.0).await?)))
+}
+
+/// Change a measure's status; only the office marks one `verified`.
+#[utoipa::path(tag = "rectification", params(("id" = Uuid, Path, description = "measure id")), request_body = StatusChange, security(("bearer" = [])), responses((status = 200, body = MeasureDto), WriteErrors))]
+#[put("/measures/{id}/status")]
+pub async fn set_status(
+    state: State,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: ValidJson<StatusChange>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok()
+        .json(MeasureDto::from(rectification::set_status(&state.db, &user, *id, body.0.status).await?)))
+}
+
+/// Measures of a campaign, earliest deadline first, each flagged when overdue.
+#[utoipa::path(tag = "rectification", params(("id" = Uuid, Path, description = "campaign id")), security(("bearer" = [])), responses((status = 200, body = Vec<MeasureDto>), ReadErrors))]
+#[get("/campaigns/{id}/measures")]
+pub async fn list_measures(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let list = rectification::measures(&state.db, &user, *id).await?;
+    Ok(HttpResponse::Ok().json(list.into_iter().map(MeasureDto::from).collect::<Vec<_>>()))
+}
+
+/// Submit a unit's rectification report.
+#[utoipa::path(tag = "rectification", params(("id" = Uuid, Path, description = "campaign id")), request_body = NewReport, security(("bearer" = [])), responses((status = 201, body = ReportDto), WriteErrors))]
+#[post("/campaigns/{id}/rectification-reports")]
+pub async fn add_report(
+    state: State,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: ValidJson<NewReport>,
+) -> ApiResult<HttpResponse> {
+    let r = rectification::add_report(&state.db, &user, *id, body.0).await?;
+    Ok(HttpResponse::Created().json(ReportDto {
+        id: r.id,
+        campaign_id: r.campaign_id,
+        unit_id: r.unit_id,
+        body: r.body,
+        submitted_at: r.submitted_at,
+    }))
+}
+
+/// Rectification reports of a campaign.
+#[utoipa::path(tag = "rectification", params(("id" = Uuid, Path, description = "campaign id")), security(("bearer" = [])), responses((status = 200, body = Vec<ReportDto>), ReadErrors))]
+#[get("/campaigns/{id}/rectification-reports")]
+pub async fn list_reports(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(rectification::reports(&state.db, &user, *id).await?))
+}

@@ -1,0 +1,215 @@
+//! The results report: a table and a bar chart of the composite per unit, with lines at the
+//! grade bounds and grades in colour, rendered here as SVG (no chart library, no CDN).
+
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use super::html::{escape, page};
+use crate::domain::composite::{Grade, Rules, UnitResult};
+use crate::domain::questionnaire::Lang;
+
+/// One line of the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportRow {
+    pub rank: Option<u32>,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub conference: Option<f64>,
+    pub third_party: Option<f64>,
+    pub citizen_links: Option<f64>,
+    pub supervision: Option<f64>,
+    pub composite: Option<f64>,
+    pub grade: Grade,
+    pub violation: bool,
+    pub bottom: bool,
+}
+
+pub const HEADER: [&str; 11] = [
+    "rank",
+    "unit_code",
+    "unit_name",
+    "conference",
+    "third_party",
+    "citizen_links",
+    "supervision",
+    "composite",
+    "grade",
+    "violation",
+    "bottom",
+];
+
+fn grade_name(grade: Grade) -> &'static str {
+    match grade {
+        Grade::Excellent => "优秀 excellent",
+        Grade::Qualified => "合格 qualified",
+        Grade::Unqualified => "不合格 unqualified",
+        Grade::NotScored => "未评分 not scored",
+    }
+}
+
+fn colour(grade: Grade) -> &'static str {
+    match grade {
+        Grade::Excellent => "#1a7f37",
+        Grade::Qualified => "#0b57a4",
+        Grade::Unqualified => "#a4161a",
+        Grade::NotScored => "#8c959f",
+    }
+}
+
+pub fn row(result: &UnitResult, unit_code: String, unit_name: String) -> ReportRow {
+    let score = |source: &str| result.components.iter().find(|c| c.source == source).and_then(|c| c.score);
+    ReportRow {
+        rank: result.rank,
+        unit_code,
+        unit_name,
+        conference: score("conference"),
+        third_party: score("third_party"),
+        citizen_links: score("citizen_links"),
+        supervision: score("supervision").or((result.supervision_points != 0.0).then_some(result.supervision_points)),
+        composite: result.composite,
+        grade: result.grade,
+        violation: result.violation,
+        bottom: result.bottom,
+    }
+}
+
+pub fn cells(row: &ReportRow) -> Vec<String> {
+    let number = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_default();
+    vec![
+        row.rank.map(|r| r.to_string()).unwrap_or_default(),
+        row.unit_code.clone(),
+        row.unit_name.clone(),
+        number(row.conference),
+        number(row.third_party),
+        number(row.citizen_links),
+        number(row.supervision),
+        number(row.composite),
+        grade_name(row.grade).to_owned(),
+        row.violation.to_string(),
+        row.bottom.to_string(),
+    ]
+}
+
+/// Horizontal bars, 0–100, a line at each grade bound.
+pub fn chart(rows: &[ReportRow], rules: &Rules) -> String {
+    const LABEL: f64 = 180.0;
+    const WIDTH: f64 = 560.0;
+    const BAR: f64 = 26.0;
+    let height = BAR * rows.len() as f64 + 50.0;
+    let x = |score: f64| LABEL + WIDTH * score.clamp(0.0, 100.0) / 100.0;
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {} {height}\" width=\"100%\" role=\"img\" aria-label=\"composite score per unit\" font-size=\"13\">",
+        LABEL + WIDTH + 60.0
+    );
+    for (i, r) in rows.iter().enumerate() {
+        let y = 10.0 + BAR * i as f64;
+        let score = r.composite.unwrap_or(0.0);
+        let _ = write!(
+            svg,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text><rect x=\"{LABEL}\" y=\"{y}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{}</title></rect><text x=\"{}\" y=\"{}\">{}</text>",
+            LABEL - 8.0,
+            y + 17.0,
+            escape(&r.unit_name),
+            x(score) - LABEL,
+            BAR - 6.0,
+            colour(r.grade),
+            escape(grade_name(r.grade)),
+            x(score) + 4.0,
+            y + 17.0,
+            r.composite.map(|c| format!("{c:.2}")).unwrap_or_else(|| "—".to_owned())
+        );
+    }
+    let bottom = 10.0 + BAR * rows.len() as f64;
+    for bound in [rules.qualified_min, rules.excellent_min] {
+        let _ = write!(
+            svg,
+            "<line x1=\"{0}\" x2=\"{0}\" y1=\"4\" y2=\"{bottom}\" stroke=\"#1f2328\" stroke-dasharray=\"4 3\"/><text x=\"{0}\" y=\"{1}\" text-anchor=\"middle\">{bound}</text>",
+            x(bound),
+            bottom + 18.0
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// The printable page: title, chart, table.
+pub fn html(title: &str, version: i32, status: &str, rows: &[ReportRow], rules: &Rules) -> String {
+    let mut body = format!(
+        "<h1>{}</h1><p class=\"note\">第 {version} 版 · {}</p>{}",
+        escape(title),
+        escape(status),
+        chart(rows, rules)
+    );
+    body.push_str("<table style=\"width:100%;border-collapse:collapse;margin-top:1rem;font-size:.9rem\"><thead><tr>");
+    for h in ["名次", "单位", "大会测评", "第三方", "群众评议", "督查", "综合得分", "等次"] {
+        let _ = write!(body, "<th style=\"text-align:left;border-bottom:2px solid #1f2328\">{h}</th>");
+    }
+    body.push_str("</tr></thead><tbody>");
+    for r in rows {
+        let c = cells(r);
+        let flag = if r.violation {
+            " ⚠ 违纪违法"
+        } else if r.bottom {
+            " ▼ 末位"
+        } else {
+            ""
+        };
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><b>{}</b></td><td style=\"color:{}\">{}{}</td></tr>",
+            c[0],
+            escape(&c[2]),
+            c[3],
+            c[4],
+            c[5],
+            c[6],
+            c[7],
+            colour(r.grade),
+            escape(&c[8]),
+            flag
+        );
+    }
+    body.push_str("</tbody></table>");
+    page(Lang::ZhCn, title, &body, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::composite::{SupervisionMode, Weights};
+
+    #[test]
+    fn the_chart_has_a_bar_per_unit_in_grade_colours_and_both_bound_lines() {
+        let rules = Rules {
+            weights: Weights { conference: 0.4, third_party: 0.4, citizen_links: 0.2, supervision: 0.0 },
+            qualified_min: 70.0,
+            excellent_min: 90.0,
+            bottom_n: 3,
+            min_sample: 1,
+            supervision_mode: SupervisionMode::Points,
+        };
+        let make = |name: &str, composite: f64, grade| ReportRow {
+            rank: Some(1),
+            unit_code: name.into(),
+            unit_name: name.into(),
+            conference: None,
+            third_party: None,
+            citizen_links: None,
+            supervision: None,
+            composite: Some(composite),
+            grade,
+            violation: false,
+            bottom: false,
+        };
+        let svg = chart(&[make("甲", 92.0, Grade::Excellent), make("<乙>", 65.0, Grade::Unqualified)], &rules);
+        assert_eq!(svg.matches("<rect").count(), 2);
+        assert!(svg.contains("#1a7f37") && svg.contains("#a4161a"));
+        assert_eq!(svg.matches("<line").count(), 2);
+        assert!(svg.contains("&lt;乙&gt;"), "names are escaped");
+        // 92 on a 560-wide axis starting at 180: the bar is 515.2 long.
+        assert!(svg.contains("width=\"515.2\""));
+    }
+}
