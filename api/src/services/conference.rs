@@ -7,7 +7,6 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use rand::Rng;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
     TransactionSession, TransactionTrait,
@@ -24,7 +23,7 @@ use crate::domain::questionnaire::OVERALL;
 use crate::domain::templates::{dimensions, template};
 use crate::domain::vocabulary::{Category, Phase};
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::services::invitations::hash_code;
+use crate::services::invitations::{hash_code, new_code};
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
@@ -215,11 +214,7 @@ pub async fn issue_codes<C: ConnectionTrait + TransactionTrait>(
     let txn = db.begin().await?;
     let mut issued = Vec::new();
     for e in evaluators(&txn, session.campaign_id).await?.into_iter().filter(|e| !have.contains(&e.id)) {
-        let raw: String = {
-            let mut rng = rand::rng();
-            (0..10).map(|_| b"23456789ABCDEFGHJKMNPQRSTUVWXYZ"[rng.random_range(0..31)] as char).collect()
-        };
-        let code = format!("{}-{}", &raw[..4], &raw[4..]);
+        let code = new_code();
         ballot_code::ActiveModel {
             id: Set(Uuid::new_v4()),
             session_id: Set(session_id),

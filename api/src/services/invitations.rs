@@ -38,8 +38,8 @@ pub struct Invitations {
     pub codes: Vec<String>,
 }
 
-/// A new code, written `XXXX-XXXXXX` for reading aloud; about 50 bits.
-fn new_code() -> String {
+/// A new single-use code, written `XXXX-XXXXXX` for reading aloud; about 50 bits.
+pub fn new_code() -> String {
     let mut rng = rand::rng();
     let raw: String = (0..CODE_LEN).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect();
     format!("{}-{}", &raw[..4], &raw[4..])
