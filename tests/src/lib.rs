@@ -194,6 +194,18 @@ impl TestApp {
         self.login(&username).await
     }
 
+    /// Registers an API client (`body` as for `POST /clients`) and returns (client id, token).
+    pub async fn client_token(&self, admin: &str, body: &Value) -> (Uuid, String) {
+        let made = self.created("/api/v1/clients", admin, body).await;
+        let id: Uuid = made["client"]["id"].as_str().unwrap().parse().unwrap();
+        let grant =
+            json!({"grant_type": "client_credentials", "client_id": id, "client_secret": made["client_secret"]});
+        let response = self.request(Method::POST, "/api/v1/auth/token", None, Some(&grant)).await;
+        assert_eq!(response.status(), 200, "client token");
+        let token: Value = response.json().await.unwrap();
+        (id, token["access_token"].as_str().unwrap().to_owned())
+    }
+
     pub async fn admin(&self) -> String {
         self.token(Role::Admin, None).await
     }

@@ -40,12 +40,8 @@ pub async fn change_phase(
     user.require_admin()?;
     let campaign = campaigns::advance(&state.db, &user.subject, *id, body.0.phase).await?;
     let data = serde_json::json!({"phase": body.0.phase.as_str()});
-    if let Err(err) =
-        crate::webhooks::subscriptions::emit(&state.db, crate::webhooks::EventType::CampaignPhaseChanged, *id, data)
-            .await
-    {
-        tracing::warn!(error = %err, "could not queue the campaign.phase_changed webhook");
-    }
+    crate::webhooks::subscriptions::emit_logged(&state.db, crate::webhooks::EventType::CampaignPhaseChanged, *id, data)
+        .await;
     Ok(HttpResponse::Ok().json(CampaignDto::try_from(campaign)?))
 }
 

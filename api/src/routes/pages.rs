@@ -156,10 +156,9 @@ pub async fn submit_form(
     slug: web::Path<String>,
     payload: web::Payload,
 ) -> HttpResponse {
-    let body = match payload.to_bytes_limited(BODY_LIMIT).await {
-        Ok(Ok(body)) => body,
-        Ok(Err(_)) => return error_page(Lang::ZhCn, &ApiError::BadRequest("unreadable body".to_owned())),
-        Err(_) => return error_page(Lang::ZhCn, &ApiError::PayloadTooLarge("too large".to_owned())),
+    let body = match crate::validation::read_body(payload, BODY_LIMIT).await {
+        Ok(body) => body,
+        Err(err) => return error_page(language(None, &req), &err),
     };
     let (submission, lang) = match read_form(&body) {
         Ok(parsed) => parsed,

@@ -28,7 +28,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// Who may read which rows: pollsters their own pushes only; units none.
-fn row_query(user: &AuthUser, campaign_id: Uuid, filter: &RowFilter) -> ApiResult<RowQuery> {
+async fn row_query(state: &State, user: &AuthUser, campaign_id: Uuid, filter: &RowFilter) -> ApiResult<RowQuery> {
     user.require(&[Role::Admin, Role::Observer, Role::Reader, Role::Pollster])?;
     user.require_campaign(campaign_id)?;
     let source = filter.source.unwrap_or(Source::CitizenLink);
@@ -42,6 +42,7 @@ fn row_query(user: &AuthUser, campaign_id: Uuid, filter: &RowFilter) -> ApiResul
     } else {
         None
     };
+    crate::services::campaigns::find(&state.db, campaign_id).await?;
     let limit = filter.limit.unwrap_or(rows::DEFAULT_LIMIT);
     if !(1..=rows::MAX_LIMIT).contains(&limit) {
         return Err(ApiError::invalid("limit", format!("must be between 1 and {}", rows::MAX_LIMIT)));
@@ -69,8 +70,7 @@ pub async fn list_responses(
     id: web::Path<Uuid>,
     filter: web::Query<RowFilter>,
 ) -> ApiResult<HttpResponse> {
-    let query = row_query(&user, *id, &filter)?;
-    crate::services::campaigns::find(&state.db, *id).await?;
+    let query = row_query(&state, &user, *id, &filter).await?;
     Ok(HttpResponse::Ok().json(rows::page(&state.db, &query).await?))
 }
 
@@ -87,8 +87,7 @@ pub async fn export_responses_csv(
     id: web::Path<Uuid>,
     filter: web::Query<RowFilter>,
 ) -> ApiResult<HttpResponse> {
-    let query = row_query(&user, *id, &filter)?;
-    crate::services::campaigns::find(&state.db, *id).await?;
+    let query = row_query(&state, &user, *id, &filter).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header(attachment("responses.csv"))
@@ -109,8 +108,7 @@ pub async fn export_responses_xlsx(
     id: web::Path<Uuid>,
     filter: web::Query<RowFilter>,
 ) -> ApiResult<HttpResponse> {
-    let query = row_query(&user, *id, &filter)?;
-    crate::services::campaigns::find(&state.db, *id).await?;
+    let query = row_query(&state, &user, *id, &filter).await?;
     Ok(stream_file(exports::responses_xlsx(&state.db, query).await?, XLSX, "responses.xlsx"))
 }
 

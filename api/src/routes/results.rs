@@ -71,16 +71,13 @@ pub async fn publish(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiRe
     user.require_admin()?;
     let version = results::publish(&state.db, &user.subject, *id).await?;
     let data = serde_json::json!({"result_id": version.id, "version": version.version});
-    if let Err(err) = crate::webhooks::subscriptions::emit(
+    crate::webhooks::subscriptions::emit_logged(
         &state.db,
         crate::webhooks::EventType::ResultsPublished,
         version.campaign_id,
         data,
     )
-    .await
-    {
-        tracing::warn!(error = %err, "could not queue the results.published webhook");
-    }
+    .await;
     Ok(HttpResponse::Ok().json(results::to_dto(&state.db, version).await?))
 }
 

@@ -279,12 +279,13 @@ pub async fn push(
         let data =
             serde_json::json!({"source": "pollster", "client_id": client_id, "count": count(ItemStatus::Created)});
         // The batch is stored already: a failure to queue the event is logged, not returned.
-        if let Err(err) =
-            crate::webhooks::subscriptions::emit(db, crate::webhooks::EventType::ResponsesReceived, campaign_id, data)
-                .await
-        {
-            tracing::warn!(error = %err, "could not queue the responses.received webhook");
-        }
+        crate::webhooks::subscriptions::emit_logged(
+            db,
+            crate::webhooks::EventType::ResponsesReceived,
+            campaign_id,
+            data,
+        )
+        .await;
     }
     Ok(PushReport {
         created: count(ItemStatus::Created),

@@ -221,11 +221,8 @@ pub async fn submit(
 /// here is logged, never turned into an error for the citizen.
 async fn announce(db: &DatabaseConnection, campaign_id: Uuid, unit_id: Uuid) {
     let data = serde_json::json!({"source": "citizen_link", "unit_id": unit_id, "count": 1});
-    if let Err(err) =
-        crate::webhooks::subscriptions::emit(db, crate::webhooks::EventType::ResponsesReceived, campaign_id, data).await
-    {
-        tracing::warn!(error = %err, "could not queue the responses.received webhook");
-    }
+    crate::webhooks::subscriptions::emit_logged(db, crate::webhooks::EventType::ResponsesReceived, campaign_id, data)
+        .await;
 }
 
 /// Writes the response and its answers in one transaction: all or nothing.

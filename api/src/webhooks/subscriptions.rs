@@ -198,6 +198,14 @@ pub async fn redeliver(db: &impl ConnectionTrait, user: &AuthUser, delivery_id: 
     Ok(())
 }
 
+/// Queues `event` after the change it announces was stored: a failure is logged, never
+/// turned into an error for a request whose change already succeeded.
+pub async fn emit_logged(db: &impl ConnectionTrait, event: EventType, campaign_id: Uuid, data: serde_json::Value) {
+    if let Err(err) = emit(db, event, campaign_id, data).await {
+        tracing::warn!(error = %err, event = event.as_str(), "could not queue a webhook event");
+    }
+}
+
 /// Queues `event` for every active subscription to it whose client may see `campaign_id`.
 pub async fn emit(
     db: &impl ConnectionTrait,

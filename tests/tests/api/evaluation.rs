@@ -29,13 +29,7 @@ const EXPECTED: [(f64, &str, u32, bool); 8] = [
 ];
 
 async fn pollster_token(app: &TestApp, admin: &str, campaign: Uuid) -> String {
-    let made = app
-        .created("/api/v1/clients", admin, &json!({"name": "第三方", "role": "pollster", "campaign_ids": [campaign]}))
-        .await;
-    let grant = json!({"grant_type": "client_credentials", "client_id": made["client"]["id"], "client_secret": made["client_secret"]});
-    let token: Value =
-        app.request(reqwest::Method::POST, "/api/v1/auth/token", None, Some(&grant)).await.json().await.unwrap();
-    token["access_token"].as_str().unwrap().to_owned()
+    app.client_token(admin, &json!({"name": "第三方", "role": "pollster", "campaign_ids": [campaign]})).await.1
 }
 
 #[tokio::test]
@@ -321,13 +315,8 @@ async fn units_see_only_their_own_problems_and_overdue_measures_are_flagged_and_
     let own = app.unit(&admin, "own", "government").await;
     let other = app.unit(&admin, "other", "government").await;
     let unit = app.token(Role::Unit, Some(own)).await;
-    let made = app
-        .created("/api/v1/clients", &admin, &json!({"name": "portal", "role": "reader", "campaign_ids": [campaign]}))
-        .await;
-    let grant = json!({"grant_type": "client_credentials", "client_id": made["client"]["id"], "client_secret": made["client_secret"]});
-    let reader: Value =
-        app.request(reqwest::Method::POST, "/api/v1/auth/token", None, Some(&grant)).await.json().await.unwrap();
-    let reader = reader["access_token"].as_str().unwrap().to_owned();
+    let (_, reader) =
+        app.client_token(&admin, &json!({"name": "portal", "role": "reader", "campaign_ids": [campaign]})).await;
     let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/hook", closed.local_addr().unwrap());
     drop(closed);

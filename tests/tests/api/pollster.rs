@@ -31,13 +31,7 @@ impl World {
         if let Some(units) = units {
             body["unit_ids"] = json!(units);
         }
-        let made = self.app.created("/api/v1/clients", &self.admin, &body).await;
-        let id: Uuid = made["client"]["id"].as_str().unwrap().parse().unwrap();
-        let secret = made["client_secret"].as_str().unwrap();
-        let grant = json!({"grant_type": "client_credentials", "client_id": id, "client_secret": secret});
-        let token: Value =
-            self.app.request(Method::POST, "/api/v1/auth/token", None, Some(&grant)).await.json().await.unwrap();
-        (id, token["access_token"].as_str().unwrap().to_owned())
+        self.app.client_token(&self.admin, &body).await
     }
 
     pub fn item(&self, external_id: &str, overall: &str) -> Value {

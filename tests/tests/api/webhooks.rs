@@ -163,13 +163,9 @@ async fn private_targets_are_refused_unless_allowed() {
     let app = spawn_app_with(|settings| settings.webhooks.allow_private_targets = false).await;
     let admin = app.admin().await;
     let campaign = app.campaign(&admin, 2017).await;
-    let made = app
-        .created("/api/v1/clients", &admin, &json!({"name": "portal", "role": "reader", "campaign_ids": [campaign]}))
-        .await;
-    let grant = json!({"grant_type": "client_credentials", "client_id": made["client"]["id"], "client_secret": made["client_secret"]});
-    let token: Value =
-        app.request(reqwest::Method::POST, "/api/v1/auth/token", None, Some(&grant)).await.json().await.unwrap();
-    let token = token["access_token"].as_str().unwrap();
+    let (_, token) =
+        app.client_token(&admin, &json!({"name": "portal", "role": "reader", "campaign_ids": [campaign]})).await;
+    let token = token.as_str();
     for url in ["http://127.0.0.1:8080/hook", "http://10.0.0.5/hook", "http://[::1]/hook"] {
         let p = problem(
             app.post("/api/v1/webhooks", token, &json!({"url": url, "events": ["results.published"]})).await,
