@@ -186,10 +186,27 @@ impl From<DbErr> for ApiError {
             }
             _ => {}
         }
-        match err {
-            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Self::Unavailable(err),
-            other => Self::internal(other),
-        }
+        if is_unavailable(&err) { Self::Unavailable(err) } else { Self::internal(err) }
+    }
+}
+
+/// True when the database could not be reached or is restarting, rather than the query being
+/// wrong: the client may retry later (503), and the service recovers by itself.
+fn is_unavailable(err: &DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    let (DbErr::Exec(runtime) | DbErr::Query(runtime) | DbErr::Conn(runtime)) = err else {
+        return matches!(err, DbErr::ConnectionAcquire(_));
+    };
+    let sea_orm::RuntimeErr::SqlxError(cause) = runtime else { return matches!(err, DbErr::Conn(_)) };
+    match cause.as_ref() {
+        Sqlx::Io(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed | Sqlx::Protocol(_) => true,
+        Sqlx::Tls(_) => true,
+        Sqlx::Database(db) => db.code().is_some_and(|code| {
+            // PostgreSQL: connection exceptions (08…), shutdown and start-up (57P01–57P03),
+            // too many connections (53300); SQLite: busy (5) and locked (6).
+            code.starts_with("08") || ["57P01", "57P02", "57P03", "53300", "5", "6"].contains(&code.as_ref())
+        }),
+        _ => matches!(err, DbErr::Conn(_)),
     }
 }
 

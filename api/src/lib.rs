@@ -10,6 +10,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod integrity;
+pub mod metrics;
 pub mod pagination;
 pub mod routes;
 pub mod services;

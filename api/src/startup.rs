@@ -17,7 +17,8 @@ use crate::auth::TokenKeys;
 use crate::config::Settings;
 use crate::error::ApiError;
 use crate::integrity::Guard;
-use crate::{db, routes, telemetry};
+use crate::services::submissions::Intake;
+use crate::{db, metrics, routes, telemetry};
 
 /// Largest accepted request body.
 pub const BODY_LIMIT: usize = 256 * 1024;
@@ -28,6 +29,8 @@ pub struct AppState {
     pub settings: Settings,
     /// In-memory ballot controls (rate limits, duplicate guard); per process, never persisted.
     pub guard: Guard,
+    /// The link cache and the group-commit writer for citizens' responses.
+    pub intake: Intake,
 }
 
 pub type State = web::Data<AppState>;
@@ -62,7 +65,8 @@ impl Application {
             .local_addr()
             .map_err(|source| StartupError::Bind { address: settings.bind.clone(), source })?
             .port();
-        let server = serve(listener, AppState { db, settings, guard: Guard::default() })
+        let intake = Intake::start(db.clone());
+        let server = serve(listener, AppState { db, settings, guard: Guard::default(), intake })
             .map_err(|source| StartupError::Bind { address: format!("port {port}"), source })?;
         Ok(Self { server, port })
     }
@@ -97,6 +101,7 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", (*spec).clone()))
             .default_service(web::to(unknown_route))
             .wrap(from_fn(telemetry::log_request))
+            .wrap(from_fn(metrics::observe_request))
     })
     .shutdown_timeout(10)
     .listen(listener)?

@@ -9,6 +9,7 @@ mod m20261127_000001_core;
 mod m20261128_000002_ballot_integrity;
 mod m20261128_000003_pollsters_and_webhooks;
 mod m20261128_000004_evaluation;
+mod m20261128_000005_satisfaction_rollups;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_ballot_integrity::Migration),
             Box::new(m20261128_000003_pollsters_and_webhooks::Migration),
             Box::new(m20261128_000004_evaluation::Migration),
+            Box::new(m20261128_000005_satisfaction_rollups::Migration),
         ]
     }
 }

@@ -33,3 +33,18 @@ pub async fn readyz(state: State) -> Result<HttpResponse, ApiError> {
     state.db.ping().await.map_err(ApiError::Unavailable)?;
     Ok(HttpResponse::Ok().json(Health { status: "ok" }))
 }
+
+/// Prometheus metrics in the text exposition format: requests and latency by route pattern
+/// and status, database pool use, the response writer's queue and batches, webhook attempts.
+/// No label carries a citizen's address, a link or a request identifier.
+#[utoipa::path(
+    tag = "health",
+    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain; version=0.0.4",
+        example = "pingyi_ingest_queue_depth 0\n"))
+)]
+#[get("/metrics")]
+pub async fn metrics(state: State) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(crate::metrics::METRICS.render(&state.db))
+}

@@ -28,7 +28,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::error::Problem;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(health::healthz).service(health::readyz).configure(pages::configure).service(
+    cfg.service(health::healthz).service(health::readyz).service(health::metrics).configure(pages::configure).service(
         scope("/api/v1")
             .configure(auth::configure)
             .configure(accounts::configure)

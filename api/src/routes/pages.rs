@@ -166,7 +166,7 @@ pub async fn submit_form(
     };
     let (submission_id, values, code) =
         (submission.submission_id, submission.answers.clone(), submission.invitation_code.clone());
-    match submissions::submit(&state.db, &sender(&state, &req), &slug, submission).await {
+    match submissions::submit(&state.db, &state.intake, &sender(&state, &req), &slug, submission).await {
         Ok(_) => {
             let mut response = html(StatusCode::OK, pages::thanks(lang));
             let cookie = format!(

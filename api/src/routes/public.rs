@@ -70,7 +70,7 @@ pub async fn submit_response(
     slug: web::Path<String>,
     body: ValidJson<Submission>,
 ) -> ApiResult<HttpResponse> {
-    let receipt = submissions::submit(&state.db, &sender(&state, &req), &slug, body.0).await?;
+    let receipt = submissions::submit(&state.db, &state.intake, &sender(&state, &req), &slug, body.0).await?;
     let mut response = if receipt.replayed { HttpResponse::Ok() } else { HttpResponse::Created() };
     Ok(response.json(receipt))
 }

@@ -343,6 +343,7 @@ pub async fn advance<C: sea_orm::ConnectionTrait + sea_orm::TransactionTrait>(
     )
     .await?;
     sea_orm::TransactionSession::commit(txn).await?;
+    super::link_cache::invalidate();
     Ok(updated)
 }
 
@@ -374,6 +375,7 @@ pub async fn set_settings<C: sea_orm::ConnectionTrait + sea_orm::TransactionTrai
     )
     .await?;
     sea_orm::TransactionSession::commit(txn).await?;
+    super::link_cache::invalidate();
     Ok(updated)
 }
 

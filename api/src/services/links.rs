@@ -234,14 +234,18 @@ pub async fn revoke(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<survey_lin
         return Ok(link);
     }
     let model = survey_link::ActiveModel { id: Set(id), revoked_at: Set(Some(super::now())), ..Default::default() };
-    Ok(model.update(db).await?)
+    let revoked = model.update(db).await?;
+    super::link_cache::invalidate();
+    Ok(revoked)
 }
 
 pub async fn set_controls(db: &impl ConnectionTrait, id: Uuid, controls: &Controls) -> ApiResult<survey_link::Model> {
     find(db, id).await?;
     let mut model = survey_link::ActiveModel { id: Set(id), ..Default::default() };
     controls.apply(&mut model);
-    Ok(model.update(db).await?)
+    let updated = model.update(db).await?;
+    super::link_cache::invalidate();
+    Ok(updated)
 }
 
 async fn questionnaire_ids(db: &impl ConnectionTrait, campaign_id: Uuid) -> ApiResult<Vec<Uuid>> {

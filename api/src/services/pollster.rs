@@ -23,10 +23,11 @@ use validator::Validate;
 use entity::{pollster_answer, pollster_figure, pollster_response, unit};
 
 use super::questionnaires::{self, Parsed};
+use super::rollups::{AnswerPlace, Counters, RollupDelta};
 use super::submissions::round_to_hour;
 use crate::auth::AuthUser;
 use crate::domain::questionnaire::check_answers;
-use crate::domain::vocabulary::{Phase, PollsterChannel, QuestionnaireStatus};
+use crate::domain::vocabulary::{Phase, PollsterChannel, QuestionnaireStatus, Source};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::validation;
 
@@ -317,6 +318,7 @@ async fn store(
     let mut results = Vec::new();
     let mut responses = Vec::new();
     let mut answers = Vec::new();
+    let mut rollup = RollupDelta::default();
     for c in checked {
         let external_id = Some(c.item.external_id.clone());
         if let Some(earlier) = existing.get(&c.item.external_id) {
@@ -338,6 +340,17 @@ async fn store(
             interview_date: Set(c.item.interview_date),
             received_hour: Set(received_hour),
         });
+        for a in &c.answers {
+            let place = AnswerPlace {
+                campaign_id,
+                unit_id: c.item.unit_id,
+                channel: c.item.channel.as_str(),
+                dimension: a.dimension.as_deref(),
+                option_key: a.option_key.as_deref(),
+                answered_at,
+            };
+            rollup.count(place, Counters::of_answer(a.weight));
+        }
         answers.extend(c.answers.iter().map(|a| pollster_answer::ActiveModel {
             response_id: Set(id),
             question_key: Set(a.question_key.clone()),
@@ -361,6 +374,7 @@ async fn store(
         for chunk in answers.chunks(500) {
             pollster_answer::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await?;
         }
+        rollup.apply(&txn, Source::Pollster).await?;
         txn.commit().await?;
     }
     Ok(results)

@@ -185,7 +185,9 @@ async fn set_status(
     if to == QuestionnaireStatus::Published {
         model.published_at = Set(Some(super::now()));
     }
-    model.update(db).await?.try_into()
+    let updated = model.update(db).await?;
+    super::link_cache::invalidate();
+    updated.try_into()
 }
 
 pub async fn publish(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<Parsed> {

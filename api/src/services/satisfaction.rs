@@ -1,9 +1,8 @@
 //! Satisfaction figures per unit, unit × dimension, channel, unit × source and period.
 //!
-//! One GROUP BY per source over its answer table (citizens' `response_answers`, pollsters'
-//! `pollster_answers`, same shape) returns the counts per (unit, channel, dimension, option);
-//! each report then rolls those up in Rust, and the arithmetic lives in `domain::satisfaction`.
-//! Period reports group the overall question by answer hour instead.
+//! One query per source over its running totals (`rollups`) returns the counts per (unit,
+//! channel, dimension, option); each report then rolls those up in Rust, and the arithmetic
+//! lives in `domain::satisfaction`. Period reports read the overall question's hourly totals.
 
 use std::collections::BTreeMap;
 
@@ -106,15 +105,8 @@ struct CubeRow {
     weight_sum: Option<f64>,
 }
 
-fn table_of(source: Source) -> &'static str {
-    match source {
-        Source::CitizenLink => "response_answers",
-        Source::Pollster => "pollster_answers",
-    }
-}
-
-/// One GROUP BY over a source's answer table. `by_hour` groups the overall question by its
-/// answer hour instead of by unit, channel and dimension (for period reports).
+/// Reads a source's running totals (see `rollups`). `by_hour` reads the overall question per
+/// answer hour instead of per unit, channel and dimension (for period reports).
 async fn cube(
     db: &impl ConnectionTrait,
     source: Source,
@@ -124,9 +116,13 @@ async fn cube(
 ) -> ApiResult<Vec<CubeRow>> {
     let col = |name: &'static str| Expr::col(Alias::new(name));
     let mut query = Query::select();
-    query.from(Alias::new(table_of(source)));
-    let grouped: &[&'static str] =
-        if by_hour { &["answered_at", "option_key"] } else { &["unit_id", "channel", "dimension", "option_key"] };
+    let grouped: &[&'static str] = if by_hour {
+        query.from(Alias::new("satisfaction_hourly_rollups"));
+        &["answered_at", "option_key"]
+    } else {
+        query.from(Alias::new("satisfaction_rollups"));
+        &["unit_id", "channel", "dimension", "option_key"]
+    };
     for name in ["unit_id", "channel", "dimension", "answered_at"] {
         if grouped.contains(&name) {
             query.expr_as(col(name), Alias::new(name));
@@ -137,22 +133,20 @@ async fn cube(
     }
     query
         .expr_as(col("option_key"), Alias::new("option_key"))
-        .expr_as(Expr::cust("COUNT(*)"), Alias::new("answers"))
-        .expr_as(Expr::cust("COUNT(weight)"), Alias::new("valid"))
+        .expr_as(Expr::cust("CAST(SUM(answers) AS BIGINT)"), Alias::new("answers"))
+        .expr_as(Expr::cust("CAST(SUM(valid) AS BIGINT)"), Alias::new("valid"))
         // Cast so that both databases return a double (PostgreSQL's SUM could differ in type).
-        .expr_as(Expr::cust("CAST(SUM(weight) AS DOUBLE PRECISION)"), Alias::new("weight_sum"))
+        .expr_as(Expr::cust("CAST(SUM(weight_sum) AS DOUBLE PRECISION)"), Alias::new("weight_sum"))
         .and_where(col("campaign_id").eq(campaign_id))
-        .and_where(col("option_key").is_not_null())
-        .and_where(col("excluded").eq(false));
-    if by_hour {
-        query.and_where(col("dimension").eq(OVERALL));
-    }
+        .and_where(col("source").eq(source.as_str()));
     if let Some(unit) = unit {
         query.and_where(col("unit_id").eq(unit));
     }
     for name in grouped {
         query.add_group_by([SimpleExpr::from(col(name))]);
     }
+    // Exclusions can bring a row back to zero; such rows are not in any report.
+    query.and_having(Expr::cust("SUM(answers) > 0"));
     let statement = db.get_database_backend().build(&query);
     Ok(CubeRow::find_by_statement(statement).all(db).await?)
 }

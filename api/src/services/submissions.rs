@@ -8,8 +8,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, DurationRound, FixedOffset, TimeDelta, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -17,12 +16,14 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use entity::{invitation_code, response, response_answer, survey_link};
+use entity::{invitation_code, response, survey_link};
 
+use super::ingest::{self, BatchWriter, NewResponse};
 use super::invitations;
+use super::link_cache::LinkCache;
 use super::links::{self, Controls, LinkState};
 use super::questionnaires::{self, Parsed};
-use crate::domain::questionnaire::{CheckedAnswer, check_answers};
+use crate::domain::questionnaire::check_answers;
 use crate::domain::vocabulary::Phase;
 use crate::error::{ApiError, ApiResult};
 use crate::integrity::{Guard, SourceKey};
@@ -109,13 +110,17 @@ async fn earlier(db: &impl ConnectionTrait, submission_id: Uuid, hash: &str) -> 
 pub async fn open_link(db: &impl ConnectionTrait, slug: &str) -> ApiResult<(survey_link::Model, Parsed)> {
     let link = links::find_by_slug(db, slug).await?;
     let questionnaire = questionnaires::find(db, link.questionnaire_id).await?;
-    match links::state(&link, questionnaire.status, super::now()) {
-        LinkState::Open => {}
-        other => return Err(refuse(other)),
-    }
     let campaign = super::campaigns::find(db, questionnaire.model.campaign_id).await?;
-    check_phase(&campaign)?;
+    check_open(&link, &questionnaire, &campaign)?;
     Ok((link, questionnaire))
+}
+
+/// Refuses unless the link, its questionnaire and its campaign's phase all take responses now.
+fn check_open(link: &survey_link::Model, questionnaire: &Parsed, campaign: &entity::campaign::Model) -> ApiResult<()> {
+    match links::state(link, questionnaire.status, super::now()) {
+        LinkState::Open => check_phase(campaign),
+        other => Err(refuse(other)),
+    }
 }
 
 /// Citizens' links take responses in the survey phase only, unless the campaign says otherwise.
@@ -168,8 +173,21 @@ async fn check_daily_cap(db: &impl ConnectionTrait, link: &survey_link::Model, c
     Ok(())
 }
 
+/// What accepting responses shares across requests: the link cache and the group-commit writer.
+pub struct Intake {
+    pub links: LinkCache,
+    pub writer: BatchWriter,
+}
+
+impl Intake {
+    pub fn start(db: DatabaseConnection) -> Self {
+        Self { links: LinkCache::default(), writer: BatchWriter::start(db) }
+    }
+}
+
 pub async fn submit(
     db: &DatabaseConnection,
+    intake: &Intake,
     sender: &Sender<'_>,
     slug: &str,
     submission: Submission,
@@ -179,111 +197,102 @@ pub async fn submit(
     }
     let digest = body_hash(slug, &submission.answers);
     let hash = hex::encode(digest);
-    // A retry is answered with the original outcome even if the link closed in between.
-    if let Some(receipt) = earlier(db, submission.submission_id, &hash).await? {
-        return Ok(receipt);
+    let submission_id = submission.submission_id;
+    match accept(db, intake, sender, slug, submission, digest, hash.clone()).await {
+        // A refused retry of a stored submission (the link closed, the code was spent, the
+        // sender hit a limit in between) is answered with the original outcome. Looking only
+        // after a refusal keeps the common path free of this query.
+        Err(refusal @ (ApiError::Gone(_) | ApiError::Conflict(_) | ApiError::Forbidden(_)))
+        | Err(refusal @ ApiError::TooManyRequests { .. }) => match earlier(db, submission_id, &hash).await? {
+            Some(receipt) => Ok(receipt),
+            None => Err(refusal),
+        },
+        other => other,
     }
-    let (link, questionnaire) = open_link(db, slug).await?;
-    let controls = Controls::of(&link);
+}
+
+async fn accept(
+    db: &DatabaseConnection,
+    intake: &Intake,
+    sender: &Sender<'_>,
+    slug: &str,
+    submission: Submission,
+    digest: [u8; 32],
+    hash: String,
+) -> ApiResult<Receipt> {
+    let context = intake.links.get(db, slug).await?;
+    let (link, questionnaire) = (&context.link, &context.questionnaire);
+    check_open(link, questionnaire, &context.campaign)?;
+    let controls = Controls::of(link);
     let mut short_digest = [0u8; 16];
     short_digest.copy_from_slice(&digest[..16]);
-    check_sender(sender, &link, &controls, short_digest)?;
+    check_sender(sender, link, &controls, short_digest)?;
     let answers = check_answers(&questionnaire.questions, &submission.answers).map_err(ApiError::Validation)?;
     let code = match (controls.requires_invitation, submission.invitation_code.as_deref()) {
         (true, None) => return Err(ApiError::Forbidden("this survey needs an invitation code".to_owned())),
         (true, Some(code)) => Some(invitations::hash_code(code)),
         (false, _) => None,
     };
-    check_daily_cap(db, &link, &controls).await?;
-    let receipt = Receipt {
-        response_id: Uuid::new_v4(),
-        submission_id: submission.submission_id,
-        submitted_hour: round_to_hour(Utc::now()),
-        replayed: false,
+    check_daily_cap(db, link, &controls).await?;
+    let new = NewResponse {
+        receipt: Receipt {
+            response_id: Uuid::new_v4(),
+            submission_id: submission.submission_id,
+            submitted_hour: round_to_hour(Utc::now()),
+            replayed: false,
+        },
+        body_hash: hash,
+        link_id: link.id,
+        questionnaire_id: questionnaire.model.id,
+        campaign_id: questionnaire.model.campaign_id,
+        unit_id: link.unit_id,
+        channel: link.channel.clone(),
+        answers,
     };
-    match store(db, &link, &questionnaire, &receipt, &hash, code.as_deref(), answers).await {
-        Ok(()) => {
-            if let Some(source) = sender.source {
-                sender.guard.remember(source, link.id, short_digest);
-            }
-            announce(db, questionnaire.model.campaign_id, link.unit_id).await;
+    let receipt = match code {
+        Some(code_hash) => store_with_code(db, &new, &code_hash).await?,
+        None => intake.writer.write(new).await?,
+    };
+    if let (Some(source), false) = (sender.source, receipt.replayed) {
+        sender.guard.remember(source, link.id, short_digest);
+    }
+    Ok(receipt)
+}
+
+/// Spends the invitation code and stores the response in one transaction: all or nothing.
+/// The code row is not linked to the response.
+async fn store_with_code(db: &DatabaseConnection, new: &NewResponse, code_hash: &str) -> ApiResult<Receipt> {
+    let txn = db.begin().await?;
+    let spent = invitation_code::Entity::update_many()
+        .col_expr(invitation_code::Column::UsedAt, sea_orm::sea_query::Expr::value(super::now()))
+        .filter(invitation_code::Column::LinkId.eq(new.link_id))
+        .filter(invitation_code::Column::CodeHash.eq(code_hash))
+        .filter(invitation_code::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if spent.rows_affected != 1 {
+        txn.rollback().await?;
+        return Err(ApiError::Forbidden(
+            "this invitation code is not valid for this survey, or was used already".to_owned(),
+        ));
+    }
+    let outcome =
+        ingest::store(&txn, &[new]).await?.pop().unwrap_or_else(|| Err(ApiError::Internal("no outcome".into())));
+    match outcome {
+        // A retry keeps its code for a later citizen: nothing new was stored.
+        Ok(receipt) if receipt.replayed => {
+            txn.rollback().await?;
             Ok(receipt)
         }
-        // Two concurrent sends of one submission: the loser reports the winner's outcome.
-        Err(ApiError::Conflict(_)) => earlier(db, submission.submission_id, &hash)
-            .await?
-            .ok_or_else(|| ApiError::Conflict("this submission id is already in use".to_owned())),
-        Err(other) => Err(other),
-    }
-}
-
-/// Queues the `responses.received` webhook. The response is stored already: a failure
-/// here is logged, never turned into an error for the citizen.
-async fn announce(db: &DatabaseConnection, campaign_id: Uuid, unit_id: Uuid) {
-    let data = serde_json::json!({"source": "citizen_link", "unit_id": unit_id, "count": 1});
-    crate::webhooks::subscriptions::emit_logged(db, crate::webhooks::EventType::ResponsesReceived, campaign_id, data)
-        .await;
-}
-
-/// Writes the response and its answers in one transaction: all or nothing.
-async fn store(
-    db: &DatabaseConnection,
-    link: &survey_link::Model,
-    questionnaire: &Parsed,
-    receipt: &Receipt,
-    hash: &str,
-    invitation_hash: Option<&str>,
-    answers: Vec<CheckedAnswer>,
-) -> ApiResult<()> {
-    let campaign_id = questionnaire.model.campaign_id;
-    let txn = db.begin().await?;
-    // Spending the code and storing the response commit together or not at all; the code
-    // row is not linked to the response.
-    if let Some(code_hash) = invitation_hash {
-        let spent = invitation_code::Entity::update_many()
-            .col_expr(invitation_code::Column::UsedAt, sea_orm::sea_query::Expr::value(super::now()))
-            .filter(invitation_code::Column::LinkId.eq(link.id))
-            .filter(invitation_code::Column::CodeHash.eq(code_hash))
-            .filter(invitation_code::Column::UsedAt.is_null())
-            .exec(&txn)
-            .await?;
-        if spent.rows_affected != 1 {
+        Ok(receipt) => {
+            txn.commit().await?;
+            Ok(receipt)
+        }
+        Err(err) => {
             txn.rollback().await?;
-            return Err(ApiError::Forbidden(
-                "this invitation code is not valid for this survey, or was used already".to_owned(),
-            ));
+            Err(err)
         }
     }
-    response::ActiveModel {
-        id: Set(receipt.response_id),
-        submission_id: Set(receipt.submission_id),
-        body_hash: Set(hash.to_owned()),
-        link_id: Set(link.id),
-        questionnaire_id: Set(questionnaire.model.id),
-        campaign_id: Set(campaign_id),
-        unit_id: Set(link.unit_id),
-        channel: Set(link.channel.clone()),
-        submitted_hour: Set(receipt.submitted_hour),
-        excluded: Set(false),
-    }
-    .insert(&txn)
-    .await?;
-    let rows = answers.into_iter().map(|a| response_answer::ActiveModel {
-        response_id: Set(receipt.response_id),
-        question_key: Set(a.question_key),
-        campaign_id: Set(campaign_id),
-        unit_id: Set(link.unit_id),
-        channel: Set(link.channel.clone()),
-        dimension: Set(a.dimension),
-        option_key: Set(a.option_key),
-        weight: Set(a.weight),
-        text: Set(a.text),
-        excluded: Set(false),
-        answered_at: Set(Some(receipt.submitted_hour)),
-    });
-    response_answer::Entity::insert_many(rows).exec_without_returning(&txn).await?;
-    txn.commit().await?;
-    Ok(())
 }
 
 #[cfg(test)]

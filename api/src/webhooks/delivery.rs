@@ -157,6 +157,8 @@ async fn deliver(
         let delay = settings.retry_base.saturating_mul(2u32.saturating_pow(exponent));
         ("pending", Some(now() + TimeDelta::from_std(delay).unwrap_or(TimeDelta::hours(1))))
     };
+    let result = if state == "pending" { "retrying" } else { state };
+    crate::metrics::METRICS.webhook_deliveries.with_label_values(&[result]).inc();
     webhook_delivery::ActiveModel {
         id: Set(delivery.id),
         status: Set(state.to_owned()),

@@ -103,3 +103,32 @@ async fn swagger_ui_is_served_without_a_cdn() {
     assert!(html.contains("swagger-ui"));
     assert!(!html.contains("unpkg.com") && !html.contains("cdn."), "assets must be vendored");
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_pattern_without_identifiers() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let campaign = app.campaign(&admin, 2017).await;
+    let unit = app.unit(&admin, "jtysj", "government").await;
+    let questionnaire = app.published_questionnaire(&admin, campaign, "government").await;
+    let slug = app.link(&admin, questionnaire, unit, "web").await;
+    assert_eq!(app.submit(&slug, "satisfied").await.status(), 201);
+    assert_eq!(app.client.get(app.url(&format!("/s/{slug}"))).send().await.unwrap().status(), 200);
+
+    let response = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    let text = response.text().await.unwrap();
+    for expected in [
+        r#"pingyi_http_requests_total{method="POST",route="/api/v1/public/surveys/{slug}/responses",status="201"}"#,
+        r#"route="/s/{slug}""#,
+        r#"pingyi_ingest_responses_total{outcome="stored"}"#,
+        "pingyi_ingest_batch_size_bucket",
+        r#"pingyi_db_pool_connections{state="max"}"#,
+        "pingyi_ingest_queue_depth",
+    ] {
+        assert!(text.contains(expected), "missing {expected} in\n{text}");
+    }
+    assert!(!text.contains(&slug), "a link's slug is not a label");
+    assert!(!text.contains("127.0.0.1"), "no client address");
+}

@@ -131,3 +131,32 @@ async fn a_unit_account_reads_its_own_unit_only() {
     problem(other, 403).await;
     problem(s.app.get(&format!("/api/v1/campaigns/{}/satisfaction/units", Uuid::new_v4()), &s.admin).await, 404).await;
 }
+
+/// Many citizens at once go through the group-commit writer together, some sending twice:
+/// every response is stored once and the running totals agree with the stored answers.
+#[tokio::test]
+async fn concurrent_submissions_are_each_counted_once() {
+    let s = scenario().await;
+    let questionnaire = s.app.published_questionnaire(&s.admin, s.campaign, "government").await;
+    let busy = s.app.link(&s.admin, questionnaire, s.unit_b, "web").await;
+    let ids: Vec<Uuid> = (0..40).map(|_| Uuid::new_v4()).collect();
+    let plan = ids.iter().enumerate().map(|(i, id)| (*id, if i % 2 == 0 { "very_satisfied" } else { "dont_know" }));
+    // Each of the first ten is sent twice at the same moment: the second is a replay.
+    let sends = plan
+        .clone()
+        .chain(plan.take(10))
+        .map(|(id, overall)| s.app.submit_answers(&busy, id, pingyi_tests::government_answers(overall)));
+    let statuses: Vec<u16> = futures_util::future::join_all(sends).await.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 40, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 10, "{statuses:?}");
+    assert_eq!(s.app.count("responses").await, 11 + 40);
+
+    let by_unit = report(&s, &s.admin, "units", "").await;
+    let b = cell(&by_unit, "unit_id", &s.unit_b.to_string());
+    // Two 满意 from the scenario, twenty 非常满意 and twenty 不了解 now.
+    assert_eq!((b["responses"].as_i64(), b["valid_answers"].as_i64()), (Some(42), Some(22)));
+    close(&b["satisfaction_rate"], (2.0 * 0.8 + 20.0) / 22.0);
+    let by_period = report(&s, &s.admin, "periods", "").await;
+    let total: i64 = by_period["cells"].as_array().unwrap().iter().map(|c| c["responses"].as_i64().unwrap()).sum();
+    assert_eq!(total, 11 + 40, "{by_period}");
+}

@@ -1,0 +1,155 @@
+//! Prometheus metrics, served at `/metrics` in the text format.
+//!
+//! Labels are route patterns (`/s/{slug}`, never the path itself), methods, status codes and
+//! fixed outcome names: nothing that identifies a citizen, a link or a request.
+//! The metrics are process-wide; tests that run several apps in one process share them.
+
+use std::sync::LazyLock;
+use std::time::Instant;
+
+use actix_web::Error;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use prometheus::{
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
+};
+use sea_orm::{DatabaseConnection, DatabaseConnectionType};
+
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    request_seconds: HistogramVec,
+    pool_connections: IntGaugeVec,
+    pub ingest_queue_depth: IntGauge,
+    pub ingest_batch_size: Histogram,
+    pub ingest_batch_seconds: Histogram,
+    pub ingest_responses: IntCounterVec,
+    pub webhook_deliveries: IntCounterVec,
+}
+
+fn counter(name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
+    IntCounterVec::new(Opts::new(name, help), labels).unwrap_or_else(|err| unreachable!("static metric: {err}"))
+}
+
+fn histogram(name: &str, help: &str, buckets: Vec<f64>) -> Histogram {
+    Histogram::with_opts(HistogramOpts::new(name, help).buckets(buckets))
+        .unwrap_or_else(|err| unreachable!("static metric: {err}"))
+}
+
+const LATENCY_BUCKETS: [f64; 12] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
+
+impl Metrics {
+    fn new() -> Self {
+        let requests = counter(
+            "pingyi_http_requests_total",
+            "HTTP requests by method, route pattern and status",
+            &["method", "route", "status"],
+        );
+        let request_seconds = HistogramVec::new(
+            HistogramOpts::new("pingyi_http_request_duration_seconds", "HTTP request latency by method and route")
+                .buckets(LATENCY_BUCKETS.to_vec()),
+            &["method", "route"],
+        )
+        .unwrap_or_else(|err| unreachable!("static metric: {err}"));
+        let pool_connections = IntGaugeVec::new(
+            Opts::new("pingyi_db_pool_connections", "Database pool connections by state (idle, in_use, max)"),
+            &["state"],
+        )
+        .unwrap_or_else(|err| unreachable!("static metric: {err}"));
+        let ingest_queue_depth = IntGauge::new("pingyi_ingest_queue_depth", "Responses waiting for a group commit")
+            .unwrap_or_else(|err| unreachable!("static metric: {err}"));
+        let ingest_batch_size = histogram(
+            "pingyi_ingest_batch_size",
+            "Responses per group commit",
+            vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0],
+        );
+        let ingest_batch_seconds = histogram(
+            "pingyi_ingest_batch_duration_seconds",
+            "Time to write and commit one batch",
+            LATENCY_BUCKETS.to_vec(),
+        );
+        let ingest_responses = counter(
+            "pingyi_ingest_responses_total",
+            "Citizens' responses through the writer by outcome (stored, replayed, conflict, failed)",
+            &["outcome"],
+        );
+        let webhook_deliveries = counter(
+            "pingyi_webhook_delivery_attempts_total",
+            "Webhook delivery attempts by result (delivered, retrying, failed)",
+            &["result"],
+        );
+        let registry = Registry::new();
+        let collectors: [Box<dyn prometheus::core::Collector>; 8] = [
+            Box::new(requests.clone()),
+            Box::new(request_seconds.clone()),
+            Box::new(pool_connections.clone()),
+            Box::new(ingest_queue_depth.clone()),
+            Box::new(ingest_batch_size.clone()),
+            Box::new(ingest_batch_seconds.clone()),
+            Box::new(ingest_responses.clone()),
+            Box::new(webhook_deliveries.clone()),
+        ];
+        for collector in collectors {
+            registry.register(collector).unwrap_or_else(|err| unreachable!("distinct metric names: {err}"));
+        }
+        Self {
+            registry,
+            requests,
+            request_seconds,
+            pool_connections,
+            ingest_queue_depth,
+            ingest_batch_size,
+            ingest_batch_seconds,
+            ingest_responses,
+            webhook_deliveries,
+        }
+    }
+
+    /// The text exposition, with the pool gauges read now.
+    pub fn render(&self, db: &DatabaseConnection) -> String {
+        let (size, idle, max) = pool_figures(db);
+        self.pool_connections.with_label_values(&["in_use"]).set(size - idle);
+        self.pool_connections.with_label_values(&["idle"]).set(idle);
+        self.pool_connections.with_label_values(&["max"]).set(max);
+        let mut buffer = Vec::new();
+        if let Err(err) = TextEncoder::new().encode(&self.registry.gather(), &mut buffer) {
+            tracing::warn!(error = %err, "could not encode the metrics");
+        }
+        String::from_utf8_lossy(&buffer).into_owned()
+    }
+}
+
+/// Open, idle and maximum connections of whichever pool the connection holds.
+fn pool_figures(db: &DatabaseConnection) -> (i64, i64, i64) {
+    let figures = |size: u32, idle: usize, max: u32| (i64::from(size), idle as i64, i64::from(max));
+    match &db.inner {
+        DatabaseConnectionType::SqlxPostgresPoolConnection(_) => {
+            let pool = db.get_postgres_connection_pool();
+            figures(pool.size(), pool.num_idle(), pool.options().get_max_connections())
+        }
+        DatabaseConnectionType::SqlxSqlitePoolConnection(_) => {
+            let pool = db.get_sqlite_connection_pool();
+            figures(pool.size(), pool.num_idle(), pool.options().get_max_connections())
+        }
+        _ => (0, 0, 0),
+    }
+}
+
+pub static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
+
+/// Counts every request and its latency under its route pattern.
+pub async fn observe_request(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let started = Instant::now();
+    let method = req.method().clone();
+    // Unmatched paths share one label so that scanners cannot grow the label set.
+    let route = req.match_pattern().unwrap_or_else(|| "(unmatched)".to_owned());
+    let response = next.call(req).await?;
+    let status = response.status();
+    METRICS.requests.with_label_values(&[method.as_str(), &route, status.as_str()]).inc();
+    METRICS.request_seconds.with_label_values(&[method.as_str(), &route]).observe(started.elapsed().as_secs_f64());
+    Ok(response)
+}

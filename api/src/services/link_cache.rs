@@ -1,0 +1,77 @@
+//! A short-lived cache of what answering through a link needs to know: the link, its
+//! questionnaire version and its campaign. It spares three queries per submission.
+//!
+//! Entries live at most `TTL`. Changes made through this process (revoking a link, changing
+//! its controls, publishing or closing a questionnaire, moving or configuring a campaign)
+//! call `invalidate`, which empties every cache at once; changes made by another replica
+//! reach this one within `TTL`. Time windows (a link's opening and closing times) are
+//! checked against the clock on every request, never cached.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use sea_orm::ConnectionTrait;
+
+use entity::{campaign, survey_link};
+
+use super::questionnaires::{self, Parsed};
+use crate::error::ApiResult;
+
+/// The longest a change made elsewhere takes to be seen here.
+pub const TTL: Duration = Duration::from_secs(1);
+/// Past this many links the cache starts afresh rather than growing.
+const MAX_ENTRIES: usize = 10_000;
+
+/// Bumped by every change that could alter a link's answer; entries from before are stale.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+/// Marks every cached link context stale (in every cache of this process).
+pub fn invalidate() {
+    GENERATION.fetch_add(1, Ordering::AcqRel);
+}
+
+pub struct LinkContext {
+    pub link: survey_link::Model,
+    pub questionnaire: Parsed,
+    pub campaign: campaign::Model,
+}
+
+struct Entry {
+    loaded_at: Instant,
+    generation: u64,
+    context: Arc<LinkContext>,
+}
+
+#[derive(Default)]
+pub struct LinkCache {
+    entries: Mutex<HashMap<String, Entry>>,
+}
+
+impl LinkCache {
+    /// The context of the link behind `slug`, from the cache or freshly read.
+    pub async fn get(&self, db: &impl ConnectionTrait, slug: &str) -> ApiResult<Arc<LinkContext>> {
+        // Read before loading: an invalidation during the load leaves the entry stale.
+        let generation = GENERATION.load(Ordering::Acquire);
+        if let Some(context) = self.fresh(slug, generation) {
+            return Ok(context);
+        }
+        let link = super::links::find_by_slug(db, slug).await?;
+        let questionnaire = questionnaires::find(db, link.questionnaire_id).await?;
+        let campaign = super::campaigns::find(db, questionnaire.model.campaign_id).await?;
+        let context = Arc::new(LinkContext { link, questionnaire, campaign });
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        if entries.len() >= MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(slug.to_owned(), Entry { loaded_at: Instant::now(), generation, context: context.clone() });
+        Ok(context)
+    }
+
+    fn fresh(&self, slug: &str, generation: u64) -> Option<Arc<LinkContext>> {
+        let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        let entry = entries.get(slug)?;
+        (entry.generation == generation && entry.loaded_at.elapsed() < TTL).then(|| entry.context.clone())
+    }
+}

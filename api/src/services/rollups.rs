@@ -1,0 +1,193 @@
+//! Running totals of the answers, kept in the same transaction as the answers themselves.
+//!
+//! Every write path that stores, excludes or restores rating answers builds a `RollupDelta`
+//! and applies it before committing, so a report read after a response was acknowledged
+//! includes it. Reports read these tables, never the answer tables: their cost depends on
+//! the number of units, channels and options, not on the number of responses.
+//!
+//! Deltas are applied as upserts in key order, so two transactions touching the same rows
+//! lock them in the same order and cannot deadlock each other.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, FixedOffset};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query, SimpleExpr};
+use sea_orm::{ConnectionTrait, DbErr};
+use uuid::Uuid;
+
+use crate::domain::questionnaire::OVERALL;
+use crate::domain::vocabulary::Source;
+
+/// Rows per upsert statement: well under SQLite's and PostgreSQL's bind-parameter limits.
+const ROWS_PER_STATEMENT: usize = 500;
+
+const CELL_TABLE: &str = "satisfaction_rollups";
+const HOUR_TABLE: &str = "satisfaction_hourly_rollups";
+const COUNTERS: [&str; 3] = ["answers", "valid", "weight_sum"];
+
+/// The counts one or more answers add to a cell.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct Counters {
+    pub answers: i64,
+    /// Answers with a weight ("don't know" has none).
+    pub valid: i64,
+    pub weight_sum: f64,
+}
+
+impl Counters {
+    pub fn of_answer(weight: Option<f64>) -> Self {
+        Self { answers: 1, valid: i64::from(weight.is_some()), weight_sum: weight.unwrap_or(0.0) }
+    }
+
+    fn add(&mut self, other: Self) {
+        self.answers += other.answers;
+        self.valid += other.valid;
+        self.weight_sum += other.weight_sum;
+    }
+
+    fn negated(self) -> Self {
+        Self { answers: -self.answers, valid: -self.valid, weight_sum: -self.weight_sum }
+    }
+}
+
+/// Where an answer (or a group of answers) belongs.
+pub struct AnswerPlace<'a> {
+    pub campaign_id: Uuid,
+    pub unit_id: Uuid,
+    pub channel: &'a str,
+    pub dimension: Option<&'a str>,
+    pub option_key: Option<&'a str>,
+    pub answered_at: Option<DateTime<FixedOffset>>,
+}
+
+type CellKey = (Uuid, Uuid, String, String, String);
+type HourKey = (Uuid, Uuid, DateTime<FixedOffset>, String);
+
+/// Changes to the totals, merged per row before they reach the database.
+#[derive(Debug, Default)]
+pub struct RollupDelta {
+    cells: BTreeMap<CellKey, Counters>,
+    hours: BTreeMap<HourKey, Counters>,
+}
+
+impl RollupDelta {
+    /// Adds `counters` at `place`. Text answers and answers without a dimension count nowhere.
+    pub fn count(&mut self, place: AnswerPlace, counters: Counters) {
+        let (Some(dimension), Some(option)) = (place.dimension, place.option_key) else { return };
+        let key = (place.campaign_id, place.unit_id, place.channel.to_owned(), dimension.to_owned(), option.to_owned());
+        self.cells.entry(key).or_default().add(counters);
+        if let (OVERALL, Some(at)) = (dimension, place.answered_at) {
+            self.hours.entry((place.campaign_id, place.unit_id, at, option.to_owned())).or_default().add(counters);
+        }
+    }
+
+    /// The same changes, taken away instead of added (for exclusions).
+    pub fn negated(self) -> Self {
+        Self {
+            cells: self.cells.into_iter().map(|(key, counters)| (key, counters.negated())).collect(),
+            hours: self.hours.into_iter().map(|(key, counters)| (key, counters.negated())).collect(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cells.is_empty()
+    }
+
+    /// Applies the changes to `source`'s totals. Call inside the transaction that writes the answers.
+    pub async fn apply(&self, db: &impl ConnectionTrait, source: Source) -> Result<(), DbErr> {
+        let cells: Vec<_> = self.cells.iter().collect();
+        for chunk in cells.chunks(ROWS_PER_STATEMENT) {
+            let rows = chunk.iter().map(|((campaign, unit, channel, dimension, option), counters)| {
+                let key: [SimpleExpr; 5] = [
+                    (*campaign).into(),
+                    (*unit).into(),
+                    channel.as_str().into(),
+                    dimension.as_str().into(),
+                    option.as_str().into(),
+                ];
+                (key, **counters)
+            });
+            upsert(db, CELL_TABLE, &["campaign_id", "unit_id", "channel", "dimension", "option_key"], source, rows)
+                .await?;
+        }
+        let hours: Vec<_> = self.hours.iter().collect();
+        for chunk in hours.chunks(ROWS_PER_STATEMENT) {
+            let rows = chunk.iter().map(|((campaign, unit, at, option), counters)| {
+                let key: [SimpleExpr; 4] = [(*campaign).into(), (*unit).into(), (*at).into(), option.as_str().into()];
+                (key, **counters)
+            });
+            upsert(db, HOUR_TABLE, &["campaign_id", "unit_id", "answered_at", "option_key"], source, rows).await?;
+        }
+        Ok(())
+    }
+}
+
+/// One multi-row `INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n`.
+async fn upsert<const N: usize>(
+    db: &impl ConnectionTrait,
+    table: &'static str,
+    key_columns: &[&'static str; N],
+    source: Source,
+    rows: impl Iterator<Item = ([SimpleExpr; N], Counters)>,
+) -> Result<(), DbErr> {
+    let mut insert = Query::insert();
+    insert.into_table(Alias::new(table));
+    let columns = std::iter::once("source").chain(key_columns.iter().copied()).chain(COUNTERS);
+    insert.columns(columns.map(Alias::new));
+    let mut any = false;
+    for (key, counters) in rows {
+        let values = std::iter::once(SimpleExpr::from(source.as_str())).chain(key).chain([
+            counters.answers.into(),
+            counters.valid.into(),
+            counters.weight_sum.into(),
+        ]);
+        insert.values_panic(values);
+        any = true;
+    }
+    if !any {
+        return Ok(());
+    }
+    let conflict_columns = std::iter::once("source").chain(key_columns.iter().copied()).map(Alias::new);
+    let mut on_conflict = OnConflict::columns(conflict_columns);
+    for counter in COUNTERS {
+        let current = Expr::col((Alias::new(table), Alias::new(counter)));
+        let added = Expr::col((Alias::new("excluded"), Alias::new(counter)));
+        on_conflict.value(Alias::new(counter), current.add(added));
+    }
+    insert.on_conflict(on_conflict);
+    db.execute(&insert).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn place(dimension: Option<&'static str>, option: Option<&'static str>) -> AnswerPlace<'static> {
+        AnswerPlace {
+            campaign_id: Uuid::nil(),
+            unit_id: Uuid::nil(),
+            channel: "web",
+            dimension,
+            option_key: option,
+            answered_at: DateTime::parse_from_rfc3339("2017-07-03T10:00:00Z").ok(),
+        }
+    }
+
+    #[test]
+    fn answers_merge_per_cell_and_only_the_overall_question_counts_per_hour() {
+        let mut delta = RollupDelta::default();
+        delta.count(place(Some(OVERALL), Some("satisfied")), Counters::of_answer(Some(0.8)));
+        delta.count(place(Some(OVERALL), Some("satisfied")), Counters::of_answer(Some(0.8)));
+        delta.count(place(Some("integrity"), Some("dont_know")), Counters::of_answer(None));
+        delta.count(place(None, Some("satisfied")), Counters::of_answer(Some(1.0)));
+        delta.count(place(Some("suggestions"), None), Counters::of_answer(None));
+        assert_eq!(delta.cells.len(), 2);
+        assert_eq!(delta.hours.len(), 1);
+        let overall = delta.hours.values().next().copied().unwrap_or_default();
+        assert_eq!((overall.answers, overall.valid), (2, 2));
+        assert!((overall.weight_sum - 1.6).abs() < 1e-12);
+        let negated = delta.negated();
+        assert!(negated.cells.values().all(|c| c.answers < 0 && c.valid <= 0 && c.weight_sum <= 0.0));
+    }
+}
