@@ -20,7 +20,6 @@ pub mod problem;
 pub mod questionnaire;
 pub mod rectification_report;
 pub mod response;
-pub mod response_answer;
 pub mod result_approval;
 pub mod result_version;
 pub mod supervision_notice;

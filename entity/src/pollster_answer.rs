@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-/// One answer of a pollster's response; same shape as `response_answer`.
+/// One answer of a pollster's response.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "pollster_answers")]
 pub struct Model {

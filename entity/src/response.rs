@@ -20,6 +20,9 @@ pub struct Model {
     pub submitted_hour: DateTimeWithTimeZone,
     /// Left out of the figures by an admin's batch exclusion (undoable).
     pub excluded: bool,
+    /// The checked answers as a JSON array of `{question_key, dimension, option_key, weight, text}`.
+    #[sea_orm(column_type = "Text")]
+    pub answers: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,7 @@ mod m20261128_000002_ballot_integrity;
 mod m20261128_000003_pollsters_and_webhooks;
 mod m20261128_000004_evaluation;
 mod m20261128_000005_satisfaction_rollups;
+mod m20261128_000006_packed_answers;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_pollsters_and_webhooks::Migration),
             Box::new(m20261128_000004_evaluation::Migration),
             Box::new(m20261128_000005_satisfaction_rollups::Migration),
+            Box::new(m20261128_000006_packed_answers::Migration),
         ]
     }
 }

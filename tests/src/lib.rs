@@ -20,7 +20,8 @@ pub const TEST_SECRET: &[u8] = b"test-secret-that-is-at-least-32-bytes-long";
 pub const PUBLIC_URL: &str = "https://pingyi.test";
 pub const PASSWORD: &str = "correct horse battery staple";
 
-enum Storage {
+/// A test's own database; removed when dropped.
+pub enum Storage {
     Sqlite(PathBuf),
     Postgres { admin_url: String, name: String },
 }
@@ -30,7 +31,8 @@ pub struct TestApp {
     pub client: Client,
     /// A connection of the test's own to the same database, to look at stored rows.
     pub db: DatabaseConnection,
-    storage: Storage,
+    /// Dropped with the app: removes the test's database.
+    _storage: Storage,
 }
 
 fn with_database(url: &str, name: &str) -> String {
@@ -42,7 +44,8 @@ fn with_database(url: &str, name: &str) -> String {
     }
 }
 
-async fn prepare_storage() -> (String, Storage) {
+/// A fresh, empty database (SQLite file, or PostgreSQL with `TEST_DATABASE_URL`) and its URL.
+pub async fn prepare_storage() -> (String, Storage) {
     match std::env::var("TEST_DATABASE_URL").ok().filter(|u| u.starts_with("postgres")) {
         Some(admin_url) => {
             let name = format!("pingyi_test_{}", Uuid::new_v4().simple());
@@ -123,12 +126,12 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     let db = Database::connect(&database_url).await.expect("connect the test's own connection");
-    TestApp { address, client: Client::new(), db, storage }
+    TestApp { address, client: Client::new(), db, _storage: storage }
 }
 
-impl Drop for TestApp {
+impl Drop for Storage {
     fn drop(&mut self) {
-        match &self.storage {
+        match self {
             Storage::Sqlite(dir) => {
                 let _ = std::fs::remove_dir_all(dir);
             }

@@ -153,12 +153,16 @@ pub fn check_questions(questions: &[Question]) -> Vec<FieldError> {
 }
 
 /// One accepted answer, ready to be stored.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckedAnswer {
     pub question_key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dimension: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub option_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
 

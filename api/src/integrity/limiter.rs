@@ -30,7 +30,8 @@ struct State {
     day: NaiveDate,
     key: [u8; 32],
     buckets: HashMap<(SourceKey, Uuid), Bucket>,
-    recent: HashMap<(SourceKey, Uuid, [u8; 16]), Instant>,
+    /// When each submission was remembered, and until when it needs to be.
+    recent: HashMap<(SourceKey, Uuid, [u8; 16]), (Instant, Instant)>,
     calls: u64,
 }
 
@@ -63,7 +64,7 @@ impl Guard {
             *state = State::new(today);
         }
         state.calls += 1;
-        if state.calls.is_multiple_of(1024) {
+        if state.calls.is_multiple_of(1024) || state.buckets.len() > MAX_TRACKED || state.recent.len() > MAX_TRACKED {
             prune(&mut state);
         }
         f(&mut state)
@@ -106,21 +107,42 @@ impl Guard {
 
     /// True when the same answers came from the same source to `link` within `window`.
     pub fn is_duplicate(&self, source: SourceKey, link: Uuid, answers: [u8; 16], window: Duration) -> bool {
-        self.with_state(|state| state.recent.get(&(source, link, answers)).is_some_and(|at| at.elapsed() < window))
+        self.with_state(|state| state.recent.get(&(source, link, answers)).is_some_and(|(at, _)| at.elapsed() < window))
     }
 
-    pub fn remember(&self, source: SourceKey, link: Uuid, answers: [u8; 16]) {
+    /// Remembers a stored submission for `window` (nothing when the window is zero).
+    pub fn remember(&self, source: SourceKey, link: Uuid, answers: [u8; 16], window: Duration) {
+        if window.is_zero() {
+            return;
+        }
         self.with_state(|state| {
-            state.recent.insert((source, link, answers), Instant::now());
+            let now = Instant::now();
+            state.recent.insert((source, link, answers), (now, now + window));
         });
     }
 }
 
-/// Forgets full buckets and old submissions so that memory stays bounded by recent traffic.
+/// Most buckets, and most remembered submissions, kept at once: about 10 MiB each.
+const MAX_TRACKED: usize = 100_000;
+
+/// Forgets buckets idle long enough to be full again (they hold no information) and
+/// submissions past their window. If traffic from more sources than `MAX_TRACKED` is still
+/// active, starts afresh: memory stays bounded, and a flood from that many addresses is
+/// beyond what per-address limits can hold anyway (see the README's threat model).
 fn prune(state: &mut State) {
     let hour = Duration::from_secs(3600);
     state.buckets.retain(|_, bucket| bucket.updated.elapsed() < hour);
-    state.recent.retain(|_, at| at.elapsed() < 24 * hour);
+    let now = Instant::now();
+    state.recent.retain(|_, (_, until)| *until > now);
+    if state.buckets.len() > MAX_TRACKED || state.recent.len() > MAX_TRACKED {
+        tracing::warn!(
+            buckets = state.buckets.len(),
+            remembered = state.recent.len(),
+            "more active sources than the in-memory controls track; starting afresh"
+        );
+        state.buckets.clear();
+        state.recent.clear();
+    }
 }
 
 #[cfg(test)]
@@ -161,9 +183,28 @@ mod tests {
         let guard = Guard::default();
         let (source, link) = (guard.source_key(ip("198.51.100.1")), Uuid::new_v4());
         assert!(!guard.is_duplicate(source, link, [1; 16], Duration::from_secs(60)));
-        guard.remember(source, link, [1; 16]);
+        guard.remember(source, link, [1; 16], Duration::from_secs(60));
         assert!(guard.is_duplicate(source, link, [1; 16], Duration::from_secs(60)));
+        guard.remember(source, link, [3; 16], Duration::ZERO);
+        assert!(!guard.is_duplicate(source, link, [3; 16], Duration::from_secs(60)), "a zero window keeps nothing");
         assert!(!guard.is_duplicate(source, link, [2; 16], Duration::from_secs(60)));
         assert!(!guard.is_duplicate(source, link, [1; 16], Duration::ZERO));
+    }
+}
+
+#[cfg(test)]
+mod bounds {
+    use super::*;
+
+    #[test]
+    fn memory_stays_bounded_under_a_flood_of_sources() {
+        let guard = Guard::default();
+        let link = Uuid::new_v4();
+        for i in 0..(MAX_TRACKED as u32 + 10) {
+            let source = guard.source_key(IpAddr::from(i.to_be_bytes()));
+            let _ = guard.take_token(source, link, 60);
+        }
+        let tracked = guard.with_state(|state| state.buckets.len());
+        assert!(tracked <= MAX_TRACKED, "{tracked} buckets");
     }
 }

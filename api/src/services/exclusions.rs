@@ -1,6 +1,6 @@
 //! The suspicious-burst report and admins' exclusions of batches from the figures.
 //!
-//! A batch is one link's responses of one hour. Excluding it flags its rows (nothing is
+//! A batch is one link's responses of one hour. Excluding it flags its responses (nothing is
 //! deleted) and writes a record with who, when and why; undoing clears the flags and
 //! completes the record, which is never removed.
 
@@ -15,9 +15,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use entity::{batch_exclusion, response, response_answer, survey_link};
+use entity::{batch_exclusion, response, survey_link};
 
-use super::rollups::{AnswerPlace, Counters, RollupDelta};
+use super::answers;
+use super::rollups::RollupDelta;
 use crate::domain::vocabulary::Source;
 use crate::error::{ApiError, ApiResult};
 use crate::integrity::bursts::{BurstRule, median};
@@ -131,60 +132,34 @@ pub async fn bursts(db: &impl ConnectionTrait, campaign_id: Uuid, rule: BurstRul
     Ok(BurstReport { campaign_id, factor: rule.factor, minimum: rule.minimum, bursts })
 }
 
-/// Sets the excluded flag on every row of the batch whose flag differs, and moves those rows'
-/// answers out of (or back into) the running totals.
+/// Sets the excluded flag on every response of the batch whose flag differs, and moves
+/// their answers out of (or back into) the running totals.
 async fn flag_batch(
     db: &impl ConnectionTrait,
     link_id: Uuid,
     hour: DateTime<FixedOffset>,
     excluded: bool,
 ) -> ApiResult<()> {
-    let ids: Vec<Uuid> = response::Entity::find()
-        .select_only()
-        .column(response::Column::Id)
+    let flipping = response::Entity::find()
         .filter(response::Column::LinkId.eq(link_id))
         .filter(response::Column::SubmittedHour.eq(hour))
         .filter(response::Column::Excluded.eq(!excluded))
-        .into_tuple::<Uuid>()
         .all(db)
         .await?;
-    for chunk in ids.chunks(500) {
-        let delta = answers_of(db, chunk).await?;
+    for chunk in flipping.chunks(500) {
+        let mut delta = RollupDelta::default();
+        for r in chunk {
+            answers::count_into(&mut delta, r, &answers::unpack(&r.answers)?);
+        }
         let delta = if excluded { delta.negated() } else { delta };
         response::Entity::update_many()
             .col_expr(response::Column::Excluded, Expr::value(excluded))
-            .filter(response::Column::Id.is_in(chunk.iter().copied()))
-            .exec(db)
-            .await?;
-        response_answer::Entity::update_many()
-            .col_expr(response_answer::Column::Excluded, Expr::value(excluded))
-            .filter(response_answer::Column::ResponseId.is_in(chunk.iter().copied()))
+            .filter(response::Column::Id.is_in(chunk.iter().map(|r| r.id)))
             .exec(db)
             .await?;
         delta.apply(db, Source::CitizenLink).await?;
     }
     Ok(())
-}
-
-/// What the answers of these responses add to the running totals.
-async fn answers_of(db: &impl ConnectionTrait, response_ids: &[Uuid]) -> ApiResult<RollupDelta> {
-    let answers = response_answer::Entity::find()
-        .filter(response_answer::Column::ResponseId.is_in(response_ids.iter().copied()))
-        .all(db)
-        .await?;
-    let mut delta = RollupDelta::default();
-    for a in &answers {
-        let place = AnswerPlace {
-            campaign_id: a.campaign_id,
-            unit_id: a.unit_id,
-            channel: &a.channel,
-            dimension: a.dimension.as_deref(),
-            option_key: a.option_key.as_deref(),
-            answered_at: a.answered_at,
-        };
-        delta.count(place, Counters::of_answer(a.weight));
-    }
-    Ok(delta)
 }
 
 /// The start of the hour in UTC, as responses store it; refuses times inside an hour.

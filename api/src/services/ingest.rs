@@ -13,39 +13,46 @@ use std::time::Instant;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter,
-    QueryTrait, Set, TransactionTrait,
+    QueryTrait, TransactionTrait,
 };
 use tokio::sync::{Mutex, mpsc, oneshot};
 use uuid::Uuid;
 
-use entity::{response, response_answer};
+use entity::response;
 
-use super::rollups::{AnswerPlace, Counters, RollupDelta};
+use super::answers;
+use super::rollups::RollupDelta;
 use super::submissions::Receipt;
 use crate::domain::questionnaire::CheckedAnswer;
 use crate::domain::vocabulary::Source;
 use crate::error::{ApiError, ApiResult};
 use crate::metrics::METRICS;
-use crate::webhooks::EventType;
+use crate::webhooks::{EventType, subscriptions};
 
 /// Most responses in one transaction.
 const MAX_BATCH: usize = 512;
 /// Responses that may wait for a writer before handlers wait to enqueue (back-pressure).
 const QUEUE_CAPACITY: usize = 8192;
-/// Answer rows per INSERT: under both databases' bind-parameter limits at 11 columns.
-const ANSWERS_PER_STATEMENT: usize = 2000;
+/// Responses per INSERT. Keeps each statement well under 64 KiB: sqlx 0.9.0 leaves Nagle's
+/// algorithm on, and a statement spanning two TCP segments waits for a delayed ACK (40 ms).
+const ROWS_PER_STATEMENT: usize = 64;
 
-/// A checked response, ready to store.
+/// A checked response, ready to store: its row (answers packed in) and the answers.
 pub struct NewResponse {
-    /// The receipt the citizen gets if this is stored now.
-    pub receipt: Receipt,
-    pub body_hash: String,
-    pub link_id: Uuid,
-    pub questionnaire_id: Uuid,
-    pub campaign_id: Uuid,
-    pub unit_id: Uuid,
-    pub channel: String,
+    pub row: response::Model,
     pub answers: Vec<CheckedAnswer>,
+}
+
+impl NewResponse {
+    /// The receipt the citizen gets if this is stored now.
+    fn receipt(&self) -> Receipt {
+        Receipt {
+            response_id: self.row.id,
+            submission_id: self.row.submission_id,
+            submitted_hour: self.row.submitted_hour,
+            replayed: false,
+        }
+    }
 }
 
 struct Job {
@@ -131,7 +138,7 @@ async fn write_batch(db: &DatabaseConnection, jobs: Vec<Job>) {
         }
     };
     for (job, outcome) in firsts.into_iter().zip(outcomes) {
-        for repeat in repeats.remove(&job.response.receipt.submission_id).into_iter().flatten() {
+        for repeat in repeats.remove(&job.response.row.submission_id).into_iter().flatten() {
             let _ = repeat.reply.send(repeat_outcome(&job.response, &repeat.response, &outcome));
         }
         count_outcome(&outcome);
@@ -155,7 +162,7 @@ fn split_repeats(jobs: Vec<Job>) -> (Vec<Job>, HashMap<Uuid, Vec<Job>>) {
     let mut firsts = Vec::new();
     let mut repeats: HashMap<Uuid, Vec<Job>> = HashMap::new();
     for job in jobs {
-        let id = job.response.receipt.submission_id;
+        let id = job.response.row.submission_id;
         if seen.insert(id) {
             firsts.push(job);
         } else {
@@ -168,7 +175,7 @@ fn split_repeats(jobs: Vec<Job>) -> (Vec<Job>, HashMap<Uuid, Vec<Job>>) {
 /// A second send of a submission in the same batch gets the first's receipt, as a replay.
 fn repeat_outcome(first: &NewResponse, repeat: &NewResponse, outcome: &ApiResult<Receipt>) -> ApiResult<Receipt> {
     match outcome {
-        Ok(receipt) if repeat.body_hash == first.body_hash => Ok(Receipt { replayed: true, ..receipt.clone() }),
+        Ok(receipt) if repeat.row.body_hash == first.row.body_hash => Ok(Receipt { replayed: true, ..receipt.clone() }),
         Ok(_) => Err(different_answers()),
         Err(err) => Err(copy_of(err)),
     }
@@ -192,20 +199,23 @@ fn copy_of(err: &ApiError) -> ApiError {
 pub async fn store(txn: &DatabaseTransaction, responses: &[&NewResponse]) -> ApiResult<Vec<ApiResult<Receipt>>> {
     let inserted = insert_responses(txn, responses).await?;
     let fresh: Vec<&NewResponse> =
-        responses.iter().copied().filter(|r| inserted.contains(&r.receipt.submission_id)).collect();
+        responses.iter().copied().filter(|r| inserted.contains(&r.row.submission_id)).collect();
     let earlier = earlier_receipts(txn, responses, &inserted).await?;
-    insert_answers(txn, &fresh).await?;
     announce(txn, &fresh).await?;
-    rollup_of(&fresh).apply(txn, Source::CitizenLink).await?;
+    let mut delta = RollupDelta::default();
+    for r in &fresh {
+        answers::count_into(&mut delta, &r.row, &r.answers);
+    }
+    delta.apply(txn, Source::CitizenLink).await?;
     Ok(responses
         .iter()
         .map(|r| {
-            let id = r.receipt.submission_id;
+            let id = r.row.submission_id;
             if inserted.contains(&id) {
-                return Ok(r.receipt.clone());
+                return Ok(r.receipt());
             }
             match earlier.get(&id) {
-                Some(found) if found.body_hash == r.body_hash => Ok(Receipt {
+                Some(found) if found.body_hash == r.row.body_hash => Ok(Receipt {
                     response_id: found.id,
                     submission_id: id,
                     submitted_hour: found.submitted_hour,
@@ -220,25 +230,16 @@ pub async fn store(txn: &DatabaseTransaction, responses: &[&NewResponse]) -> Api
 
 /// Inserts the responses whose submission id is new; returns those ids.
 async fn insert_responses(txn: &DatabaseTransaction, responses: &[&NewResponse]) -> Result<HashSet<Uuid>, DbErr> {
-    let rows = responses.iter().map(|r| response::ActiveModel {
-        id: Set(r.receipt.response_id),
-        submission_id: Set(r.receipt.submission_id),
-        body_hash: Set(r.body_hash.clone()),
-        link_id: Set(r.link_id),
-        questionnaire_id: Set(r.questionnaire_id),
-        campaign_id: Set(r.campaign_id),
-        unit_id: Set(r.unit_id),
-        channel: Set(r.channel.clone()),
-        submitted_hour: Set(r.receipt.submitted_hour),
-        excluded: Set(false),
-    });
-    let mut insert = response::Entity::insert_many(rows)
-        .on_conflict(OnConflict::column(response::Column::SubmissionId).do_nothing().to_owned())
-        .into_query();
-    insert.returning_col(response::Column::SubmissionId);
     let mut inserted = HashSet::new();
-    for row in txn.query_all(&insert).await? {
-        inserted.insert(row.try_get::<Uuid>("", "submission_id")?);
+    for chunk in responses.chunks(ROWS_PER_STATEMENT) {
+        let rows = chunk.iter().map(|r| response::ActiveModel::from(r.row.clone()));
+        let mut insert = response::Entity::insert_many(rows)
+            .on_conflict(OnConflict::column(response::Column::SubmissionId).do_nothing().to_owned())
+            .into_query();
+        insert.returning_col(response::Column::SubmissionId);
+        for row in txn.query_all(&insert).await? {
+            inserted.insert(row.try_get::<Uuid>("", "submission_id")?);
+        }
     }
     Ok(inserted)
 }
@@ -249,8 +250,7 @@ async fn earlier_receipts(
     responses: &[&NewResponse],
     inserted: &HashSet<Uuid>,
 ) -> Result<HashMap<Uuid, response::Model>, DbErr> {
-    let taken: Vec<Uuid> =
-        responses.iter().map(|r| r.receipt.submission_id).filter(|id| !inserted.contains(id)).collect();
+    let taken: Vec<Uuid> = responses.iter().map(|r| r.row.submission_id).filter(|id| !inserted.contains(id)).collect();
     if taken.is_empty() {
         return Ok(HashMap::new());
     }
@@ -258,60 +258,25 @@ async fn earlier_receipts(
     Ok(found.into_iter().map(|m| (m.submission_id, m)).collect())
 }
 
-async fn insert_answers(txn: &DatabaseTransaction, responses: &[&NewResponse]) -> Result<(), DbErr> {
-    let rows: Vec<response_answer::ActiveModel> = responses
-        .iter()
-        .flat_map(|r| {
-            r.answers.iter().map(|a| response_answer::ActiveModel {
-                response_id: Set(r.receipt.response_id),
-                question_key: Set(a.question_key.clone()),
-                campaign_id: Set(r.campaign_id),
-                unit_id: Set(r.unit_id),
-                channel: Set(r.channel.clone()),
-                dimension: Set(a.dimension.clone()),
-                option_key: Set(a.option_key.clone()),
-                weight: Set(a.weight),
-                text: Set(a.text.clone()),
-                excluded: Set(false),
-                answered_at: Set(Some(r.receipt.submitted_hour)),
-            })
-        })
-        .collect();
-    for chunk in rows.chunks(ANSWERS_PER_STATEMENT) {
-        response_answer::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
-    }
-    Ok(())
-}
-
-/// Queues one `responses.received` event per campaign and unit, with the batch's count.
+/// Queues one `responses.received` event per campaign and unit, with the batch's count;
+/// the subscriptions are read once per campaign.
 async fn announce(txn: &DatabaseTransaction, responses: &[&NewResponse]) -> ApiResult<()> {
-    let mut counts: BTreeMap<(Uuid, Uuid), u64> = BTreeMap::new();
+    let mut counts: BTreeMap<Uuid, BTreeMap<Uuid, u64>> = BTreeMap::new();
     for r in responses {
-        *counts.entry((r.campaign_id, r.unit_id)).or_default() += 1;
+        *counts.entry(r.row.campaign_id).or_default().entry(r.row.unit_id).or_default() += 1;
     }
-    for ((campaign_id, unit_id), count) in counts {
-        let data = serde_json::json!({"source": "citizen_link", "unit_id": unit_id, "count": count});
-        crate::webhooks::subscriptions::emit(txn, EventType::ResponsesReceived, campaign_id, data).await?;
-    }
-    Ok(())
-}
-
-fn rollup_of(responses: &[&NewResponse]) -> RollupDelta {
-    let mut delta = RollupDelta::default();
-    for r in responses {
-        for a in &r.answers {
-            let place = AnswerPlace {
-                campaign_id: r.campaign_id,
-                unit_id: r.unit_id,
-                channel: &r.channel,
-                dimension: a.dimension.as_deref(),
-                option_key: a.option_key.as_deref(),
-                answered_at: Some(r.receipt.submitted_hour),
-            };
-            delta.count(place, Counters::of_answer(a.weight));
+    let event = EventType::ResponsesReceived;
+    for (campaign_id, units) in counts {
+        let subscriptions = subscriptions::recipients(txn, event, campaign_id).await?;
+        if subscriptions.is_empty() {
+            continue;
+        }
+        for (unit_id, count) in units {
+            let data = serde_json::json!({"source": "citizen_link", "unit_id": unit_id, "count": count});
+            subscriptions::queue(txn, &subscriptions, event, campaign_id, data).await?;
         }
     }
-    delta
+    Ok(())
 }
 
 #[cfg(test)]
@@ -320,22 +285,20 @@ mod tests {
 
     fn job(submission_id: Uuid) -> Job {
         let (reply, _) = oneshot::channel();
-        let receipt = Receipt {
-            response_id: Uuid::new_v4(),
+        let row = response::Model {
+            id: Uuid::new_v4(),
             submission_id,
-            submitted_hour: chrono::Utc::now().fixed_offset(),
-            replayed: false,
-        };
-        let response = NewResponse {
-            receipt,
             body_hash: "h".to_owned(),
             link_id: Uuid::nil(),
             questionnaire_id: Uuid::nil(),
             campaign_id: Uuid::nil(),
             unit_id: Uuid::nil(),
             channel: "web".to_owned(),
-            answers: Vec::new(),
+            submitted_hour: chrono::Utc::now().fixed_offset(),
+            excluded: false,
+            answers: "[]".to_owned(),
         };
+        let response = NewResponse { row, answers: Vec::new() };
         Job { response, reply }
     }
 
@@ -343,7 +306,7 @@ mod tests {
     fn a_submission_sent_twice_in_one_batch_is_written_once() {
         let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
         let (firsts, repeats) = split_repeats(vec![job(a), job(b), job(a), job(a)]);
-        assert_eq!(firsts.iter().map(|j| j.response.receipt.submission_id).collect::<Vec<_>>(), vec![a, b]);
+        assert_eq!(firsts.iter().map(|j| j.response.row.submission_id).collect::<Vec<_>>(), vec![a, b]);
         assert_eq!(repeats.get(&a).map(Vec::len), Some(2));
         assert!(!repeats.contains_key(&b));
     }

@@ -2,6 +2,7 @@
 //! so handlers stay thin and tests can call the rules directly.
 
 pub mod accounts;
+pub mod answers;
 pub mod audit;
 pub mod campaign_units;
 pub mod campaigns;

@@ -90,6 +90,8 @@ struct HeadRow {
     hour: DateTime<FixedOffset>,
     interview_date: Option<NaiveDate>,
     excluded: bool,
+    /// Citizens' answers as stored in their row; `None` for pollsters' responses.
+    packed: Option<String>,
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -134,8 +136,12 @@ fn head_query(q: &RowQuery) -> sea_orm::sea_query::SelectStatement {
         .order_by(Alias::new("id"), Order::Asc)
         .limit(q.limit);
     match q.source {
-        Source::CitizenLink => query.expr_as(col("excluded"), Alias::new("excluded")),
-        Source::Pollster => query.expr_as(Expr::val(false), Alias::new("excluded")),
+        Source::CitizenLink => {
+            query.expr_as(col("excluded"), Alias::new("excluded")).expr_as(col("answers"), Alias::new("packed"))
+        }
+        Source::Pollster => {
+            query.expr_as(Expr::val(false), Alias::new("excluded")).expr_as(Expr::cust("NULL"), Alias::new("packed"))
+        }
     };
     if !q.include_current_hour {
         let current = Utc::now().duration_trunc(TimeDelta::hours(1)).unwrap_or_else(|_| Utc::now()).fixed_offset();
@@ -156,33 +162,51 @@ fn head_query(q: &RowQuery) -> sea_orm::sea_query::SelectStatement {
     query
 }
 
-async fn answers_of(db: &impl ConnectionTrait, source: Source, ids: &[Uuid]) -> ApiResult<Vec<AnswerRow>> {
-    let table = match source {
-        Source::CitizenLink => "response_answers",
-        Source::Pollster => "pollster_answers",
-    };
+/// Pollsters' answers of these responses (citizens' come packed in their row).
+async fn pollster_answers_of(db: &impl ConnectionTrait, ids: &[Uuid]) -> ApiResult<Vec<AnswerRow>> {
     let mut query = Query::select();
     query
-        .from(Alias::new(table))
+        .from(Alias::new("pollster_answers"))
         .columns(["response_id", "question_key", "option_key", "text"].map(Alias::new))
         .and_where(Expr::col(Alias::new("response_id")).is_in(ids.iter().copied()));
     let statement = db.get_database_backend().build(&query);
     Ok(AnswerRow::find_by_statement(statement).all(db).await?)
 }
 
+/// Question key → option key or text, for each response of the page.
+async fn answers_by_response(db: &impl ConnectionTrait, heads: &[HeadRow]) -> ApiResult<AnswerMap> {
+    let mut answers = AnswerMap::new();
+    let mut unpacked = Vec::new();
+    for head in heads {
+        if let Some(packed) = &head.packed {
+            let rows = super::answers::unpack(packed)?.into_iter().map(|a| AnswerRow {
+                response_id: head.id,
+                question_key: a.question_key,
+                option_key: a.option_key,
+                text: a.text,
+            });
+            unpacked.extend(rows);
+        }
+    }
+    let pollster_ids: Vec<Uuid> = heads.iter().filter(|h| h.packed.is_none()).map(|h| h.id).collect();
+    for chunk in pollster_ids.chunks(500) {
+        unpacked.extend(pollster_answers_of(db, chunk).await?);
+    }
+    for a in unpacked {
+        if let Some(value) = a.option_key.or(a.text) {
+            answers.entry(a.response_id).or_default().insert(a.question_key, value);
+        }
+    }
+    Ok(answers)
+}
+
+type AnswerMap = BTreeMap<Uuid, BTreeMap<String, String>>;
+
 /// One page of rows after `q.after`.
 pub async fn page(db: &impl ConnectionTrait, q: &RowQuery) -> ApiResult<RowPage> {
     let statement = db.get_database_backend().build(&head_query(q));
     let heads = HeadRow::find_by_statement(statement).all(db).await?;
-    let ids: Vec<Uuid> = heads.iter().map(|h| h.id).collect();
-    let mut answers: BTreeMap<Uuid, BTreeMap<String, String>> = BTreeMap::new();
-    for chunk in ids.chunks(500) {
-        for a in answers_of(db, q.source, chunk).await? {
-            if let Some(value) = a.option_key.or(a.text) {
-                answers.entry(a.response_id).or_default().insert(a.question_key, value);
-            }
-        }
-    }
+    let mut answers = answers_by_response(db, &heads).await?;
     let next_cursor = (heads.len() as u64 == q.limit)
         .then(|| heads.last().map(|h| Cursor { hour: h.hour, id: h.id }.encode()))
         .flatten();

@@ -1,8 +1,9 @@
 //! Accepting anonymous responses: link checks, answer checks, idempotent storage.
 //!
 //! What is stored: the link, questionnaire version, campaign, unit, channel, the option or
-//! text per question, the hour of submission, the client's submission id and a hash of the
-//! answers. Nothing else about the request is read, let alone kept.
+//! text per question (packed in the response's row), the hour of submission, the client's
+//! submission id and a hash of the answers. Nothing else about the request is read, let
+//! alone kept.
 
 use std::collections::BTreeMap;
 
@@ -234,27 +235,27 @@ async fn accept(
         (false, _) => None,
     };
     check_daily_cap(db, link, &controls).await?;
-    let new = NewResponse {
-        receipt: Receipt {
-            response_id: Uuid::new_v4(),
-            submission_id: submission.submission_id,
-            submitted_hour: round_to_hour(Utc::now()),
-            replayed: false,
-        },
+    let row = response::Model {
+        id: Uuid::new_v4(),
+        submission_id: submission.submission_id,
         body_hash: hash,
         link_id: link.id,
         questionnaire_id: questionnaire.model.id,
         campaign_id: questionnaire.model.campaign_id,
         unit_id: link.unit_id,
         channel: link.channel.clone(),
-        answers,
+        submitted_hour: round_to_hour(Utc::now()),
+        excluded: false,
+        answers: super::answers::pack(&answers),
     };
+    let new = NewResponse { row, answers };
     let receipt = match code {
         Some(code_hash) => store_with_code(db, &new, &code_hash).await?,
         None => intake.writer.write(new).await?,
     };
     if let (Some(source), false) = (sender.source, receipt.replayed) {
-        sender.guard.remember(source, link.id, short_digest);
+        let window = std::time::Duration::from_secs(u64::from(controls.duplicate_window_seconds));
+        sender.guard.remember(source, link.id, short_digest, window);
     }
     Ok(receipt)
 }
@@ -265,7 +266,7 @@ async fn store_with_code(db: &DatabaseConnection, new: &NewResponse, code_hash: 
     let txn = db.begin().await?;
     let spent = invitation_code::Entity::update_many()
         .col_expr(invitation_code::Column::UsedAt, sea_orm::sea_query::Expr::value(super::now()))
-        .filter(invitation_code::Column::LinkId.eq(new.link_id))
+        .filter(invitation_code::Column::LinkId.eq(new.row.link_id))
         .filter(invitation_code::Column::CodeHash.eq(code_hash))
         .filter(invitation_code::Column::UsedAt.is_null())
         .exec(&txn)

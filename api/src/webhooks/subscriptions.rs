@@ -213,27 +213,43 @@ pub async fn emit(
     campaign_id: Uuid,
     data: serde_json::Value,
 ) -> ApiResult<()> {
+    let subscriptions = recipients(db, event, campaign_id).await?;
+    queue(db, &subscriptions, event, campaign_id, data).await
+}
+
+/// The active subscriptions to `event` whose client may see `campaign_id`.
+pub async fn recipients(db: &impl ConnectionTrait, event: EventType, campaign_id: Uuid) -> ApiResult<Vec<Uuid>> {
     let subscriptions =
         webhook_subscription::Entity::find().filter(webhook_subscription::Column::DisabledAt.is_null()).all(db).await?;
-    let wanted: Vec<_> = subscriptions
-        .into_iter()
-        .filter(|s| {
-            serde_json::from_value::<Vec<EventType>>(s.events.clone()).is_ok_and(|events| events.contains(&event))
-        })
-        .collect();
-    if wanted.is_empty() {
-        return Ok(());
-    }
-    let now = crate::services::now();
-    for subscription in wanted {
+    let mut wanted = Vec::new();
+    for subscription in subscriptions {
+        let subscribed = serde_json::from_value::<Vec<EventType>>(subscription.events.clone())
+            .is_ok_and(|events| events.contains(&event));
+        if !subscribed {
+            continue;
+        }
         let client = api_client::Entity::find_by_id(subscription.client_id).one(db).await?;
         let in_scope = client.is_some_and(|c| {
             c.disabled_at.is_none()
                 && serde_json::from_value::<Vec<Uuid>>(c.campaign_ids).is_ok_and(|ids| ids.contains(&campaign_id))
         });
-        if !in_scope {
-            continue;
+        if in_scope {
+            wanted.push(subscription.id);
         }
+    }
+    Ok(wanted)
+}
+
+/// Queues one delivery of `event` per subscription.
+pub async fn queue(
+    db: &impl ConnectionTrait,
+    subscriptions: &[Uuid],
+    event: EventType,
+    campaign_id: Uuid,
+    data: serde_json::Value,
+) -> ApiResult<()> {
+    let now = crate::services::now();
+    for subscription_id in subscriptions {
         let event_id = Uuid::new_v4();
         let payload = serde_json::json!({
             "id": event_id, "type": event.as_str(), "timestamp": now.to_rfc3339(),
@@ -241,7 +257,7 @@ pub async fn emit(
         });
         webhook_delivery::ActiveModel {
             id: Set(Uuid::new_v4()),
-            subscription_id: Set(subscription.id),
+            subscription_id: Set(*subscription_id),
             event_id: Set(event_id),
             event_type: Set(event.as_str().to_owned()),
             payload: Set(payload.to_string()),

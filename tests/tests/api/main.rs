@@ -6,6 +6,7 @@ mod auth;
 mod basics;
 mod evaluation;
 mod integrity;
+mod migrations;
 mod pages;
 mod pollster;
 mod query;

@@ -1,6 +1,6 @@
 use pingyi_tests::{TestApp, fields, government_answers, problem, spawn_app};
 use reqwest::Method;
-use sea_orm::{EntityTrait, QueryOrder};
+use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -69,15 +69,11 @@ async fn a_response_is_stored_anonymously_with_the_hour_only() {
     assert_eq!(row.id.get_version_num(), 4, "response ids are random, not time-ordered");
     assert_eq!(row.questionnaire_id, questionnaire);
     assert_eq!(row.submitted_hour.format("%M:%S").to_string(), "00:00");
-    let everything = format!("{stored:?}{:?}", entity::response_answer::Entity::find().all(&app.db).await.unwrap());
+    let everything = format!("{stored:?}");
     for marker in ["203.0.113.77", "Marker-UA-1234", "127.0.0.1"] {
         assert!(!everything.contains(marker), "{marker} must not be stored");
     }
-    let answers = entity::response_answer::Entity::find()
-        .order_by_asc(entity::response_answer::Column::QuestionKey)
-        .all(&app.db)
-        .await
-        .unwrap();
+    let answers = pingyi::services::answers::unpack(&row.answers).unwrap();
     assert_eq!(answers.len(), 8);
     let overall = answers.iter().find(|a| a.question_key == "overall").unwrap();
     assert_eq!((overall.option_key.as_deref(), overall.weight), (Some("basically_satisfied"), Some(0.6)));
@@ -98,7 +94,7 @@ async fn a_replayed_submission_returns_the_original_outcome_without_a_second_row
     assert_eq!((again["response_id"].clone(), again["replayed"].clone()), (first["response_id"].clone(), json!(true)));
     let conflict = problem(app.submit_answers(&slug, id, government_answers("dissatisfied")).await, 409).await;
     assert!(conflict["detail"].as_str().unwrap().contains("different answers"));
-    assert_eq!((app.count("responses").await, app.count("response_answers").await), (1, 7));
+    assert_eq!(app.count("responses").await, 1);
 }
 
 #[tokio::test]
@@ -146,7 +142,7 @@ async fn bad_answers_are_named_and_nothing_is_stored() {
         422,
     )
     .await;
-    assert_eq!((app.count("responses").await, app.count("response_answers").await), (0, 0));
+    assert_eq!(app.count("responses").await, 0);
 }
 
 #[tokio::test]

@@ -1,0 +1,83 @@
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+use uuid::Uuid;
+
+/// Runs `sql` with foreign-key checks off: the rows below reference campaigns and links that
+/// this test does not bother to create.
+async fn without_foreign_keys(db: &sea_orm::DatabaseConnection, sql: &str) {
+    let statements = match db.get_database_backend() {
+        DbBackend::Postgres => format!("BEGIN; SET LOCAL session_replication_role = replica; {sql} COMMIT;"),
+        _ => format!("PRAGMA foreign_keys = OFF; {sql}"),
+    };
+    db.execute_unprepared(&statements).await.unwrap();
+}
+
+/// A database that answered before migrations 5 and 6 keeps its answers (now packed in the
+/// response row) and gets running totals that count them, excluded answers left out.
+#[tokio::test]
+async fn answers_stored_before_the_upgrade_are_packed_and_totalled() {
+    let (url, _storage) = pingyi_tests::prepare_storage().await;
+    let db = Database::connect(&url).await.unwrap();
+    Migrator::up(&db, Some(4)).await.unwrap();
+    let (campaign, unit, link, questionnaire) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+    let (kept, excluded) = (Uuid::new_v4(), Uuid::new_v4());
+    let hour = "2017-07-03 10:00:00+00:00";
+    let mut sql = String::new();
+    for (id, is_excluded) in [(kept, false), (excluded, true)] {
+        sql += &format!(
+            "INSERT INTO responses (id, submission_id, body_hash, link_id, questionnaire_id, campaign_id, unit_id, \
+             channel, submitted_hour, excluded) VALUES ('{id}', '{}', 'h', '{link}', '{questionnaire}', '{campaign}', \
+             '{unit}', 'web', '{hour}', {is_excluded});",
+            Uuid::new_v4()
+        );
+        for (key, dimension, option, weight, text) in [
+            ("overall", "'overall'", "'satisfied'", "0.8", "NULL"),
+            ("integrity", "'integrity'", "'dont_know'", "NULL", "NULL"),
+            ("suggestions", "NULL", "NULL", "NULL", "'排队太久'"),
+        ] {
+            sql += &format!(
+                "INSERT INTO response_answers (response_id, question_key, campaign_id, unit_id, channel, dimension, \
+                 option_key, weight, text, excluded, answered_at) VALUES ('{id}', '{key}', '{campaign}', '{unit}', \
+                 'web', {dimension}, {option}, {weight}, {text}, {is_excluded}, '{hour}');"
+            );
+        }
+    }
+    without_foreign_keys(&db, &sql).await;
+    Migrator::up(&db, None).await.unwrap();
+
+    let packed = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT answers FROM responses WHERE id = '{kept}'"),
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<String>("", "answers")
+        .unwrap();
+    let mut answers = pingyi::services::answers::unpack(&packed).unwrap();
+    answers.sort_by(|a, b| a.question_key.cmp(&b.question_key));
+    let keys: Vec<_> = answers.iter().map(|a| a.question_key.as_str()).collect();
+    assert_eq!(keys, ["integrity", "overall", "suggestions"]);
+    assert_eq!((answers[1].option_key.as_deref(), answers[1].weight), (Some("satisfied"), Some(0.8)));
+    assert_eq!(answers[2].text.as_deref(), Some("排队太久"));
+
+    let totals = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT dimension, answers, valid FROM satisfaction_rollups ORDER BY dimension".to_owned(),
+        ))
+        .await
+        .unwrap();
+    let totals: Vec<(String, i64, i64)> = totals
+        .iter()
+        .map(|r| {
+            (r.try_get("", "dimension").unwrap(), r.try_get("", "answers").unwrap(), r.try_get("", "valid").unwrap())
+        })
+        .collect();
+    assert_eq!(
+        totals,
+        [("integrity".to_owned(), 1, 0), ("overall".to_owned(), 1, 1)],
+        "the excluded response is not counted"
+    );
+}
