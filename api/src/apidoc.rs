@@ -5,6 +5,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{FieldError, Problem};
+use crate::routes::integrity::PosterFormat;
+use crate::routes::query::ExportGrouping;
+use crate::services::satisfaction::Granularity;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -15,7 +18,8 @@ use crate::error::{FieldError, Problem};
             Write bodies reject unknown fields.",
         license(name = "Apache-2.0"),
     ),
-    components(schemas(Problem, FieldError)),
+    // Schemas that only query parameters refer to are not collected from the routes.
+    components(schemas(Problem, FieldError, Granularity, ExportGrouping, PosterFormat)),
     modifiers(&BearerAuth),
     tags(
         (name = "health", description = "Liveness and readiness"),

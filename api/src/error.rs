@@ -61,6 +61,9 @@ pub enum ApiError {
     NotFound(String),
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The path exists but not with this method; holds the methods it takes (`Allow`).
+    #[error("method not allowed; allowed: {0}")]
+    MethodNotAllowed(String),
     #[error("gone: {0}")]
     Gone(String),
     #[error("payload too large: {0}")]
@@ -101,6 +104,7 @@ impl ApiError {
             Self::Conflict(_) => ("conflict", "Conflicts with the current state"),
             Self::Gone(_) => ("gone", "No longer available"),
             Self::PayloadTooLarge(_) => ("payload-too-large", "The request body is too large"),
+            Self::MethodNotAllowed(_) => ("method-not-allowed", "This method is not allowed here"),
             Self::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
             Self::Unavailable(_) => ("unavailable", "The service is temporarily unavailable"),
             Self::Internal(_) => ("internal-error", "Internal error"),
@@ -114,6 +118,7 @@ impl ApiError {
             Self::Unavailable(_) => "the database cannot be reached; retry shortly".to_owned(),
             Self::Internal(_) => "an unexpected error occurred; it has been logged".to_owned(),
             Self::TooManyRequests { detail, .. } => detail.clone(),
+            Self::MethodNotAllowed(allowed) => format!("this path takes {allowed}"),
             Self::BadRequest(d)
             | Self::Unauthorized(d)
             | Self::Forbidden(d)
@@ -151,6 +156,7 @@ impl ResponseError for ApiError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Gone(_) => StatusCode::GONE,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -165,8 +171,14 @@ impl ResponseError for ApiError {
         }
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
-        if let Self::Unauthorized(_) = self {
-            response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        match self {
+            Self::Unauthorized(_) => {
+                response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+            }
+            Self::MethodNotAllowed(allowed) => {
+                response.insert_header((header::ALLOW, allowed.as_str()));
+            }
+            _ => {}
         }
         if let Some(seconds) = self.retry_after() {
             response.insert_header((header::RETRY_AFTER, seconds));
@@ -203,8 +215,9 @@ fn is_unavailable(err: &DbErr) -> bool {
         Sqlx::Tls(_) => true,
         Sqlx::Database(db) => db.code().is_some_and(|code| {
             // PostgreSQL: connection exceptions (08…), shutdown and start-up (57P01–57P03),
-            // too many connections (53300); SQLite: busy (5) and locked (6).
-            code.starts_with("08") || ["57P01", "57P02", "57P03", "53300", "5", "6"].contains(&code.as_ref())
+            // too many connections (53300); SQLite: busy and locked (5, 6, and their extended codes).
+            code.starts_with("08")
+                || ["57P01", "57P02", "57P03", "53300", "5", "6", "261", "262", "517", "773"].contains(&code.as_ref())
         }),
         _ => matches!(err, DbErr::Conn(_)),
     }

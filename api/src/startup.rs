@@ -17,6 +17,7 @@ use crate::auth::TokenKeys;
 use crate::config::Settings;
 use crate::error::ApiError;
 use crate::integrity::Guard;
+use crate::routes::known::KnownRoutes;
 use crate::services::submissions::Intake;
 use crate::{db, metrics, routes, telemetry};
 
@@ -85,6 +86,7 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let keys = web::Data::new(TokenKeys::new(&state.settings.jwt_secret, state.settings.token_ttl_seconds));
     let state = web::Data::new(state);
     let spec = Arc::new(openapi());
+    let known = web::Data::new(KnownRoutes::from_openapi(&spec));
     let server = HttpServer::new(move || {
         App::new()
             .into_utoipa_app()
@@ -92,6 +94,7 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .into_app()
             .app_data(state.clone())
             .app_data(keys.clone())
+            .app_data(known.clone())
             .app_data(web::PayloadConfig::new(BODY_LIMIT))
             .app_data(
                 web::PathConfig::default()
@@ -109,8 +112,11 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     Ok(server)
 }
 
-async fn unknown_route(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::NotFound(format!("no route for {} {}", req.method(), req.path())))
+async fn unknown_route(req: HttpRequest, known: web::Data<KnownRoutes>) -> Result<actix_web::HttpResponse, ApiError> {
+    match known.allowed(req.path()) {
+        Some(allowed) => Err(ApiError::MethodNotAllowed(allowed.to_owned())),
+        None => Err(ApiError::NotFound(format!("no route for {} {}", req.method(), req.path()))),
+    }
 }
 
 fn query_error(err: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {

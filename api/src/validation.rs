@@ -63,21 +63,48 @@ pub async fn read_valid_json<T: DeserializeOwned + Validate>(
 /// Deserializes `bytes`, telling a syntax error (400) from a wrong field (422 naming it).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize(&mut deserializer) {
-        Ok(value) => {
-            deserializer.end().map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
-            Ok(value)
+    let parsed = named(serde_path_to_error::deserialize(&mut deserializer)).and_then(|value| {
+        deserializer.end().map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
+        Ok(value)
+    });
+    match parsed {
+        // JSON counts `2.0` as the integer 2 (and JSON Schema agrees); serde does not. Only
+        // when that is the complaint is the body read again with such numbers as integers,
+        // so ordinary bodies are parsed once.
+        Err(ApiError::Validation(fields)) if fields.iter().any(|f| f.message.contains("floating point")) => {
+            let mut value: serde_json::Value =
+                serde_json::from_slice(bytes).map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
+            integral_floats_to_integers(&mut value);
+            named(serde_path_to_error::deserialize(value))
         }
-        Err(err) => {
-            let path = err.path().to_string();
-            let inner = err.into_inner();
-            if inner.is_data() {
-                let field = if path == "." { "body".to_owned() } else { path };
-                Err(ApiError::invalid(field, strip_position(&inner.to_string())))
-            } else {
-                Err(ApiError::BadRequest(format!("malformed JSON: {inner}")))
+        other => other,
+    }
+}
+
+/// A field's type error as a 422 naming the field; a syntax error as a 400.
+fn named<T>(result: Result<T, serde_path_to_error::Error<serde_json::Error>>) -> Result<T, ApiError> {
+    result.map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        if inner.is_data() {
+            let field = if path == "." { "body".to_owned() } else { path };
+            ApiError::invalid(field, strip_position(&inner.to_string()))
+        } else {
+            ApiError::BadRequest(format!("malformed JSON: {inner}"))
+        }
+    })
+}
+
+fn integral_floats_to_integers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(number) => {
+            if let Some(float) = number.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15) {
+                *number = serde_json::Number::from(float as i64);
             }
         }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(integral_floats_to_integers),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(integral_floats_to_integers),
+        _ => {}
     }
 }
 
@@ -162,6 +189,22 @@ pub fn key(value: &str) -> Result<(), ValidationError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Counted {
+        count: u32,
+        share: f64,
+    }
+
+    #[test]
+    fn integral_floats_count_as_integers_and_fractions_do_not() {
+        let parsed = parse_json::<Counted>(br#"{"count": 47.0, "share": 1.0}"#).ok();
+        assert_eq!(parsed.map(|c| (c.count, c.share)), Some((47, 1.0)));
+        match parse_json::<Counted>(br#"{"count": 47.5, "share": 1}"#) {
+            Err(ApiError::Validation(fields)) => assert_eq!(fields[0].field, "count"),
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn free_text_allows_line_breaks_but_not_nul() {

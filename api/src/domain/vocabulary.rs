@@ -4,12 +4,15 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// Generates `as_str`/`parse` for a snake_case wire enum, so the database stores the same words.
+/// The wire names come from `rename_all` (which the OpenAPI schema also reads); each `$text`
+/// must be its variant in snake_case, as a test below checks.
 macro_rules! wire_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
         pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
+            $($(#[$vmeta])* $variant),+
         }
 
         impl $name {
@@ -131,5 +134,22 @@ mod tests {
         }
         assert_eq!(UnitKind::parse("service_window"), Some(UnitKind::ServiceWindow));
         assert_eq!(Category::parse("nope"), None);
+    }
+
+    fn serde_names_are_the_stored_words<T: Serialize + Copy>(all: &[T], as_str: impl Fn(T) -> &'static str) {
+        for value in all {
+            assert_eq!(serde_json::to_value(value).ok(), Some(serde_json::json!(as_str(*value))));
+        }
+    }
+
+    #[test]
+    fn the_wire_names_are_the_stored_words() {
+        serde_names_are_the_stored_words(Category::ALL, Category::as_str);
+        serde_names_are_the_stored_words(UnitKind::ALL, UnitKind::as_str);
+        serde_names_are_the_stored_words(Channel::ALL, Channel::as_str);
+        serde_names_are_the_stored_words(Phase::ALL, Phase::as_str);
+        serde_names_are_the_stored_words(PollsterChannel::ALL, PollsterChannel::as_str);
+        serde_names_are_the_stored_words(Source::ALL, Source::as_str);
+        serde_names_are_the_stored_words(QuestionnaireStatus::ALL, QuestionnaireStatus::as_str);
     }
 }

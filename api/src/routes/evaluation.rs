@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{ReadErrors, WriteErrors};
 use crate::auth::{AuthUser, Role};
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::services::audit::{self, AuditDto, ChainCheck};
 use crate::services::campaign_units::{self, CampaignUnitDto, NewCampaignUnit};
 use crate::services::conference::{self, EvaluatorDto, NewEvaluators};
@@ -140,7 +140,10 @@ pub struct AuditQuery {
 #[get("/audit")]
 pub async fn audit_log(state: State, user: AuthUser, query: web::Query<AuditQuery>) -> ApiResult<HttpResponse> {
     user.require(&[Role::Admin, Role::Observer])?;
-    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::invalid("limit", "must be between 1 and 1000"));
+    }
     let records = audit::list(&state.db, query.after.unwrap_or(0), limit).await?;
     Ok(HttpResponse::Ok().json(records.into_iter().map(AuditDto::from).collect::<Vec<_>>()))
 }

@@ -84,6 +84,7 @@ fn has_answered(req: &HttpRequest, slug: &str) -> bool {
     params(("slug" = String, Path), PageQuery),
     responses(
         (status = 200, description = "The questionnaire as a form, or a note that this browser already answered", content_type = "text/html"),
+        (status = 400, description = "Malformed query string (an unknown `lang`)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown link (a friendly page)", content_type = "text/html"),
         (status = 409, description = "Not open yet", content_type = "text/html"),
         (status = 410, description = "Closed or withdrawn", content_type = "text/html")
@@ -137,16 +138,38 @@ fn read_form(body: &[u8]) -> Result<(Submission, Lang), ApiError> {
     Ok((Submission { submission_id, answers, invitation_code }, lang))
 }
 
+// Only documents the body for the OpenAPI document: `read_form` reads it field by field.
+/// The answer page's form, as the browser posts it.
+#[derive(utoipa::ToSchema)]
+#[expect(dead_code, reason = "a schema for the OpenAPI document, never constructed")]
+struct AnswerForm {
+    submission_id: Uuid,
+    /// `zh-CN` or `en`; the page answers in the default language for anything else.
+    #[schema(nullable = false)]
+    lang: Option<String>,
+    #[schema(nullable = false)]
+    invitation_code: Option<String>,
+    /// `a.<question key>` → the option key, or the text.
+    #[serde(flatten)]
+    answers: BTreeMap<String, String>,
+}
+
 /// Receives the answer page's form when JavaScript is off.
 #[utoipa::path(
     tag = "pages",
     params(("slug" = String, Path)),
-    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`submission_id`, `lang`, optional `invitation_code`, and `a.<question key>` per answer"),
+    request_body(content = inline(AnswerForm), content_type = "application/x-www-form-urlencoded", description = "`submission_id`, `lang`, optional `invitation_code`, and `a.<question key>` per answer"),
     responses(
         (status = 200, description = "Thank-you page", content_type = "text/html"),
+        (status = 400, description = "A form that cannot be read (a friendly page)", content_type = "text/html"),
         (status = 403, description = "The form again, asking for a valid invitation code", content_type = "text/html"),
+        (status = 404, description = "Unknown link (a friendly page)", content_type = "text/html"),
+        (status = 409, description = "Not open yet, or the submission id was used with other answers", content_type = "text/html"),
+        (status = 410, description = "Closed or withdrawn", content_type = "text/html"),
+        (status = 413, description = "Body larger than 256 KiB", content_type = "text/html"),
         (status = 422, description = "The form again, with each problem marked", content_type = "text/html"),
-        (status = 429, description = "Too many submissions; see Retry-After", content_type = "text/html")
+        (status = 429, description = "Too many submissions; see Retry-After", content_type = "text/html"),
+        (status = 503, description = "Database unavailable; see Retry-After", content_type = "text/html")
     )
 )]
 #[post("/s/{slug}")]
@@ -230,16 +253,20 @@ fn image<B: actix_web::body::MessageBody + 'static>(content_type: &'static str, 
 #[utoipa::path(tag = "pages", params(("slug" = String, Path), SizeQuery), responses((status = 200, description = "QR code (level M) of the link's public URL", content_type = "image/svg+xml"), super::PublicErrors))]
 #[get("/s/{slug}/qr.svg")]
 pub async fn qr_svg(state: State, slug: web::Path<String>, query: web::Query<SizeQuery>) -> ApiResult<HttpResponse> {
+    // The request is checked before the link, so a bad size is a 422 whatever the link's state.
+    let size = size(&query)?;
     let (url, ..) = poster_content(&state, &slug).await?;
-    Ok(image("image/svg+xml", qr::svg(&url, size(&query)?).map_err(ApiError::internal)?))
+    Ok(image("image/svg+xml", qr::svg(&url, size).map_err(ApiError::internal)?))
 }
 
 /// The link's QR code as PNG.
 #[utoipa::path(tag = "pages", params(("slug" = String, Path), SizeQuery), responses((status = 200, description = "QR code (level M) of the link's public URL", content_type = "image/png"), super::PublicErrors))]
 #[get("/s/{slug}/qr.png")]
 pub async fn qr_png(state: State, slug: web::Path<String>, query: web::Query<SizeQuery>) -> ApiResult<HttpResponse> {
+    // The request is checked before the link, so a bad size is a 422 whatever the link's state.
+    let size = size(&query)?;
     let (url, ..) = poster_content(&state, &slug).await?;
-    Ok(image("image/png", qr::png(&url, size(&query)?).map_err(ApiError::internal)?))
+    Ok(image("image/png", qr::png(&url, size).map_err(ApiError::internal)?))
 }
 
 /// A printable A4 poster of the link (SVG).

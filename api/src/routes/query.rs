@@ -53,7 +53,8 @@ async fn row_query(state: &State, user: &AuthUser, campaign_id: Uuid, filter: &R
         unit_id: filter.unit_id,
         channel: filter.channel.clone(),
         client_id,
-        after: filter.after.as_deref().map(Cursor::decode).transpose()?,
+        // An empty `after` is the same as none: the first page.
+        after: filter.after.as_deref().filter(|a| !a.is_empty()).map(Cursor::decode).transpose()?,
         limit,
         include_current_hour: false,
     })

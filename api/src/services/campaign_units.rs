@@ -151,7 +151,7 @@ pub async fn add<C: ConnectionTrait + TransactionTrait>(
     let campaign = super::campaigns::find(db, campaign_id).await?;
     super::campaigns::require_phase(&campaign, super::campaigns::OPEN_PHASES, "adding units")?;
     let unit = super::units::find(db, input.unit_id).await.map_err(|_| ApiError::invalid("unit_id", "no such unit"))?;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     if input.role == UnitRole::TownshipKey {
         check_township_key(&txn, campaign_id, &unit).await?;
     }

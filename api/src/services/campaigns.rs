@@ -241,7 +241,7 @@ pub async fn create<C: sea_orm::ConnectionTrait + sea_orm::TransactionTrait>(
         }
         None => Vec::new(),
     };
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let created = insert(&txn, input).await?;
     super::campaign_units::carry_over(&txn, actor, created.id, &carried).await?;
     sea_orm::TransactionSession::commit(txn).await?;
@@ -318,7 +318,7 @@ pub async fn advance<C: sea_orm::ConnectionTrait + sea_orm::TransactionTrait>(
     id: Uuid,
     to: Phase,
 ) -> ApiResult<campaign::Model> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let current = find(&txn, id).await?;
     let from = phase_of(&current)?;
     if from.next() != Some(to) {
@@ -358,7 +358,7 @@ pub async fn set_settings<C: sea_orm::ConnectionTrait + sea_orm::TransactionTrai
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let current = find(&txn, id).await?;
     require_phase(&current, OPEN_PHASES, "changing settings")?;
     let after = serde_json::to_value(settings).map_err(ApiError::internal)?;

@@ -135,7 +135,7 @@ pub async fn add_evaluators<C: ConnectionTrait + TransactionTrait>(
 ) -> ApiResult<Vec<EvaluatorDto>> {
     let campaign = super::campaigns::find(db, campaign_id).await?;
     super::campaigns::require_phase(&campaign, super::campaigns::OPEN_PHASES, "recruiting evaluators")?;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let existing = sea_orm::PaginatorTrait::count(
         evaluator::Entity::find().filter(evaluator::Column::CampaignId.eq(campaign_id)),
         &txn,
@@ -211,7 +211,7 @@ pub async fn issue_codes<C: ConnectionTrait + TransactionTrait>(
         .into_iter()
         .map(|c| c.evaluator_id)
         .collect();
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let mut issued = Vec::new();
     for e in evaluators(&txn, session.campaign_id).await?.into_iter().filter(|e| !have.contains(&e.id)) {
         let code = new_code();
@@ -278,7 +278,7 @@ pub async fn cast(db: &DatabaseConnection, session_id: Uuid, ballot: Ballot) -> 
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let spent = ballot_code::Entity::update_many()
         .col_expr(ballot_code::Column::UsedAt, sea_orm::sea_query::Expr::value(super::now()))
         .filter(ballot_code::Column::SessionId.eq(session_id))
@@ -315,7 +315,7 @@ pub async fn close<C: ConnectionTrait + TransactionTrait>(
     if session.status != "open" {
         return Err(ApiError::Conflict("this session is closed already".to_owned()));
     }
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let closed = conference_session::ActiveModel {
         id: Set(session_id),
         status: Set("closed".to_owned()),

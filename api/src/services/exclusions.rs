@@ -184,7 +184,7 @@ pub async fn exclude<C: ConnectionTrait + TransactionTrait>(
         .one(db)
         .await?
         .ok_or_else(|| ApiError::invalid("link_id", "no such link"))?;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let already =
         active_exclusions(&txn, &[input.link_id]).await?.into_iter().any(|e| e.hour.with_timezone(&Utc) == hour);
     if already {
@@ -222,7 +222,7 @@ pub async fn undo<C: ConnectionTrait + TransactionTrait>(
     by: &str,
     id: Uuid,
 ) -> ApiResult<batch_exclusion::Model> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let record = batch_exclusion::Entity::find_by_id(id)
         .one(&txn)
         .await?

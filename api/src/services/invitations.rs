@@ -58,7 +58,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
 ) -> ApiResult<Invitations> {
     super::links::find(db, link_id).await?;
     let codes: Vec<String> = (0..count).map(|_| new_code()).collect();
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     for code in &codes {
         invitation_code::ActiveModel {
             id: Set(Uuid::new_v4()),

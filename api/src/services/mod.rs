@@ -27,9 +27,23 @@ pub mod surveys;
 pub mod units;
 
 use chrono::{DateTime, FixedOffset, Utc};
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QuerySelect, Select};
+use sea_orm::{
+    ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QuerySelect, Select, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
+};
 
 /// The current time in the form sea-orm stores (`timestamp with time zone`).
+/// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`):
+/// a transaction that reads first and writes later would otherwise fail with "database is
+/// locked" when another writer got in first, instead of waiting its turn.
+pub async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
+    let options = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    };
+    db.begin_with_options(options).await
+}
+
 pub fn now() -> DateTime<FixedOffset> {
     Utc::now().fixed_offset()
 }

@@ -12,7 +12,6 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -367,7 +366,7 @@ async fn store(
         results.push((c.index, outcome(c.index, external_id, ItemStatus::Created, Some(id), Vec::new())));
     }
     if !responses.is_empty() {
-        let txn = db.begin().await?;
+        let txn = super::begin_write(db).await?;
         for chunk in responses.chunks(500) {
             pollster_response::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await?;
         }
@@ -477,7 +476,7 @@ pub async fn push_figure(
     super::units::find(db, input.unit_id).await.map_err(|_| ApiError::invalid("unit_id", "no such unit"))?;
     check_figure(&input)?;
     let now = super::now();
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     pollster_figure::Entity::update_many()
         .col_expr(pollster_figure::Column::SupersededAt, sea_orm::sea_query::Expr::value(now))
         .filter(pollster_figure::Column::CampaignId.eq(campaign_id))

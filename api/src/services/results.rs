@@ -172,7 +172,7 @@ pub async fn compute<C: ConnectionTrait + TransactionTrait>(
     let rules = rules_of(&campaign)?;
     let inputs = gather(db, campaign_id).await?;
     let units = composite::compute(&inputs, &rules);
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let latest: Option<i32> = result_version::Entity::find()
         .select_only()
         .column_as(result_version::Column::Version.max(), "latest")
@@ -227,7 +227,7 @@ pub async fn approve<C: ConnectionTrait + TransactionTrait>(
     approver: &str,
     id: Uuid,
 ) -> ApiResult<result_version::Model> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let result = find(&txn, id).await?;
     let campaign = super::campaigns::find(&txn, result.campaign_id).await?;
     super::campaigns::require_phase(&campaign, &[Phase::Assessment], "approving results")?;
@@ -272,7 +272,7 @@ pub async fn publish<C: ConnectionTrait + TransactionTrait>(
     actor: &str,
     id: Uuid,
 ) -> ApiResult<result_version::Model> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let result = find(&txn, id).await?;
     if result.status != "approved" {
         return Err(ApiError::Conflict(format!(

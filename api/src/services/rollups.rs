@@ -18,8 +18,9 @@ use uuid::Uuid;
 use crate::domain::questionnaire::OVERALL;
 use crate::domain::vocabulary::Source;
 
-/// Rows per upsert statement: well under SQLite's and PostgreSQL's bind-parameter limits.
-const ROWS_PER_STATEMENT: usize = 500;
+/// Rows per upsert statement: under the bind-parameter limits, and statements of a few
+/// dozen kilobytes.
+const ROWS_PER_STATEMENT: usize = 200;
 
 const CELL_TABLE: &str = "satisfaction_rollups";
 const HOUR_TABLE: &str = "satisfaction_hourly_rollups";

@@ -8,9 +8,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, DurationRound, FixedOffset, TimeDelta, Utc};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -263,7 +261,7 @@ async fn accept(
 /// Spends the invitation code and stores the response in one transaction: all or nothing.
 /// The code row is not linked to the response.
 async fn store_with_code(db: &DatabaseConnection, new: &NewResponse, code_hash: &str) -> ApiResult<Receipt> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let spent = invitation_code::Entity::update_many()
         .col_expr(invitation_code::Column::UsedAt, sea_orm::sea_query::Expr::value(super::now()))
         .filter(invitation_code::Column::LinkId.eq(new.row.link_id))

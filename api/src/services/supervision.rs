@@ -115,7 +115,7 @@ pub async fn add_notice<C: ConnectionTrait + TransactionTrait>(
     if input.points.is_none() && input.score.is_none() {
         return Err(ApiError::invalid("points", "give points (points mode) or a score (component mode)"));
     }
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let model = supervision_notice::ActiveModel {
         id: Set(Uuid::new_v4()),
         campaign_id: Set(campaign_id),
@@ -151,7 +151,7 @@ pub async fn add_violation<C: ConnectionTrait + TransactionTrait>(
     input: NewViolation,
 ) -> ApiResult<violation_case::Model> {
     check_unit(db, campaign_id, input.unit_id).await?;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let model = violation_case::ActiveModel {
         id: Set(Uuid::new_v4()),
         campaign_id: Set(campaign_id),

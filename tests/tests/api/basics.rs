@@ -1,4 +1,4 @@
-use pingyi_tests::{problem, spawn_app};
+use pingyi_tests::{fields, problem, spawn_app};
 use reqwest::Method;
 use serde_json::json;
 
@@ -16,7 +16,9 @@ async fn health_and_readiness_answer_ok() {
 async fn unknown_routes_and_wrong_methods_are_problems() {
     let app = spawn_app().await;
     problem(app.client.get(app.url("/no/such/route")).send().await.unwrap(), 404).await;
-    problem(app.client.delete(app.url("/api/v1/units")).send().await.unwrap(), 404).await;
+    let wrong_method = app.client.delete(app.url("/api/v1/units")).send().await.unwrap();
+    assert_eq!(wrong_method.headers()["allow"], "GET, POST");
+    problem(wrong_method, 405).await;
 }
 
 #[tokio::test]
@@ -131,4 +133,37 @@ async fn metrics_count_requests_by_route_pattern_without_identifiers() {
     }
     assert!(!text.contains(&slug), "a link's slug is not a label");
     assert!(!text.contains("127.0.0.1"), "no client address");
+}
+
+/// Bodies built to break a parser or a database get a 4xx naming what is wrong, and
+/// nothing is stored.
+#[tokio::test]
+async fn hostile_bodies_get_clear_client_errors() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let post = |path: &'static str, body: String| {
+        app.client.post(app.url(path)).bearer_auth(&admin).header("content-type", "application/json").body(body).send()
+    };
+    let unit = |name: &str| format!(r#"{{"code":"x1","name":"{name}","category":"government","kind":"department"}}"#);
+    // Nesting far past the parser's recursion limit, inside the size limit: typed bodies stop
+    // at the first value of the wrong shape, long before any depth is reached.
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    assert_eq!(fields(&problem(post("/api/v1/units", deep).await.unwrap(), 422).await), ["[0]"]);
+    let deep_field = format!(r#"{{"code":{}{}}}"#, "[".repeat(100_000), "]".repeat(100_000));
+    assert_eq!(fields(&problem(post("/api/v1/units", deep_field).await.unwrap(), 422).await), ["code"]);
+    // A lone surrogate is not a character.
+    problem(post("/api/v1/units", unit(r"\ud800")).await.unwrap(), 400).await;
+    // NUL would be refused by PostgreSQL: it is refused first, naming the field.
+    assert_eq!(fields(&problem(post("/api/v1/units", unit(r"a\u0000b")).await.unwrap(), 422).await), ["name"]);
+    // A name far past its length limit.
+    assert_eq!(fields(&problem(post("/api/v1/units", unit(&"长".repeat(50_000))).await.unwrap(), 422).await), ["name"]);
+    // Unknown fields are refused on every write, and named.
+    let extra = r#"{"code":"x1","name":"n","category":"government","kind":"department","colour":"red"}"#;
+    let refused = problem(post("/api/v1/units", extra.to_owned()).await.unwrap(), 422).await;
+    assert!(refused["errors"][0]["message"].as_str().unwrap().contains("colour"), "{refused}");
+    // A malformed uuid in a body names its field; in a path it is simply not found.
+    let account = r#"{"username":"u1","password":"a long passphrase","role":"unit","unit_id":"not-a-uuid"}"#;
+    assert_eq!(fields(&problem(post("/api/v1/accounts", account.to_owned()).await.unwrap(), 422).await), ["unit_id"]);
+    problem(app.get("/api/v1/units/not-a-uuid", &admin).await, 404).await;
+    assert_eq!(app.count("units").await, 0);
 }

@@ -1,0 +1,407 @@
+#!/usr/bin/env python3
+"""Pingyi's benchmark: ingestion against the database's own limit, and report latency as data grows.
+
+    python3 bench/run.py            # everything (about 20 minutes on a 2-core machine)
+    python3 bench/run.py --quick    # 5-second runs, 100k responses only
+
+Needs: a PostgreSQL server reachable at --pg (trust auth, may create a database), `pgbench`
+and `psql` (PostgreSQL's client packages), `wrk` (Debian package `wrk`). It builds the
+release binary, creates the database `pingyi_bench` (dropping an earlier one), and prints
+Markdown tables; `--out FILE` also writes them to FILE.
+
+Ingestion, per client count and in the same run:
+  * limit: pgbench, one response-shaped row (its eight answers packed as the service packs
+    them) per transaction into a copy of the `responses` table (same columns and indexes,
+    no foreign keys);
+  * service: wrk posting citizens' responses (a fresh submission id, eight answers, one of
+    20 links, one of 5,000 source addresses) to the release build, which acknowledges each
+    only after its commit (synchronous_commit on; SQLite in WAL mode with synchronous=FULL).
+Reports: wrk reading the per-unit and per-unit × dimension reports of a campaign holding
+100k, 1M and 5M responses of eight answers each, loaded with SQL; for comparison, the time
+of the GROUP BY over the answers that the reports would otherwise run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# What the service stores per response besides the keys: eight answers, packed as it packs them.
+PACKED_ANSWERS = json.dumps(
+    [{"question_key": q, "dimension": q, "option_key": "satisfied", "weight": 0.8}
+     for q in ["lawful_duty", "fair_enforcement", "government_openness", "efficiency", "work_style", "integrity", "overall"]]
+    + [{"question_key": "suggestions", "text": "希望延长办公时间"}],
+    ensure_ascii=False,
+)
+BINARY = ROOT / "target" / "release" / "pingyi"
+PORT = 8088
+BASE = f"http://127.0.0.1:{PORT}"
+DATABASE = "pingyi_bench"
+PASSWORD = "benchmark-password-1"
+UNITS = 20
+# The links' ballot controls for the run: the rate limit far above what 5,000 sources reach,
+# no daily cap, and no duplicate window (random answers from one source may repeat).
+CONTROLS = {"rate_limit_per_hour": 100000, "daily_cap": None, "duplicate_window_seconds": 0, "requires_invitation": False}
+
+
+def run(cmd: list[str], **kwargs) -> str:
+    return subprocess.run(cmd, check=True, text=True, capture_output=True, **kwargs).stdout
+
+
+def require(*tools: str) -> None:
+    missing = [tool for tool in tools if shutil.which(tool) is None]
+    if missing:
+        sys.exit(f"missing {', '.join(missing)}: on Debian, apt-get install wrk postgresql-client")
+
+
+# --- the service -------------------------------------------------------------------------
+
+
+class Service:
+    """The release binary, started with `env`, with its peak RSS sampled while it runs."""
+
+    def __init__(self, env: dict[str, str]):
+        self.env = {**os.environ, "PINGYI_BIND": f"127.0.0.1:{PORT}", "RUST_LOG": "warn", **env}
+        self.process: subprocess.Popen | None = None
+        self.peak_kib = 0
+        self._sampling = False
+
+    def cli(self, *args: str) -> None:
+        run([str(BINARY), *args], env={**self.env, "PINGYI_ADMIN_PASSWORD": PASSWORD})
+
+    def start(self) -> None:
+        self.process = subprocess.Popen([str(BINARY)], env=self.env, stdout=subprocess.DEVNULL)
+        for _ in range(200):
+            try:
+                with urllib.request.urlopen(f"{BASE}/readyz", timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        sys.exit("the service did not become ready")
+
+    def stop(self) -> None:
+        if self.process:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+    def rss_kib(self) -> int:
+        assert self.process
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        return int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+
+    def sample_peak(self):
+        """Context manager: the peak RSS while the block runs lands in `self.peak_kib`."""
+        service = self
+
+        class Sampler:
+            def __enter__(self):
+                service.peak_kib = service.rss_kib()
+                service._sampling = True
+                self.thread = threading.Thread(target=self.loop, daemon=True)
+                self.thread.start()
+
+            def loop(self):
+                while service._sampling:
+                    service.peak_kib = max(service.peak_kib, service.rss_kib())
+                    time.sleep(0.1)
+
+            def __exit__(self, *exc):
+                service._sampling = False
+                self.thread.join()
+
+        return Sampler()
+
+
+def api(method: str, path: str, token: str | None = None, body: dict | None = None) -> dict:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(f"{BASE}{path}", data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as err:
+        sys.exit(f"{method} {path}: {err.code} {err.read().decode()}")
+
+
+def seed(service: Service, year: int) -> dict:
+    """An admin, a campaign in its survey phase, 20 units each with a web link; returns ids."""
+    service.cli("create-admin", f"bench{year}")
+    login = {"grant_type": "password", "username": f"bench{year}", "password": PASSWORD}
+    token = api("POST", "/api/v1/auth/token", body=login)["access_token"]
+    campaign = api("POST", "/api/v1/campaigns", token, {"year": year, "title": f"benchmark {year}"})["id"]
+    api("POST", f"/api/v1/campaigns/{campaign}/phase", token, {"phase": "survey"})
+    draft = api("POST", f"/api/v1/campaigns/{campaign}/questionnaires", token, {"category": "government"})["id"]
+    questionnaire = api("POST", f"/api/v1/questionnaires/{draft}/publish", token, {})
+    links = []
+    for number in range(UNITS):
+        unit = {"code": f"b{year}u{number:02}", "name": f"单位 {number}", "category": "government", "kind": "department"}
+        unit_id = api("POST", "/api/v1/units", token, unit)["id"]
+        link_body = {"unit_id": unit_id, "channel": "web", "controls": CONTROLS}
+        link = api("POST", f"/api/v1/questionnaires/{draft}/links", token, link_body)
+        links.append({"id": link["id"], "slug": link["slug"], "unit_id": unit_id})
+    return {"token": token, "campaign": campaign, "questionnaire": questionnaire, "links": links}
+
+
+# --- load generators -----------------------------------------------------------------------
+
+
+def wrk(script: str, clients: int, seconds: int, env: dict[str, str]) -> dict:
+    output = run(
+        ["wrk", "-t2", f"-c{clients}", f"-d{seconds}s", "--timeout", "10s", "-s", str(ROOT / "bench" / script), BASE],
+        env={**os.environ, **env},
+    )
+    fields = dict(pair.split("=") for pair in re.search(r"RESULT (.*)", output).group(1).split())
+    numbers = {key: int(value) for key, value in fields.items()}
+    numbers["rps"] = numbers["requests"] / (numbers["duration_us"] / 1e6)
+    numbers["errors"] = numbers["non2xx"] + numbers["socket_errors"]
+    return numbers
+
+
+def pgbench_limit(pg: str, seed_ids: dict, clients: int, seconds: int, workdir: Path) -> float:
+    link = seed_ids["links"][0]
+    script = workdir / "limit.sql"
+    script.write_text(
+        "INSERT INTO limit_responses (id, submission_id, body_hash, link_id, questionnaire_id, campaign_id, "
+        "unit_id, channel, submitted_hour, excluded, answers) VALUES (gen_random_uuid(), gen_random_uuid(), "
+        "md5(random()::text) || md5(random()::text), "
+        f"'{link['id']}', '{seed_ids['questionnaire']['id']}', '{seed_ids['campaign']}', '{link['unit_id']}', "
+        f"'web', date_trunc('hour', now()), false, '{PACKED_ANSWERS}');\n"
+    )
+    output = run(["pgbench", "-n", "-M", "prepared", f"-c{clients}", "-j2", f"-T{seconds}", "-f", str(script), f"{pg}/{DATABASE}"])
+    return float(re.search(r"tps = ([\d.]+)", output).group(1))
+
+
+def sqlite_limit(seconds: int, workdir: Path) -> float:
+    """One response-shaped row per transaction, WAL and synchronous=FULL, as the service runs SQLite."""
+    path = workdir / "limit.db"
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    db.execute(
+        "CREATE TABLE responses (id TEXT PRIMARY KEY, submission_id TEXT UNIQUE NOT NULL, body_hash TEXT NOT NULL, "
+        "link_id TEXT NOT NULL, questionnaire_id TEXT NOT NULL, campaign_id TEXT NOT NULL, unit_id TEXT NOT NULL, "
+        "channel TEXT NOT NULL, submitted_hour TEXT NOT NULL, excluded INTEGER NOT NULL, answers TEXT NOT NULL)"
+    )
+    ids = [str(uuid.uuid4()) for _ in range(4)]
+    count, deadline = 0, time.monotonic() + seconds
+    started = time.monotonic()
+    while time.monotonic() < deadline:
+        db.execute("BEGIN")
+        db.execute(
+            "INSERT INTO responses VALUES (?, ?, ?, ?, ?, ?, ?, 'web', '2026-11-28 10:00:00+00:00', 0, ?)",
+            (str(uuid.uuid4()), str(uuid.uuid4()), "0" * 64, *ids, PACKED_ANSWERS),
+        )
+        db.execute("COMMIT")
+        count += 1
+    return count / (time.monotonic() - started)
+
+
+# --- ingestion -----------------------------------------------------------------------------
+
+
+def ingestion(service: Service, ids: dict, clients: list[int], seconds: int, limit) -> list[dict]:
+    env = {"BENCH_SLUGS": ",".join(link["slug"] for link in ids["links"]), "BENCH_SOURCES": "5000"}
+    wrk("submit.lua", 16, 3, env)  # warm-up: connections, caches, the writer
+    rows = []
+    for count in clients:
+        limit_tps = limit(count)
+        with service.sample_peak():
+            result = wrk("submit.lua", count, seconds, env)
+        rows.append({"clients": count, "limit": limit_tps, **result, "rss_mib": service.peak_kib / 1024})
+        print(f"  {count} clients: limit {limit_tps:.0f}/s, service {result['rps']:.0f}/s", flush=True)
+    return rows
+
+
+def ingestion_table(title: str, rows: list[dict]) -> str:
+    lines = [
+        f"### {title}",
+        "",
+        "| clients | limit (tx/s) | service (responses/s) | ratio | p50 (ms) | p99 (ms) | errors | peak RSS (MiB) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['clients']} | {r['limit']:.0f} | {r['rps']:.0f} | {r['rps'] / r['limit']:.2f} | "
+            f"{r['p50_us'] / 1000:.1f} | {r['p99_us'] / 1000:.1f} | {r['errors']} | {r['rss_mib']:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+# --- reports as data grows -----------------------------------------------------------------
+
+
+def psql(pg: str, sql: str) -> str:
+    return run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At", f"{pg}/{DATABASE}"], input=sql)
+
+
+def load_sql(ids: dict, count: int) -> str:
+    """Adds `count` responses of eight answers (seven ratings and a suggestion) to the campaign,
+    spread over its 20 units and the last 30 days, and adds them to the running totals."""
+    campaign, questionnaire = ids["campaign"], ids["questionnaire"]["id"]
+    slots = ", ".join(f"({i}, '{l['id']}'::uuid, '{l['unit_id']}'::uuid)" for i, l in enumerate(ids["links"]))
+    ratings = [q for q in ids["questionnaire"]["questions"] if q.get("options")]
+    questions = ", ".join(f"('{q['key']}', '{q['dimension']}')" for q in ratings)
+    options = ", ".join(
+        f"({i}, '{o['key']}', {'NULL' if o.get('weight') is None else o['weight']}::double precision)"
+        for i, o in enumerate(ratings[0]["options"])
+    )
+    option_count = len(ratings[0]["options"])
+    counters = "COUNT(*), COUNT(weight), COALESCE(SUM(weight), 0)"
+    add = "answers = {t}.answers + excluded.answers, valid = {t}.valid + excluded.valid, weight_sum = {t}.weight_sum + excluded.weight_sum"
+    return f"""
+BEGIN;
+CREATE TEMP TABLE new_responses ON COMMIT DROP AS
+  SELECT gen_random_uuid() AS id, gen_random_uuid() AS submission_id, (g % {UNITS}) AS slot,
+         date_trunc('hour', now() - random() * interval '30 days') AS hour
+  FROM generate_series(1, {count}) AS g;
+CREATE TEMP TABLE slots (slot int, link_id uuid, unit_id uuid) ON COMMIT DROP;
+INSERT INTO slots VALUES {slots};
+CREATE TEMP TABLE new_answers ON COMMIT DROP AS
+  SELECT r.id AS response_id, q.key AS question_key, s.unit_id, q.dimension, o.key AS option_key, o.weight, r.hour
+  FROM new_responses r JOIN slots s USING (slot)
+  CROSS JOIN (VALUES {questions}) AS q(key, dimension)
+  JOIN (VALUES {options}) AS o(n, key, weight) ON o.n = abs(hashtext(r.id::text || q.key)) % {option_count};
+CREATE TEMP TABLE packed ON COMMIT DROP AS
+  SELECT response_id, (jsonb_agg(jsonb_strip_nulls(jsonb_build_object('question_key', question_key,
+           'dimension', dimension, 'option_key', option_key, 'weight', weight)))
+         || '[{{"question_key": "suggestions", "text": "希望延长办公时间"}}]'::jsonb)::text AS answers
+  FROM new_answers GROUP BY response_id;
+INSERT INTO responses (id, submission_id, body_hash, link_id, questionnaire_id, campaign_id, unit_id, channel, submitted_hour, excluded, answers)
+  SELECT r.id, r.submission_id, md5(r.id::text) || md5(r.submission_id::text), s.link_id, '{questionnaire}', '{campaign}',
+         s.unit_id, 'web', r.hour, false, p.answers
+  FROM new_responses r JOIN slots s USING (slot) JOIN packed p ON p.response_id = r.id;
+INSERT INTO satisfaction_rollups (campaign_id, source, unit_id, channel, dimension, option_key, answers, valid, weight_sum)
+  SELECT '{campaign}', 'citizen_link', unit_id, 'web', dimension, option_key, {counters} FROM new_answers
+  GROUP BY unit_id, dimension, option_key
+  ON CONFLICT (campaign_id, source, unit_id, channel, dimension, option_key) DO UPDATE SET {add.format(t='satisfaction_rollups')};
+INSERT INTO satisfaction_hourly_rollups (campaign_id, source, unit_id, answered_at, option_key, answers, valid, weight_sum)
+  SELECT '{campaign}', 'citizen_link', unit_id, hour, option_key, {counters} FROM new_answers WHERE dimension = 'overall'
+  GROUP BY unit_id, hour, option_key
+  ON CONFLICT (campaign_id, source, unit_id, answered_at, option_key) DO UPDATE SET {add.format(t='satisfaction_hourly_rollups')};
+COMMIT;
+ANALYZE responses;
+"""
+
+
+def group_by_ms(pg: str, campaign: str) -> float:
+    """The median time of the GROUP BY a per-unit report would run without running totals
+    (over the overall answer unpacked from each response)."""
+    sql = (
+        "\\timing on\n"
+        + "SELECT unit_id, a->>'option_key', COUNT(*), SUM((a->>'weight')::float8) FROM responses, "
+        "jsonb_array_elements(answers::jsonb) a WHERE campaign_id = "
+        f"'{campaign}' AND NOT excluded AND a->>'dimension' = 'overall' GROUP BY 1, 2;\n" * 3
+    )
+    times = [float(t) for t in re.findall(r"Time: ([\d.]+) ms", psql(pg, sql))]
+    return statistics.median(times)
+
+
+def reports(pg: str, ids: dict, sizes: list[int], seconds: int) -> list[dict]:
+    rows, loaded = [], 0
+    for size in sizes:
+        while loaded < size:
+            step = min(500_000, size - loaded)
+            psql(pg, load_sql(ids, step))
+            loaded += step
+        row = {"responses": size, "group_by_ms": group_by_ms(pg, ids["campaign"])}
+        for kind in ["units", "dimensions"]:
+            env = {"BENCH_PATH": f"/api/v1/campaigns/{ids['campaign']}/satisfaction/{kind}", "BENCH_TOKEN": ids["token"]}
+            row[kind] = wrk("read.lua", 4, seconds, env)
+        rows.append(row)
+        print(f"  {size} responses: units p50 {row['units']['p50_us'] / 1000:.2f} ms", flush=True)
+    return rows
+
+
+def reports_table(rows: list[dict]) -> str:
+    lines = [
+        "### Reports (PostgreSQL, 4 concurrent readers)",
+        "",
+        "| responses (× 8 answers) | per unit p50 / p99 (ms) | per unit × dimension p50 / p99 (ms) | reads/s (per unit) | GROUP BY over the answers (ms) |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        u, d = r["units"], r["dimensions"]
+        lines.append(
+            f"| {r['responses']:,} | {u['p50_us'] / 1000:.2f} / {u['p99_us'] / 1000:.2f} | "
+            f"{d['p50_us'] / 1000:.2f} / {d['p99_us'] / 1000:.2f} | {u['rps']:.0f} | {r['group_by_ms']:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+# --- main ----------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432", help="server URL without database")
+    parser.add_argument("--seconds", type=int, default=15, help="length of each measured run")
+    parser.add_argument("--clients", default="8,32,64")
+    parser.add_argument("--sizes", default="100000,1000000,5000000", help="responses for the report runs")
+    parser.add_argument("--quick", action="store_true", help="5-second runs and 100k responses")
+    parser.add_argument("--skip-build", action="store_true")
+    parser.add_argument("--out", type=Path, help="also write the tables to this file")
+    args = parser.parse_args()
+    if args.quick:
+        args.seconds, args.sizes = 5, "100000"
+    clients = [int(c) for c in args.clients.split(",")]
+    sizes = [int(s) for s in args.sizes.split(",")]
+    require("wrk", "pgbench", "psql")
+    if not args.skip_build:
+        subprocess.run(["cargo", "build", "--release", "-p", "pingyi-api"], cwd=ROOT, check=True)
+
+    sections = []
+    with tempfile.TemporaryDirectory(prefix="pingyi-bench-") as tmp:
+        workdir = Path(tmp)
+        run(["psql", "-X", "-q", f"{args.pg}/postgres", "-c", f"DROP DATABASE IF EXISTS {DATABASE}"])
+        run(["psql", "-X", "-q", f"{args.pg}/postgres", "-c", f"CREATE DATABASE {DATABASE}"])
+        common = {"PINGYI_TRUSTED_PROXIES": "127.0.0.1/32", "PINGYI_JWT_SECRET": "b" * 48}
+
+        print("PostgreSQL: ingestion", flush=True)
+        service = Service({**common, "DATABASE_URL": f"{args.pg}/{DATABASE}", "PINGYI_DATA_DIR": str(workdir / "pg")})
+        service.cli("migrate")
+        psql(args.pg, "CREATE TABLE limit_responses (LIKE responses INCLUDING ALL);")
+        service.start()
+        try:
+            ids = seed(service, 2026)
+            limit = lambda count: pgbench_limit(args.pg, ids, count, args.seconds, workdir)  # noqa: E731
+            sections.append(ingestion_table("Ingestion, PostgreSQL", ingestion(service, ids, clients, args.seconds, limit)))
+            print("PostgreSQL: reports", flush=True)
+            sections.append(reports_table(reports(args.pg, seed(service, 2027), sizes, min(args.seconds, 10))))
+        finally:
+            service.stop()
+
+        print("SQLite: ingestion", flush=True)
+        service = Service({**common, "PINGYI_DATA_DIR": str(workdir / "sqlite")})
+        service.start()
+        try:
+            ids = seed(service, 2026)
+            limit = lambda count: sqlite_limit(args.seconds, workdir)  # noqa: E731
+            sections.append(ingestion_table("Ingestion, SQLite (the default)", ingestion(service, ids, clients, args.seconds, limit)))
+        finally:
+            service.stop()
+
+    report = "\n\n".join(sections)
+    print("\n" + report)
+    if args.out:
+        args.out.write_text(report + "\n")
+
+
+if __name__ == "__main__":
+    main()
