@@ -189,8 +189,11 @@ def pgbench_limit(pg: str, seed_ids: dict, clients: int, seconds: int, workdir: 
 
 
 def sqlite_limit(seconds: int, workdir: Path) -> float:
-    """One response-shaped row per transaction, WAL and synchronous=FULL, as the service runs SQLite."""
+    """One response-shaped row per transaction, WAL and synchronous=FULL, as the service runs SQLite.
+    SQLite has one writer, so the figure does not depend on the number of clients."""
     path = workdir / "limit.db"
+    for leftover in workdir.glob("limit.db*"):
+        leftover.unlink()
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=FULL")
@@ -200,8 +203,16 @@ def sqlite_limit(seconds: int, workdir: Path) -> float:
         "channel TEXT NOT NULL, submitted_hour TEXT NOT NULL, excluded INTEGER NOT NULL, answers TEXT NOT NULL)"
     )
     ids = [str(uuid.uuid4()) for _ in range(4)]
-    count, deadline = 0, time.monotonic() + seconds
+    deadline = time.monotonic() + seconds
     started = time.monotonic()
+    try:
+        return _insert_until(db, deadline, ids, started)
+    finally:
+        db.close()
+
+
+def _insert_until(db: sqlite3.Connection, deadline: float, ids: list[str], started: float) -> float:
+    count = 0
     while time.monotonic() < deadline:
         db.execute("BEGIN")
         db.execute(
@@ -356,6 +367,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,1000000,5000000", help="responses for the report runs")
     parser.add_argument("--quick", action="store_true", help="5-second runs and 100k responses")
     parser.add_argument("--skip-build", action="store_true")
+    parser.add_argument("--skip-reports", action="store_true", help="ingestion only")
     parser.add_argument("--out", type=Path, help="also write the tables to this file")
     args = parser.parse_args()
     if args.quick:
@@ -367,6 +379,11 @@ def main() -> None:
         subprocess.run(["cargo", "build", "--release", "-p", "pingyi-api"], cwd=ROOT, check=True)
 
     sections = []
+
+    def done(section: str) -> None:
+        sections.append(section)
+        print("\n" + section + "\n", flush=True)
+
     with tempfile.TemporaryDirectory(prefix="pingyi-bench-") as tmp:
         workdir = Path(tmp)
         run(["psql", "-X", "-q", f"{args.pg}/postgres", "-c", f"DROP DATABASE IF EXISTS {DATABASE}"])
@@ -381,9 +398,10 @@ def main() -> None:
         try:
             ids = seed(service, 2026)
             limit = lambda count: pgbench_limit(args.pg, ids, count, args.seconds, workdir)  # noqa: E731
-            sections.append(ingestion_table("Ingestion, PostgreSQL", ingestion(service, ids, clients, args.seconds, limit)))
+            done(ingestion_table("Ingestion, PostgreSQL", ingestion(service, ids, clients, args.seconds, limit)))
             print("PostgreSQL: reports", flush=True)
-            sections.append(reports_table(reports(args.pg, seed(service, 2027), sizes, min(args.seconds, 10))))
+            if not args.skip_reports:
+                done(reports_table(reports(args.pg, seed(service, 2027), sizes, min(args.seconds, 10))))
         finally:
             service.stop()
 
@@ -392,13 +410,13 @@ def main() -> None:
         service.start()
         try:
             ids = seed(service, 2026)
-            limit = lambda count: sqlite_limit(args.seconds, workdir)  # noqa: E731
-            sections.append(ingestion_table("Ingestion, SQLite (the default)", ingestion(service, ids, clients, args.seconds, limit)))
+            sqlite_tps = sqlite_limit(args.seconds, workdir)
+            limit = lambda count: sqlite_tps  # noqa: E731
+            done(ingestion_table("Ingestion, SQLite (the default)", ingestion(service, ids, clients, args.seconds, limit)))
         finally:
             service.stop()
 
     report = "\n\n".join(sections)
-    print("\n" + report)
     if args.out:
         args.out.write_text(report + "\n")
 
