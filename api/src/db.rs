@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
 
 /// Prepared statements kept per connection (sqlx's default is 100). Batched inserts come in
 /// many sizes, each its own statement of up to tens of kilobytes; 100 of them on each of 16
@@ -36,8 +36,21 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
     Database::connect(options).await
 }
 
+/// Key of the PostgreSQL advisory lock that serialises migrations ("pingyi" in ASCII).
+const MIGRATION_LOCK: i64 = 0x7069_6e67_7969;
+
+/// Applies the pending migrations in one write transaction. On PostgreSQL it first takes an
+/// advisory lock, on SQLite the write lock (`BEGIN IMMEDIATE`): replicas or commands starting
+/// together migrate one after the other, the first applies everything and the others find
+/// nothing left to do. Both databases' DDL is transactional, so a failed migration leaves
+/// nothing half-applied.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    let txn = crate::services::begin_write(db).await?;
+    if db.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")).await?;
+    }
+    Migrator::up(&txn, None).await?;
+    txn.commit().await
 }
 
 /// The file behind a `sqlite://` URL, if it is one.

@@ -81,3 +81,23 @@ async fn answers_stored_before_the_upgrade_are_packed_and_totalled() {
         "the excluded response is not counted"
     );
 }
+
+/// Two replicas starting at once on an empty database: both succeed, each migration once.
+#[tokio::test]
+async fn replicas_starting_together_migrate_one_after_the_other() {
+    let (url, _storage) = pingyi_tests::prepare_storage().await;
+    let (first, second) = (pingyi::db::connect(&url, 4).await.unwrap(), pingyi::db::connect(&url, 4).await.unwrap());
+    let (a, b) = tokio::join!(pingyi::db::migrate(&first), pingyi::db::migrate(&second));
+    assert!(a.is_ok() && b.is_ok(), "{a:?} {b:?}");
+    let applied = first
+        .query_one_raw(Statement::from_string(
+            first.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM seaql_migrations".to_owned(),
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    assert_eq!(applied as usize, Migrator::migrations().len());
+}
