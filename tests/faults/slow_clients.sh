@@ -16,16 +16,9 @@ if ! command -v slowhttptest >/dev/null; then
 fi
 ulimit -n 8192 2>/dev/null || true
 
-export PINGYI_DATA_DIR="$WORK" PINGYI_BIND="127.0.0.1:$PORT" RUST_LOG=warn
-export PINGYI_JWT_SECRET=slow-clients-check-secret-0123456789abcdef
-"$BINARY" >"$WORK/server.log" 2>&1 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null; kill $(jobs -p) 2>/dev/null; rm -rf "$WORK"' EXIT
-for _ in $(seq 1 100); do
-  curl -fs "$BASE/healthz" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-TOKEN=$(python3 tests/fuzz/seed.py "$BINARY" "$BASE")
+source tests/support/serve_seeded.sh
+trap 'kill ${SERVER:-} 2>/dev/null; kill $(jobs -p) 2>/dev/null; rm -rf "$WORK"' EXIT
+serve_seeded "$BINARY" "$PORT" "$WORK"
 
 probe() {
   local failures=0 slowest=0

@@ -44,6 +44,14 @@ struct Entry {
     context: Arc<LinkContext>,
 }
 
+/// The link behind `slug` with its questionnaire and campaign, read now (no cache).
+pub async fn load(db: &impl ConnectionTrait, slug: &str) -> ApiResult<LinkContext> {
+    let link = super::links::find_by_slug(db, slug).await?;
+    let questionnaire = questionnaires::find(db, link.questionnaire_id).await?;
+    let campaign = super::campaigns::find(db, questionnaire.model.campaign_id).await?;
+    Ok(LinkContext { link, questionnaire, campaign })
+}
+
 #[derive(Default)]
 pub struct LinkCache {
     entries: Mutex<HashMap<String, Entry>>,
@@ -57,10 +65,7 @@ impl LinkCache {
         if let Some(context) = self.fresh(slug, generation) {
             return Ok(context);
         }
-        let link = super::links::find_by_slug(db, slug).await?;
-        let questionnaire = questionnaires::find(db, link.questionnaire_id).await?;
-        let campaign = super::campaigns::find(db, questionnaire.model.campaign_id).await?;
-        let context = Arc::new(LinkContext { link, questionnaire, campaign });
+        let context = Arc::new(load(db, slug).await?);
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         if entries.len() >= MAX_ENTRIES {
             entries.clear();

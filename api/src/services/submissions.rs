@@ -19,9 +19,9 @@ use entity::{invitation_code, response, survey_link};
 
 use super::ingest::{self, BatchWriter, NewResponse};
 use super::invitations;
-use super::link_cache::LinkCache;
+use super::link_cache::{self, LinkCache, LinkContext};
 use super::links::{self, Controls, LinkState};
-use super::questionnaires::{self, Parsed};
+use super::questionnaires::Parsed;
 use crate::domain::questionnaire::check_answers;
 use crate::domain::vocabulary::Phase;
 use crate::error::{ApiError, ApiResult};
@@ -105,13 +105,11 @@ async fn earlier(db: &impl ConnectionTrait, submission_id: Uuid, hash: &str) -> 
     Ok(Some(Receipt { response_id: found.id, submission_id, submitted_hour: found.submitted_hour, replayed: true }))
 }
 
-/// The open link behind `slug` with its questionnaire, or why it takes no responses.
-pub async fn open_link(db: &impl ConnectionTrait, slug: &str) -> ApiResult<(survey_link::Model, Parsed)> {
-    let link = links::find_by_slug(db, slug).await?;
-    let questionnaire = questionnaires::find(db, link.questionnaire_id).await?;
-    let campaign = super::campaigns::find(db, questionnaire.model.campaign_id).await?;
-    check_open(&link, &questionnaire, &campaign)?;
-    Ok((link, questionnaire))
+/// The open link behind `slug` with its questionnaire and campaign, or why it takes no responses.
+pub async fn open_link(db: &impl ConnectionTrait, slug: &str) -> ApiResult<LinkContext> {
+    let context = link_cache::load(db, slug).await?;
+    check_open(&context.link, &context.questionnaire, &context.campaign)?;
+    Ok(context)
 }
 
 /// Refuses unless the link, its questionnaire and its campaign's phase all take responses now.

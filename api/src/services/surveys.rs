@@ -6,8 +6,9 @@ use uuid::Uuid;
 
 use sea_orm::ConnectionTrait;
 
+use super::link_cache::LinkContext;
 use super::links::Controls;
-use super::{campaigns, submissions, units};
+use super::{submissions, units};
 use crate::domain::questionnaire::{Lang, QuestionKind};
 use crate::domain::vocabulary::Channel;
 use crate::error::ApiResult;
@@ -54,9 +55,8 @@ pub struct SurveyView {
 
 /// The view of an open link; closed, revoked or unknown links are errors.
 pub async fn view(db: &impl ConnectionTrait, slug: &str, lang: Lang) -> ApiResult<SurveyView> {
-    let (link, questionnaire) = submissions::open_link(db, slug).await?;
+    let LinkContext { link, questionnaire, campaign } = submissions::open_link(db, slug).await?;
     let unit = units::find(db, link.unit_id).await?;
-    let campaign = campaigns::find(db, questionnaire.model.campaign_id).await?;
     let questions = questionnaire
         .questions
         .iter()
