@@ -227,15 +227,36 @@ def _insert_until(db: sqlite3.Connection, deadline: float, ids: list[str], start
 # --- ingestion -----------------------------------------------------------------------------
 
 
-def ingestion(service: Service, ids: dict, clients: list[int], seconds: int, limit) -> list[dict]:
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes have used so far."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a process that ended in between
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_pids() -> list[int]:
+    return [int(pid) for pid in subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True).stdout.split()]
+
+
+def ingestion(service: Service, ids: dict, clients: list[int], seconds: int, limit, on_postgres: bool) -> list[dict]:
     env = {"BENCH_SLUGS": ",".join(link["slug"] for link in ids["links"]), "BENCH_SOURCES": "5000"}
     wrk("submit.lua", 16, 3, env)  # warm-up: connections, caches, the writer
     rows = []
     for count in clients:
         limit_tps = limit(count)
+        service_pids, database_pids = [service.process.pid], postgres_pids() if on_postgres else []
+        before = cpu_seconds(service_pids), cpu_seconds(database_pids)
         with service.sample_peak():
             result = wrk("submit.lua", count, seconds, env)
-        rows.append({"clients": count, "limit": limit_tps, **result, "rss_mib": service.peak_kib / 1024})
+        used = cpu_seconds(service_pids) - before[0], cpu_seconds(database_pids) - before[1]
+        per_response = [1e6 * seconds_used / max(result["requests"], 1) for seconds_used in used]
+        rows.append({"clients": count, "limit": limit_tps, **result, "rss_mib": service.peak_kib / 1024,
+                     "service_cpu_us": per_response[0], "postgres_cpu_us": per_response[1] if on_postgres else None})
         print(f"  {count} clients: limit {limit_tps:.0f}/s, service {result['rps']:.0f}/s", flush=True)
     return rows
 
@@ -244,13 +265,16 @@ def ingestion_table(title: str, rows: list[dict]) -> str:
     lines = [
         f"### {title}",
         "",
-        "| clients | limit (tx/s) | service (responses/s) | ratio | p50 (ms) | p99 (ms) | errors | peak RSS (MiB) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| clients | limit (tx/s) | service (responses/s) | ratio | p50 (ms) | p99 (ms) | errors | peak RSS (MiB) "
+        "| CPU µs per response: service / PostgreSQL |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
+        database_cpu = "—" if r["postgres_cpu_us"] is None else f"{r['postgres_cpu_us']:.0f}"
         lines.append(
             f"| {r['clients']} | {r['limit']:.0f} | {r['rps']:.0f} | {r['rps'] / r['limit']:.2f} | "
-            f"{r['p50_us'] / 1000:.1f} | {r['p99_us'] / 1000:.1f} | {r['errors']} | {r['rss_mib']:.0f} |"
+            f"{r['p50_us'] / 1000:.1f} | {r['p99_us'] / 1000:.1f} | {r['errors']} | {r['rss_mib']:.0f} | "
+            f"{r['service_cpu_us']:.0f} / {database_cpu} |"
         )
     return "\n".join(lines)
 
@@ -368,12 +392,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="5-second runs and 100k responses")
     parser.add_argument("--skip-build", action="store_true")
     parser.add_argument("--skip-reports", action="store_true", help="ingestion only")
+    parser.add_argument("--databases", default="postgres,sqlite", help="which of postgres and sqlite to run")
     parser.add_argument("--out", type=Path, help="also write the tables to this file")
     args = parser.parse_args()
     if args.quick:
         args.seconds, args.sizes = 5, "100000"
-    clients = [int(c) for c in args.clients.split(",")]
-    sizes = [int(s) for s in args.sizes.split(",")]
+    args.clients = [int(c) for c in args.clients.split(",")]
+    args.sizes = [int(s) for s in args.sizes.split(",")]
     require("wrk", "pgbench", "psql")
     if not args.skip_build:
         subprocess.run(["cargo", "build", "--release", "-p", "pingyi-api"], cwd=ROOT, check=True)
@@ -386,39 +411,48 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="pingyi-bench-") as tmp:
         workdir = Path(tmp)
-        run(["psql", "-X", "-q", f"{args.pg}/postgres", "-c", f"DROP DATABASE IF EXISTS {DATABASE}"])
-        run(["psql", "-X", "-q", f"{args.pg}/postgres", "-c", f"CREATE DATABASE {DATABASE}"])
         common = {"PINGYI_TRUSTED_PROXIES": "127.0.0.1/32", "PINGYI_JWT_SECRET": "b" * 48}
-
-        print("PostgreSQL: ingestion", flush=True)
-        service = Service({**common, "DATABASE_URL": f"{args.pg}/{DATABASE}", "PINGYI_DATA_DIR": str(workdir / "pg")})
-        service.cli("migrate")
-        psql(args.pg, "CREATE TABLE limit_responses (LIKE responses INCLUDING ALL);")
-        service.start()
-        try:
-            ids = seed(service, 2026)
-            limit = lambda count: pgbench_limit(args.pg, ids, count, args.seconds, workdir)  # noqa: E731
-            done(ingestion_table("Ingestion, PostgreSQL", ingestion(service, ids, clients, args.seconds, limit)))
-            print("PostgreSQL: reports", flush=True)
-            if not args.skip_reports:
-                done(reports_table(reports(args.pg, seed(service, 2027), sizes, min(args.seconds, 10))))
-        finally:
-            service.stop()
-
-        print("SQLite: ingestion", flush=True)
-        service = Service({**common, "PINGYI_DATA_DIR": str(workdir / "sqlite")})
-        service.start()
-        try:
-            ids = seed(service, 2026)
-            sqlite_tps = sqlite_limit(args.seconds, workdir)
-            limit = lambda count: sqlite_tps  # noqa: E731
-            done(ingestion_table("Ingestion, SQLite (the default)", ingestion(service, ids, clients, args.seconds, limit)))
-        finally:
-            service.stop()
+        if "postgres" in args.databases:
+            postgres_runs(args, common, workdir, done)
+        if "sqlite" in args.databases:
+            sqlite_runs(args, common, workdir, done)
 
     report = "\n\n".join(sections)
     if args.out:
         args.out.write_text(report + "\n")
+
+
+def postgres_runs(args, common: dict, workdir: Path, done) -> None:
+    run(["psql", "-X", "-q", f"{args.pg}/postgres", "-c", f"DROP DATABASE IF EXISTS {DATABASE}"])
+    run(["psql", "-X", "-q", f"{args.pg}/postgres", "-c", f"CREATE DATABASE {DATABASE}"])
+    print("PostgreSQL: ingestion", flush=True)
+    service = Service({**common, "DATABASE_URL": f"{args.pg}/{DATABASE}", "PINGYI_DATA_DIR": str(workdir / "pg")})
+    service.cli("migrate")
+    psql(args.pg, "CREATE TABLE limit_responses (LIKE responses INCLUDING ALL);")
+    service.start()
+    try:
+        ids = seed(service, 2026)
+        limit = lambda count: pgbench_limit(args.pg, ids, count, args.seconds, workdir)  # noqa: E731
+        done(ingestion_table("Ingestion, PostgreSQL", ingestion(service, ids, args.clients, args.seconds, limit, True)))
+        if not args.skip_reports:
+            print("PostgreSQL: reports", flush=True)
+            done(reports_table(reports(args.pg, seed(service, 2027), args.sizes, min(args.seconds, 10))))
+    finally:
+        service.stop()
+
+
+def sqlite_runs(args, common: dict, workdir: Path, done) -> None:
+    print("SQLite: ingestion", flush=True)
+    service = Service({**common, "PINGYI_DATA_DIR": str(workdir / "sqlite")})
+    service.start()
+    try:
+        ids = seed(service, 2026)
+        sqlite_tps = sqlite_limit(args.seconds, workdir)
+        limit = lambda count: sqlite_tps  # noqa: E731
+        rows = ingestion(service, ids, args.clients, args.seconds, limit, False)
+        done(ingestion_table("Ingestion, SQLite (the default)", rows))
+    finally:
+        service.stop()
 
 
 if __name__ == "__main__":

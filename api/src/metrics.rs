@@ -12,7 +12,8 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 use sea_orm::{DatabaseConnection, DatabaseConnectionType};
 
@@ -26,10 +27,17 @@ pub struct Metrics {
     pub ingest_batch_seconds: Histogram,
     pub ingest_responses: IntCounterVec,
     pub webhook_deliveries: IntCounterVec,
+    pub rollup_folded_rows: IntCounter,
+    pub rollup_fold_seconds: Histogram,
+    pub rollup_fold_failures: IntCounter,
 }
 
 fn counter(name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
     IntCounterVec::new(Opts::new(name, help), labels).unwrap_or_else(|err| unreachable!("static metric: {err}"))
+}
+
+fn plain_counter(name: &str, help: &str) -> IntCounter {
+    IntCounter::new(name, help).unwrap_or_else(|err| unreachable!("static metric: {err}"))
 }
 
 fn histogram(name: &str, help: &str, buckets: Vec<f64>) -> Histogram {
@@ -79,8 +87,19 @@ impl Metrics {
             "Webhook delivery attempts by result (delivered, retrying, failed)",
             &["result"],
         );
+        let rollup_folded_rows = plain_counter(
+            "pingyi_rollup_folded_rows_total",
+            "Pending batches of citizens' responses counted into the running totals",
+        );
+        let rollup_fold_seconds = histogram(
+            "pingyi_rollup_fold_duration_seconds",
+            "Time to count one set of pending batches into the running totals",
+            LATENCY_BUCKETS.to_vec(),
+        );
+        let rollup_fold_failures =
+            plain_counter("pingyi_rollup_fold_failures_total", "Folds into the running totals that failed");
         let registry = Registry::new();
-        let collectors: [Box<dyn prometheus::core::Collector>; 8] = [
+        let collectors: [Box<dyn prometheus::core::Collector>; 11] = [
             Box::new(requests.clone()),
             Box::new(request_seconds.clone()),
             Box::new(pool_connections.clone()),
@@ -89,6 +108,9 @@ impl Metrics {
             Box::new(ingest_batch_seconds.clone()),
             Box::new(ingest_responses.clone()),
             Box::new(webhook_deliveries.clone()),
+            Box::new(rollup_folded_rows.clone()),
+            Box::new(rollup_fold_seconds.clone()),
+            Box::new(rollup_fold_failures.clone()),
         ];
         for collector in collectors {
             registry.register(collector).unwrap_or_else(|err| unreachable!("distinct metric names: {err}"));
@@ -103,6 +125,9 @@ impl Metrics {
             ingest_batch_seconds,
             ingest_responses,
             webhook_deliveries,
+            rollup_folded_rows,
+            rollup_fold_seconds,
+            rollup_fold_failures,
         }
     }
 
@@ -138,6 +163,14 @@ fn pool_figures(db: &DatabaseConnection) -> (i64, i64, i64) {
 
 pub static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
 
+/// The route pattern a request matched. Read after routing: actix then looks it up by the
+/// resource it routed to, where before routing it would match the path against every
+/// pattern again (a fifth of the service's CPU time in the benchmark). Unmatched paths share
+/// one label so that scanners cannot grow the label set.
+pub fn route_of(req: &actix_web::HttpRequest) -> String {
+    req.match_pattern().unwrap_or_else(|| "(unmatched)".to_owned())
+}
+
 /// Counts every request and its latency under its route pattern.
 pub async fn observe_request(
     req: ServiceRequest,
@@ -145,9 +178,8 @@ pub async fn observe_request(
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
     let method = req.method().clone();
-    // Unmatched paths share one label so that scanners cannot grow the label set.
-    let route = req.match_pattern().unwrap_or_else(|| "(unmatched)".to_owned());
     let response = next.call(req).await?;
+    let route = route_of(response.request());
     let status = response.status();
     METRICS.requests.with_label_values(&[method.as_str(), &route, status.as_str()]).inc();
     METRICS.request_seconds.with_label_values(&[method.as_str(), &route]).observe(started.elapsed().as_secs_f64());

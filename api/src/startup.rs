@@ -60,6 +60,7 @@ impl Application {
         let db = db::connect(&settings.database_url, settings.db_max_connections).await?;
         db::migrate(&db).await?;
         crate::webhooks::delivery::spawn(db.clone(), settings.webhooks.clone());
+        crate::services::pending_rollups::spawn_folder(db.clone());
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|source| StartupError::Bind { address: settings.bind.clone(), source })?;
         let port = listener

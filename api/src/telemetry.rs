@@ -24,11 +24,10 @@ pub async fn log_request(
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
     let method = req.method().to_string();
-    let route = req.match_pattern().unwrap_or_else(|| "(unmatched)".to_owned());
     let response = next.call(req).await?;
     tracing::info!(
         method,
-        route,
+        route = crate::metrics::route_of(response.request()),
         status = response.status().as_u16(),
         elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
         "request"

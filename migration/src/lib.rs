@@ -11,6 +11,7 @@ mod m20261128_000003_pollsters_and_webhooks;
 mod m20261128_000004_evaluation;
 mod m20261128_000005_satisfaction_rollups;
 mod m20261128_000006_packed_answers;
+mod m20261128_000007_pending_rollups;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000004_evaluation::Migration),
             Box::new(m20261128_000005_satisfaction_rollups::Migration),
             Box::new(m20261128_000006_packed_answers::Migration),
+            Box::new(m20261128_000007_pending_rollups::Migration),
         ]
     }
 }

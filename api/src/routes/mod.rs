@@ -28,9 +28,12 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::Problem;
 
+/// actix tries routes in the order they are registered, matching each pattern in turn: the
+/// API, and in it the citizens' routes, which take most requests, come first.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(health::healthz).service(health::readyz).service(health::metrics).configure(pages::configure).service(
+    cfg.service(
         scope("/api/v1")
+            .configure(public::configure)
             .configure(auth::configure)
             .configure(accounts::configure)
             .configure(clients::configure)
@@ -38,7 +41,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(campaigns::configure)
             .configure(questionnaires::configure)
             .configure(links::configure)
-            .configure(public::configure)
             .configure(satisfaction::configure)
             .configure(integrity::configure)
             .configure(pollster::configure)
@@ -48,7 +50,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(conference::configure)
             .configure(results::configure)
             .configure(rectification::configure),
-    );
+    )
+    .configure(pages::configure)
+    .service(health::healthz)
+    .service(health::readyz)
+    .service(health::metrics);
 }
 
 /// Errors any authenticated read may answer with.

@@ -1,10 +1,11 @@
 //! Group commit of citizens' responses.
 //!
 //! Handlers hand checked responses to a queue and wait. A few writer tasks each take
-//! whatever is queued (up to `MAX_BATCH`), write it in one transaction — responses, answers,
-//! webhook events, running totals — and answer every waiting handler only after the commit.
-//! Under load one commit (one fsync) carries many responses; when idle a batch is one
-//! response and nothing waits for a timer. Acknowledged therefore always means committed.
+//! whatever is queued (up to `MAX_BATCH`), write it in one transaction — responses, webhook
+//! events, a record of them to count into the totals (see `pending_rollups`) — and
+//! answer every waiting handler only after the commit. Under load one commit (one fsync)
+//! carries many responses; when idle a batch is one response and nothing waits for a timer.
+//! Acknowledged therefore always means committed.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -20,11 +21,8 @@ use uuid::Uuid;
 
 use entity::response;
 
-use super::answers;
-use super::rollups::RollupDelta;
+use super::pending_rollups;
 use super::submissions::Receipt;
-use crate::domain::questionnaire::CheckedAnswer;
-use crate::domain::vocabulary::Source;
 use crate::error::{ApiError, ApiResult};
 use crate::metrics::METRICS;
 use crate::webhooks::{EventType, subscriptions};
@@ -33,14 +31,12 @@ use crate::webhooks::{EventType, subscriptions};
 const MAX_BATCH: usize = 512;
 /// Responses that may wait for a writer before handlers wait to enqueue (back-pressure).
 const QUEUE_CAPACITY: usize = 8192;
-/// Responses per INSERT. Keeps each statement well under 64 KiB: sqlx 0.9.0 leaves Nagle's
-/// algorithm on, and a statement spanning two TCP segments waits for a delayed ACK (40 ms).
+/// Most responses per INSERT; statements hold a power of two of them (see `statement_sizes`).
 const ROWS_PER_STATEMENT: usize = 64;
 
-/// A checked response, ready to store: its row (answers packed in) and the answers.
+/// A checked response, ready to store: its row, answers packed in.
 pub struct NewResponse {
     pub row: response::Model,
-    pub answers: Vec<CheckedAnswer>,
 }
 
 impl NewResponse {
@@ -67,8 +63,7 @@ pub struct BatchWriter {
 
 impl BatchWriter {
     /// Starts the writer tasks: one on SQLite (it has a single writer anyway), two on
-    /// PostgreSQL so that one batch is written while the other commits. More writers were
-    /// slower in the benchmark: their batches lock the same running-total rows.
+    /// PostgreSQL so that one batch is written while the other commits.
     pub fn start(db: DatabaseConnection) -> Self {
         let writers = match db.get_database_backend() {
             DbBackend::Sqlite => 1,
@@ -203,11 +198,7 @@ pub async fn store(txn: &DatabaseTransaction, responses: &[&NewResponse]) -> Api
         responses.iter().copied().filter(|r| inserted.contains(&r.row.submission_id)).collect();
     let earlier = earlier_receipts(txn, responses, &inserted).await?;
     announce(txn, &fresh).await?;
-    let mut delta = RollupDelta::default();
-    for r in &fresh {
-        answers::count_into(&mut delta, &r.row, &r.answers);
-    }
-    delta.apply(txn, Source::CitizenLink).await?;
+    pending_rollups::record(txn, &fresh.iter().map(|r| &r.row).collect::<Vec<_>>()).await?;
     Ok(responses
         .iter()
         .map(|r| {
@@ -229,10 +220,27 @@ pub async fn store(txn: &DatabaseTransaction, responses: &[&NewResponse]) -> Api
         .collect())
 }
 
+/// How many rows each INSERT of a batch of `rows` holds: powers of two, largest first. Every
+/// batch size then uses the same seven statements, which stay prepared on each connection;
+/// one statement per batch size would be prepared again and again (PostgreSQL spent more
+/// time planning inserts than running them in the benchmark).
+fn statement_sizes(mut rows: usize) -> Vec<usize> {
+    let mut sizes = Vec::new();
+    while rows > 0 {
+        let size = if rows >= ROWS_PER_STATEMENT { ROWS_PER_STATEMENT } else { 1 << rows.ilog2() };
+        sizes.push(size);
+        rows -= size;
+    }
+    sizes
+}
+
 /// Inserts the responses whose submission id is new; returns those ids.
 async fn insert_responses(txn: &DatabaseTransaction, responses: &[&NewResponse]) -> Result<HashSet<Uuid>, DbErr> {
     let mut inserted = HashSet::new();
-    for chunk in responses.chunks(ROWS_PER_STATEMENT) {
+    let mut rest = responses;
+    for size in statement_sizes(responses.len()) {
+        let (chunk, later) = rest.split_at(size);
+        rest = later;
         let rows = chunk.iter().map(|r| response::ActiveModel::from(r.row.clone()));
         let mut insert = response::Entity::insert_many(rows)
             .on_conflict(OnConflict::column(response::Column::SubmissionId).do_nothing().to_owned())
@@ -299,8 +307,21 @@ mod tests {
             excluded: false,
             answers: "[]".to_owned(),
         };
-        let response = NewResponse { row, answers: Vec::new() };
+        let response = NewResponse { row };
         Job { response, reply }
+    }
+
+    #[test]
+    fn batches_are_inserted_in_statements_of_a_few_fixed_sizes() {
+        assert_eq!(statement_sizes(0), Vec::<usize>::new());
+        assert_eq!(statement_sizes(1), vec![1]);
+        assert_eq!(statement_sizes(27), vec![16, 8, 2, 1]);
+        assert_eq!(statement_sizes(150), vec![64, 64, 16, 4, 2]);
+        for rows in 0..=MAX_BATCH {
+            let sizes = statement_sizes(rows);
+            assert_eq!(sizes.iter().sum::<usize>(), rows);
+            assert!(sizes.iter().all(|s| s.is_power_of_two() && *s <= ROWS_PER_STATEMENT));
+        }
     }
 
     #[test]

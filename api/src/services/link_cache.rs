@@ -16,6 +16,7 @@ use sea_orm::ConnectionTrait;
 
 use entity::{campaign, survey_link};
 
+use super::campaigns::ScoringSettings;
 use super::questionnaires::{self, Parsed};
 use crate::error::ApiResult;
 
@@ -36,6 +37,8 @@ pub struct LinkContext {
     pub link: survey_link::Model,
     pub questionnaire: Parsed,
     pub campaign: campaign::Model,
+    /// The campaign's settings, parsed once per load rather than once per submission.
+    pub campaign_settings: ScoringSettings,
 }
 
 struct Entry {
@@ -49,7 +52,8 @@ pub async fn load(db: &impl ConnectionTrait, slug: &str) -> ApiResult<LinkContex
     let link = super::links::find_by_slug(db, slug).await?;
     let questionnaire = questionnaires::find(db, link.questionnaire_id).await?;
     let campaign = super::campaigns::find(db, questionnaire.model.campaign_id).await?;
-    Ok(LinkContext { link, questionnaire, campaign })
+    let campaign_settings = super::campaigns::settings_of(&campaign)?;
+    Ok(LinkContext { link, questionnaire, campaign, campaign_settings })
 }
 
 #[derive(Default)]

@@ -14,6 +14,7 @@ pub mod ingest;
 pub mod invitations;
 pub mod link_cache;
 pub mod links;
+pub mod pending_rollups;
 pub mod pollster;
 pub mod questionnaires;
 pub mod rectification;
@@ -32,7 +33,6 @@ use sea_orm::{
     TransactionOptions, TransactionTrait,
 };
 
-/// The current time in the form sea-orm stores (`timestamp with time zone`).
 /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`):
 /// a transaction that reads first and writes later would otherwise fail with "database is
 /// locked" when another writer got in first, instead of waiting its turn.
@@ -44,6 +44,7 @@ pub async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, 
     db.begin_with_options(options).await
 }
 
+/// The current time in the form sea-orm stores (`timestamp with time zone`).
 pub fn now() -> DateTime<FixedOffset> {
     Utc::now().fixed_offset()
 }

@@ -1,9 +1,10 @@
-//! Running totals of the answers, kept in the same transaction as the answers themselves.
+//! Running totals of the answers.
 //!
-//! Every write path that stores, excludes or restores rating answers builds a `RollupDelta`
-//! and applies it before committing, so a report read after a response was acknowledged
-//! includes it. Reports read these tables, never the answer tables: their cost depends on
-//! the number of units, channels and options, not on the number of responses.
+//! Pollster batches, exclusions and restorations build a `RollupDelta` and apply it in the
+//! transaction that writes the answers. Citizens' responses are counted in shortly after
+//! their commit instead, by a fold (see `pending_rollups`). Reports read the totals plus the
+//! responses not folded in yet, never all the answers: their cost depends on the number of
+//! units, channels and options, not on the number of responses.
 //!
 //! Deltas are applied as upserts in key order, so two transactions touching the same rows
 //! lock them in the same order and cannot deadlock each other.
@@ -61,8 +62,10 @@ pub struct AnswerPlace<'a> {
     pub answered_at: Option<DateTime<FixedOffset>>,
 }
 
-type CellKey = (Uuid, Uuid, String, String, String);
-type HourKey = (Uuid, Uuid, DateTime<FixedOffset>, String);
+/// (campaign, unit, channel, dimension, option)
+pub type CellKey = (Uuid, Uuid, String, String, String);
+/// (campaign, unit, answer hour, option) of the overall question
+pub type HourKey = (Uuid, Uuid, DateTime<FixedOffset>, String);
 
 /// Changes to the totals, merged per row before they reach the database.
 #[derive(Debug, Default)]
@@ -92,6 +95,14 @@ impl RollupDelta {
 
     pub fn is_empty(&self) -> bool {
         self.cells.is_empty()
+    }
+
+    pub fn cells(&self) -> impl Iterator<Item = (&CellKey, &Counters)> {
+        self.cells.iter()
+    }
+
+    pub fn hours(&self) -> impl Iterator<Item = (&HourKey, &Counters)> {
+        self.hours.iter()
     }
 
     /// Applies the changes to `source`'s totals. Call inside the transaction that writes the answers.

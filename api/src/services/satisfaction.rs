@@ -1,18 +1,21 @@
 //! Satisfaction figures per unit, unit × dimension, channel, unit × source and period.
 //!
-//! One query per source over its running totals (`rollups`) returns the counts per (unit,
-//! channel, dimension, option); each report then rolls those up in Rust, and the arithmetic
-//! lives in `domain::satisfaction`. Period reports read the overall question's hourly totals.
+//! One query per source over its running totals (`rollups`, plus what is pending for them)
+//! returns the counts per (unit, channel, dimension, option); each report then rolls those up
+//! in Rust, and the arithmetic lives in `domain::satisfaction`. Period reports read the
+//! overall question's hourly totals.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, FixedOffset};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, SimpleExpr, UnionType};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::pending_rollups;
+use super::rollups::{Counters, RollupDelta};
 use crate::domain::questionnaire::OVERALL;
 use crate::domain::satisfaction::{Interval, LevelShare, OptionCount, figures};
 use crate::domain::vocabulary::Source;
@@ -92,7 +95,8 @@ pub struct SatisfactionReport {
     pub cells: Vec<Cell>,
 }
 
-/// Counts of one option in one (unit, channel, dimension) or one answer hour.
+/// Counts of one option in one (unit, channel, dimension) or one answer hour; or, with
+/// `pending` set, a record of responses not yet counted into the totals (see `pending_rollups`).
 #[derive(Debug, FromQueryResult)]
 struct CubeRow {
     unit_id: Option<Uuid>,
@@ -103,10 +107,14 @@ struct CubeRow {
     answers: i64,
     valid: i64,
     weight_sum: Option<f64>,
+    pending: Option<String>,
 }
 
-/// Reads a source's running totals (see `rollups`). `by_hour` reads the overall question per
-/// answer hour instead of per unit, channel and dimension (for period reports).
+/// Reads a source's running totals (see `rollups`) and, for citizens' links, counts the
+/// responses not folded into them yet. Totals and pending records are read in one statement,
+/// so that a fold in between can neither hide nor double a response. `by_hour` reads the
+/// overall question per answer hour instead of per unit, channel and dimension (for period
+/// reports).
 async fn cube(
     db: &impl ConnectionTrait,
     source: Source,
@@ -114,7 +122,32 @@ async fn cube(
     unit: Option<Uuid>,
     by_hour: bool,
 ) -> ApiResult<Vec<CubeRow>> {
-    let col = |name: &'static str| Expr::col(Alias::new(name));
+    let mut query = totals_query(source, campaign_id, unit, by_hour);
+    if source == Source::CitizenLink {
+        query.union(UnionType::All, pending_query(campaign_id));
+    }
+    let statement = db.get_database_backend().build(&query);
+    let mut rows = Vec::new();
+    let mut pending = Vec::new();
+    for row in CubeRow::find_by_statement(statement).all(db).await? {
+        match &row.pending {
+            Some(ids) => pending.extend(pending_rollups::decode(ids)?),
+            None => rows.push(row),
+        }
+    }
+    if !pending.is_empty() {
+        rows.extend(rows_of(&pending_rollups::count(db, &pending).await?, unit, by_hour));
+    }
+    Ok(rows)
+}
+
+fn col(name: &'static str) -> Expr {
+    Expr::col(Alias::new(name))
+}
+
+/// The totals, summed per option and the grouped columns; the columns not grouped by are NULL
+/// so that every shape decodes into `CubeRow`.
+fn totals_query(source: Source, campaign_id: Uuid, unit: Option<Uuid>, by_hour: bool) -> SelectStatement {
     let mut query = Query::select();
     let grouped: &[&'static str] = if by_hour {
         query.from(Alias::new("satisfaction_hourly_rollups"));
@@ -127,7 +160,6 @@ async fn cube(
         if grouped.contains(&name) {
             query.expr_as(col(name), Alias::new(name));
         } else {
-            // Selected as NULL so that both shapes decode into `CubeRow`.
             query.expr_as(Expr::cust("NULL"), Alias::new(name));
         }
     }
@@ -137,6 +169,7 @@ async fn cube(
         .expr_as(Expr::cust("CAST(SUM(valid) AS BIGINT)"), Alias::new("valid"))
         // Cast so that both databases return a double (PostgreSQL's SUM could differ in type).
         .expr_as(Expr::cust("CAST(SUM(weight_sum) AS DOUBLE PRECISION)"), Alias::new("weight_sum"))
+        .expr_as(Expr::cust("NULL"), Alias::new("pending"))
         .and_where(col("campaign_id").eq(campaign_id))
         .and_where(col("source").eq(source.as_str()));
     if let Some(unit) = unit {
@@ -145,10 +178,53 @@ async fn cube(
     for name in grouped {
         query.add_group_by([SimpleExpr::from(col(name))]);
     }
-    // Exclusions can bring a row back to zero; such rows are not in any report.
-    query.and_having(Expr::cust("SUM(answers) > 0"));
-    let statement = db.get_database_backend().build(&query);
-    Ok(CubeRow::find_by_statement(statement).all(db).await?)
+    query
+}
+
+/// The campaign's pending records, one list of response ids per row, in the shape of `totals_query`.
+fn pending_query(campaign_id: Uuid) -> SelectStatement {
+    let mut query = Query::select();
+    for name in ["unit_id", "channel", "dimension", "answered_at"] {
+        query.expr_as(Expr::cust("NULL"), Alias::new(name));
+    }
+    query
+        .expr_as(Expr::val(""), Alias::new("option_key"))
+        .expr_as(Expr::cust("CAST(0 AS BIGINT)"), Alias::new("answers"))
+        .expr_as(Expr::cust("CAST(0 AS BIGINT)"), Alias::new("valid"))
+        .expr_as(Expr::cust("CAST(0 AS DOUBLE PRECISION)"), Alias::new("weight_sum"))
+        .expr_as(col("response_ids"), Alias::new("pending"))
+        .from(Alias::new(pending_rollups::TABLE))
+        .and_where(col("campaign_id").eq(campaign_id));
+    query
+}
+
+/// The rows the totals would hold for `delta`, in the shape `totals_query` reads them.
+fn rows_of(delta: &RollupDelta, unit: Option<Uuid>, by_hour: bool) -> Vec<CubeRow> {
+    let wanted = |u: &Uuid| unit.is_none_or(|unit| unit == *u);
+    let row = |option_key: &str, counters: &Counters| CubeRow {
+        unit_id: None,
+        channel: None,
+        dimension: None,
+        answered_at: None,
+        option_key: option_key.to_owned(),
+        answers: counters.answers,
+        valid: counters.valid,
+        weight_sum: Some(counters.weight_sum),
+        pending: None,
+    };
+    if by_hour {
+        let hours = delta.hours().filter(|((_, u, ..), _)| wanted(u));
+        return hours.map(|((_, _, at, option), c)| CubeRow { answered_at: Some(*at), ..row(option, c) }).collect();
+    }
+    let cells = delta.cells().filter(|((_, u, ..), _)| wanted(u));
+    cells
+        .map(|((_, u, channel, dimension, option), c)| CubeRow {
+            unit_id: Some(*u),
+            channel: Some(channel.clone()),
+            dimension: Some(dimension.clone()),
+            ..row(option, c)
+        })
+        .collect()
 }
 
 type CellKey = (Option<Uuid>, Option<String>, Option<String>, Option<Source>, Option<String>);
@@ -175,7 +251,8 @@ fn key_of(row: &CubeRow, source: Source, grouping: Grouping, granularity: Granul
     }
 }
 
-/// Rolls rows up into cells, merging the counts of one option across the rolled-up rows.
+/// Rolls rows up into cells, merging the counts of one option across the rolled-up rows
+/// (totals and pending changes alike).
 fn roll_up(
     rows: Vec<(Source, CubeRow)>,
     grouping: Grouping,
@@ -198,8 +275,12 @@ fn roll_up(
     }
     groups
         .into_iter()
-        .map(|((unit_id, dimension, channel, source, period), options)| {
-            let counts: Vec<OptionCount> = options.into_values().collect();
+        .filter_map(|(key, options)| {
+            // Exclusions can bring an option back to zero; it is then in no report.
+            let counts: Vec<OptionCount> = options.into_values().filter(|c| c.answers > 0).collect();
+            (!counts.is_empty()).then_some((key, counts))
+        })
+        .map(|((unit_id, dimension, channel, source, period), counts)| {
             let f = figures(&counts);
             let suppressed = f.answers < min_cell_size && !show_small_cells;
             Cell {
@@ -274,6 +355,7 @@ mod tests {
                 answers,
                 valid: if weight.is_some() { answers } else { 0 },
                 weight_sum: weight.map(|w| w * answers as f64),
+                pending: None,
             },
         )
     }
@@ -296,5 +378,33 @@ mod tests {
         assert!(by_channel.iter().all(|c| c.suppressed && c.satisfaction_rate.is_none() && c.levels.is_none()));
         let by_channel_admin = roll_up(rows(), Grouping::Channel, Granularity::Day, 3, true);
         assert!(by_channel_admin.iter().all(|c| !c.suppressed && c.satisfaction_rate.is_some()));
+    }
+
+    #[test]
+    fn pending_responses_add_to_the_totals_and_an_option_back_at_zero_is_left_out() {
+        use crate::services::rollups::AnswerPlace;
+        let (unit, other) = (Uuid::new_v4(), Uuid::new_v4());
+        let mut pending = RollupDelta::default();
+        let place = |unit_id, option_key| AnswerPlace {
+            campaign_id: Uuid::nil(),
+            unit_id,
+            channel: "web",
+            dimension: Some(OVERALL),
+            option_key: Some(option_key),
+            answered_at: None,
+        };
+        pending.count(place(unit, "satisfied"), Counters::of_answer(Some(0.8)));
+        pending.count(place(unit, "satisfied"), Counters::of_answer(Some(0.8)));
+        pending.count(place(other, "satisfied"), Counters::of_answer(Some(0.8)));
+        pending.count(place(unit, "dissatisfied"), Counters::of_answer(Some(0.0)));
+        let mut rows = vec![row(unit, "sms", OVERALL, "satisfied", 1, Some(0.8))];
+        // An exclusion already took out of the totals a response that is still pending.
+        rows.push(row(unit, "web", OVERALL, "dissatisfied", -1, Some(0.0)));
+        rows.extend(rows_of(&pending, Some(unit), false).into_iter().map(|r| (Source::CitizenLink, r)));
+        let cells = roll_up(rows, Grouping::Unit, Granularity::Day, 1, false);
+        assert_eq!(cells.len(), 1, "only the unit asked for");
+        assert_eq!((cells[0].responses, cells[0].valid_answers), (3, 3));
+        let levels = cells[0].levels.as_deref().unwrap_or_default();
+        assert_eq!(levels.iter().map(|l| l.option.as_str()).collect::<Vec<_>>(), vec!["satisfied"]);
     }
 }

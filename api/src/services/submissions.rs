@@ -21,7 +21,6 @@ use super::ingest::{self, BatchWriter, NewResponse};
 use super::invitations;
 use super::link_cache::{self, LinkCache, LinkContext};
 use super::links::{self, Controls, LinkState};
-use super::questionnaires::Parsed;
 use crate::domain::questionnaire::check_answers;
 use crate::domain::vocabulary::Phase;
 use crate::error::{ApiError, ApiResult};
@@ -108,24 +107,24 @@ async fn earlier(db: &impl ConnectionTrait, submission_id: Uuid, hash: &str) -> 
 /// The open link behind `slug` with its questionnaire and campaign, or why it takes no responses.
 pub async fn open_link(db: &impl ConnectionTrait, slug: &str) -> ApiResult<LinkContext> {
     let context = link_cache::load(db, slug).await?;
-    check_open(&context.link, &context.questionnaire, &context.campaign)?;
+    check_open(&context)?;
     Ok(context)
 }
 
 /// Refuses unless the link, its questionnaire and its campaign's phase all take responses now.
-fn check_open(link: &survey_link::Model, questionnaire: &Parsed, campaign: &entity::campaign::Model) -> ApiResult<()> {
-    match links::state(link, questionnaire.status, super::now()) {
-        LinkState::Open => check_phase(campaign),
+fn check_open(context: &LinkContext) -> ApiResult<()> {
+    match links::state(&context.link, context.questionnaire.status, super::now()) {
+        LinkState::Open => check_phase(context),
         other => Err(refuse(other)),
     }
 }
 
 /// Citizens' links take responses in the survey phase only, unless the campaign says otherwise.
-fn check_phase(campaign: &entity::campaign::Model) -> ApiResult<()> {
-    if super::campaigns::settings_of(campaign)?.responses_outside_survey {
+fn check_phase(context: &LinkContext) -> ApiResult<()> {
+    if context.campaign_settings.responses_outside_survey {
         return Ok(());
     }
-    match super::campaigns::phase_of(campaign)? {
+    match super::campaigns::phase_of(&context.campaign)? {
         Phase::Survey => Ok(()),
         Phase::Mobilisation => Err(ApiError::Conflict(
             "this survey is not open yet: the campaign has not reached its survey phase".to_owned(),
@@ -219,7 +218,7 @@ async fn accept(
 ) -> ApiResult<Receipt> {
     let context = intake.links.get(db, slug).await?;
     let (link, questionnaire) = (&context.link, &context.questionnaire);
-    check_open(link, questionnaire, &context.campaign)?;
+    check_open(&context)?;
     let controls = Controls::of(link);
     let mut short_digest = [0u8; 16];
     short_digest.copy_from_slice(&digest[..16]);
@@ -244,7 +243,7 @@ async fn accept(
         excluded: false,
         answers: super::answers::pack(&answers),
     };
-    let new = NewResponse { row, answers };
+    let new = NewResponse { row };
     let receipt = match code {
         Some(code_hash) => store_with_code(db, &new, &code_hash).await?,
         None => intake.writer.write(new).await?,

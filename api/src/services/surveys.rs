@@ -55,7 +55,7 @@ pub struct SurveyView {
 
 /// The view of an open link; closed, revoked or unknown links are errors.
 pub async fn view(db: &impl ConnectionTrait, slug: &str, lang: Lang) -> ApiResult<SurveyView> {
-    let LinkContext { link, questionnaire, campaign } = submissions::open_link(db, slug).await?;
+    let LinkContext { link, questionnaire, campaign, .. } = submissions::open_link(db, slug).await?;
     let unit = units::find(db, link.unit_id).await?;
     let questions = questionnaire
         .questions

@@ -1,5 +1,7 @@
 use pingyi::auth::Role;
+use pingyi::services::pending_rollups;
 use pingyi_tests::{TestApp, problem, spawn_app};
+use sea_orm::ConnectionTrait;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -159,4 +161,47 @@ async fn concurrent_submissions_are_each_counted_once() {
     let by_period = report(&s, &s.admin, "periods", "").await;
     let total: i64 = by_period["cells"].as_array().unwrap().iter().map(|c| c["responses"].as_i64().unwrap()).sum();
     assert_eq!(total, 11 + 40, "{by_period}");
+}
+
+/// Citizens' changes to the totals are pending until a background fold merges them in.
+/// A report right after each acknowledgement counts every response, whether its change was
+/// folded yet or not; and nothing is counted twice, though a second folder (as another
+/// replica would run) folds the same rows all along.
+#[tokio::test]
+async fn each_acknowledged_response_is_in_the_next_report_before_and_after_folding() {
+    let s = scenario().await;
+    let questionnaire = s.app.published_questionnaire(&s.admin, s.campaign, "government").await;
+    let slug = s.app.link(&s.admin, questionnaire, s.unit_b, "web").await;
+    let unit_b = s.unit_b.to_string();
+    let responses_of_b = |report: &Value| cell(report, "unit_id", &unit_b)["responses"].as_i64();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let second_folder = {
+        let (db, done) = (s.app.db.clone(), done.clone());
+        tokio::spawn(async move {
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                pending_rollups::fold(&db).await.expect("a fold beside the app's own");
+                tokio::time::sleep(std::time::Duration::from_millis(15)).await;
+            }
+        })
+    };
+    // Long enough to span several of the app's folds (one every 200 ms).
+    for sent in 1..=30 {
+        assert_eq!(s.app.submit(&slug, "satisfied").await.status(), 201);
+        let by_unit = report(&s, &s.admin, "units", "").await;
+        assert_eq!(responses_of_b(&by_unit), Some(2 + sent), "{by_unit}");
+    }
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    second_folder.await.unwrap();
+    let before = report(&s, &s.admin, "dimensions", "").await;
+    let mut waited = 0;
+    while s.app.count("satisfaction_pending").await > 0 {
+        assert!(waited < 100, "pending totals were not folded within 10 s");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        waited += 1;
+    }
+    assert_eq!(report(&s, &s.admin, "dimensions", "").await, before);
+    let sql = "SELECT CAST(SUM(answers) AS BIGINT) AS n FROM satisfaction_rollups WHERE dimension = 'overall'";
+    let statement = sea_orm::Statement::from_string(s.app.db.get_database_backend(), sql);
+    let folded = s.app.db.query_one_raw(statement).await.unwrap().unwrap().try_get::<i64>("", "n").unwrap();
+    assert_eq!(folded, 11 + 30, "the totals now hold every response");
 }

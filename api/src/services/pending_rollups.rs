@@ -1,0 +1,129 @@
+//! Citizens' responses waiting to be counted into the running totals (`rollups`).
+//!
+//! Upserting the totals in every group commit made each commit update and lock hundreds of
+//! rows that every writer shares, which took most of the commit's time. Instead a batch
+//! records the ids of the responses it stored, as one row per campaign in
+//! `satisfaction_pending`, in the transaction that stores them (so the record is exactly as
+//! durable as they are); a folder task counts pending responses into the totals every
+//! `FOLD_INTERVAL` and deletes their record in the same transaction. Each pending row is thus
+//! folded once, whichever replica folds it, and a crash in between loses nothing.
+//!
+//! Reports read the totals and the pending records in one statement (`satisfaction::cube`)
+//! and count the pending responses themselves, so a figure read after a response was
+//! acknowledged includes it, folded or not. Stored responses never change their answers,
+//! and an exclusion takes a response out of the totals whether it was folded yet or not, so
+//! a pending response counts in full, excluded or not.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use sea_orm::sea_query::{Alias, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Statement};
+use uuid::Uuid;
+
+use entity::response;
+
+use super::answers;
+use super::rollups::RollupDelta;
+use crate::domain::vocabulary::Source;
+use crate::metrics::METRICS;
+
+pub const TABLE: &str = "satisfaction_pending";
+/// How often pending responses are folded into the totals: at most what a report counts itself.
+const FOLD_INTERVAL: Duration = Duration::from_millis(200);
+/// Most pending rows (batches) one fold takes, to keep its transaction short after a backlog.
+const ROWS_PER_FOLD: usize = 64;
+/// Responses read per statement; a short list is padded to this length so that every read
+/// is the same prepared statement.
+const IDS_PER_READ: usize = 128;
+
+/// Records `responses` (just stored, not yet counted) as pending, in the caller's transaction.
+pub async fn record(db: &impl ConnectionTrait, responses: &[&response::Model]) -> Result<(), DbErr> {
+    let mut per_campaign: BTreeMap<Uuid, Vec<Uuid>> = BTreeMap::new();
+    for r in responses {
+        per_campaign.entry(r.campaign_id).or_default().push(r.id);
+    }
+    if per_campaign.is_empty() {
+        return Ok(());
+    }
+    let mut insert = Query::insert();
+    insert.into_table(Alias::new(TABLE)).columns(["id", "campaign_id", "response_ids"].map(Alias::new));
+    for (campaign_id, ids) in per_campaign {
+        let ids = serde_json::to_string(&ids).map_err(|err| DbErr::Custom(err.to_string()))?;
+        insert.values_panic([Uuid::new_v4().into(), campaign_id.into(), ids.into()]);
+    }
+    db.execute(&insert).await?;
+    Ok(())
+}
+
+/// The response ids of one pending row.
+pub fn decode(response_ids: &str) -> Result<Vec<Uuid>, DbErr> {
+    serde_json::from_str(response_ids).map_err(|err| DbErr::Custom(format!("a pending record cannot be read: {err}")))
+}
+
+/// What the responses `ids` add to the totals.
+pub async fn count(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<RollupDelta, DbErr> {
+    let mut delta = RollupDelta::default();
+    for chunk in ids.chunks(IDS_PER_READ) {
+        let mut padded = chunk.to_vec();
+        padded.resize(IDS_PER_READ, Uuid::nil());
+        for found in response::Entity::find().filter(response::Column::Id.is_in(padded)).all(db).await? {
+            answers::count_into(&mut delta, &found, &answers::unpack(&found.answers)?);
+        }
+    }
+    Ok(delta)
+}
+
+/// Counts up to `ROWS_PER_FOLD` pending rows into the totals; returns how many it folded.
+pub async fn fold(db: &DatabaseConnection) -> Result<usize, DbErr> {
+    let txn = super::begin_write(db).await?;
+    // A concurrent fold that took the same rows first leaves nothing for this DELETE to return.
+    let taken = Statement::from_string(
+        db.get_database_backend(),
+        format!(
+            "DELETE FROM {TABLE} WHERE id IN (SELECT id FROM {TABLE} LIMIT {ROWS_PER_FOLD}) RETURNING response_ids"
+        ),
+    );
+    let rows = txn.query_all_raw(taken).await?;
+    let mut ids = Vec::new();
+    for row in &rows {
+        ids.extend(decode(&row.try_get::<String>("", "response_ids")?)?);
+    }
+    count(&txn, &ids).await?.apply(&txn, Source::CitizenLink).await?;
+    txn.commit().await?;
+    Ok(rows.len())
+}
+
+/// Starts the folder on the current runtime; it runs until the process ends. Every replica
+/// runs one.
+pub fn spawn_folder(db: DatabaseConnection) {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(FOLD_INTERVAL).await;
+            fold_backlog(&db).await;
+        }
+    });
+}
+
+/// Folds until a fold finds less than a full load, or fails (the rows stay pending and are
+/// tried again at the next interval).
+async fn fold_backlog(db: &DatabaseConnection) {
+    loop {
+        let started = Instant::now();
+        match fold(db).await {
+            Ok(0) => return,
+            Ok(folded) => {
+                METRICS.rollup_folded_rows.inc_by(folded as u64);
+                METRICS.rollup_fold_seconds.observe(started.elapsed().as_secs_f64());
+                if folded < ROWS_PER_FOLD {
+                    return;
+                }
+            }
+            Err(err) => {
+                METRICS.rollup_fold_failures.inc();
+                tracing::warn!(error = %err, "pending responses could not be folded into the totals; retrying shortly");
+                return;
+            }
+        }
+    }
+}
