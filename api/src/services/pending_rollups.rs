@@ -1,8 +1,8 @@
 //! Citizens' responses waiting to be counted into the running totals (`rollups`).
 //!
-//! Upserting the totals in every group commit made each commit update and lock hundreds of
-//! rows that every writer shares, which took most of the commit's time. Instead a batch
-//! records the ids of the responses it stored, as one row per campaign in
+//! On PostgreSQL, upserting the totals in every group commit made each commit update and lock
+//! hundreds of rows that every writer shares, which took most of the commit's time. Instead a
+//! batch records the ids of the responses it stored, as one row per campaign in
 //! `satisfaction_pending`, in the transaction that stores them (so the record is exactly as
 //! durable as they are); a folder task counts pending responses into the totals every
 //! `FOLD_INTERVAL` and deletes their record in the same transaction. Each pending row is thus
@@ -13,18 +13,25 @@
 //! acknowledged includes it, folded or not. Stored responses never change their answers,
 //! and an exclusion takes a response out of the totals whether it was folded yet or not, so
 //! a pending response counts in full, excluded or not.
+//!
+//! On SQLite, with its single writer, the group commit upserts the totals itself (nothing
+//! contends for them) and nothing is ever pending; the folder finds nothing to do.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use sea_orm::sea_query::{Alias, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Statement};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter,
+    Statement,
+};
 use uuid::Uuid;
 
 use entity::response;
 
 use super::answers;
 use super::rollups::RollupDelta;
+use crate::domain::questionnaire::CheckedAnswer;
 use crate::domain::vocabulary::Source;
 use crate::metrics::METRICS;
 
@@ -37,8 +44,25 @@ const ROWS_PER_FOLD: usize = 64;
 /// is the same prepared statement.
 const IDS_PER_READ: usize = 128;
 
+/// Counts `responses`, just stored in `txn`, into the totals: on PostgreSQL by recording them as
+/// pending; on SQLite at once, in `txn`. SQLite has a single writer, so the upserts contend
+/// with nothing there, while a separate fold would take the write lock a second time.
+pub async fn count_stored(
+    txn: &DatabaseTransaction,
+    responses: &[(&response::Model, &[CheckedAnswer])],
+) -> Result<(), DbErr> {
+    if txn.get_database_backend() == DbBackend::Sqlite {
+        let mut delta = RollupDelta::default();
+        for (row, checked) in responses {
+            answers::count_into(&mut delta, row, checked);
+        }
+        return delta.apply(txn, Source::CitizenLink).await;
+    }
+    record(txn, responses.iter().map(|(row, _)| *row)).await
+}
+
 /// Records `responses` (just stored, not yet counted) as pending, in the caller's transaction.
-pub async fn record(db: &impl ConnectionTrait, responses: &[&response::Model]) -> Result<(), DbErr> {
+async fn record(db: &impl ConnectionTrait, responses: impl Iterator<Item = &response::Model>) -> Result<(), DbErr> {
     let mut per_campaign: BTreeMap<Uuid, Vec<Uuid>> = BTreeMap::new();
     for r in responses {
         per_campaign.entry(r.campaign_id).or_default().push(r.id);

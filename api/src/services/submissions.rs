@@ -243,7 +243,7 @@ async fn accept(
         excluded: false,
         answers: super::answers::pack(&answers),
     };
-    let new = NewResponse { row };
+    let new = NewResponse { row, answers };
     let receipt = match code {
         Some(code_hash) => store_with_code(db, &new, &code_hash).await?,
         None => intake.writer.write(new).await?,
