@@ -227,16 +227,21 @@ def _insert_until(db: sqlite3.Connection, deadline: float, ids: list[str], start
 # --- ingestion -----------------------------------------------------------------------------
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User and system CPU time the processes have used so far."""
-    ticks = 0
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User and system CPU time each process has used so far."""
+    used = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue  # a process that ended in between
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
+        used[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return used
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU time used between two readings by the processes alive at the second."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 def postgres_pids() -> list[int]:
@@ -249,11 +254,12 @@ def ingestion(service: Service, ids: dict, clients: list[int], seconds: int, lim
     rows = []
     for count in clients:
         limit_tps = limit(count)
-        service_pids, database_pids = [service.process.pid], postgres_pids() if on_postgres else []
-        before = cpu_seconds(service_pids), cpu_seconds(database_pids)
+        database_pids = postgres_pids if on_postgres else list
+        before = cpu_seconds([service.process.pid]), cpu_seconds(database_pids())
         with service.sample_peak():
             result = wrk("submit.lua", count, seconds, env)
-        used = cpu_seconds(service_pids) - before[0], cpu_seconds(database_pids) - before[1]
+        after = cpu_seconds([service.process.pid]), cpu_seconds(database_pids())
+        used = cpu_used(before[0], after[0]), cpu_used(before[1], after[1])
         per_response = [1e6 * seconds_used / max(result["requests"], 1) for seconds_used in used]
         rows.append({"clients": count, "limit": limit_tps, **result, "rss_mib": service.peak_kib / 1024,
                      "service_cpu_us": per_response[0], "postgres_cpu_us": per_response[1] if on_postgres else None})

@@ -10,6 +10,7 @@
 //! | `PINGYI_TOKEN_TTL_SECONDS` | `900` |
 //! | `PINGYI_MIN_CELL_SIZE` | `5` |
 //! | `PINGYI_DB_MAX_CONNECTIONS` | `16` |
+//! | `PINGYI_BODY_TIMEOUT_SECONDS` | `10` |
 //! | `PINGYI_TRUSTED_PROXIES` | none: forwarded headers are ignored |
 //! | `PINGYI_WEBHOOK_RETRY_BASE_MS` | `30000` (then doubling) |
 //! | `PINGYI_WEBHOOK_MAX_ATTEMPTS` | `8` |
@@ -73,6 +74,8 @@ pub struct Settings {
     /// Cells with fewer responses are shown without rates to every role but admin.
     pub min_cell_size: i64,
     pub db_max_connections: u32,
+    /// How long a request body may take to arrive (`body_deadline`).
+    pub body_timeout: std::time::Duration,
     /// Peers whose `Forwarded` / `X-Forwarded-For` headers are believed.
     pub trusted_proxies: TrustedProxies,
     pub webhooks: WebhookSettings,
@@ -121,6 +124,7 @@ impl Settings {
             token_ttl_seconds,
             min_cell_size: parse("PINGYI_MIN_CELL_SIZE", 5_i64)?.max(1),
             db_max_connections: parse("PINGYI_DB_MAX_CONNECTIONS", 16_u32)?.max(1),
+            body_timeout: std::time::Duration::from_secs(parse("PINGYI_BODY_TIMEOUT_SECONDS", 10_u64)?.clamp(1, 3600)),
             trusted_proxies: var("PINGYI_TRUSTED_PROXIES")
                 .unwrap_or_default()
                 .parse()

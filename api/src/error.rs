@@ -68,6 +68,9 @@ pub enum ApiError {
     Gone(String),
     #[error("payload too large: {0}")]
     PayloadTooLarge(String),
+    /// The body did not arrive within the body deadline (`body_deadline`).
+    #[error("request timeout: {0}")]
+    RequestTimeout(String),
     #[error("too many requests: {detail}")]
     TooManyRequests { detail: String, retry_after_seconds: u64 },
     #[error("database unavailable")]
@@ -104,6 +107,7 @@ impl ApiError {
             Self::Conflict(_) => ("conflict", "Conflicts with the current state"),
             Self::Gone(_) => ("gone", "No longer available"),
             Self::PayloadTooLarge(_) => ("payload-too-large", "The request body is too large"),
+            Self::RequestTimeout(_) => ("request-timeout", "The request body arrived too slowly"),
             Self::MethodNotAllowed(_) => ("method-not-allowed", "This method is not allowed here"),
             Self::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
             Self::Unavailable(_) => ("unavailable", "The service is temporarily unavailable"),
@@ -125,7 +129,8 @@ impl ApiError {
             | Self::NotFound(d)
             | Self::Conflict(d)
             | Self::Gone(d)
-            | Self::PayloadTooLarge(d) => d.clone(),
+            | Self::PayloadTooLarge(d)
+            | Self::RequestTimeout(d) => d.clone(),
         }
     }
 
@@ -156,6 +161,7 @@ impl ResponseError for ApiError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Gone(_) => StatusCode::GONE,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -177,6 +183,10 @@ impl ResponseError for ApiError {
             }
             Self::MethodNotAllowed(allowed) => {
                 response.insert_header((header::ALLOW, allowed.as_str()));
+            }
+            // The rest of the body may still be on its way: the connection cannot be reused.
+            Self::RequestTimeout(_) => {
+                response.force_close();
             }
             _ => {}
         }

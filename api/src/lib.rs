@@ -3,6 +3,7 @@
 
 pub mod apidoc;
 pub mod auth;
+pub mod body_deadline;
 pub mod cli;
 pub mod config;
 pub mod db;

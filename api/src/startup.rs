@@ -19,7 +19,7 @@ use crate::error::ApiError;
 use crate::integrity::Guard;
 use crate::routes::known::KnownRoutes;
 use crate::services::submissions::Intake;
-use crate::{db, metrics, routes, telemetry};
+use crate::{body_deadline, db, metrics, routes, telemetry};
 
 /// Largest accepted request body.
 pub const BODY_LIMIT: usize = 256 * 1024;
@@ -88,6 +88,7 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let state = web::Data::new(state);
     let spec = Arc::new(openapi());
     let known = web::Data::new(KnownRoutes::from_openapi(&spec));
+    let body_timeout = state.settings.body_timeout;
     let server = HttpServer::new(move || {
         App::new()
             .into_utoipa_app()
@@ -104,6 +105,7 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", (*spec).clone()))
             .default_service(web::to(unknown_route))
+            .wrap(from_fn(move |req, next| body_deadline::limit(body_timeout, req, next)))
             .wrap(from_fn(telemetry::log_request))
             .wrap(from_fn(metrics::observe_request))
     })
@@ -133,6 +135,6 @@ pub fn payload_error(err: actix_web::Error) -> ApiError {
         _ if err.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE => {
             ApiError::PayloadTooLarge(format!("the body may be at most {BODY_LIMIT} bytes"))
         }
-        _ => ApiError::BadRequest(format!("the body could not be read: {err}")),
+        _ => body_deadline::classify(&err, || ApiError::BadRequest(format!("the body could not be read: {err}"))),
     }
 }

@@ -47,7 +47,9 @@ pub async fn read_body(payload: web::Payload, limit: usize) -> Result<web::Bytes
         .to_bytes_limited(limit)
         .await
         .map_err(|_| ApiError::PayloadTooLarge(format!("the body may be at most {limit} bytes")))?
-        .map_err(|e| ApiError::BadRequest(format!("the body could not be read: {e}")))
+        .map_err(|e| {
+            crate::body_deadline::classify(&e, || ApiError::BadRequest(format!("the body could not be read: {e}")))
+        })
 }
 
 /// A JSON body of up to `limit` bytes, deserialized and validated like `ValidJson`.

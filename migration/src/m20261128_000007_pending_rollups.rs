@@ -22,6 +22,16 @@ impl MigrationTrait for Migration {
                     .col(text("response_ids"))
                     .to_owned(),
             )
+            .await?;
+        // Reports read the pending rows of one campaign.
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_satisfaction_pending_campaign")
+                    .table("satisfaction_pending")
+                    .col("campaign_id")
+                    .to_owned(),
+            )
             .await
     }
 

@@ -109,6 +109,12 @@ pub enum WriteErrors {
         content_type = "application/problem+json"
     )]
     Conflict(Problem),
+    #[response(
+        status = 408,
+        description = "The body did not arrive within the body deadline (10 s by default); the connection is closed",
+        content_type = "application/problem+json"
+    )]
+    TooSlow(Problem),
     #[response(status = 413, description = "Body larger than 256 KiB", content_type = "application/problem+json")]
     TooLarge(Problem),
     #[response(status = 422, description = "Invalid fields, each named", content_type = "application/problem+json")]
@@ -149,6 +155,12 @@ pub enum PublicErrors {
         content_type = "application/problem+json"
     )]
     TooMany(Problem),
+    #[response(
+        status = 408,
+        description = "The body did not arrive within the body deadline (10 s by default); the connection is closed",
+        content_type = "application/problem+json"
+    )]
+    TooSlow(Problem),
     #[response(status = 413, description = "Body larger than 256 KiB", content_type = "application/problem+json")]
     TooLarge(Problem),
     #[response(status = 422, description = "Invalid answers, each named", content_type = "application/problem+json")]

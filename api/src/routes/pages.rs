@@ -166,6 +166,7 @@ struct AnswerForm {
         (status = 404, description = "Unknown link (a friendly page)", content_type = "text/html"),
         (status = 409, description = "Not open yet, or the submission id was used with other answers", content_type = "text/html"),
         (status = 410, description = "Closed or withdrawn", content_type = "text/html"),
+        (status = 408, description = "The form did not arrive within the body deadline", content_type = "text/html"),
         (status = 413, description = "Body larger than 256 KiB", content_type = "text/html"),
         (status = 422, description = "The form again, with each problem marked", content_type = "text/html"),
         (status = 429, description = "Too many submissions; see Retry-After", content_type = "text/html"),

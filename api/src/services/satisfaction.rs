@@ -112,17 +112,16 @@ struct CubeRow {
 
 /// Reads a source's running totals (see `rollups`) and, for citizens' links, counts the
 /// responses not folded into them yet. Totals and pending records are read in one statement,
-/// so that a fold in between can neither hide nor double a response. `by_hour` reads the
-/// overall question per answer hour instead of per unit, channel and dimension (for period
-/// reports).
+/// so that a fold in between can neither hide nor double a response.
 async fn cube(
     db: &impl ConnectionTrait,
     source: Source,
     campaign_id: Uuid,
     unit: Option<Uuid>,
-    by_hour: bool,
+    grouping: Grouping,
 ) -> ApiResult<Vec<CubeRow>> {
-    let mut query = totals_query(source, campaign_id, unit, by_hour);
+    let shape = Shape::of(grouping);
+    let mut query = totals_query(&shape, source, campaign_id, unit);
     if source == Source::CitizenLink {
         query.union(UnionType::All, pending_query(campaign_id));
     }
@@ -136,9 +135,35 @@ async fn cube(
         }
     }
     if !pending.is_empty() {
-        rows.extend(rows_of(&pending_rollups::count(db, &pending).await?, unit, by_hour));
+        rows.extend(rows_of(&pending_rollups::count(db, &pending).await?, unit, shape.by_hour));
     }
     Ok(rows)
+}
+
+/// What a grouping reads from the totals: the table, the columns it keeps apart (the others
+/// are summed over in SQL, so that only the rows the report needs are decoded) and whether it
+/// needs the overall question only.
+struct Shape {
+    by_hour: bool,
+    grouped: &'static [&'static str],
+    overall_only: bool,
+}
+
+impl Shape {
+    fn of(grouping: Grouping) -> Self {
+        let (by_hour, overall_only) = (false, true);
+        match grouping {
+            Grouping::Unit | Grouping::UnitSource => {
+                Self { by_hour, grouped: &["unit_id", "dimension", "option_key"], overall_only }
+            }
+            Grouping::UnitDimension => {
+                Self { by_hour, grouped: &["unit_id", "dimension", "option_key"], overall_only: false }
+            }
+            Grouping::Channel => Self { by_hour, grouped: &["channel", "dimension", "option_key"], overall_only },
+            // The hourly totals hold the overall question only.
+            Grouping::Period => Self { by_hour: true, grouped: &["answered_at", "option_key"], overall_only: false },
+        }
+    }
 }
 
 fn col(name: &'static str) -> Expr {
@@ -147,17 +172,11 @@ fn col(name: &'static str) -> Expr {
 
 /// The totals, summed per option and the grouped columns; the columns not grouped by are NULL
 /// so that every shape decodes into `CubeRow`.
-fn totals_query(source: Source, campaign_id: Uuid, unit: Option<Uuid>, by_hour: bool) -> SelectStatement {
+fn totals_query(shape: &Shape, source: Source, campaign_id: Uuid, unit: Option<Uuid>) -> SelectStatement {
     let mut query = Query::select();
-    let grouped: &[&'static str] = if by_hour {
-        query.from(Alias::new("satisfaction_hourly_rollups"));
-        &["answered_at", "option_key"]
-    } else {
-        query.from(Alias::new("satisfaction_rollups"));
-        &["unit_id", "channel", "dimension", "option_key"]
-    };
+    query.from(Alias::new(if shape.by_hour { "satisfaction_hourly_rollups" } else { "satisfaction_rollups" }));
     for name in ["unit_id", "channel", "dimension", "answered_at"] {
-        if grouped.contains(&name) {
+        if shape.grouped.contains(&name) {
             query.expr_as(col(name), Alias::new(name));
         } else {
             query.expr_as(Expr::cust("NULL"), Alias::new(name));
@@ -172,10 +191,13 @@ fn totals_query(source: Source, campaign_id: Uuid, unit: Option<Uuid>, by_hour: 
         .expr_as(Expr::cust("NULL"), Alias::new("pending"))
         .and_where(col("campaign_id").eq(campaign_id))
         .and_where(col("source").eq(source.as_str()));
+    if shape.overall_only {
+        query.and_where(col("dimension").eq(OVERALL));
+    }
     if let Some(unit) = unit {
         query.and_where(col("unit_id").eq(unit));
     }
-    for name in grouped {
+    for name in shape.grouped {
         query.add_group_by([SimpleExpr::from(col(name))]);
     }
     query
@@ -320,7 +342,7 @@ pub async fn report(db: &impl ConnectionTrait, request: ReportRequest) -> ApiRes
     };
     let mut rows = Vec::new();
     for source in sources {
-        let found = cube(db, source, request.campaign_id, request.unit, request.grouping == Grouping::Period).await?;
+        let found = cube(db, source, request.campaign_id, request.unit, request.grouping).await?;
         rows.extend(found.into_iter().map(|row| (source, row)));
     }
     Ok(SatisfactionReport {

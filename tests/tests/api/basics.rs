@@ -54,6 +54,45 @@ async fn oversized_bodies_are_refused_with_413() {
     assert_eq!(app.count("units").await, 0);
 }
 
+/// Sends a request head announcing a 100-byte JSON body, then `parts` of it with `pause` in
+/// between; returns what the server answered (it closes the connection after a 408).
+async fn send_slowly(address: &str, parts: &[&str], pause: std::time::Duration) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(address.trim_start_matches("http://")).await.unwrap();
+    let head = "POST /api/v1/public/surveys/nope/responses HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+                Content-Type: application/json\r\nContent-Length: 100\r\n\r\n";
+    stream.write_all(head.as_bytes()).await.unwrap();
+    for part in parts {
+        tokio::time::sleep(pause).await;
+        // The server may already have answered and closed.
+        let _ = stream.write_all(part.as_bytes()).await;
+    }
+    let mut answer = String::new();
+    tokio::time::timeout(std::time::Duration::from_secs(10), stream.read_to_string(&mut answer))
+        .await
+        .expect("the server answers and closes the connection")
+        .unwrap();
+    answer
+}
+
+/// A body that trickles in is cut off at the deadline with a 408 (and the connection closed);
+/// one that arrives in pieces but within the deadline is read as usual.
+#[tokio::test]
+async fn a_body_that_arrives_too_slowly_is_refused_with_408() {
+    let app = pingyi_tests::spawn_app_with(|s| s.body_timeout = std::time::Duration::from_secs(1)).await;
+    let started = std::time::Instant::now();
+    let late = send_slowly(&app.address, &["{\"submission_id\":", " \"1"], std::time::Duration::from_millis(700)).await;
+    assert!(late.starts_with("HTTP/1.1 408"), "{late}");
+    assert!(late.contains("application/problem+json") && late.contains("request-timeout"), "{late}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "answered at the deadline, not later");
+
+    let body = format!("{{\"submission_id\": \"{}\", \"answers\": {{}}}}", uuid::Uuid::nil());
+    let padded = format!("{body:<100}");
+    let (first, second) = padded.split_at(50);
+    let in_time = send_slowly(&app.address, &[first, second], std::time::Duration::from_millis(300)).await;
+    assert!(in_time.starts_with("HTTP/1.1 404"), "the body was read and the unknown link reported: {in_time}");
+}
+
 #[tokio::test]
 async fn the_served_openapi_document_matches_the_committed_copy() {
     let app = spawn_app().await;
