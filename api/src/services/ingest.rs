@@ -2,10 +2,10 @@
 //!
 //! Handlers hand checked responses to a queue and wait. A few writer tasks each take
 //! whatever is queued (up to `MAX_BATCH`), write it in one transaction — responses, webhook
-//! events, a record of them to count into the totals (see `pending_rollups`) — and
-//! answer every waiting handler only after the commit. Under load one commit (one fsync)
-//! carries many responses; when idle a batch is one response and nothing waits for a timer.
-//! Acknowledged therefore always means committed.
+//! events, their share of the running totals or a record of them to count in shortly (see
+//! `pending_rollups`) — and answer every waiting handler only after the commit. Under load
+//! one commit (one fsync) carries many responses; when idle a batch is one response and
+//! nothing waits for a timer. Acknowledged therefore always means committed.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
