@@ -181,15 +181,11 @@ struct Shape {
 
 impl Shape {
     fn of(grouping: Grouping) -> Self {
-        let (by_hour, overall_only) = (false, true);
+        let totals = |grouped, overall_only| Self { by_hour: false, grouped, overall_only };
         match grouping {
-            Grouping::Unit | Grouping::UnitSource => {
-                Self { by_hour, grouped: &["unit_id", "dimension", "option_key"], overall_only }
-            }
-            Grouping::UnitDimension => {
-                Self { by_hour, grouped: &["unit_id", "dimension", "option_key"], overall_only: false }
-            }
-            Grouping::Channel => Self { by_hour, grouped: &["channel", "dimension", "option_key"], overall_only },
+            Grouping::Unit | Grouping::UnitSource => totals(&["unit_id", "dimension", "option_key"], true),
+            Grouping::UnitDimension => totals(&["unit_id", "dimension", "option_key"], false),
+            Grouping::Channel => totals(&["channel", "dimension", "option_key"], true),
             // The hourly totals hold the overall question only.
             Grouping::Period => Self { by_hour: true, grouped: &["answered_at", "option_key"], overall_only: false },
         }
