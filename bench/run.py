@@ -248,12 +248,17 @@ def postgres_pids() -> list[int]:
     return [int(pid) for pid in subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True).stdout.split()]
 
 
-def ingestion(service: Service, ids: dict, clients: list[int], seconds: int, limit, on_postgres: bool) -> list[dict]:
+def ingestion(service: Service, ids: dict, clients: list[int], seconds: int, limit, pg: str | None) -> list[dict]:
+    """`pg`: the PostgreSQL server the service writes to, or None on SQLite."""
     env = {"BENCH_SLUGS": ",".join(link["slug"] for link in ids["links"]), "BENCH_SOURCES": "5000"}
     wrk("submit.lua", 16, 3, env)  # warm-up: connections, caches, the writer
+    on_postgres = pg is not None
     rows = []
     for count in clients:
+        settle(pg)
         limit_tps = limit(count)
+        # Otherwise the checkpoint that the limit's WAL brings on lands in the service's run.
+        settle(pg)
         database_pids = postgres_pids if on_postgres else list
         before = cpu_seconds([service.process.pid]), cpu_seconds(database_pids())
         with service.sample_peak():
@@ -265,6 +270,12 @@ def ingestion(service: Service, ids: dict, clients: list[int], seconds: int, lim
                      "service_cpu_us": per_response[0], "postgres_cpu_us": per_response[1] if on_postgres else None})
         print(f"  {count} clients: limit {limit_tps:.0f}/s, service {result['rps']:.0f}/s", flush=True)
     return rows
+
+
+def settle(pg: str | None) -> None:
+    """Starts a measured run on PostgreSQL from a fresh checkpoint."""
+    if pg is not None:
+        psql(pg, "CHECKPOINT;")
 
 
 def ingestion_table(title: str, rows: list[dict]) -> str:
@@ -439,7 +450,7 @@ def postgres_runs(args, common: dict, workdir: Path, done) -> None:
     try:
         ids = seed(service, 2026)
         limit = lambda count: pgbench_limit(args.pg, ids, count, args.seconds, workdir)  # noqa: E731
-        done(ingestion_table("Ingestion, PostgreSQL", ingestion(service, ids, args.clients, args.seconds, limit, True)))
+        done(ingestion_table("Ingestion, PostgreSQL", ingestion(service, ids, args.clients, args.seconds, limit, args.pg)))
         if not args.skip_reports:
             print("PostgreSQL: reports", flush=True)
             done(reports_table(reports(args.pg, seed(service, 2027), args.sizes, min(args.seconds, 10))))
@@ -455,7 +466,7 @@ def sqlite_runs(args, common: dict, workdir: Path, done) -> None:
         ids = seed(service, 2026)
         sqlite_tps = sqlite_limit(args.seconds, workdir)
         limit = lambda count: sqlite_tps  # noqa: E731
-        rows = ingestion(service, ids, args.clients, args.seconds, limit, False)
+        rows = ingestion(service, ids, args.clients, args.seconds, limit, None)
         done(ingestion_table("Ingestion, SQLite (the default)", rows))
     finally:
         service.stop()
