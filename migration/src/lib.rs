@@ -12,6 +12,7 @@ mod m20261128_000004_evaluation;
 mod m20261128_000005_satisfaction_rollups;
 mod m20261128_000006_packed_answers;
 mod m20261128_000007_pending_rollups;
+mod m20261129_000008_links_never_deleted;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_satisfaction_rollups::Migration),
             Box::new(m20261128_000006_packed_answers::Migration),
             Box::new(m20261128_000007_pending_rollups::Migration),
+            Box::new(m20261129_000008_links_never_deleted::Migration),
         ]
     }
 }

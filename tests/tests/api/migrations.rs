@@ -101,3 +101,43 @@ async fn replicas_starting_together_migrate_one_after_the_other() {
         .unwrap();
     assert_eq!(applied as usize, Migrator::migrations().len());
 }
+
+/// Links are revoked, never deleted: both databases refuse to delete one, so every response's
+/// link exists (on PostgreSQL this rule replaces the foreign key, see migration 8). Rolling
+/// migration 8 back lifts the rule and, on PostgreSQL, restores the foreign key.
+#[tokio::test]
+async fn survey_links_cannot_be_deleted_until_the_rule_is_rolled_back() {
+    let (url, _storage) = pingyi_tests::prepare_storage().await;
+    let db = Database::connect(&url).await.unwrap();
+    Migrator::up(&db, None).await.unwrap();
+    let link = Uuid::new_v4();
+    without_foreign_keys(
+        &db,
+        &format!(
+            "INSERT INTO survey_links (id, slug, questionnaire_id, unit_id, channel, created_at) VALUES ('{link}', \
+             'kept-for-good', '{}', '{}', 'web', '2017-07-03 10:00:00+00:00');",
+            Uuid::new_v4(),
+            Uuid::new_v4()
+        ),
+    )
+    .await;
+    let delete = format!("DELETE FROM survey_links WHERE id = '{link}'");
+    let refused = db.execute_unprepared(&delete).await.expect_err("a link was deleted");
+    assert!(refused.to_string().contains("revoked, never deleted"), "{refused}");
+
+    Migrator::down(&db, Some(1)).await.unwrap();
+    if db.get_database_backend() == DbBackend::Postgres {
+        let foreign_key = db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT COUNT(*) FROM pg_constraint WHERE conname = 'fk_responses_link_id'".to_owned(),
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get_by_index::<i64>(0)
+            .unwrap();
+        assert_eq!(foreign_key, 1, "the foreign key is back");
+    }
+    assert_eq!(db.execute_unprepared(&delete).await.unwrap().rows_affected(), 1);
+}
