@@ -15,7 +15,7 @@ use std::time::Instant;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter,
-    QueryTrait, Statement, Value,
+    QueryResult, QueryTrait, Statement, Value,
 };
 use tokio::sync::{Mutex, mpsc, oneshot};
 use uuid::Uuid;
@@ -261,31 +261,56 @@ fn statement_sizes(mut rows: usize) -> Vec<usize> {
 /// Inserts the responses whose submission id is new; returns those ids. On PostgreSQL the
 /// same statement records them as pending for the running totals.
 async fn insert_responses(db: &impl ConnectionTrait, responses: &[&NewResponse]) -> Result<HashSet<Uuid>, DbErr> {
-    if responses.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let statements = match db.get_database_backend() {
-        DbBackend::Postgres => vec![insert_and_record_postgres(responses)],
-        backend => insert_sqlite(backend, responses),
-    };
-    let mut inserted = HashSet::new();
-    for statement in statements {
-        for row in db.query_all_raw(statement).await? {
-            inserted.insert(row.try_get_by_index::<Uuid>(0)?);
+    match db.get_database_backend() {
+        DbBackend::Postgres => insert_and_record_postgres(db, responses).await,
+        backend => {
+            let mut inserted = HashSet::new();
+            for statement in insert_sqlite(backend, responses) {
+                inserted.extend(submission_ids(db.query_all_raw(statement).await?)?);
+            }
+            Ok(inserted)
         }
+    }
+}
+
+fn submission_ids(rows: Vec<QueryResult>) -> Result<HashSet<Uuid>, DbErr> {
+    rows.iter().map(|row| row.try_get_by_index::<Uuid>(0)).collect()
+}
+
+/// One statement per campaign (a batch rarely spans two) for any number of responses, which
+/// also records the stored ones as pending; what they add to the totals is remembered for
+/// this process's fold.
+async fn insert_and_record_postgres(
+    db: &impl ConnectionTrait,
+    responses: &[&NewResponse],
+) -> Result<HashSet<Uuid>, DbErr> {
+    let mut per_campaign: BTreeMap<Uuid, Vec<&NewResponse>> = BTreeMap::new();
+    for r in responses {
+        per_campaign.entry(r.row.campaign_id).or_default().push(r);
+    }
+    let mut inserted = HashSet::new();
+    for (campaign_id, responses) in per_campaign {
+        let pending_id = Uuid::new_v4();
+        let stored = submission_ids(db.query_all_raw(insert_postgres(pending_id, campaign_id, &responses)).await?)?;
+        let counted: Vec<_> = responses
+            .iter()
+            .filter(|r| stored.contains(&r.row.submission_id))
+            .map(|r| (&r.row, r.answers.as_slice()))
+            .collect();
+        pending_rollups::remember(pending_id, &counted);
+        inserted.extend(stored);
     }
     Ok(inserted)
 }
 
-/// One statement for any number of responses: the columns as arrays, unnested into rows. It
-/// is prepared once per connection, and PostgreSQL decodes eleven arrays instead of eleven
-/// parameters per response.
-fn insert_and_record_postgres(responses: &[&NewResponse]) -> Statement {
+/// The columns as arrays, unnested into rows: one prepared statement for every batch size,
+/// and PostgreSQL decodes eleven arrays instead of eleven parameters per response.
+fn insert_postgres(pending_id: Uuid, campaign_id: Uuid, responses: &[&NewResponse]) -> Statement {
     let column = |value: fn(&response::Model) -> Value| -> Value {
         let values: Vec<Value> = responses.iter().map(|r| value(&r.row)).collect();
         Value::Array(values[0].array_type(), Some(Box::new(values)))
     };
-    let arrays = vec![
+    let values = vec![
         column(|r| r.id.into()),
         column(|r| r.submission_id.into()),
         column(|r| r.body_hash.clone().into()),
@@ -297,17 +322,19 @@ fn insert_and_record_postgres(responses: &[&NewResponse]) -> Statement {
         column(|r| r.submitted_hour.into()),
         column(|r| r.excluded.into()),
         column(|r| r.answers.clone().into()),
+        pending_id.into(),
+        campaign_id.into(),
     ];
     let sql = format!(
         "WITH stored AS (INSERT INTO responses (id, submission_id, body_hash, link_id, questionnaire_id, \
          campaign_id, unit_id, channel, submitted_hour, excluded, answers) \
          SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::uuid[], $6::uuid[], \
          $7::uuid[], $8::text[], $9::timestamptz[], $10::boolean[], $11::text[]) \
-         ON CONFLICT (submission_id) DO NOTHING RETURNING id, submission_id, campaign_id), {} \
+         ON CONFLICT (submission_id) DO NOTHING RETURNING id, submission_id), {} \
          SELECT submission_id FROM stored",
         pending_rollups::RECORD_STORED
     );
-    Statement::from_sql_and_values(DbBackend::Postgres, sql, arrays)
+    Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
 }
 
 /// Multi-row INSERTs of a few fixed sizes (see `statement_sizes`).

@@ -17,6 +17,7 @@ pub mod links;
 pub mod pending_rollups;
 pub mod pollster;
 pub mod questionnaires;
+pub mod recorded_deltas;
 pub mod rectification;
 pub mod results;
 pub mod rollups;

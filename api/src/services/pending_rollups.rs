@@ -24,8 +24,8 @@ use uuid::Uuid;
 
 use entity::response;
 
-use super::answers;
 use super::rollups::RollupDelta;
+use super::{answers, recorded_deltas};
 use crate::domain::questionnaire::CheckedAnswer;
 use crate::domain::vocabulary::Source;
 use crate::metrics::METRICS;
@@ -49,18 +49,31 @@ pub async fn count_now(
     db: &impl ConnectionTrait,
     responses: &[(&response::Model, &[CheckedAnswer])],
 ) -> Result<(), DbErr> {
+    delta_of(responses).apply(db, Source::CitizenLink).await
+}
+
+fn delta_of(responses: &[(&response::Model, &[CheckedAnswer])]) -> RollupDelta {
     let mut delta = RollupDelta::default();
     for (row, checked) in responses {
         answers::count_into(&mut delta, row, checked);
     }
-    delta.apply(db, Source::CitizenLink).await
+    delta
 }
 
-/// PostgreSQL's way: the statement that stores responses (`ingest`) records them as pending
-/// in the same statement, with this clause after a CTE `stored` that returns the stored
-/// responses' `id` and `campaign_id`: one row per campaign, its ids as a JSON array.
+/// PostgreSQL's way: the statement that stores one campaign's responses (`ingest`) records
+/// them as pending in the same statement, with this clause after a CTE `stored` that returns
+/// the stored responses' `id`. Its parameters `$12` and `$13` are the pending row's id and
+/// the campaign; the row holds the ids as a JSON array, and none is written if nothing was stored.
 pub const RECORD_STORED: &str = "recorded AS (INSERT INTO satisfaction_pending (id, campaign_id, response_ids) \
-     SELECT gen_random_uuid(), campaign_id, json_agg(id)::text FROM stored GROUP BY campaign_id)";
+     SELECT $12::uuid, $13::uuid, json_agg(id)::text FROM stored HAVING COUNT(*) > 0)";
+
+/// Remembers what the pending row `pending_id`, just written with `responses`, adds to the
+/// totals, so that this process's fold need not read them back (see `recorded_deltas`).
+pub fn remember(pending_id: Uuid, responses: &[(&response::Model, &[CheckedAnswer])]) {
+    if !responses.is_empty() {
+        recorded_deltas::remember(pending_id, delta_of(responses));
+    }
+}
 
 /// The response ids of one pending row.
 pub fn decode(response_ids: &str) -> Result<Vec<Uuid>, DbErr> {
@@ -87,15 +100,20 @@ pub async fn fold(db: &DatabaseConnection) -> Result<usize, DbErr> {
     let taken = Statement::from_string(
         db.get_database_backend(),
         format!(
-            "DELETE FROM {TABLE} WHERE id IN (SELECT id FROM {TABLE} LIMIT {ROWS_PER_FOLD}) RETURNING response_ids"
+            "DELETE FROM {TABLE} WHERE id IN (SELECT id FROM {TABLE} LIMIT {ROWS_PER_FOLD}) RETURNING id, response_ids"
         ),
     );
     let rows = txn.query_all_raw(taken).await?;
-    let mut ids = Vec::new();
+    let mut delta = RollupDelta::default();
+    let mut unknown = Vec::new();
     for row in &rows {
-        ids.extend(decode(&row.try_get::<String>("", "response_ids")?)?);
+        match recorded_deltas::take(row.try_get("", "id")?) {
+            Some(known) => delta.merge(known),
+            None => unknown.extend(decode(&row.try_get::<String>("", "response_ids")?)?),
+        }
     }
-    count(&txn, &ids).await?.apply(&txn, Source::CitizenLink).await?;
+    delta.merge(count(&txn, &unknown).await?);
+    delta.apply(&txn, Source::CitizenLink).await?;
     txn.commit().await?;
     Ok(rows.len())
 }

@@ -97,6 +97,16 @@ impl RollupDelta {
         self.cells.is_empty()
     }
 
+    /// Adds `other`'s changes to these.
+    pub fn merge(&mut self, other: RollupDelta) {
+        for (key, counters) in other.cells {
+            self.cells.entry(key).or_default().add(counters);
+        }
+        for (key, counters) in other.hours {
+            self.hours.entry(key).or_default().add(counters);
+        }
+    }
+
     pub fn cells(&self) -> impl Iterator<Item = (&CellKey, &Counters)> {
         self.cells.iter()
     }
