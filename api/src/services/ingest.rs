@@ -220,10 +220,6 @@ async fn store_for(
         responses.iter().copied().filter(|r| inserted.contains(&r.row.submission_id)).collect();
     let earlier = earlier_receipts(db, responses, &inserted).await?;
     announce(db, &fresh, recipients).await?;
-    if db.get_database_backend() == DbBackend::Sqlite {
-        let counted: Vec<_> = fresh.iter().map(|r| (&r.row, r.answers.as_slice())).collect();
-        pending_rollups::count_now(db, &counted).await?;
-    }
     Ok(responses
         .iter()
         .map(|r| {
@@ -258,32 +254,11 @@ fn statement_sizes(mut rows: usize) -> Vec<usize> {
     sizes
 }
 
-/// Inserts the responses whose submission id is new; returns those ids. On PostgreSQL the
-/// same statement records them as pending for the running totals.
+/// Inserts the responses whose submission id is new and records them as pending for the
+/// running totals, one pending row per campaign (a batch rarely spans two); returns the new
+/// submission ids. What the stored responses add to the totals is remembered for this
+/// process's fold.
 async fn insert_responses(db: &impl ConnectionTrait, responses: &[&NewResponse]) -> Result<HashSet<Uuid>, DbErr> {
-    match db.get_database_backend() {
-        DbBackend::Postgres => insert_and_record_postgres(db, responses).await,
-        backend => {
-            let mut inserted = HashSet::new();
-            for statement in insert_sqlite(backend, responses) {
-                inserted.extend(submission_ids(db.query_all_raw(statement).await?)?);
-            }
-            Ok(inserted)
-        }
-    }
-}
-
-fn submission_ids(rows: Vec<QueryResult>) -> Result<HashSet<Uuid>, DbErr> {
-    rows.iter().map(|row| row.try_get_by_index::<Uuid>(0)).collect()
-}
-
-/// One statement per campaign (a batch rarely spans two) for any number of responses, which
-/// also records the stored ones as pending; what they add to the totals is remembered for
-/// this process's fold.
-async fn insert_and_record_postgres(
-    db: &impl ConnectionTrait,
-    responses: &[&NewResponse],
-) -> Result<HashSet<Uuid>, DbErr> {
     let mut per_campaign: BTreeMap<Uuid, Vec<&NewResponse>> = BTreeMap::new();
     for r in responses {
         per_campaign.entry(r.row.campaign_id).or_default().push(r);
@@ -291,7 +266,7 @@ async fn insert_and_record_postgres(
     let mut inserted = HashSet::new();
     for (campaign_id, responses) in per_campaign {
         let pending_id = Uuid::new_v4();
-        let stored = submission_ids(db.query_all_raw(insert_postgres(pending_id, campaign_id, &responses)).await?)?;
+        let stored = insert_and_record(db, pending_id, campaign_id, &responses).await?;
         let counted: Vec<_> = responses
             .iter()
             .filter(|r| stored.contains(&r.row.submission_id))
@@ -301,6 +276,31 @@ async fn insert_and_record_postgres(
         inserted.extend(stored);
     }
     Ok(inserted)
+}
+
+/// One campaign's responses: on PostgreSQL one statement stores and records them; SQLite has
+/// no INSERT inside WITH, so there the record is a statement of its own.
+async fn insert_and_record(
+    db: &impl ConnectionTrait,
+    pending_id: Uuid,
+    campaign_id: Uuid,
+    responses: &[&NewResponse],
+) -> Result<HashSet<Uuid>, DbErr> {
+    let backend = db.get_database_backend();
+    if backend == DbBackend::Postgres {
+        return submission_ids(db.query_all_raw(insert_postgres(pending_id, campaign_id, responses)).await?);
+    }
+    let mut stored = HashSet::new();
+    for statement in insert_sqlite(backend, responses) {
+        stored.extend(submission_ids(db.query_all_raw(statement).await?)?);
+    }
+    let ids: Vec<Uuid> = responses.iter().filter(|r| stored.contains(&r.row.submission_id)).map(|r| r.row.id).collect();
+    pending_rollups::record(db, pending_id, campaign_id, &ids).await?;
+    Ok(stored)
+}
+
+fn submission_ids(rows: Vec<QueryResult>) -> Result<HashSet<Uuid>, DbErr> {
+    rows.iter().map(|row| row.try_get_by_index::<Uuid>(0)).collect()
 }
 
 /// The columns as arrays, unnested into rows: one prepared statement for every batch size,

@@ -1,10 +1,10 @@
 //! Citizens' responses waiting to be counted into the running totals (`rollups`).
 //!
-//! On PostgreSQL, upserting the totals in every group commit made each commit update and lock
-//! hundreds of rows that every writer shares, which took most of the commit's time. Instead a
-//! batch records the ids of the responses it stored, as one row per campaign in
-//! `satisfaction_pending`, in the statement that stores them (so the record is exactly as
-//! durable as they are); a folder task counts pending responses into the totals every
+//! Upserting the totals in every group commit made each commit update hundreds of rows: on
+//! PostgreSQL every writer locked the same rows, which took most of the commit's time; on
+//! SQLite it was most of the single writer's work. Instead a batch records the ids of the
+//! responses it stored, as one row per campaign in `satisfaction_pending`, with them (so the
+//! record is exactly as durable as they are); a folder task counts pending responses into the totals every
 //! `FOLD_INTERVAL` and deletes their record in the same transaction. Each pending row is thus
 //! folded once, whichever replica folds it, and a crash in between loses nothing.
 //!
@@ -14,11 +14,12 @@
 //! and an exclusion takes a response out of the totals whether it was folded yet or not, so
 //! a pending response counts in full, excluded or not.
 //!
-//! On SQLite, with its single writer, the group commit upserts the totals itself (nothing
-//! contends for them) and nothing is ever pending; the folder finds nothing to do.
+//! A fold upserts each total its responses touch once, however many responses that is (at
+//! full load, a few hundred batches' worth); on SQLite it takes the write lock for that.
 
 use std::time::{Duration, Instant};
 
+use sea_orm::sea_query::{Alias, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Statement};
 use uuid::Uuid;
 
@@ -42,16 +43,6 @@ const ROWS_PER_FOLD: usize = 512;
 /// is the same prepared statement.
 const IDS_PER_READ: usize = 128;
 
-/// Counts `responses`, just stored in `db`'s transaction, into the totals at once: SQLite's
-/// way. It has a single writer, so the upserts contend with nothing there, while a separate
-/// fold would take the write lock a second time.
-pub async fn count_now(
-    db: &impl ConnectionTrait,
-    responses: &[(&response::Model, &[CheckedAnswer])],
-) -> Result<(), DbErr> {
-    delta_of(responses).apply(db, Source::CitizenLink).await
-}
-
 fn delta_of(responses: &[(&response::Model, &[CheckedAnswer])]) -> RollupDelta {
     let mut delta = RollupDelta::default();
     for (row, checked) in responses {
@@ -60,12 +51,34 @@ fn delta_of(responses: &[(&response::Model, &[CheckedAnswer])]) -> RollupDelta {
     delta
 }
 
-/// PostgreSQL's way: the statement that stores one campaign's responses (`ingest`) records
-/// them as pending in the same statement, with this clause after a CTE `stored` that returns
+/// On PostgreSQL the statement that stores one campaign's responses (`ingest`) records
+/// them as pending itself, with this clause after a CTE `stored` that returns
 /// the stored responses' `id`. Its parameters `$12` and `$13` are the pending row's id and
 /// the campaign; the row holds the ids as a JSON array, and none is written if nothing was stored.
 pub const RECORD_STORED: &str = "recorded AS (INSERT INTO satisfaction_pending (id, campaign_id, response_ids) \
      SELECT $12::uuid, $13::uuid, json_agg(id)::text FROM stored HAVING COUNT(*) > 0)";
+
+/// Records `response_ids`, just stored in `db`'s transaction, as the pending row `pending_id`
+/// (SQLite; on PostgreSQL `RECORD_STORED` does it).
+pub async fn record(
+    db: &impl ConnectionTrait,
+    pending_id: Uuid,
+    campaign_id: Uuid,
+    response_ids: &[Uuid],
+) -> Result<(), DbErr> {
+    if response_ids.is_empty() {
+        return Ok(());
+    }
+    let ids = serde_json::to_string(response_ids).map_err(|err| DbErr::Custom(err.to_string()))?;
+    let mut insert = Query::insert();
+    insert.into_table(Alias::new(TABLE)).columns(["id", "campaign_id", "response_ids"].map(Alias::new)).values_panic([
+        pending_id.into(),
+        campaign_id.into(),
+        ids.into(),
+    ]);
+    db.execute(&insert).await?;
+    Ok(())
+}
 
 /// Remembers what the pending row `pending_id`, just written with `responses`, adds to the
 /// totals, so that this process's fold need not read them back (see `recorded_deltas`).
