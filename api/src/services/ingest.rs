@@ -139,13 +139,15 @@ async fn write_batch(db: &DatabaseConnection, jobs: Vec<Job>) {
     }
 }
 
-/// Stores a batch durably. On PostgreSQL, when no webhook subscription wants these responses
-/// (events are queued in the same transaction as the responses), the batch is one statement
-/// and so its own transaction: two round trips to the database instead of four, where each
-/// round trip cost about as much as inserting a dozen responses.
+/// Stores a batch durably. On PostgreSQL, when the batch is one campaign's and no webhook
+/// subscription wants its responses (events are queued in the same transaction as the
+/// responses), the batch is one statement and so its own transaction: two round trips to the
+/// database instead of four, where each round trip cost about as much as inserting a dozen
+/// responses.
 async fn store_batch(db: &DatabaseConnection, responses: &[&NewResponse]) -> ApiResult<Vec<ApiResult<Receipt>>> {
     let recipients = recipients(db, responses).await?;
-    if db.get_database_backend() == DbBackend::Postgres && recipients.is_empty() {
+    let one_campaign = responses.iter().all(|r| r.row.campaign_id == responses[0].row.campaign_id);
+    if db.get_database_backend() == DbBackend::Postgres && one_campaign && recipients.is_empty() {
         return store_for(db, responses, &recipients).await;
     }
     let txn = super::begin_write(db).await?;
