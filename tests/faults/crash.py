@@ -114,7 +114,8 @@ def seed(server: Server, year: int) -> tuple[str, str, list[str]]:
 class Citizens:
     """Submissions, each retried with its own id and answers until acknowledged."""
 
-    def __init__(self, slugs: list[str], count: int):
+    def __init__(self, slugs: list[str], count: int, pause: float = 0.0):
+        self.pause = pause  # seconds each worker waits after an acknowledgement
         self.pending = [
             (random.choice(slugs), {"submission_id": str(uuid.uuid4()),
                                     "answers": {**{q: random.choice(OPTIONS) for q in QUESTIONS}, "suggestions": "排队太久"}})
@@ -151,6 +152,7 @@ class Citizens:
                     if earlier and earlier != answer["response_id"]:
                         self.failure = self.failure or f"a retry of {body['submission_id']} got another response id"
                     self.acknowledged[body["submission_id"]] = answer["response_id"]
+                time.sleep(self.pause)
                 return
             if status not in (0, 503):
                 return self.broken(f"a submission answered {status}: {answer}")
@@ -254,7 +256,9 @@ def database_outage(binary: str, env: dict[str, str], database: dict, cluster: l
 def outage(server: Server, database: dict, cluster: list[str]) -> None:
     server.start()
     token, campaign, slugs = seed(server, 2027)
-    citizens = Citizens(slugs, 3000)
+    # Paced to at most 400 acknowledgements a second, so that the submissions span the outage
+    # (unpaced, the service acknowledged all 3,000 before PostgreSQL had stopped).
+    citizens = Citizens(slugs, 3000, pause=0.02)
     citizens.run(8, 240)
     while len(citizens.acknowledged) < 300:
         time.sleep(0.01)
