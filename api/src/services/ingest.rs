@@ -2,7 +2,7 @@
 //!
 //! Handlers hand checked responses to a queue and wait. A few writer tasks each take
 //! whatever is queued (up to `MAX_BATCH`) and write it atomically — responses, webhook
-//! events, their share of the running totals or a record of them to count in shortly (see
+//! events and a record of the responses to count into the running totals shortly (see
 //! `pending_rollups`) — and answer every waiting handler only after the commit. Under load
 //! one commit (one fsync) carries many responses; when idle a batch is one response and
 //! nothing waits for a timer. Acknowledged therefore always means committed. On PostgreSQL
@@ -33,7 +33,8 @@ use crate::webhooks::{EventType, subscriptions};
 const MAX_BATCH: usize = 512;
 /// Responses that may wait for a writer before handlers wait to enqueue (back-pressure).
 const QUEUE_CAPACITY: usize = 8192;
-/// Most responses per INSERT on SQLite; statements hold a power of two of them (see `statement_sizes`).
+/// Most responses per INSERT on SQLite; statements hold a power of two of them (see
+/// `statement_sizes`).
 const ROWS_PER_STATEMENT: usize = 64;
 
 /// A checked response, ready to store: its row (answers packed in) and the answers.

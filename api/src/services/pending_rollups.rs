@@ -4,9 +4,10 @@
 //! PostgreSQL every writer locked the same rows, which took most of the commit's time; on
 //! SQLite it was most of the single writer's work. Instead a batch records the ids of the
 //! responses it stored, as one row per campaign in `satisfaction_pending`, with them (so the
-//! record is exactly as durable as they are); a folder task counts pending responses into the totals every
-//! `FOLD_INTERVAL` and deletes their record in the same transaction. Each pending row is thus
-//! folded once, whichever replica folds it, and a crash in between loses nothing.
+//! record is exactly as durable as they are); a folder task counts pending responses into
+//! the totals every `FOLD_INTERVAL` and deletes their record in the same transaction. Each
+//! pending row is thus folded once, whichever replica folds it, and a crash in between loses
+//! nothing.
 //!
 //! Reports read the totals and the pending records in one statement (`satisfaction::cube`)
 //! and count the pending responses themselves, so a figure read after a response was
@@ -43,6 +44,7 @@ const ROWS_PER_FOLD: usize = 512;
 /// is the same prepared statement.
 const IDS_PER_READ: usize = 128;
 
+/// What `responses` add to the totals.
 fn delta_of(responses: &[(&response::Model, &[CheckedAnswer])]) -> RollupDelta {
     let mut delta = RollupDelta::default();
     for (row, checked) in responses {
