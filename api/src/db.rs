@@ -11,6 +11,12 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbB
 /// many sizes, each its own statement of up to tens of kilobytes; 100 of them on each of 16
 /// connections took tens of MiB of memory in the benchmark.
 const STATEMENT_CACHE: usize = 24;
+/// A pooled connection is pinged before use only after lying idle this long (sqlx pings on
+/// every checkout by default). sqlx already pings each connection when it is returned, so a
+/// connection in the pool was alive a moment ago; the checkout ping was one more round trip
+/// per batch of responses. One idle this long may have been dropped by the server or a
+/// firewall; one that broke meanwhile fails its statement (503, retried) and is closed.
+const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(10);
 
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
     if let Some(path) = sqlite_file(url) {
@@ -22,6 +28,7 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         .min_connections(1)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5))
+        .test_before_acquire_if_idle_for(PING_WHEN_IDLE_FOR)
         .sqlx_logging(false)
         // WAL lets readers work while one writer commits; FULL keeps an acknowledged
         // commit durable across a power cut; the busy timeout queues writers instead of failing.

@@ -1,21 +1,21 @@
 //! Group commit of citizens' responses.
 //!
 //! Handlers hand checked responses to a queue and wait. A few writer tasks each take
-//! whatever is queued (up to `MAX_BATCH`) and write it atomically — responses, webhook
-//! events and a record of the responses to count into the running totals shortly (see
+//! whatever is queued (up to `MAX_BATCH`) and write it atomically — responses and a record
+//! of the responses to count into the running totals and announce to webhooks shortly (see
 //! `pending_rollups`) — and answer every waiting handler only after the commit. Under load
 //! one commit (one fsync) carries many responses; when idle a batch is one response and
 //! nothing waits for a timer. Acknowledged therefore always means committed. On PostgreSQL
 //! a batch is usually a single statement (see `store_batch`).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter,
-    QueryResult, QueryTrait, Statement, Value,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter, QueryResult,
+    QueryTrait, Statement, Value,
 };
 use tokio::sync::{Mutex, mpsc, oneshot};
 use uuid::Uuid;
@@ -27,7 +27,6 @@ use super::submissions::Receipt;
 use crate::domain::questionnaire::CheckedAnswer;
 use crate::error::{ApiError, ApiResult};
 use crate::metrics::METRICS;
-use crate::webhooks::{EventType, subscriptions};
 
 /// Most responses in one transaction.
 const MAX_BATCH: usize = 512;
@@ -140,19 +139,17 @@ async fn write_batch(db: &DatabaseConnection, jobs: Vec<Job>) {
     }
 }
 
-/// Stores a batch durably. On PostgreSQL, when the batch is one campaign's and no webhook
-/// subscription wants its responses (events are queued in the same transaction as the
-/// responses), the batch is one statement and so its own transaction: two round trips to the
-/// database instead of four, where each round trip cost about as much as inserting a dozen
-/// responses.
+/// Stores a batch durably. On PostgreSQL, when the batch is one campaign's (nearly always),
+/// it is one statement and so its own transaction: one round trip to the database, where a
+/// transaction around it takes three. The `responses.received` events are queued by the fold
+/// that counts the responses into the totals (see `pending_rollups`).
 async fn store_batch(db: &DatabaseConnection, responses: &[&NewResponse]) -> ApiResult<Vec<ApiResult<Receipt>>> {
-    let recipients = recipients(db, responses).await?;
     let one_campaign = responses.iter().all(|r| r.row.campaign_id == responses[0].row.campaign_id);
-    if db.get_database_backend() == DbBackend::Postgres && one_campaign && recipients.is_empty() {
-        return store_for(db, responses, &recipients).await;
+    if db.get_database_backend() == DbBackend::Postgres && one_campaign {
+        return store(db, responses).await;
     }
     let txn = super::begin_write(db).await?;
-    let outcomes = store_for(&txn, responses, &recipients).await?;
+    let outcomes = store(&txn, responses).await?;
     txn.commit().await?;
     Ok(outcomes)
 }
@@ -205,24 +202,13 @@ fn copy_of(err: &ApiError) -> ApiError {
     }
 }
 
-/// Writes the responses in `txn` (the caller commits). Each outcome is the new receipt, the
-/// earlier receipt of a submission id stored before, or a conflict if that one had other answers.
-pub async fn store(txn: &DatabaseTransaction, responses: &[&NewResponse]) -> ApiResult<Vec<ApiResult<Receipt>>> {
-    store_for(txn, responses, &recipients(txn, responses).await?).await
-}
-
-/// `store`, announcing the fresh responses to `recipients`. On PostgreSQL without recipients
-/// every write is one statement, so `db` need not be a transaction.
-async fn store_for(
-    db: &impl ConnectionTrait,
-    responses: &[&NewResponse],
-    recipients: &Recipients,
-) -> ApiResult<Vec<ApiResult<Receipt>>> {
+/// Writes the responses in `db`: a transaction the caller commits, or on PostgreSQL, for one
+/// campaign's responses, the connection itself (every write is then one statement). Each
+/// outcome is the new receipt, the earlier receipt of a submission id stored before, or a
+/// conflict if that one had other answers.
+pub async fn store(db: &impl ConnectionTrait, responses: &[&NewResponse]) -> ApiResult<Vec<ApiResult<Receipt>>> {
     let inserted = insert_responses(db, responses).await?;
-    let fresh: Vec<&NewResponse> =
-        responses.iter().copied().filter(|r| inserted.contains(&r.row.submission_id)).collect();
     let earlier = earlier_receipts(db, responses, &inserted).await?;
-    announce(db, &fresh, recipients).await?;
     Ok(responses
         .iter()
         .map(|r| {
@@ -369,39 +355,6 @@ async fn earlier_receipts(
     }
     let found = response::Entity::find().filter(response::Column::SubmissionId.is_in(taken)).all(db).await?;
     Ok(found.into_iter().map(|m| (m.submission_id, m)).collect())
-}
-
-/// The webhook subscriptions that want to hear of responses, per campaign; campaigns
-/// nobody subscribed to are left out.
-type Recipients = BTreeMap<Uuid, Vec<Uuid>>;
-
-async fn recipients(db: &impl ConnectionTrait, responses: &[&NewResponse]) -> ApiResult<Recipients> {
-    let campaigns: BTreeSet<Uuid> = responses.iter().map(|r| r.row.campaign_id).collect();
-    let mut recipients = Recipients::new();
-    for campaign_id in campaigns {
-        let subscriptions = subscriptions::recipients(db, EventType::ResponsesReceived, campaign_id).await?;
-        if !subscriptions.is_empty() {
-            recipients.insert(campaign_id, subscriptions);
-        }
-    }
-    Ok(recipients)
-}
-
-/// Queues one `responses.received` event per campaign and unit, with the batch's count.
-async fn announce(db: &impl ConnectionTrait, responses: &[&NewResponse], recipients: &Recipients) -> ApiResult<()> {
-    let mut counts: BTreeMap<Uuid, BTreeMap<Uuid, u64>> = BTreeMap::new();
-    for r in responses {
-        *counts.entry(r.row.campaign_id).or_default().entry(r.row.unit_id).or_default() += 1;
-    }
-    let event = EventType::ResponsesReceived;
-    for (campaign_id, units) in counts {
-        let Some(subscriptions) = recipients.get(&campaign_id) else { continue };
-        for (unit_id, count) in units {
-            let data = serde_json::json!({"source": "citizen_link", "unit_id": unit_id, "count": count});
-            subscriptions::queue(db, subscriptions, event, campaign_id, data).await?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

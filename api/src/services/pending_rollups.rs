@@ -17,7 +17,14 @@
 //!
 //! A fold upserts each total its responses touch once, however many responses that is (at
 //! full load, a few hundred batches' worth); on SQLite it takes the write lock for that.
+//!
+//! The fold also queues the `responses.received` webhook events, one per campaign and unit
+//! with the number of responses it counted, in the same transaction: an event is thus sent
+//! once per response, within a fold interval of its acknowledgement, and the write path
+//! need not read the subscriptions for every batch (that read was one of a batch's two
+//! round trips to PostgreSQL).
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use sea_orm::sea_query::{Alias, Query};
@@ -30,7 +37,9 @@ use super::rollups::RollupDelta;
 use super::{answers, recorded_deltas};
 use crate::domain::questionnaire::CheckedAnswer;
 use crate::domain::vocabulary::Source;
+use crate::error::ApiResult;
 use crate::metrics::METRICS;
+use crate::webhooks::{EventType, subscriptions};
 
 pub const TABLE: &str = "satisfaction_pending";
 /// How often pending responses are folded into the totals: at most what a report counts itself.
@@ -44,13 +53,35 @@ const ROWS_PER_FOLD: usize = 512;
 /// is the same prepared statement.
 const IDS_PER_READ: usize = 128;
 
-/// What `responses` add to the totals.
-fn delta_of(responses: &[(&response::Model, &[CheckedAnswer])]) -> RollupDelta {
-    let mut delta = RollupDelta::default();
-    for (row, checked) in responses {
-        answers::count_into(&mut delta, row, checked);
+/// What pending responses add: to the running totals, and to the `responses.received`
+/// events (how many responses per campaign and unit).
+#[derive(Debug, Default)]
+pub struct Counted {
+    pub totals: RollupDelta,
+    pub received: BTreeMap<(Uuid, Uuid), u64>,
+}
+
+impl Counted {
+    /// What `responses` add.
+    fn of(responses: &[(&response::Model, &[CheckedAnswer])]) -> Self {
+        let mut counted = Self::default();
+        for (row, checked) in responses {
+            counted.add(row, checked);
+        }
+        counted
     }
-    delta
+
+    fn add(&mut self, row: &response::Model, checked: &[CheckedAnswer]) {
+        answers::count_into(&mut self.totals, row, checked);
+        *self.received.entry((row.campaign_id, row.unit_id)).or_default() += 1;
+    }
+
+    pub fn merge(&mut self, other: Counted) {
+        self.totals.merge(other.totals);
+        for (key, count) in other.received {
+            *self.received.entry(key).or_default() += count;
+        }
+    }
 }
 
 /// On PostgreSQL the statement that stores one campaign's responses (`ingest`) records
@@ -82,11 +113,11 @@ pub async fn record(
     Ok(())
 }
 
-/// Remembers what the pending row `pending_id`, just written with `responses`, adds to the
-/// totals, so that this process's fold need not read them back (see `recorded_deltas`).
+/// Remembers what the pending row `pending_id`, just written with `responses`, adds, so that
+/// this process's fold need not read them back (see `recorded_deltas`).
 pub fn remember(pending_id: Uuid, responses: &[(&response::Model, &[CheckedAnswer])]) {
     if !responses.is_empty() {
-        recorded_deltas::remember(pending_id, delta_of(responses));
+        recorded_deltas::remember(pending_id, Counted::of(responses));
     }
 }
 
@@ -95,21 +126,22 @@ pub fn decode(response_ids: &str) -> Result<Vec<Uuid>, DbErr> {
     serde_json::from_str(response_ids).map_err(|err| DbErr::Custom(format!("a pending record cannot be read: {err}")))
 }
 
-/// What the responses `ids` add to the totals.
-pub async fn count(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<RollupDelta, DbErr> {
-    let mut delta = RollupDelta::default();
+/// What the responses `ids` add, read back from the stored responses.
+pub async fn count(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Counted, DbErr> {
+    let mut counted = Counted::default();
     for chunk in ids.chunks(IDS_PER_READ) {
         let mut padded = chunk.to_vec();
         padded.resize(IDS_PER_READ, Uuid::nil());
         for found in response::Entity::find().filter(response::Column::Id.is_in(padded)).all(db).await? {
-            answers::count_into(&mut delta, &found, &answers::unpack(&found.answers)?);
+            counted.add(&found, &answers::unpack(&found.answers)?);
         }
     }
-    Ok(delta)
+    Ok(counted)
 }
 
-/// Counts up to `ROWS_PER_FOLD` pending rows into the totals; returns how many it folded.
-pub async fn fold(db: &DatabaseConnection) -> Result<usize, DbErr> {
+/// Counts up to `ROWS_PER_FOLD` pending rows into the totals and announces their responses;
+/// returns how many rows it folded.
+pub async fn fold(db: &DatabaseConnection) -> ApiResult<usize> {
     let txn = super::begin_write(db).await?;
     // A concurrent fold that took the same rows first leaves nothing for this DELETE to return.
     let taken = Statement::from_string(
@@ -119,18 +151,37 @@ pub async fn fold(db: &DatabaseConnection) -> Result<usize, DbErr> {
         ),
     );
     let rows = txn.query_all_raw(taken).await?;
-    let mut delta = RollupDelta::default();
+    let mut counted = Counted::default();
     let mut unknown = Vec::new();
     for row in &rows {
         match recorded_deltas::take(row.try_get("", "id")?) {
-            Some(known) => delta.merge(known),
+            Some(known) => counted.merge(known),
             None => unknown.extend(decode(&row.try_get::<String>("", "response_ids")?)?),
         }
     }
-    delta.merge(count(&txn, &unknown).await?);
-    delta.apply(&txn, Source::CitizenLink).await?;
+    counted.merge(count(&txn, &unknown).await?);
+    counted.totals.apply(&txn, Source::CitizenLink).await?;
+    announce(&txn, &counted.received).await?;
     txn.commit().await?;
     Ok(rows.len())
+}
+
+/// Queues one `responses.received` event per campaign and unit for the subscriptions that
+/// want it, with how many responses were counted.
+async fn announce(db: &impl ConnectionTrait, received: &BTreeMap<(Uuid, Uuid), u64>) -> ApiResult<()> {
+    let event = EventType::ResponsesReceived;
+    let campaigns: BTreeSet<Uuid> = received.keys().map(|(campaign_id, _)| *campaign_id).collect();
+    for campaign_id in campaigns {
+        let subscribers = subscriptions::recipients(db, event, campaign_id).await?;
+        if subscribers.is_empty() {
+            continue;
+        }
+        for (&(_, unit_id), &count) in received.range((campaign_id, Uuid::nil())..=(campaign_id, Uuid::max())) {
+            let data = serde_json::json!({"source": "citizen_link", "unit_id": unit_id, "count": count});
+            subscriptions::queue(db, &subscribers, event, campaign_id, data).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Starts the folder on the current runtime; it runs until the process ends. Every replica

@@ -1,6 +1,6 @@
-//! What the batches this process recorded as pending add to the totals, kept in memory by
-//! pending row, so that the fold that takes one of those rows counts it from here instead of
-//! reading its responses back (the read-back was about a tenth of the CPU per response, in
+//! What the batches this process recorded as pending add (to the totals and to the webhook
+//! events), kept in memory by pending row, so that the fold that takes one of those rows
+//! counts it from here instead of reading its responses back (the read-back was about a tenth of the CPU per response, in
 //! the service and in PostgreSQL, in the benchmark). A row recorded by another replica, or
 //! by this one before a restart, or whose entry was dropped, is read back as before: an
 //! entry only saves work, since stored responses never change their answers.
@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use uuid::Uuid;
 
-use super::rollups::RollupDelta;
+use super::pending_rollups::Counted;
 
 /// Most entries kept, about 20 KiB each. The folder takes them within its interval (200 ms,
 /// a few hundred batches at full load); with another replica folding this one's rows they
@@ -22,27 +22,27 @@ const MOST_ENTRIES: usize = 512;
 /// Entries older than this make room for new ones.
 const KEPT_FOR: Duration = Duration::from_secs(2);
 
-static ENTRIES: LazyLock<Mutex<HashMap<Uuid, (Instant, RollupDelta)>>> = LazyLock::new(Default::default);
+static ENTRIES: LazyLock<Mutex<HashMap<Uuid, (Instant, Counted)>>> = LazyLock::new(Default::default);
 
-fn entries() -> MutexGuard<'static, HashMap<Uuid, (Instant, RollupDelta)>> {
+fn entries() -> MutexGuard<'static, HashMap<Uuid, (Instant, Counted)>> {
     ENTRIES.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Keeps what the pending row `pending_id` adds, unless the table is full of fresh entries.
-pub fn remember(pending_id: Uuid, delta: RollupDelta) {
+pub fn remember(pending_id: Uuid, counted: Counted) {
     let now = Instant::now();
     let mut entries = entries();
     if entries.len() >= MOST_ENTRIES {
         entries.retain(|_, (at, _)| now.duration_since(*at) < KEPT_FOR);
     }
     if entries.len() < MOST_ENTRIES {
-        entries.insert(pending_id, (now, delta));
+        entries.insert(pending_id, (now, counted));
     }
 }
 
 /// What the pending row `pending_id` adds, if this process still knows; forgets it.
-pub fn take(pending_id: Uuid) -> Option<RollupDelta> {
-    entries().remove(&pending_id).map(|(_, delta)| delta)
+pub fn take(pending_id: Uuid) -> Option<Counted> {
+    entries().remove(&pending_id).map(|(_, counted)| counted)
 }
 
 #[cfg(test)]
@@ -52,7 +52,7 @@ mod tests {
     #[test]
     fn an_entry_is_taken_once() {
         let id = Uuid::new_v4();
-        remember(id, RollupDelta::default());
+        remember(id, Counted::default());
         assert!(take(id).is_some());
         assert!(take(id).is_none());
         assert!(take(Uuid::new_v4()).is_none());

@@ -165,7 +165,7 @@ async fn cube(
         }
     }
     if !pending.is_empty() {
-        rows.extend(rows_of(&pending_rollups::count(db, &pending).await?, unit, shape.by_hour));
+        rows.extend(rows_of(&pending_rollups::count(db, &pending).await?.totals, unit, shape.by_hour));
     }
     Ok(rows)
 }

@@ -173,24 +173,21 @@ async fn forget_what_was_recorded(db: &sea_orm::DatabaseConnection) {
     }
 }
 
-/// Citizens' changes to the totals are pending until a background fold merges them in.
-/// A report right after each acknowledgement counts every response, whether its change was
-/// folded yet or not; and nothing is counted twice, though a second folder (as another
-/// replica would run) folds the same rows all along, every other time after forgetting what
-/// this process remembered of them (as for rows another replica recorded: they are read back).
-#[tokio::test]
-async fn each_acknowledged_response_is_in_the_next_report_before_and_after_folding() {
-    let s = scenario().await;
-    let questionnaire = s.app.published_questionnaire(&s.admin, s.campaign, "government").await;
-    let slug = s.app.link(&s.admin, questionnaire, s.unit_b, "web").await;
-    let unit_b = s.unit_b.to_string();
-    let responses_of_b = |report: &Value| cell(report, "unit_id", &unit_b)["responses"].as_i64();
-    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let second_folder = {
-        let (db, done) = (s.app.db.clone(), done.clone());
-        tokio::spawn(async move {
+/// A folder beside the app's own, as another replica would run, folding every 15 ms and
+/// every other time after forgetting what this process remembered of the pending rows (as
+/// for rows another replica recorded: they are read back).
+pub(crate) struct SecondFolder {
+    done: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl SecondFolder {
+    pub(crate) fn start(db: sea_orm::DatabaseConnection) -> Self {
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop = done.clone();
+        let task = tokio::spawn(async move {
             let mut round = 0;
-            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 round += 1;
                 if round % 2 == 0 {
                     forget_what_was_recorded(&db).await;
@@ -198,16 +195,35 @@ async fn each_acknowledged_response_is_in_the_next_report_before_and_after_foldi
                 pending_rollups::fold(&db).await.expect("a fold beside the app's own");
                 tokio::time::sleep(std::time::Duration::from_millis(15)).await;
             }
-        })
-    };
+        });
+        Self { done, task }
+    }
+
+    pub(crate) async fn stop(self) {
+        self.done.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.task.await.unwrap();
+    }
+}
+
+/// Citizens' changes to the totals are pending until a background fold merges them in.
+/// A report right after each acknowledgement counts every response, whether its change was
+/// folded yet or not; and nothing is counted twice, though a second folder folds the same
+/// rows all along.
+#[tokio::test]
+async fn each_acknowledged_response_is_in_the_next_report_before_and_after_folding() {
+    let s = scenario().await;
+    let questionnaire = s.app.published_questionnaire(&s.admin, s.campaign, "government").await;
+    let slug = s.app.link(&s.admin, questionnaire, s.unit_b, "web").await;
+    let unit_b = s.unit_b.to_string();
+    let responses_of_b = |report: &Value| cell(report, "unit_id", &unit_b)["responses"].as_i64();
+    let second_folder = SecondFolder::start(s.app.db.clone());
     // Long enough to span several of the app's folds (one every 200 ms).
     for sent in 1..=30 {
         assert_eq!(s.app.submit(&slug, "satisfied").await.status(), 201);
         let by_unit = report(&s, &s.admin, "units", "").await;
         assert_eq!(responses_of_b(&by_unit), Some(2 + sent), "{by_unit}");
     }
-    done.store(true, std::sync::atomic::Ordering::Relaxed);
-    second_folder.await.unwrap();
+    second_folder.stop().await;
     let before = report(&s, &s.admin, "dimensions", "").await;
     let mut waited = 0;
     while s.app.count("satisfaction_pending").await > 0 {

@@ -135,6 +135,39 @@ async fn a_signed_event_reaches_a_receiver_that_fails_twice_on_the_third_attempt
     assert_eq!(attempts, [500, 503, 204]);
 }
 
+/// Citizens' responses are announced by the folds that count them into the totals: every
+/// response exactly once, in an event for its campaign and unit, though a second folder (as
+/// another replica would run) folds the same pending records, half the time reading their
+/// responses back.
+#[tokio::test]
+async fn each_citizen_response_is_announced_once_with_its_unit() {
+    let w = world().await;
+    let (_, reader) = w.client("reader", None).await;
+    let (url, received) = receiver(vec![204]).await;
+    w.app.created("/api/v1/webhooks", &reader, &json!({"url": url, "events": ["responses.received"]})).await;
+    let slug = w.app.link(&w.admin, w.questionnaire, w.unit, "web").await;
+    let second_folder = crate::satisfaction::SecondFolder::start(w.app.db.clone());
+    const SENT: u64 = 12;
+    for _ in 0..SENT {
+        assert_eq!(w.app.submit(&slug, "satisfied").await.status(), 201);
+    }
+    let announced = || {
+        let messages = received.lock().unwrap().clone();
+        let events: Vec<Value> = messages.iter().map(|m| serde_json::from_slice(&m.body).unwrap()).collect();
+        for event in &events {
+            assert_eq!(event["type"], "responses.received");
+            assert_eq!(event["data"]["campaign_id"], w.campaign.to_string());
+            assert_eq!(event["data"]["details"]["source"], "citizen_link");
+            assert_eq!(event["data"]["details"]["unit_id"], w.unit.to_string());
+        }
+        events.iter().map(|e| e["data"]["details"]["count"].as_u64().unwrap()).sum::<u64>()
+    };
+    wait_for(|| announced() >= SENT).await;
+    second_folder.stop().await;
+    tokio::time::sleep(Duration::from_millis(600)).await; // three more of the app's folds
+    assert_eq!(announced(), SENT);
+}
+
 #[tokio::test]
 async fn an_unreachable_receiver_ends_as_failed_and_can_be_redelivered() {
     let w = world().await;
