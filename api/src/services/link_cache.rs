@@ -1,7 +1,9 @@
 //! A short-lived cache of what answering through a link needs to know: the link, its
 //! questionnaire version and its campaign. It spares three queries per submission.
 //!
-//! Entries live at most `TTL`. Changes made through this process (revoking a link, changing
+//! Entries live at most `TTL`. When one expires, the requests for that link in the meantime
+//! wait for one load instead of each loading it (at full load there are several in flight
+//! per link). Changes made through this process (revoking a link, changing
 //! its controls, publishing or closing a questionnaire, moving or configuring a campaign)
 //! call `invalidate`, which empties every cache at once; changes made by another replica
 //! reach this one within `TTL`. Time windows (a link's opening and closing times) are
@@ -13,6 +15,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use sea_orm::ConnectionTrait;
+use tokio::sync::OnceCell;
 
 use entity::{campaign, survey_link};
 
@@ -42,9 +45,10 @@ pub struct LinkContext {
 }
 
 struct Entry {
-    loaded_at: Instant,
+    created_at: Instant,
     generation: u64,
-    context: Arc<LinkContext>,
+    /// Filled by the first request that loads it; a failed load leaves it for the next.
+    context: Arc<OnceCell<Arc<LinkContext>>>,
 }
 
 /// The link behind `slug` with its questionnaire and campaign, read now (no cache).
@@ -64,23 +68,27 @@ pub struct LinkCache {
 impl LinkCache {
     /// The context of the link behind `slug`, from the cache or freshly read.
     pub async fn get(&self, db: &impl ConnectionTrait, slug: &str) -> ApiResult<Arc<LinkContext>> {
+        let cell = self.entry(slug);
+        let context = cell.get_or_try_init(|| async { load(db, slug).await.map(Arc::new) }).await?;
+        Ok(context.clone())
+    }
+
+    /// The fresh entry of `slug`, or a new empty one in its place.
+    fn entry(&self, slug: &str) -> Arc<OnceCell<Arc<LinkContext>>> {
         // Read before loading: an invalidation during the load leaves the entry stale.
         let generation = GENERATION.load(Ordering::Acquire);
-        if let Some(context) = self.fresh(slug, generation) {
-            return Ok(context);
-        }
-        let context = Arc::new(load(db, slug).await?);
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(entry) = entries.get(slug)
+            && entry.generation == generation
+            && entry.created_at.elapsed() < TTL
+        {
+            return entry.context.clone();
+        }
         if entries.len() >= MAX_ENTRIES {
             entries.clear();
         }
-        entries.insert(slug.to_owned(), Entry { loaded_at: Instant::now(), generation, context: context.clone() });
-        Ok(context)
-    }
-
-    fn fresh(&self, slug: &str, generation: u64) -> Option<Arc<LinkContext>> {
-        let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        let entry = entries.get(slug)?;
-        (entry.generation == generation && entry.loaded_at.elapsed() < TTL).then(|| entry.context.clone())
+        let context = Arc::new(OnceCell::new());
+        entries.insert(slug.to_owned(), Entry { created_at: Instant::now(), generation, context: context.clone() });
+        context
     }
 }
