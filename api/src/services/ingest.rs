@@ -123,7 +123,10 @@ async fn next_batch(receiver: &Mutex<mpsc::Receiver<Job>>) -> Option<Vec<Job>> {
 async fn write_batch(db: &DatabaseConnection, jobs: Vec<Job>) {
     let (firsts, mut repeats) = split_repeats(jobs);
     let responses: Vec<&NewResponse> = firsts.iter().map(|job| &job.response).collect();
-    let outcomes = match store_batch(db, &responses).await {
+    let turn = super::sqlite_write_turn(db).await;
+    let stored = store_batch(db, &responses).await;
+    drop(turn);
+    let outcomes = match stored {
         Ok(outcomes) => outcomes,
         Err(err) => {
             tracing::warn!(error = %err, responses = firsts.len(), "a batch of responses could not be stored");

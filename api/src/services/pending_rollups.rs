@@ -142,6 +142,7 @@ pub async fn count(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Counted, D
 /// Counts up to `ROWS_PER_FOLD` pending rows into the totals and announces their responses;
 /// returns how many rows it folded.
 pub async fn fold(db: &DatabaseConnection) -> ApiResult<usize> {
+    let _turn = super::sqlite_write_turn(db).await;
     let txn = super::begin_write(db).await?;
     // A concurrent fold that took the same rows first leaves nothing for this DELETE to return.
     let taken = Statement::from_string(
