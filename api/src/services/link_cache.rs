@@ -47,7 +47,7 @@ pub struct LinkContext {
 struct Entry {
     created_at: Instant,
     generation: u64,
-    /// Filled by the first request that loads it; a failed load leaves it for the next.
+    /// Filled by the first request that loads it.
     context: Arc<OnceCell<Arc<LinkContext>>>,
 }
 
@@ -69,8 +69,22 @@ impl LinkCache {
     /// The context of the link behind `slug`, from the cache or freshly read.
     pub async fn get(&self, db: &impl ConnectionTrait, slug: &str) -> ApiResult<Arc<LinkContext>> {
         let cell = self.entry(slug);
-        let context = cell.get_or_try_init(|| async { load(db, slug).await.map(Arc::new) }).await?;
-        Ok(context.clone())
+        match cell.get_or_try_init(|| async { load(db, slug).await.map(Arc::new) }).await {
+            Ok(context) => Ok(context.clone()),
+            Err(err) => {
+                self.forget(slug, &cell);
+                Err(err)
+            }
+        }
+    }
+
+    /// Drops the entry `cell` of `slug` after a failed load, so that unknown slugs take no
+    /// room (a later request makes a new entry).
+    fn forget(&self, slug: &str, cell: &Arc<OnceCell<Arc<LinkContext>>>) {
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        if entries.get(slug).is_some_and(|entry| Arc::ptr_eq(&entry.context, cell)) {
+            entries.remove(slug);
+        }
     }
 
     /// The fresh entry of `slug`, or a new empty one in its place.
