@@ -52,6 +52,7 @@ async fn oversized_bodies_are_refused_with_413() {
     let body = json!({"code": "big", "name": "x".repeat(300 * 1024), "category": "government", "kind": "department"});
     problem(app.post("/api/v1/units", &admin, &body).await, 413).await;
     assert_eq!(app.count("units").await, 0);
+    assert_eq!(app.count("campaigns").await, 0);
 }
 
 /// Sends a request head announcing a 100-byte JSON body, then `parts` of it with `pause` in
@@ -201,9 +202,20 @@ async fn hostile_bodies_get_clear_client_errors() {
     let extra = r#"{"code":"x1","name":"n","category":"government","kind":"department","colour":"red"}"#;
     let refused = problem(post("/api/v1/units", extra.to_owned()).await.unwrap(), 422).await;
     assert!(refused["errors"][0]["message"].as_str().unwrap().contains("colour"), "{refused}");
+    // A nested object given as the array of its fields (which serde would read in order) is
+    // refused at any depth, naming the field.
+    let range = r#"{"starts_on":"2030-01-01","ends_on":"2030-02-01"}"#;
+    let pair = r#"["2030-01-01","2030-02-01"]"#;
+    let campaign = |phases: String| format!(r#"{{"year":2030,"title":"t","phases":{phases}}}"#);
+    let as_array = campaign(format!("[{range},{range},{range},{range}]"));
+    assert_eq!(fields(&problem(post("/api/v1/campaigns", as_array).await.unwrap(), 422).await), ["phases"]);
+    let inner_array =
+        campaign(format!(r#"{{"mobilisation":{range},"survey":{pair},"rectification":{range},"assessment":{range}}}"#));
+    assert_eq!(fields(&problem(post("/api/v1/campaigns", inner_array).await.unwrap(), 422).await), ["phases.survey"]);
     // A malformed uuid in a body names its field; in a path it is simply not found.
     let account = r#"{"username":"u1","password":"a long passphrase","role":"unit","unit_id":"not-a-uuid"}"#;
     assert_eq!(fields(&problem(post("/api/v1/accounts", account.to_owned()).await.unwrap(), 422).await), ["unit_id"]);
     problem(app.get("/api/v1/units/not-a-uuid", &admin).await, 404).await;
     assert_eq!(app.count("units").await, 0);
+    assert_eq!(app.count("campaigns").await, 0);
 }
