@@ -21,6 +21,9 @@ pub struct Model {
     pub created_at: DateTimeWithTimeZone,
     /// mobilisation, survey, rectification, assessment or closed.
     pub current_phase: String,
+    /// Raised by every change to the campaign's running totals; reports cached per replica
+    /// are valid while it is unchanged.
+    pub rollups_version: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,7 @@ mod m20261128_000005_satisfaction_rollups;
 mod m20261128_000006_packed_answers;
 mod m20261128_000007_pending_rollups;
 mod m20261129_000008_links_never_deleted;
+mod m20261130_000009_rollups_version;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000006_packed_answers::Migration),
             Box::new(m20261128_000007_pending_rollups::Migration),
             Box::new(m20261129_000008_links_never_deleted::Migration),
+            Box::new(m20261130_000009_rollups_version::Migration),
         ]
     }
 }

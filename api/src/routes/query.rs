@@ -138,7 +138,7 @@ async fn export_report(
     user: &AuthUser,
     campaign_id: Uuid,
     query: &ExportQuery,
-) -> ApiResult<satisfaction::SatisfactionReport> {
+) -> ApiResult<std::sync::Arc<satisfaction::SatisfactionReport>> {
     user.require(&[Role::Admin, Role::Observer, Role::Reader])?;
     user.require_campaign(campaign_id)?;
     let grouping = match query.grouping.unwrap_or(ExportGrouping::Unit) {

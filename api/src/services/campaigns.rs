@@ -273,6 +273,7 @@ async fn insert(db: &impl ConnectionTrait, input: CampaignInput) -> ApiResult<ca
         settings: Set(serde_json::to_value(&settings).map_err(ApiError::internal)?),
         created_at: Set(super::now()),
         current_phase: Set(Phase::Mobilisation.as_str().to_owned()),
+        rollups_version: Set(0),
     };
     model.insert(db).await.map_err(|e| match ApiError::from(e) {
         ApiError::Conflict(_) => ApiError::Conflict(format!("a campaign for {} already exists", input.year)),

@@ -19,6 +19,7 @@ pub mod pollster;
 pub mod questionnaires;
 pub mod recorded_deltas;
 pub mod rectification;
+pub mod report_cube;
 pub mod results;
 pub mod rollups;
 pub mod rows;
@@ -27,6 +28,7 @@ pub mod submissions;
 pub mod supervision;
 pub mod surveys;
 pub mod units;
+pub mod versioned_cache;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::{

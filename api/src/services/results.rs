@@ -82,7 +82,7 @@ async fn source_scores(
     let report = satisfaction::report(db, request).await?;
     Ok(report
         .cells
-        .into_iter()
+        .iter()
         .filter_map(|c| Some((c.unit_id?, Component { score: c.satisfaction_rate? * 100.0, sample: c.valid_answers })))
         .collect())
 }

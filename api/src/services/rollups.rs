@@ -7,9 +7,10 @@
 //! units, channels and options, not on the number of responses.
 //!
 //! Deltas are applied as upserts in key order, so two transactions touching the same rows
-//! lock them in the same order and cannot deadlock each other.
+//! lock them in the same order and cannot deadlock each other. Each application also raises
+//! the campaign's `rollups_version`, which tells replicas when a cached report is stale.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, FixedOffset};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query, SimpleExpr};
@@ -140,8 +141,30 @@ impl RollupDelta {
             });
             upsert(db, HOUR_TABLE, &["campaign_id", "unit_id", "answered_at", "option_key"], source, rows).await?;
         }
-        Ok(())
+        raise_versions(db, self.campaigns()).await
     }
+
+    fn campaigns(&self) -> BTreeSet<Uuid> {
+        let cells = self.cells.keys().map(|(campaign, ..)| *campaign);
+        cells.chain(self.hours.keys().map(|(campaign, ..)| *campaign)).collect()
+    }
+}
+
+/// Raises the campaigns' `rollups_version`, in the transaction that changes their totals, so
+/// that no replica serves a report cached before the change (see `report_cache`). Last, after
+/// the totals' rows, so that every writer locks totals before campaigns.
+async fn raise_versions(db: &impl ConnectionTrait, campaigns: BTreeSet<Uuid>) -> Result<(), DbErr> {
+    if campaigns.is_empty() {
+        return Ok(());
+    }
+    let version = Expr::col(Alias::new("rollups_version"));
+    let update = Query::update()
+        .table(Alias::new("campaigns"))
+        .value(Alias::new("rollups_version"), version.add(1))
+        .and_where(Expr::col(Alias::new("id")).is_in(campaigns))
+        .to_owned();
+    db.execute(&update).await?;
+    Ok(())
 }
 
 /// One multi-row `INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n`.

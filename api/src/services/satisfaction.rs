@@ -1,28 +1,28 @@
 //! Satisfaction figures per unit, unit × dimension, channel, unit × source and period.
 //!
-//! One query per source over its running totals (`rollups`, plus what is pending for them)
-//! returns the counts per (unit, channel, dimension, option); each report then rolls those up
-//! in Rust, and the arithmetic lives in `domain::satisfaction`. Period reports read the
-//! overall question's hourly totals.
+//! Each source's running totals, plus what is pending for them (read by `report_cube`), give
+//! the counts per (unit, channel, dimension, option) or per answer hour; each report then
+//! rolls those up in Rust, and the arithmetic lives in `domain::satisfaction`. A report
+//! computed while nothing was pending is kept until the campaign's totals change.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, LazyLock};
 
 use chrono::{DateTime, FixedOffset};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, SimpleExpr, UnionType};
-use sea_orm::{ConnectionTrait, DbErr, QueryResult};
+use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::pending_rollups;
-use super::rollups::{Counters, RollupDelta};
+use super::report_cube::{self, CubeRow};
+use super::versioned_cache::VersionedCache;
 use crate::domain::questionnaire::OVERALL;
 use crate::domain::satisfaction::{Interval, LevelShare, OptionCount, figures};
 use crate::domain::vocabulary::Source;
 use crate::error::ApiResult;
 
 /// How a report groups the answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Grouping {
     /// Per unit, from the overall question.
@@ -37,7 +37,7 @@ pub enum Grouping {
     Period,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize, ToSchema, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Granularity {
     #[default]
@@ -95,186 +95,6 @@ pub struct SatisfactionReport {
     pub cells: Vec<Cell>,
 }
 
-/// Counts of one option in one (unit, channel, dimension) or one answer hour; or, with
-/// `pending` set, a record of responses not yet counted into the totals (see `pending_rollups`).
-#[derive(Debug, Default)]
-struct CubeRow {
-    unit_id: Option<Uuid>,
-    channel: Option<String>,
-    dimension: Option<String>,
-    answered_at: Option<DateTime<FixedOffset>>,
-    option_key: String,
-    answers: i64,
-    valid: i64,
-    weight_sum: Option<f64>,
-    pending: Option<String>,
-}
-
-/// The columns a cube row may be grouped by, in the order the queries select them; then come
-/// `option_key`, the three sums and `pending`.
-const KEY_COLUMNS: [&str; 4] = ["unit_id", "channel", "dimension", "answered_at"];
-
-impl CubeRow {
-    /// Decodes a row of `totals_query` ∪ `pending_query` by position, reading only the columns
-    /// `shape` groups by (the others are NULL in every row). Decoding by name, and NULLs, cost
-    /// more than the query itself for the larger reports.
-    fn decode(row: &QueryResult, shape: &Shape) -> Result<Self, DbErr> {
-        let option_key: String = row.try_get_by_index(4)?;
-        // Only pending rows have an empty option key.
-        if option_key.is_empty() {
-            return Ok(Self { pending: row.try_get_by_index(8)?, ..Self::default() });
-        }
-        let grouped = |column: usize| shape.grouped.contains(&KEY_COLUMNS[column]);
-        Ok(Self {
-            unit_id: if grouped(0) { Some(row.try_get_by_index(0)?) } else { None },
-            channel: if grouped(1) { Some(row.try_get_by_index(1)?) } else { None },
-            dimension: if grouped(2) { Some(row.try_get_by_index(2)?) } else { None },
-            answered_at: if grouped(3) { Some(row.try_get_by_index(3)?) } else { None },
-            option_key,
-            answers: row.try_get_by_index(5)?,
-            valid: row.try_get_by_index(6)?,
-            weight_sum: Some(row.try_get_by_index(7)?),
-            pending: None,
-        })
-    }
-}
-
-/// Reads a source's running totals (see `rollups`) and, for citizens' links, counts the
-/// responses not folded into them yet. Totals and pending records are read in one statement,
-/// so that a fold in between can neither hide nor double a response.
-async fn cube(
-    db: &impl ConnectionTrait,
-    source: Source,
-    campaign_id: Uuid,
-    unit: Option<Uuid>,
-    grouping: Grouping,
-) -> ApiResult<Vec<CubeRow>> {
-    let shape = Shape::of(grouping);
-    let mut query = totals_query(&shape, source, campaign_id, unit);
-    if source == Source::CitizenLink {
-        query.union(UnionType::All, pending_query(campaign_id));
-    }
-    let statement = db.get_database_backend().build(&query);
-    let mut rows = Vec::new();
-    let mut pending = Vec::new();
-    for row in db.query_all_raw(statement).await? {
-        let row = CubeRow::decode(&row, &shape)?;
-        match &row.pending {
-            Some(ids) => pending.extend(pending_rollups::decode(ids)?),
-            None => rows.push(row),
-        }
-    }
-    if !pending.is_empty() {
-        rows.extend(rows_of(&pending_rollups::count(db, &pending).await?.totals, unit, shape.by_hour));
-    }
-    Ok(rows)
-}
-
-/// What a grouping reads from the totals: the table, the columns it keeps apart (the others
-/// are summed over in SQL, so that only the rows the report needs are decoded) and whether it
-/// needs the overall question only.
-struct Shape {
-    by_hour: bool,
-    grouped: &'static [&'static str],
-    overall_only: bool,
-}
-
-impl Shape {
-    fn of(grouping: Grouping) -> Self {
-        let totals = |grouped, overall_only| Self { by_hour: false, grouped, overall_only };
-        match grouping {
-            Grouping::Unit | Grouping::UnitSource => totals(&["unit_id", "dimension", "option_key"], true),
-            Grouping::UnitDimension => totals(&["unit_id", "dimension", "option_key"], false),
-            Grouping::Channel => totals(&["channel", "dimension", "option_key"], true),
-            // The hourly totals hold the overall question only.
-            Grouping::Period => Self { by_hour: true, grouped: &["answered_at", "option_key"], overall_only: false },
-        }
-    }
-}
-
-fn col(name: &'static str) -> Expr {
-    Expr::col(Alias::new(name))
-}
-
-/// The totals, summed per option and the grouped columns; the columns not grouped by are NULL
-/// so that every shape decodes into `CubeRow`.
-fn totals_query(shape: &Shape, source: Source, campaign_id: Uuid, unit: Option<Uuid>) -> SelectStatement {
-    let mut query = Query::select();
-    query.from(Alias::new(if shape.by_hour { "satisfaction_hourly_rollups" } else { "satisfaction_rollups" }));
-    for name in KEY_COLUMNS {
-        if shape.grouped.contains(&name) {
-            query.expr_as(col(name), Alias::new(name));
-        } else {
-            query.expr_as(Expr::cust("NULL"), Alias::new(name));
-        }
-    }
-    query
-        .expr_as(col("option_key"), Alias::new("option_key"))
-        .expr_as(Expr::cust("CAST(SUM(answers) AS BIGINT)"), Alias::new("answers"))
-        .expr_as(Expr::cust("CAST(SUM(valid) AS BIGINT)"), Alias::new("valid"))
-        // Cast so that both databases return a double (PostgreSQL's SUM could differ in type).
-        .expr_as(Expr::cust("CAST(SUM(weight_sum) AS DOUBLE PRECISION)"), Alias::new("weight_sum"))
-        .expr_as(Expr::cust("NULL"), Alias::new("pending"))
-        .and_where(col("campaign_id").eq(campaign_id))
-        .and_where(col("source").eq(source.as_str()));
-    if shape.overall_only {
-        query.and_where(col("dimension").eq(OVERALL));
-    }
-    if let Some(unit) = unit {
-        query.and_where(col("unit_id").eq(unit));
-    }
-    for name in shape.grouped {
-        query.add_group_by([SimpleExpr::from(col(name))]);
-    }
-    query
-}
-
-/// The campaign's pending records, one list of response ids per row, in the shape of `totals_query`.
-fn pending_query(campaign_id: Uuid) -> SelectStatement {
-    let mut query = Query::select();
-    for name in KEY_COLUMNS {
-        query.expr_as(Expr::cust("NULL"), Alias::new(name));
-    }
-    query
-        .expr_as(Expr::val(""), Alias::new("option_key"))
-        .expr_as(Expr::cust("CAST(0 AS BIGINT)"), Alias::new("answers"))
-        .expr_as(Expr::cust("CAST(0 AS BIGINT)"), Alias::new("valid"))
-        .expr_as(Expr::cust("CAST(0 AS DOUBLE PRECISION)"), Alias::new("weight_sum"))
-        .expr_as(col("response_ids"), Alias::new("pending"))
-        .from(Alias::new(pending_rollups::TABLE))
-        .and_where(col("campaign_id").eq(campaign_id));
-    query
-}
-
-/// The rows the totals would hold for `delta`, in the shape `totals_query` reads them.
-fn rows_of(delta: &RollupDelta, unit: Option<Uuid>, by_hour: bool) -> Vec<CubeRow> {
-    let wanted = |u: &Uuid| unit.is_none_or(|unit| unit == *u);
-    let row = |option_key: &str, counters: &Counters| CubeRow {
-        unit_id: None,
-        channel: None,
-        dimension: None,
-        answered_at: None,
-        option_key: option_key.to_owned(),
-        answers: counters.answers,
-        valid: counters.valid,
-        weight_sum: Some(counters.weight_sum),
-        pending: None,
-    };
-    if by_hour {
-        let hours = delta.hours().filter(|((_, u, ..), _)| wanted(u));
-        return hours.map(|((_, _, at, option), c)| CubeRow { answered_at: Some(*at), ..row(option, c) }).collect();
-    }
-    let cells = delta.cells().filter(|((_, u, ..), _)| wanted(u));
-    cells
-        .map(|((_, u, channel, dimension, option), c)| CubeRow {
-            unit_id: Some(*u),
-            channel: Some(channel.clone()),
-            dimension: Some(dimension.clone()),
-            ..row(option, c)
-        })
-        .collect()
-}
-
 type CellKey = (Option<Uuid>, Option<String>, Option<String>, Option<Source>, Option<String>);
 
 fn period_of(at: &DateTime<FixedOffset>, granularity: Granularity) -> String {
@@ -301,8 +121,8 @@ fn key_of(row: &CubeRow, source: Source, grouping: Grouping, granularity: Granul
 
 /// Rolls rows up into cells, merging the counts of one option across the rolled-up rows
 /// (totals and pending changes alike).
-fn roll_up(
-    rows: Vec<(Source, CubeRow)>,
+fn roll_up<'a>(
+    rows: impl IntoIterator<Item = (Source, &'a CubeRow)>,
     grouping: Grouping,
     granularity: Granularity,
     min_cell_size: i64,
@@ -310,7 +130,7 @@ fn roll_up(
 ) -> Vec<Cell> {
     let mut groups: BTreeMap<CellKey, BTreeMap<String, OptionCount>> = BTreeMap::new();
     for (source, row) in rows {
-        let Some(key) = key_of(&row, source, grouping, granularity) else { continue };
+        let Some(key) = key_of(row, source, grouping, granularity) else { continue };
         let entry = groups.entry(key).or_default().entry(row.option_key.clone()).or_insert_with(|| OptionCount {
             option_key: row.option_key.clone(),
             answers: 0,
@@ -319,7 +139,7 @@ fn roll_up(
         });
         entry.answers += row.answers;
         entry.valid += row.valid;
-        entry.weight_sum += row.weight_sum.unwrap_or(0.0);
+        entry.weight_sum += row.weight_sum;
     }
     groups
         .into_iter()
@@ -348,7 +168,8 @@ fn roll_up(
         .collect()
 }
 
-/// What a report reads: the campaign, the sources, the unit, the grouping.
+/// What a report reads: the campaign, the sources, the unit, the grouping; and who reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ReportRequest {
     pub campaign_id: Uuid,
     pub grouping: Grouping,
@@ -360,29 +181,78 @@ pub struct ReportRequest {
     pub show_small_cells: bool,
 }
 
-pub async fn report(db: &impl ConnectionTrait, request: ReportRequest) -> ApiResult<SatisfactionReport> {
-    super::campaigns::find(db, request.campaign_id).await?;
-    let sources: Vec<Source> = match request.source {
-        Some(source) => vec![source],
-        None => Source::ALL.to_vec(),
-    };
-    let mut rows = Vec::new();
-    for source in sources {
-        let found = cube(db, source, request.campaign_id, request.unit, request.grouping).await?;
-        rows.extend(found.into_iter().map(|row| (source, row)));
+impl ReportRequest {
+    fn sources(&self) -> Vec<Source> {
+        match self.source {
+            Some(source) => vec![source],
+            None => Source::ALL.to_vec(),
+        }
     }
-    Ok(SatisfactionReport {
+}
+
+/// Reports kept per request while the campaign's totals are unchanged and nothing is pending.
+static REPORTS: LazyLock<VersionedCache<ReportRequest, SatisfactionReport>> =
+    LazyLock::new(|| VersionedCache::new(REPORT_CELL_BUDGET, |report| report.cells.len()));
+
+/// At most this many cells kept over every report (about half a kilobyte each): the unit ×
+/// dimension report of a 500-unit campaign holds 3,500.
+const REPORT_CELL_BUDGET: usize = 20_000;
+
+/// The report: kept by this replica when the campaign's totals have not changed since it was
+/// computed and no responses are pending (see `versioned_cache`); computed otherwise, from
+/// kept totals where they are current (see `report_cube`).
+pub async fn report(db: &impl ConnectionTrait, request: ReportRequest) -> ApiResult<Arc<SatisfactionReport>> {
+    let reads_pending = request.sources().contains(&Source::CitizenLink);
+    let state = report_cube::campaign_state(db, request.campaign_id, reads_pending).await?;
+    if state.pending.is_empty()
+        && let Some(kept) = REPORTS.get(&request, state.version)
+    {
+        return Ok(kept);
+    }
+    let (report, current_at) = compute(db, &request, &state).await?;
+    let report = Arc::new(report);
+    if let Some(version) = current_at {
+        REPORTS.put(request, version, report.clone());
+    }
+    Ok(report)
+}
+
+/// The report as of `state`, or of a later read of the totals; with the `rollups_version` it
+/// holds for, unless responses were pending or the sources were read at different versions
+/// (it is then right, but for no single version).
+async fn compute(
+    db: &impl ConnectionTrait,
+    request: &ReportRequest,
+    state: &report_cube::CampaignState,
+) -> ApiResult<(SatisfactionReport, Option<i64>)> {
+    let mut cubes = Vec::new();
+    for source in request.sources() {
+        cubes.push((source, report_cube::cube(db, source, request, state).await?));
+    }
+    let pending: Vec<Uuid> = cubes.iter().flat_map(|(_, cube)| cube.pending.iter().copied()).collect();
+    let shape = report_cube::Shape::of(request.grouping);
+    let pending_rows = report_cube::pending_rows(db, &pending, request.unit, &shape).await?;
+    let rows = cubes.iter().flat_map(|(source, cube)| cube.totals.iter().map(move |row| (*source, row)));
+    let rows = rows.chain(pending_rows.iter().map(|row| (Source::CitizenLink, row)));
+    let report = SatisfactionReport {
         campaign_id: request.campaign_id,
         grouping: request.grouping,
         source: request.source,
         min_cell_size: request.min_cell_size,
         cells: roll_up(rows, request.grouping, request.granularity, request.min_cell_size, request.show_small_cells),
-    })
+    };
+    let versions: BTreeSet<i64> = cubes.iter().map(|(_, cube)| cube.version).collect();
+    let version = (versions.len() == 1 && pending.is_empty()).then(|| versions.first().copied()).flatten();
+    Ok((report, version))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn refs(rows: &[(Source, CubeRow)]) -> impl Iterator<Item = (Source, &CubeRow)> {
+        rows.iter().map(|(source, row)| (*source, row))
+    }
 
     fn row(
         unit: Uuid,
@@ -402,8 +272,7 @@ mod tests {
                 option_key: option.to_owned(),
                 answers,
                 valid: if weight.is_some() { answers } else { 0 },
-                weight_sum: weight.map(|w| w * answers as f64),
-                pending: None,
+                weight_sum: weight.map_or(0.0, |w| w * answers as f64),
             },
         )
     }
@@ -418,19 +287,20 @@ mod tests {
                 row(unit, "sms", "integrity", "dont_know", 1, None),
             ]
         };
-        let cells = roll_up(rows(), Grouping::Unit, Granularity::Day, 3, false);
+        let rows = rows();
+        let cells = roll_up(refs(&rows), Grouping::Unit, Granularity::Day, 3, false);
         assert_eq!(cells.len(), 1);
         assert_eq!((cells[0].responses, cells[0].suppressed), (3, false));
         assert!((cells[0].satisfaction_rate.unwrap_or_default() - 0.8).abs() < 1e-12);
-        let by_channel = roll_up(rows(), Grouping::Channel, Granularity::Day, 3, false);
+        let by_channel = roll_up(refs(&rows), Grouping::Channel, Granularity::Day, 3, false);
         assert!(by_channel.iter().all(|c| c.suppressed && c.satisfaction_rate.is_none() && c.levels.is_none()));
-        let by_channel_admin = roll_up(rows(), Grouping::Channel, Granularity::Day, 3, true);
+        let by_channel_admin = roll_up(refs(&rows), Grouping::Channel, Granularity::Day, 3, true);
         assert!(by_channel_admin.iter().all(|c| !c.suppressed && c.satisfaction_rate.is_some()));
     }
 
     #[test]
     fn pending_responses_add_to_the_totals_and_an_option_back_at_zero_is_left_out() {
-        use crate::services::rollups::AnswerPlace;
+        use crate::services::rollups::{AnswerPlace, Counters, RollupDelta};
         let (unit, other) = (Uuid::new_v4(), Uuid::new_v4());
         let mut pending = RollupDelta::default();
         let place = |unit_id, option_key| AnswerPlace {
@@ -448,8 +318,8 @@ mod tests {
         let mut rows = vec![row(unit, "sms", OVERALL, "satisfied", 1, Some(0.8))];
         // An exclusion already took out of the totals a response that is still pending.
         rows.push(row(unit, "web", OVERALL, "dissatisfied", -1, Some(0.0)));
-        rows.extend(rows_of(&pending, Some(unit), false).into_iter().map(|r| (Source::CitizenLink, r)));
-        let cells = roll_up(rows, Grouping::Unit, Granularity::Day, 1, false);
+        rows.extend(report_cube::rows_of(&pending, Some(unit), false).into_iter().map(|r| (Source::CitizenLink, r)));
+        let cells = roll_up(refs(&rows), Grouping::Unit, Granularity::Day, 1, false);
         assert_eq!(cells.len(), 1, "only the unit asked for");
         assert_eq!((cells[0].responses, cells[0].valid_answers), (3, 3));
         let levels = cells[0].levels.as_deref().unwrap_or_default();

@@ -120,10 +120,20 @@ async fn a_replayed_batch_stores_nothing_twice_and_conflicts_are_reported() {
     let again: Value = w.push(&token, batch).await.json().await.unwrap();
     assert_eq!((again["created"].as_u64(), again["unchanged"].as_u64()), (Some(0), Some(2)));
     assert_eq!(again["items"][0]["response_id"], first["items"][0]["response_id"]);
+    // The report kept before the replay is still current (nothing was added), then gives way
+    // to a batch that adds a response.
+    let responses = || async {
+        let path = format!("/api/v1/campaigns/{}/satisfaction/units?source=pollster", w.campaign);
+        let report: Value = w.app.get(&path, &w.admin).await.json().await.unwrap();
+        report["cells"][0]["responses"].as_i64()
+    };
+    assert_eq!(responses().await, Some(2));
+    w.push(&token, vec![w.item("r-3", "satisfied")]).await;
+    assert_eq!(responses().await, Some(3));
     let changed: Value = w.push(&token, vec![w.item("r-1", "very_dissatisfied")]).await.json().await.unwrap();
     assert_eq!(changed["conflicts"], 1);
     assert_eq!(changed["items"][0]["status"], "conflict");
-    assert_eq!((w.app.count("pollster_responses").await, w.app.count("pollster_answers").await), (2, 14));
+    assert_eq!((w.app.count("pollster_responses").await, w.app.count("pollster_answers").await), (3, 21));
 }
 
 #[tokio::test]

@@ -1,7 +1,9 @@
+use chrono::DurationRound;
 use pingyi::auth::Role;
 use pingyi::services::{pending_rollups, recorded_deltas};
 use pingyi_tests::{TestApp, problem, spawn_app};
-use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -205,6 +207,26 @@ impl SecondFolder {
     }
 }
 
+/// Waits until every pending response is folded into the totals.
+async fn until_folded(s: &Scenario) {
+    let mut waited = 0;
+    while s.app.count("satisfaction_pending").await > 0 {
+        assert!(waited < 100, "pending totals were not folded within 10 s");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        waited += 1;
+    }
+}
+
+/// A new web link to unit B, on a second questionnaire of the campaign.
+async fn another_link_to_b(s: &Scenario) -> String {
+    let questionnaire = s.app.published_questionnaire(&s.admin, s.campaign, "government").await;
+    s.app.link(&s.admin, questionnaire, s.unit_b, "web").await
+}
+
+fn responses_of(report: &Value, unit: Uuid) -> Option<i64> {
+    cell(report, "unit_id", &unit.to_string())["responses"].as_i64()
+}
+
 /// Citizens' changes to the totals are pending until a background fold merges them in.
 /// A report right after each acknowledgement counts every response, whether its change was
 /// folded yet or not; and nothing is counted twice, though a second folder folds the same
@@ -212,10 +234,8 @@ impl SecondFolder {
 #[tokio::test]
 async fn each_acknowledged_response_is_in_the_next_report_before_and_after_folding() {
     let s = scenario().await;
-    let questionnaire = s.app.published_questionnaire(&s.admin, s.campaign, "government").await;
-    let slug = s.app.link(&s.admin, questionnaire, s.unit_b, "web").await;
-    let unit_b = s.unit_b.to_string();
-    let responses_of_b = |report: &Value| cell(report, "unit_id", &unit_b)["responses"].as_i64();
+    let slug = another_link_to_b(&s).await;
+    let responses_of_b = |report: &Value| responses_of(report, s.unit_b);
     let second_folder = SecondFolder::start(s.app.db.clone());
     // Long enough to span several of the app's folds (one every 200 ms).
     for sent in 1..=30 {
@@ -225,15 +245,46 @@ async fn each_acknowledged_response_is_in_the_next_report_before_and_after_foldi
     }
     second_folder.stop().await;
     let before = report(&s, &s.admin, "dimensions", "").await;
-    let mut waited = 0;
-    while s.app.count("satisfaction_pending").await > 0 {
-        assert!(waited < 100, "pending totals were not folded within 10 s");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        waited += 1;
-    }
+    until_folded(&s).await;
     assert_eq!(report(&s, &s.admin, "dimensions", "").await, before);
     let sql = "SELECT CAST(SUM(answers) AS BIGINT) AS n FROM satisfaction_rollups WHERE dimension = 'overall'";
     let statement = sea_orm::Statement::from_string(s.app.db.get_database_backend(), sql);
     let folded = s.app.db.query_one_raw(statement).await.unwrap().unwrap().try_get::<i64>("", "n").unwrap();
     assert_eq!(folded, 11 + 30, "the totals now hold every response");
+}
+
+/// A report computed with nothing pending is kept and served again while the campaign's
+/// totals are unchanged (see `versioned_cache`); a fold of new responses and an exclusion each
+/// change the totals, and the next report shows the change.
+#[tokio::test]
+async fn a_kept_report_gives_way_to_every_change_of_the_totals() {
+    let s = scenario().await;
+    let slug = another_link_to_b(&s).await;
+    let responses_of_b = |report: &Value| responses_of(report, s.unit_b);
+    until_folded(&s).await;
+    let kept = report(&s, &s.admin, "units", "").await;
+    assert_eq!(responses_of_b(&kept), Some(2));
+    assert_eq!(report(&s, &s.admin, "units", "").await, kept);
+
+    assert_eq!(s.app.submit(&slug, "satisfied").await.status(), 201);
+    until_folded(&s).await;
+    assert_eq!(responses_of_b(&report(&s, &s.admin, "units", "").await), Some(3), "the fold is counted");
+
+    // Exclude the hour of the new link's response: its hour must be over, so move it back.
+    let link = entity::survey_link::Entity::find()
+        .filter(entity::survey_link::Column::Slug.eq(slug.as_str()))
+        .one(&s.app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let hour = chrono::Utc::now().duration_trunc(chrono::TimeDelta::hours(1)).unwrap() - chrono::TimeDelta::hours(2);
+    entity::response::Entity::update_many()
+        .col_expr(entity::response::Column::SubmittedHour, Expr::value(hour.fixed_offset()))
+        .filter(entity::response::Column::LinkId.eq(link.id))
+        .exec(&s.app.db)
+        .await
+        .unwrap();
+    let exclusion = serde_json::json!({"link_id": link.id, "hour": hour.to_rfc3339(), "reason": "test"});
+    s.app.created("/api/v1/exclusions", &s.admin, &exclusion).await;
+    assert_eq!(responses_of_b(&report(&s, &s.admin, "units", "").await), Some(2), "the exclusion is counted");
 }

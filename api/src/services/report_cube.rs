@@ -1,0 +1,291 @@
+//! What a satisfaction report reads: each source's running totals (see `rollups`), summed per
+//! the columns its grouping keeps apart, and for citizens' links the responses not folded
+//! into them yet (see `pending_rollups`).
+//!
+//! Every read comes with the campaign's `rollups_version`, so that the totals read can be
+//! kept (`TOTALS`) and reused while the version is unchanged: a report then costs one
+//! indexed lookup of the version and the pending records, plus counting those few pending
+//! responses, instead of reading and summing every row of the totals.
+
+use std::sync::{Arc, LazyLock};
+
+use chrono::{DateTime, FixedOffset};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, SimpleExpr, UnionType};
+use sea_orm::{ConnectionTrait, DbErr, QueryResult};
+use uuid::Uuid;
+
+use super::pending_rollups;
+use super::rollups::{Counters, RollupDelta};
+use super::satisfaction::{Grouping, ReportRequest};
+use super::versioned_cache::VersionedCache;
+use crate::domain::questionnaire::OVERALL;
+use crate::domain::vocabulary::Source;
+use crate::error::{ApiError, ApiResult};
+
+/// Counts of one option in one (unit, channel, dimension) or one answer hour; the columns the
+/// grouping does not keep apart are `None`.
+#[derive(Debug, Default)]
+pub struct CubeRow {
+    pub unit_id: Option<Uuid>,
+    pub channel: Option<String>,
+    pub dimension: Option<String>,
+    pub answered_at: Option<DateTime<FixedOffset>>,
+    pub option_key: String,
+    pub answers: i64,
+    pub valid: i64,
+    pub weight_sum: f64,
+}
+
+/// The columns a cube row may be grouped by, in the order the queries select them; then come
+/// `option_key`, the three sums and `pending`.
+const KEY_COLUMNS: [&str; 4] = ["unit_id", "channel", "dimension", "answered_at"];
+
+/// Totals kept per (campaign, source, grouping, unit), with the version they hold for.
+type TotalsKey = (Uuid, Source, Grouping, Option<Uuid>);
+
+/// At most this many rows kept over every entry (about 200 bytes each): the unit × dimension
+/// totals of a 500-unit campaign are about 20,000 rows; a year of a campaign's hours, 50,000.
+const TOTALS_ROW_BUDGET: usize = 100_000;
+
+static TOTALS: LazyLock<VersionedCache<TotalsKey, Vec<CubeRow>>> =
+    LazyLock::new(|| VersionedCache::new(TOTALS_ROW_BUDGET, Vec::len));
+
+/// The campaign's `rollups_version` and the responses pending for its totals, read together.
+pub struct CampaignState {
+    pub version: i64,
+    pub pending: Vec<Uuid>,
+}
+
+/// What one source's report reads: its totals, the version they hold for, and (citizens'
+/// links) the responses pending at that version.
+pub struct Cube {
+    pub totals: Arc<Vec<CubeRow>>,
+    pub version: i64,
+    pub pending: Vec<Uuid>,
+}
+
+/// One row of a cube statement: the totals of one option; or, with an empty option key, the
+/// campaign's `rollups_version` (in `answers`) or a record of pending responses (in `pending`).
+enum CubeLine {
+    Totals(CubeRow),
+    Version(i64),
+    Pending(String),
+}
+
+impl CubeLine {
+    /// Decodes a row by position, reading only the columns `shape` groups by (the others are
+    /// NULL in every row). Decoding by name, and NULLs, cost more than the query itself for
+    /// the larger reports.
+    fn decode(row: &QueryResult, shape: &Shape) -> Result<Self, DbErr> {
+        let option_key: String = row.try_get_by_index(4)?;
+        if option_key.is_empty() {
+            return Ok(match row.try_get_by_index::<Option<String>>(8)? {
+                Some(ids) => Self::Pending(ids),
+                None => Self::Version(row.try_get_by_index(5)?),
+            });
+        }
+        let grouped = |column: usize| shape.grouped.contains(&KEY_COLUMNS[column]);
+        Ok(Self::Totals(CubeRow {
+            unit_id: if grouped(0) { Some(row.try_get_by_index(0)?) } else { None },
+            channel: if grouped(1) { Some(row.try_get_by_index(1)?) } else { None },
+            dimension: if grouped(2) { Some(row.try_get_by_index(2)?) } else { None },
+            answered_at: if grouped(3) { Some(row.try_get_by_index(3)?) } else { None },
+            option_key,
+            answers: row.try_get_by_index(5)?,
+            valid: row.try_get_by_index(6)?,
+            weight_sum: row.try_get_by_index(7)?,
+        }))
+    }
+}
+
+/// What a grouping reads from the totals: the table, the columns it keeps apart (the others
+/// are summed over in SQL, so that only the rows the report needs are decoded) and whether it
+/// needs the overall question only.
+pub struct Shape {
+    pub by_hour: bool,
+    grouped: &'static [&'static str],
+    overall_only: bool,
+}
+
+impl Shape {
+    pub fn of(grouping: Grouping) -> Self {
+        let totals = |grouped, overall_only| Self { by_hour: false, grouped, overall_only };
+        match grouping {
+            Grouping::Unit | Grouping::UnitSource => totals(&["unit_id", "dimension", "option_key"], true),
+            Grouping::UnitDimension => totals(&["unit_id", "dimension", "option_key"], false),
+            Grouping::Channel => totals(&["channel", "dimension", "option_key"], true),
+            // The hourly totals hold the overall question only.
+            Grouping::Period => Self { by_hour: true, grouped: &["answered_at", "option_key"], overall_only: false },
+        }
+    }
+}
+
+/// Runs a cube statement. Without a version row there is no such campaign.
+async fn run(
+    db: &impl ConnectionTrait,
+    query: &SelectStatement,
+    campaign_id: Uuid,
+    shape: &Shape,
+) -> ApiResult<(Vec<CubeRow>, CampaignState)> {
+    let statement = db.get_database_backend().build(query);
+    let (mut totals, mut version, mut pending) = (Vec::new(), None, Vec::new());
+    for row in db.query_all_raw(statement).await? {
+        match CubeLine::decode(&row, shape)? {
+            CubeLine::Totals(row) => totals.push(row),
+            CubeLine::Version(read) => version = Some(read),
+            CubeLine::Pending(ids) => pending.extend(pending_rollups::decode(&ids)?),
+        }
+    }
+    let version = version.ok_or_else(|| ApiError::NotFound(format!("no campaign {campaign_id}")))?;
+    Ok((totals, CampaignState { version, pending }))
+}
+
+/// The campaign's version and, `with_pending`, its pending responses, in one statement.
+pub async fn campaign_state(
+    db: &impl ConnectionTrait,
+    campaign_id: Uuid,
+    with_pending: bool,
+) -> ApiResult<CampaignState> {
+    let mut query = version_query(campaign_id);
+    if with_pending {
+        query.union(UnionType::All, pending_query(campaign_id));
+    }
+    Ok(run(db, &query, campaign_id, &Shape::of(Grouping::Unit)).await?.1)
+}
+
+/// `source`'s totals for `request` as of `state` (kept ones, when they hold for its version);
+/// otherwise read now, with the version and pending responses of that read. Totals, version
+/// and pending records always come from one statement (one snapshot), so that a fold in
+/// between can neither hide nor double a response.
+pub async fn cube(
+    db: &impl ConnectionTrait,
+    source: Source,
+    request: &ReportRequest,
+    state: &CampaignState,
+) -> ApiResult<Cube> {
+    // Only citizens' links have pending responses.
+    let pending_of = |pending: &[Uuid]| if source == Source::CitizenLink { pending.to_vec() } else { Vec::new() };
+    let key = (request.campaign_id, source, request.grouping, request.unit);
+    if let Some(totals) = TOTALS.get(&key, state.version) {
+        return Ok(Cube { totals, version: state.version, pending: pending_of(&state.pending) });
+    }
+    let shape = Shape::of(request.grouping);
+    let mut query = totals_query(&shape, source, request.campaign_id, request.unit);
+    query.union(UnionType::All, version_query(request.campaign_id));
+    if source == Source::CitizenLink {
+        query.union(UnionType::All, pending_query(request.campaign_id));
+    }
+    let (totals, read) = run(db, &query, request.campaign_id, &shape).await?;
+    let totals = Arc::new(totals);
+    TOTALS.put(key, read.version, totals.clone());
+    Ok(Cube { totals, version: read.version, pending: pending_of(&read.pending) })
+}
+
+/// What the pending responses `ids` add, as cube rows of `shape` (read back from the
+/// stored responses).
+pub async fn pending_rows(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+    unit: Option<Uuid>,
+    shape: &Shape,
+) -> ApiResult<Vec<CubeRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(rows_of(&pending_rollups::count(db, ids).await?.totals, unit, shape.by_hour))
+}
+
+fn col(name: &'static str) -> Expr {
+    Expr::col(Alias::new(name))
+}
+
+/// The totals, summed per option and the grouped columns; the columns not grouped by are NULL
+/// so that every shape decodes into `CubeRow`.
+fn totals_query(shape: &Shape, source: Source, campaign_id: Uuid, unit: Option<Uuid>) -> SelectStatement {
+    let mut query = Query::select();
+    query.from(Alias::new(if shape.by_hour { "satisfaction_hourly_rollups" } else { "satisfaction_rollups" }));
+    for name in KEY_COLUMNS {
+        if shape.grouped.contains(&name) {
+            query.expr_as(col(name), Alias::new(name));
+        } else {
+            query.expr_as(Expr::cust("NULL"), Alias::new(name));
+        }
+    }
+    query
+        .expr_as(col("option_key"), Alias::new("option_key"))
+        .expr_as(Expr::cust("CAST(SUM(answers) AS BIGINT)"), Alias::new("answers"))
+        .expr_as(Expr::cust("CAST(SUM(valid) AS BIGINT)"), Alias::new("valid"))
+        // Cast so that both databases return a double (PostgreSQL's SUM could differ in type).
+        .expr_as(Expr::cust("CAST(SUM(weight_sum) AS DOUBLE PRECISION)"), Alias::new("weight_sum"))
+        .expr_as(Expr::cust("NULL"), Alias::new("pending"))
+        .and_where(col("campaign_id").eq(campaign_id))
+        .and_where(col("source").eq(source.as_str()));
+    if shape.overall_only {
+        query.and_where(col("dimension").eq(OVERALL));
+    }
+    if let Some(unit) = unit {
+        query.and_where(col("unit_id").eq(unit));
+    }
+    for name in shape.grouped {
+        query.add_group_by([SimpleExpr::from(col(name))]);
+    }
+    query
+}
+
+/// A row in the shape of `totals_query` with an empty option key, from `table`.
+fn meta_query(
+    table: &str,
+    answers: Expr,
+    pending: Expr,
+    campaign_column: &'static str,
+    campaign_id: Uuid,
+) -> SelectStatement {
+    let mut query = Query::select();
+    for name in KEY_COLUMNS {
+        query.expr_as(Expr::cust("NULL"), Alias::new(name));
+    }
+    query
+        .expr_as(Expr::val(""), Alias::new("option_key"))
+        .expr_as(answers, Alias::new("answers"))
+        .expr_as(Expr::cust("CAST(0 AS BIGINT)"), Alias::new("valid"))
+        .expr_as(Expr::cust("CAST(0 AS DOUBLE PRECISION)"), Alias::new("weight_sum"))
+        .expr_as(pending, Alias::new("pending"))
+        .from(Alias::new(table))
+        .and_where(col(campaign_column).eq(campaign_id));
+    query
+}
+
+/// The campaign's `rollups_version`, in the shape of `totals_query`; no row if there is no such campaign.
+fn version_query(campaign_id: Uuid) -> SelectStatement {
+    meta_query("campaigns", Expr::cust("CAST(rollups_version AS BIGINT)"), Expr::cust("NULL"), "id", campaign_id)
+}
+
+/// The campaign's pending records, one list of response ids per row, in the shape of `totals_query`.
+fn pending_query(campaign_id: Uuid) -> SelectStatement {
+    meta_query(pending_rollups::TABLE, Expr::cust("CAST(0 AS BIGINT)"), col("response_ids"), "campaign_id", campaign_id)
+}
+
+/// The rows the totals would hold for `delta`, in the shape `totals_query` reads them.
+pub fn rows_of(delta: &RollupDelta, unit: Option<Uuid>, by_hour: bool) -> Vec<CubeRow> {
+    let wanted = |u: &Uuid| unit.is_none_or(|unit| unit == *u);
+    let row = |option_key: &str, counters: &Counters| CubeRow {
+        option_key: option_key.to_owned(),
+        answers: counters.answers,
+        valid: counters.valid,
+        weight_sum: counters.weight_sum,
+        ..CubeRow::default()
+    };
+    if by_hour {
+        let hours = delta.hours().filter(|((_, u, ..), _)| wanted(u));
+        return hours.map(|((_, _, at, option), c)| CubeRow { answered_at: Some(*at), ..row(option, c) }).collect();
+    }
+    let cells = delta.cells().filter(|((_, u, ..), _)| wanted(u));
+    cells
+        .map(|((_, u, channel, dimension, option), c)| CubeRow {
+            unit_id: Some(*u),
+            channel: Some(channel.clone()),
+            dimension: Some(dimension.clone()),
+            ..row(option, c)
+        })
+        .collect()
+}
