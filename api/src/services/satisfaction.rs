@@ -200,7 +200,9 @@ const REPORT_CELL_BUDGET: usize = 20_000;
 
 /// The report: kept by this replica when the campaign's totals have not changed since it was
 /// computed and no responses are pending (see `versioned_cache`); computed otherwise, from
-/// kept totals where they are current (see `report_cube`).
+/// kept totals where they are current (see `report_cube`). Not to be called inside a
+/// transaction that has changed the totals: what it computes would be kept for a version that
+/// a rollback would hand to another change.
 pub async fn report(db: &impl ConnectionTrait, request: ReportRequest) -> ApiResult<Arc<SatisfactionReport>> {
     let reads_pending = request.sources().contains(&Source::CitizenLink);
     let state = report_cube::campaign_state(db, request.campaign_id, reads_pending).await?;
