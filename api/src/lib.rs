@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod pagination;
 pub mod routes;
 pub mod services;
+pub mod sqlite_checkpoints;
 pub mod startup;
 pub mod telemetry;
 pub mod validation;

@@ -60,14 +60,16 @@ impl Application {
         let db = db::connect(&settings.database_url, settings.db_max_connections).await?;
         db::migrate(&db).await?;
         crate::webhooks::delivery::spawn(db.clone(), settings.webhooks.clone());
-        crate::services::pending_rollups::spawn_folder(db.clone());
+        let writer = db::connect_writer(&settings.database_url, &db).await?;
+        crate::services::pending_rollups::spawn_folder(writer.clone());
+        crate::sqlite_checkpoints::spawn(db.clone());
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|source| StartupError::Bind { address: settings.bind.clone(), source })?;
         let port = listener
             .local_addr()
             .map_err(|source| StartupError::Bind { address: settings.bind.clone(), source })?
             .port();
-        let intake = Intake::start(db.clone());
+        let intake = Intake::start(writer);
         let server = serve(listener, AppState { db, settings, guard: Guard::default(), intake })
             .map_err(|source| StartupError::Bind { address: format!("port {port}"), source })?;
         Ok(Self { server, port })
