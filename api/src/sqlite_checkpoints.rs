@@ -5,11 +5,12 @@
 //! pages: at full load in the benchmark that was about fifteen times a second, each holding
 //! the response writer, and the citizens waiting on it, for 10 ms or more. Here a task of
 //! its own copies the log on another connection while the writer goes on appending
-//! (`PASSIVE`: it never waits for nor blocks a writer). The log can only start again from its
-//! beginning once every page in it has been copied, which never happens by itself while the
-//! writer commits back to back; so once the log is long enough, the task copies what the
-//! writer appended meanwhile with the writer held (the write turn), which takes a few
-//! milliseconds, and the writer's next transaction restarts the log.
+//! (`PASSIVE`: it never waits for nor blocks a writer). The log starts again from its
+//! beginning only in a write transaction that begins when every page in it has been copied:
+//! a copy has to end between one commit and the writer's next transaction, which with
+//! commits back to back is left to chance. So once the log is long enough, the task copies
+//! what the writer appended meanwhile with the writer held (the write turn), which takes a
+//! few milliseconds, and the writer's next transaction restarts the log for certain.
 //!
 //! Every connection keeps SQLite's own checkpoint as a backstop, far past the task's
 //! threshold: should the task fall behind, the log stays bounded as before.
@@ -79,6 +80,8 @@ mod tests {
         txn.commit().await
     }
 
+    // The restart is checked, not that it needs the writer held: this writer leaves gaps
+    // between its commits that an unheld copy can end in.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_log_starts_again_while_a_writer_keeps_committing() -> Result<(), DbErr> {
         let dir = std::env::temp_dir().join(format!("pingyi-checkpoints-{}", uuid::Uuid::new_v4().simple()));
