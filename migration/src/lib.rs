@@ -14,6 +14,7 @@ mod m20261128_000006_packed_answers;
 mod m20261128_000007_pending_rollups;
 mod m20261129_000008_links_never_deleted;
 mod m20261130_000009_rollups_version;
+mod m20261201_000010_responses_by_hour;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000007_pending_rollups::Migration),
             Box::new(m20261129_000008_links_never_deleted::Migration),
             Box::new(m20261130_000009_rollups_version::Migration),
+            Box::new(m20261201_000010_responses_by_hour::Migration),
         ]
     }
 }

@@ -116,7 +116,8 @@ pub struct RowQuery {
     pub include_current_hour: bool,
 }
 
-fn head_query(q: &RowQuery) -> sea_orm::sea_query::SelectStatement {
+/// The page's responses without their answers (public so that a test can check its plan).
+pub fn head_query(q: &RowQuery) -> sea_orm::sea_query::SelectStatement {
     let col = |name: &'static str| Expr::col(Alias::new(name));
     let (table, hour, date) = match q.source {
         Source::CitizenLink => ("responses", "submitted_hour", None),
@@ -148,7 +149,10 @@ fn head_query(q: &RowQuery) -> sea_orm::sea_query::SelectStatement {
         query.and_where(col(hour).lt(current));
     }
     if let Some(after) = q.after {
-        query.and_where(col(hour).gt(after.hour).or(col(hour).eq(after.hour).and(col("id").gt(after.id))));
+        // The first condition alone bounds the index range, so a later page starts at its hour
+        // instead of at the campaign's first response.
+        query.and_where(col(hour).gte(after.hour));
+        query.and_where(col(hour).gt(after.hour).or(col("id").gt(after.id)));
     }
     if let Some(unit) = q.unit_id {
         query.and_where(col("unit_id").eq(unit));

@@ -8,6 +8,7 @@ mod evaluation;
 mod integrity;
 mod migrations;
 mod pages;
+mod plans;
 mod pollster;
 mod query;
 mod questionnaires;
