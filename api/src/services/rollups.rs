@@ -69,7 +69,7 @@ pub type CellKey = (Uuid, Uuid, String, String, String);
 pub type HourKey = (Uuid, Uuid, DateTime<FixedOffset>, String);
 
 /// Changes to the totals, merged per row before they reach the database.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct RollupDelta {
     cells: BTreeMap<CellKey, Counters>,
     hours: BTreeMap<HourKey, Counters>,
