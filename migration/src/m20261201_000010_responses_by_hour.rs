@@ -4,7 +4,7 @@
 //! them in hour order and sorts within an hour, instead of sorting the whole campaign for each
 //! page. New responses all land in the current hour, so each batch of responses adds its
 //! entries to one place in the index instead of one per unit: on SQLite's single writer that is
-//! about a sixth fewer pages written per batch (see `docs/benchmarks.md`).
+//! about a sixth fewer pages written per batch (`bench/sqlite_pages.py`).
 
 use sea_orm_migration::prelude::*;
 
