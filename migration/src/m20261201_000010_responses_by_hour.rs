@@ -11,13 +11,8 @@ use sea_orm_migration::prelude::*;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-fn responses_index(name: &str, columns: [&'static str; 2]) -> IndexCreateStatement {
-    let mut index = Index::create();
-    index.name(name).table("responses");
-    for column in columns {
-        index.col(column);
-    }
-    index.to_owned()
+fn responses_index(name: &str, [first, second]: [&'static str; 2]) -> IndexCreateStatement {
+    Index::create().name(name).table("responses").col(first).col(second).to_owned()
 }
 
 async fn swap(manager: &SchemaManager<'_>, drop: &str, create: IndexCreateStatement) -> Result<(), DbErr> {
