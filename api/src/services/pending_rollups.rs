@@ -4,7 +4,8 @@
 //! PostgreSQL every writer locked the same rows, which took most of the commit's time; on
 //! SQLite it was most of the single writer's work. Instead a batch records the ids of the
 //! responses it stored, as one row per campaign in `satisfaction_pending`, with them (so the
-//! record is exactly as durable as they are); a folder task counts pending responses into
+//! record is exactly as durable as they are; on SQLite it may also name responses of the
+//! batch that were not stored, which count nowhere); a folder task counts pending responses into
 //! the totals every `FOLD_INTERVAL` and deletes their record in the same transaction. Each
 //! pending row is thus folded once, whichever replica folds it, and a crash in between loses
 //! nothing.
@@ -28,7 +29,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use sea_orm::sea_query::{Alias, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Statement};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter, Statement,
+};
 use uuid::Uuid;
 
 use entity::response;
@@ -111,6 +114,21 @@ pub async fn record(
     ]);
     db.execute(&insert).await?;
     Ok(())
+}
+
+/// SQLite: the statement that records a batch's responses (`response_ids`) as the pending row
+/// `pending_id`, if any of them was stored, for the script that stores them in one call
+/// (`ingest`). It cannot tell which were stored, so it names them all: those that were not
+/// (retries of a submission stored before) are never found when the row is counted.
+pub fn record_if_stored(pending_id: Uuid, campaign_id: Uuid, response_ids: &[Uuid]) -> Statement {
+    let ids = serde_json::to_string(response_ids).unwrap_or_else(|_| unreachable!("ids are plain data"));
+    let placeholders = vec!["?"; response_ids.len()].join(", ");
+    let sql = format!(
+        "INSERT INTO {TABLE} (id, campaign_id, response_ids) SELECT ?, ?, ? \
+         WHERE EXISTS (SELECT 1 FROM responses WHERE id IN ({placeholders}))"
+    );
+    let values = [pending_id.into(), campaign_id.into(), ids.into()].into_iter();
+    Statement::from_sql_and_values(DbBackend::Sqlite, sql, values.chain(response_ids.iter().map(|&id| id.into())))
 }
 
 /// Remembers what the pending row `pending_id`, just written with `responses`, adds, so that

@@ -1,6 +1,6 @@
 use pingyi_tests::{TestApp, fields, government_answers, problem, spawn_app};
 use reqwest::Method;
-use sea_orm::EntityTrait;
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -105,6 +105,44 @@ async fn concurrent_sends_of_one_submission_store_it_once() {
     let statuses: Vec<u16> = futures_util::future::join_all(sends).await.iter().map(|r| r.status().as_u16()).collect();
     assert!(statuses.iter().all(|s| *s == 200 || *s == 201), "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
+    assert_eq!(app.count("responses").await, 1);
+}
+
+/// Has the database refuse every pending record (a batch's last write before it commits);
+/// returns the statement that ends it.
+async fn refuse_pending_records(app: &TestApp) -> &'static str {
+    let (sql, end) = match app.db.get_database_backend() {
+        DbBackend::Sqlite => (
+            "CREATE TRIGGER refuse_pending BEFORE INSERT ON satisfaction_pending \
+             BEGIN SELECT RAISE(ABORT, 'refused for the test'); END",
+            "DROP TRIGGER refuse_pending",
+        ),
+        _ => (
+            "CREATE FUNCTION refuse_pending() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'refused for the test'; END $$; \
+             CREATE TRIGGER refuse_pending BEFORE INSERT ON satisfaction_pending \
+             FOR EACH ROW EXECUTE FUNCTION refuse_pending()",
+            "DROP TRIGGER refuse_pending ON satisfaction_pending",
+        ),
+    };
+    app.db.execute_unprepared(sql).await.unwrap();
+    end
+}
+
+// On SQLite the batch is a script with its own BEGIN and COMMIT: one that stops part-way
+// must be rolled back, or the responses written before the failure would stay in an open
+// transaction and the writer's next batch could not begin.
+#[tokio::test]
+async fn a_batch_that_fails_part_way_stores_nothing_and_the_next_one_is_stored() {
+    let (app, _, slug, _) = with_link().await;
+    let end_refusal = refuse_pending_records(&app).await;
+    let failed = app.submit_answers(&slug, Uuid::new_v4(), government_answers("satisfied")).await;
+    assert!(failed.status().is_server_error(), "{}", failed.status());
+    app.db.execute_unprepared(end_refusal).await.unwrap();
+    assert_eq!(app.count("responses").await, 0);
+
+    let stored = app.submit_answers(&slug, Uuid::new_v4(), government_answers("satisfied")).await;
+    assert_eq!(stored.status(), 201);
     assert_eq!(app.count("responses").await, 1);
 }
 
