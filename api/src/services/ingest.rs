@@ -168,7 +168,7 @@ async fn store_batch(db: &DatabaseConnection, responses: &[&NewResponse]) -> Api
 /// five or so calls of a batch written statement by statement took about half its time.
 async fn store_in_one_call(db: &DatabaseConnection, responses: &[&NewResponse]) -> ApiResult<Vec<ApiResult<Receipt>>> {
     let pending_id = Uuid::new_v4();
-    let script = sqlite_script(pending_id, responses);
+    let script = sqlite_script(pending_id, responses)?;
     let stored = match db.query_all_raw(script).await.and_then(submission_ids) {
         Ok(stored) => stored,
         Err(err) => {
@@ -183,20 +183,27 @@ async fn store_in_one_call(db: &DatabaseConnection, responses: &[&NewResponse]) 
     Ok(outcomes(db, responses, &stored).await?)
 }
 
-/// `BEGIN IMMEDIATE`, the INSERTs of `insert_sqlite`, the pending record and `COMMIT`, with
-/// the statements' values in order (SQLite binds them statement by statement).
-fn sqlite_script(pending_id: Uuid, responses: &[&NewResponse]) -> Statement {
+/// `BEGIN IMMEDIATE`, the statements of `sqlite_statements` and `COMMIT`, with the
+/// statements' values in order (SQLite binds them statement by statement).
+fn sqlite_script(pending_id: Uuid, responses: &[&NewResponse]) -> Result<Statement, DbErr> {
     let mut sql = String::from("BEGIN IMMEDIATE;\n");
     let mut values = Vec::new();
-    let ids: Vec<Uuid> = responses.iter().map(|r| r.row.id).collect();
-    let record = pending_rollups::record_if_stored(pending_id, responses[0].row.campaign_id, &ids);
-    for statement in insert_sqlite(DbBackend::Sqlite, responses).into_iter().chain([record]) {
+    for statement in sqlite_statements(pending_id, responses[0].row.campaign_id, responses)? {
         sql.push_str(&statement.sql);
         sql.push_str(";\n");
         values.extend(statement.values.map(|v| v.0).unwrap_or_default());
     }
     sql.push_str("COMMIT");
-    Statement::from_sql_and_values(DbBackend::Sqlite, sql, values)
+    Ok(Statement::from_sql_and_values(DbBackend::Sqlite, sql, values))
+}
+
+/// One campaign's responses on SQLite: the INSERTs of `insert_sqlite`, then the pending record.
+fn sqlite_statements(pending_id: Uuid, campaign_id: Uuid, responses: &[&NewResponse]) -> Result<Vec<Statement>, DbErr> {
+    let ids: Vec<Uuid> = responses.iter().map(|r| r.row.id).collect();
+    let record = pending_rollups::record_if_stored(pending_id, campaign_id, &ids)?;
+    let mut statements = insert_sqlite(responses);
+    statements.push(record);
+    Ok(statements)
 }
 
 fn count_outcome(outcome: &ApiResult<Receipt>) {
@@ -329,23 +336,20 @@ fn remember_stored(pending_id: Uuid, responses: &[&NewResponse], stored: &HashSe
 }
 
 /// One campaign's responses: on PostgreSQL one statement stores and records them; SQLite has
-/// no INSERT inside WITH, so there the record is a statement of its own.
+/// no INSERT inside WITH, so there the record is a statement of its own (it returns no rows).
 async fn insert_and_record(
     db: &impl ConnectionTrait,
     pending_id: Uuid,
     campaign_id: Uuid,
     responses: &[&NewResponse],
 ) -> Result<HashSet<Uuid>, DbErr> {
-    let backend = db.get_database_backend();
-    if backend == DbBackend::Postgres {
+    if db.get_database_backend() == DbBackend::Postgres {
         return submission_ids(db.query_all_raw(insert_postgres(pending_id, campaign_id, responses)).await?);
     }
     let mut stored = HashSet::new();
-    for statement in insert_sqlite(backend, responses) {
+    for statement in sqlite_statements(pending_id, campaign_id, responses)? {
         stored.extend(submission_ids(db.query_all_raw(statement).await?)?);
     }
-    let ids: Vec<Uuid> = responses.iter().filter(|r| stored.contains(&r.row.submission_id)).map(|r| r.row.id).collect();
-    pending_rollups::record(db, pending_id, campaign_id, &ids).await?;
     Ok(stored)
 }
 
@@ -388,7 +392,7 @@ fn insert_postgres(pending_id: Uuid, campaign_id: Uuid, responses: &[&NewRespons
 }
 
 /// Multi-row INSERTs of a few fixed sizes (see `statement_sizes`).
-fn insert_sqlite(backend: DbBackend, responses: &[&NewResponse]) -> Vec<Statement> {
+fn insert_sqlite(responses: &[&NewResponse]) -> Vec<Statement> {
     let mut statements = Vec::new();
     let mut rest = responses;
     for size in statement_sizes(responses.len()) {
@@ -399,7 +403,7 @@ fn insert_sqlite(backend: DbBackend, responses: &[&NewResponse]) -> Vec<Statemen
             .on_conflict(OnConflict::column(response::Column::SubmissionId).do_nothing().to_owned())
             .into_query();
         insert.returning_col(response::Column::SubmissionId);
-        statements.push(backend.build(&insert));
+        statements.push(DbBackend::Sqlite.build(&insert));
     }
     statements
 }

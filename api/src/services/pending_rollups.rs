@@ -28,7 +28,6 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use sea_orm::sea_query::{Alias, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter, Statement,
 };
@@ -94,41 +93,21 @@ impl Counted {
 pub const RECORD_STORED: &str = "recorded AS (INSERT INTO satisfaction_pending (id, campaign_id, response_ids) \
      SELECT $12::uuid, $13::uuid, json_agg(id)::text FROM stored HAVING COUNT(*) > 0)";
 
-/// Records `response_ids`, just stored in `db`'s transaction, as the pending row `pending_id`
-/// (SQLite; on PostgreSQL `RECORD_STORED` does it).
-pub async fn record(
-    db: &impl ConnectionTrait,
-    pending_id: Uuid,
-    campaign_id: Uuid,
-    response_ids: &[Uuid],
-) -> Result<(), DbErr> {
-    if response_ids.is_empty() {
-        return Ok(());
-    }
-    let ids = serde_json::to_string(response_ids).map_err(|err| DbErr::Custom(err.to_string()))?;
-    let mut insert = Query::insert();
-    insert.into_table(Alias::new(TABLE)).columns(["id", "campaign_id", "response_ids"].map(Alias::new)).values_panic([
-        pending_id.into(),
-        campaign_id.into(),
-        ids.into(),
-    ]);
-    db.execute(&insert).await?;
-    Ok(())
-}
-
-/// SQLite: the statement that records a batch's responses (`response_ids`) as the pending row
-/// `pending_id`, if any of them was stored, for the script that stores them in one call
-/// (`ingest`). It cannot tell which were stored, so it names them all: those that were not
+/// SQLite (on PostgreSQL `RECORD_STORED` does it): the statement, run after the batch's
+/// INSERTs in their transaction, that records the batch's responses (`response_ids`) as the
+/// pending row `pending_id` if any of them was stored. Run in the same call as the INSERTs
+/// (`ingest`), it cannot tell which were stored, so it names them all: those that were not
 /// (retries of a submission stored before) are never found when the row is counted.
-pub fn record_if_stored(pending_id: Uuid, campaign_id: Uuid, response_ids: &[Uuid]) -> Statement {
-    let ids = serde_json::to_string(response_ids).unwrap_or_else(|_| unreachable!("ids are plain data"));
+pub fn record_if_stored(pending_id: Uuid, campaign_id: Uuid, response_ids: &[Uuid]) -> Result<Statement, DbErr> {
+    let ids = serde_json::to_string(response_ids).map_err(|err| DbErr::Custom(err.to_string()))?;
     let placeholders = vec!["?"; response_ids.len()].join(", ");
     let sql = format!(
         "INSERT INTO {TABLE} (id, campaign_id, response_ids) SELECT ?, ?, ? \
          WHERE EXISTS (SELECT 1 FROM responses WHERE id IN ({placeholders}))"
     );
     let values = [pending_id.into(), campaign_id.into(), ids.into()].into_iter();
-    Statement::from_sql_and_values(DbBackend::Sqlite, sql, values.chain(response_ids.iter().map(|&id| id.into())))
+    let values = values.chain(response_ids.iter().map(|&id| id.into()));
+    Ok(Statement::from_sql_and_values(DbBackend::Sqlite, sql, values))
 }
 
 /// Remembers what the pending row `pending_id`, just written with `responses`, adds, so that
