@@ -210,6 +210,7 @@ pub async fn fold(db: &DatabaseConnection) -> ApiResult<usize> {
     counted.totals.apply(&txn, Source::CitizenLink).await?;
     announce(&txn, &counted.received).await?;
     txn.commit().await?;
+    // The writer goes on before the batches' counts are freed (see `counted_for`).
     drop(turn);
     drop(known);
     Ok(rows.len())
