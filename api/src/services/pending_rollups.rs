@@ -210,9 +210,8 @@ pub async fn fold(db: &DatabaseConnection) -> ApiResult<usize> {
     counted.totals.apply(&txn, Source::CitizenLink).await?;
     announce(&txn, &counted.received).await?;
     txn.commit().await?;
-    // The writer goes on before the batches' counts are freed (see `counted_for`).
+    // Let the writer go first; what the fold merged is freed after (see `counted_for`).
     drop(turn);
-    drop(known);
     Ok(rows.len())
 }
 
