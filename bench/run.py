@@ -3,6 +3,7 @@
 
     python3 bench/run.py            # everything (30 to 45 minutes on a 2-core machine)
     python3 bench/run.py --quick    # 5-second runs, one round, 100k responses only
+    python3 bench/run.py --units 300 --skip-reports   # ingestion into a campaign of 300 units
 
 Needs: a PostgreSQL server reachable at --pg (trust auth, may create a database), `pgbench`
 and `psql` (PostgreSQL's client packages), `wrk` (Debian package `wrk`). It builds the
@@ -15,8 +16,9 @@ row being the round with the median ratio:
     them) per transaction into a copy of the `responses` table (same columns and indexes; no
     foreign keys, like the service's table on PostgreSQL);
   * service: wrk posting citizens' responses (a fresh submission id, eight answers, one of
-    20 links, one of 5,000 source addresses) to the release build, which acknowledges each
-    only after its commit (synchronous_commit on; SQLite in WAL mode with synchronous=FULL).
+    20 links, one per unit (`--units`), one of 5,000 source addresses) to the release build,
+    which acknowledges each only after its commit (synchronous_commit on; SQLite in WAL mode
+    with synchronous=FULL).
 Reports: wrk reading the per-unit and per-unit × dimension reports of a campaign holding
 100k, 1M and 5M responses of eight answers each, loaded with SQL, with nothing arriving (the
 replica serves the reports it keeps) and while citizens answer at 20 responses/s (each
@@ -56,6 +58,7 @@ PORT = 8088
 BASE = f"http://127.0.0.1:{PORT}"
 DATABASE = "pingyi_bench"
 PASSWORD = "benchmark-password-1"
+# Units of the campaign, each with one web link (`--units`).
 UNITS = 20
 # Responses per second sent while reports are read in the "live" report run.
 LIVE_RATE = 20
@@ -146,7 +149,7 @@ def api(method: str, path: str, token: str | None = None, body: dict | None = No
 
 
 def seed(service: Service, year: int) -> dict:
-    """An admin, a campaign in its survey phase, 20 units each with a web link; returns ids."""
+    """An admin, a campaign in its survey phase, `UNITS` units each with a web link; returns ids."""
     service.cli("create-admin", f"bench{year}")
     token = login(year)
     campaign = api("POST", "/api/v1/campaigns", token, {"year": year, "title": f"benchmark {year}"})["id"]
@@ -301,7 +304,7 @@ def settle(pg: str | None) -> None:
 
 def ingestion_table(title: str, rows: list[dict]) -> str:
     lines = [
-        f"### {title}",
+        f"### {title}, {UNITS} units",
         "",
         "| clients | limit (tx/s) | service (responses/s) | ratio | every round's ratio | p50 (ms) | p99 (ms) "
         "| worst p99 (ms) | errors | peak RSS (MiB) | CPU µs per response: service / PostgreSQL |",
@@ -327,7 +330,7 @@ def psql(pg: str, sql: str) -> str:
 
 def load_sql(ids: dict, count: int) -> str:
     """Adds `count` responses of eight answers (seven ratings and a suggestion) to the campaign,
-    spread over its 20 units and the last 30 days, and adds them to the running totals (raising
+    spread over its `UNITS` units and the last 30 days, and adds them to the running totals (raising
     the campaign's `rollups_version`, as the service does)."""
     campaign, questionnaire = ids["campaign"], ids["questionnaire"]["id"]
     slots = ", ".join(f"({i}, '{l['id']}'::uuid, '{l['unit_id']}'::uuid)" for i, l in enumerate(ids["links"]))
@@ -466,6 +469,11 @@ def reports_table(rows: list[dict]) -> str:
 # --- main ----------------------------------------------------------------------------------
 
 
+def set_units(count: int) -> None:
+    global UNITS
+    UNITS = count
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432", help="server URL without database")
@@ -478,7 +486,9 @@ def main() -> None:
     parser.add_argument("--skip-reports", action="store_true", help="ingestion only")
     parser.add_argument("--databases", default="postgres,sqlite", help="which of postgres and sqlite to run")
     parser.add_argument("--out", type=Path, help="also write the tables to this file")
+    parser.add_argument("--units", type=int, default=UNITS, help="units in each campaign, one web link each")
     args = parser.parse_args()
+    set_units(args.units)
     if args.quick:
         args.seconds, args.sizes, args.rounds = 5, "100000", 1
     args.clients = [int(c) for c in args.clients.split(",")]
