@@ -469,12 +469,8 @@ def reports_table(rows: list[dict]) -> str:
 # --- main ----------------------------------------------------------------------------------
 
 
-def set_units(count: int) -> None:
-    global UNITS
-    UNITS = count
-
-
 def main() -> None:
+    global UNITS
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432", help="server URL without database")
     parser.add_argument("--seconds", type=int, default=15, help="length of each measured run")
@@ -488,7 +484,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="also write the tables to this file")
     parser.add_argument("--units", type=int, default=UNITS, help="units in each campaign, one web link each")
     args = parser.parse_args()
-    set_units(args.units)
+    UNITS = args.units
     if args.quick:
         args.seconds, args.sizes, args.rounds = 5, "100000", 1
     args.clients = [int(c) for c in args.clients.split(",")]
