@@ -15,6 +15,7 @@ mod m20261128_000007_pending_rollups;
 mod m20261129_000008_links_never_deleted;
 mod m20261130_000009_rollups_version;
 mod m20261201_000010_responses_by_hour;
+mod m20261201_000011_link_changes;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000008_links_never_deleted::Migration),
             Box::new(m20261130_000009_rollups_version::Migration),
             Box::new(m20261201_000010_responses_by_hour::Migration),
+            Box::new(m20261201_000011_link_changes::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@ mod auth;
 mod basics;
 mod evaluation;
 mod integrity;
+mod link_changes;
 mod migrations;
 mod pages;
 mod plans;

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 /// An app with one published government questionnaire and a web link for one unit.
-async fn with_link() -> (TestApp, String, String, Uuid) {
+pub(crate) async fn with_link() -> (TestApp, String, String, Uuid) {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let campaign = app.campaign(&admin, 2017).await;
