@@ -31,18 +31,20 @@ fn postgres_triggers() -> String {
     )
 }
 
-/// SQLite: row-level triggers only, one per event.
+/// SQLite: row-level triggers only, one per event: (name, event).
+const SQLITE_TRIGGERS: [(&str, &str); 5] = [
+    ("link_changes_campaigns", "UPDATE OF current_phase, settings ON campaigns"),
+    ("link_changes_campaigns_deleted", "DELETE ON campaigns"),
+    ("link_changes_questionnaires", "UPDATE ON questionnaires"),
+    ("link_changes_questionnaires_deleted", "DELETE ON questionnaires"),
+    ("link_changes_links", "UPDATE ON survey_links"),
+];
+
 fn sqlite_triggers() -> String {
-    [
-        ("link_changes_campaigns", "UPDATE OF current_phase, settings ON campaigns"),
-        ("link_changes_campaigns_deleted", "DELETE ON campaigns"),
-        ("link_changes_questionnaires", "UPDATE ON questionnaires"),
-        ("link_changes_questionnaires_deleted", "DELETE ON questionnaires"),
-        ("link_changes_links", "UPDATE ON survey_links"),
-    ]
-    .iter()
-    .map(|(name, event)| format!("CREATE TRIGGER {name} AFTER {event} BEGIN {RAISE}; END;\n"))
-    .collect()
+    SQLITE_TRIGGERS
+        .iter()
+        .map(|(name, event)| format!("CREATE TRIGGER {name} AFTER {event} BEGIN {RAISE}; END;\n"))
+        .collect()
 }
 
 #[async_trait::async_trait]
@@ -80,12 +82,8 @@ impl MigrationTrait for Migration {
                 .await?;
             }
             _ => {
-                db.execute_unprepared(
-                    "DROP TRIGGER link_changes_campaigns; DROP TRIGGER link_changes_campaigns_deleted;
-                     DROP TRIGGER link_changes_questionnaires; DROP TRIGGER link_changes_questionnaires_deleted;
-                     DROP TRIGGER link_changes_links;",
-                )
-                .await?;
+                let drops: String = SQLITE_TRIGGERS.iter().map(|(name, _)| format!("DROP TRIGGER {name};\n")).collect();
+                db.execute_unprepared(&drops).await?;
             }
         }
         manager.drop_table(Table::drop().table("link_changes").to_owned()).await
