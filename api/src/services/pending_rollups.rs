@@ -139,16 +139,16 @@ pub async fn count(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Counted, D
 /// The batches this process recorded as pending (see `recorded_deltas`), each and merged.
 #[derive(Default)]
 struct KnownBatches {
-    each: HashMap<Uuid, Counted>,
+    each: HashMap<Uuid, recorded_deltas::Recorded>,
     merged: Counted,
 }
 
 impl KnownBatches {
     /// Takes and merges what was recorded since the last call.
     fn take_recorded(&mut self) {
-        for (pending_id, counted) in recorded_deltas::take_all() {
-            self.merged.merge(counted.clone());
-            self.each.insert(pending_id, counted);
+        for (pending_id, recorded) in recorded_deltas::take_all() {
+            self.merged.merge(recorded.counted.clone());
+            self.each.insert(pending_id, recorded);
         }
     }
 
@@ -157,7 +157,8 @@ impl KnownBatches {
     }
 
     /// What the pending rows `taken` add. The entries of rows the fold did not take (a batch
-    /// not committed yet, or past the fold's limit) are kept for a later fold. When every
+    /// not committed yet, past the fold's limit, or folded by another replica) are put back
+    /// for a later fold, for as long as they are young (see `recorded_deltas::put_back`). When every
     /// entry was taken (nearly always), they stay here, to be freed once the fold has let the
     /// writer go: freeing a few dozen batches' maps took a tenth of the fold's hold on it.
     fn counted_for(&mut self, taken: &HashSet<Uuid>) -> Counted {
@@ -167,9 +168,9 @@ impl KnownBatches {
         let mut counted = Counted::default();
         for (pending_id, entry) in self.each.drain() {
             if taken.contains(&pending_id) {
-                counted.merge(entry);
+                counted.merge(entry.counted);
             } else {
-                recorded_deltas::remember(pending_id, entry);
+                recorded_deltas::put_back(pending_id, entry);
             }
         }
         counted

@@ -22,9 +22,15 @@ const MOST_ENTRIES: usize = 512;
 /// Entries older than this make room for new ones.
 const KEPT_FOR: Duration = Duration::from_secs(2);
 
-static ENTRIES: LazyLock<Mutex<HashMap<Uuid, (Instant, Counted)>>> = LazyLock::new(Default::default);
+/// What one pending row adds, and when it was recorded.
+pub struct Recorded {
+    at: Instant,
+    pub counted: Counted,
+}
 
-fn entries() -> MutexGuard<'static, HashMap<Uuid, (Instant, Counted)>> {
+static ENTRIES: LazyLock<Mutex<HashMap<Uuid, Recorded>>> = LazyLock::new(Default::default);
+
+fn entries() -> MutexGuard<'static, HashMap<Uuid, Recorded>> {
     ENTRIES.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -33,27 +39,54 @@ pub fn remember(pending_id: Uuid, counted: Counted) {
     let now = Instant::now();
     let mut entries = entries();
     if entries.len() >= MOST_ENTRIES {
-        entries.retain(|_, (at, _)| now.duration_since(*at) < KEPT_FOR);
+        entries.retain(|_, recorded| now.duration_since(recorded.at) < KEPT_FOR);
     }
     if entries.len() < MOST_ENTRIES {
-        entries.insert(pending_id, (now, counted));
+        entries.insert(pending_id, Recorded { at: now, counted });
+    }
+}
+
+/// Puts back an entry that a fold took but whose row it did not find (not committed yet, or
+/// folded by another replica), unless it is older than `KEPT_FOR`: a row still pending by then
+/// is read back, and an entry put back after every fold would otherwise never age.
+pub fn put_back(pending_id: Uuid, recorded: Recorded) {
+    let mut entries = entries();
+    if recorded.at.elapsed() < KEPT_FOR && entries.len() < MOST_ENTRIES {
+        entries.insert(pending_id, recorded);
     }
 }
 
 /// Every entry, by pending row id; forgets them.
-pub fn take_all() -> Vec<(Uuid, Counted)> {
-    entries().drain().map(|(pending_id, (_, counted))| (pending_id, counted)).collect()
+pub fn take_all() -> Vec<(Uuid, Recorded)> {
+    entries().drain().collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn taken(id: Uuid) -> Option<Recorded> {
+        take_all().into_iter().find(|(taken, _)| *taken == id).map(|(_, recorded)| recorded)
+    }
+
     #[test]
     fn an_entry_is_taken_once() {
         let id = Uuid::new_v4();
         remember(id, Counted::default());
-        assert!(take_all().iter().any(|(taken, _)| *taken == id));
-        assert!(!take_all().iter().any(|(taken, _)| *taken == id));
+        assert!(taken(id).is_some());
+        assert!(taken(id).is_none());
+    }
+
+    #[test]
+    fn an_entry_put_back_keeps_its_age() {
+        let id = Uuid::new_v4();
+        remember(id, Counted::default());
+        if let Some(fresh) = taken(id) {
+            put_back(id, fresh);
+        }
+        let Some(mut old) = taken(id) else { unreachable!("an entry put back while fresh is kept") };
+        old.at -= KEPT_FOR;
+        put_back(id, old);
+        assert!(taken(id).is_none(), "an entry older than KEPT_FOR is not put back");
     }
 }
