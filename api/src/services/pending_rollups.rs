@@ -78,9 +78,9 @@ impl Counted {
         *self.received.entry((row.campaign_id, row.unit_id)).or_default() += 1;
     }
 
-    pub fn merge(&mut self, other: Counted) {
-        self.totals.merge(other.totals);
-        for (key, count) in other.received {
+    pub fn merge(&mut self, other: &Counted) {
+        self.totals.merge(&other.totals);
+        for (&key, &count) in &other.received {
             *self.received.entry(key).or_default() += count;
         }
     }
@@ -147,7 +147,7 @@ impl KnownBatches {
     /// Takes and merges what was recorded since the last call.
     fn take_recorded(&mut self) {
         for (pending_id, recorded) in recorded_deltas::take_all() {
-            self.merged.merge(recorded.counted.clone());
+            self.merged.merge(&recorded.counted);
             self.each.insert(pending_id, recorded);
         }
     }
@@ -168,7 +168,7 @@ impl KnownBatches {
         let mut counted = Counted::default();
         for (pending_id, entry) in self.each.drain() {
             if taken.contains(&pending_id) {
-                counted.merge(entry.counted);
+                counted.merge(&entry.counted);
             } else {
                 recorded_deltas::put_back(pending_id, entry);
             }
@@ -207,7 +207,7 @@ pub async fn fold(db: &DatabaseConnection) -> ApiResult<usize> {
         }
     }
     let mut counted = known.counted_for(&taken_known);
-    counted.merge(count(&txn, &unknown).await?);
+    counted.merge(&count(&txn, &unknown).await?);
     counted.totals.apply(&txn, Source::CitizenLink).await?;
     announce(&txn, &counted.received).await?;
     txn.commit().await?;
