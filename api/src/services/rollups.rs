@@ -98,9 +98,8 @@ impl RollupDelta {
         self.cells.is_empty()
     }
 
-    /// Adds `other`'s changes to these. A key is copied only where these have none: a fold
-    /// merges a few dozen batches that touch mostly the same totals, and copying every key
-    /// of every batch (three strings each) was most of the merge's cost.
+    /// Adds `other`'s changes to these. A key (three strings) is copied only where these
+    /// have none: a fold merges a few dozen batches that touch mostly the same totals.
     pub fn merge(&mut self, other: &RollupDelta) {
         add_each(&mut self.cells, &other.cells);
         add_each(&mut self.hours, &other.hours);
