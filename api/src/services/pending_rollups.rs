@@ -158,7 +158,7 @@ impl KnownBatches {
 
     /// What the pending rows `taken` add. The entries of rows the fold did not take (a batch
     /// not committed yet, past the fold's limit, or folded by another replica) are put back
-    /// for a later fold, for as long as they are young (see `recorded_deltas::put_back`). When every
+    /// for a later fold while they are young (see `recorded_deltas::put_back`). When every
     /// entry was taken (nearly always), they stay here, to be freed once the fold has let the
     /// writer go: freeing a few dozen batches' maps took a tenth of the fold's hold on it.
     fn counted_for(&mut self, taken: &HashSet<Uuid>) -> Counted {

@@ -36,22 +36,28 @@ fn entries() -> MutexGuard<'static, HashMap<Uuid, Recorded>> {
 
 /// Keeps what the pending row `pending_id` adds, unless the table is full of fresh entries.
 pub fn remember(pending_id: Uuid, counted: Counted) {
-    let now = Instant::now();
-    let mut entries = entries();
-    if entries.len() >= MOST_ENTRIES {
-        entries.retain(|_, recorded| now.duration_since(recorded.at) < KEPT_FOR);
-    }
-    if entries.len() < MOST_ENTRIES {
-        entries.insert(pending_id, Recorded { at: now, counted });
-    }
+    keep(pending_id, Recorded { at: Instant::now(), counted });
 }
 
 /// Puts back an entry that a fold took but whose row it did not find (not committed yet, or
-/// folded by another replica), unless it is older than `KEPT_FOR`: a row still pending by then
-/// is read back, and an entry put back after every fold would otherwise never age.
+/// folded by another replica), with its age: a row still pending after `KEPT_FOR` is read
+/// back, and an entry put back after every fold would otherwise never age.
 pub fn put_back(pending_id: Uuid, recorded: Recorded) {
+    keep(pending_id, recorded);
+}
+
+/// Keeps `recorded` if it is fresh and there is room, making room from stale entries.
+fn keep(pending_id: Uuid, recorded: Recorded) {
+    let now = Instant::now();
+    let fresh = |recorded: &Recorded| now.duration_since(recorded.at) < KEPT_FOR;
+    if !fresh(&recorded) {
+        return;
+    }
     let mut entries = entries();
-    if recorded.at.elapsed() < KEPT_FOR && entries.len() < MOST_ENTRIES {
+    if entries.len() >= MOST_ENTRIES {
+        entries.retain(|_, kept| fresh(kept));
+    }
+    if entries.len() < MOST_ENTRIES {
         entries.insert(pending_id, recorded);
     }
 }
