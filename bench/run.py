@@ -4,6 +4,7 @@
     python3 bench/run.py            # everything (30 to 45 minutes on a 2-core machine)
     python3 bench/run.py --quick    # 5-second runs, one round, 100k responses only
     python3 bench/run.py --units 300 --skip-reports   # ingestion into a campaign of 300 units
+    python3 bench/run.py --soak 300                   # five minutes at 64 clients: memory over time, storage
 
 Needs: a PostgreSQL server reachable at --pg (trust auth, may create a database), `pgbench`
 and `psql` (PostgreSQL's client packages), `wrk` (Debian package `wrk`). It builds the
@@ -24,11 +25,16 @@ Reports: wrk reading the per-unit and per-unit × dimension reports of a campaig
 replica serves the reports it keeps) and while citizens answer at 20 responses/s (each
 report rolled up afresh with the pending responses); for comparison, the time of the GROUP
 BY over the answers that the reports would otherwise run.
+Soak (`--soak SECONDS`, instead of the rounds and the reports): one run of that length at the
+largest client count, the service's resident and anonymous memory sampled every 15 s, then
+the bytes stored per response (PostgreSQL: the responses table with its indexes; SQLite: the
+database file).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -321,6 +327,53 @@ def ingestion_table(title: str, rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+# --- staying power ---------------------------------------------------------------------------
+
+# How often the soak samples the service's memory.
+SOAK_SAMPLE_SECONDS = 15
+
+
+def memory_mib(pid: int) -> tuple[int, int]:
+    """Resident and anonymous memory of `pid`, in MiB."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:])
+    return tuple(int(fields[name].split()[0]) // 1024 for name in ("Rss", "Anonymous"))
+
+
+def soak(service: Service, ids: dict, clients: int, seconds: int) -> dict:
+    """One long run of wrk at `clients`, the service's memory sampled as it goes."""
+    env = {"BENCH_SLUGS": ",".join(link["slug"] for link in ids["links"]), "BENCH_SOURCES": "5000"}
+    samples, stop, started = [], threading.Event(), time.monotonic()
+
+    def sample() -> None:
+        while not stop.is_set():
+            samples.append((time.monotonic() - started, *memory_mib(service.process.pid)))
+            stop.wait(SOAK_SAMPLE_SECONDS)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    result = wrk("submit.lua", clients, seconds, env)
+    stop.set()
+    sampler.join()
+    samples.append((time.monotonic() - started, *memory_mib(service.process.pid)))  # as the load ends
+    return {**result, "samples": samples}
+
+
+def soak_table(title: str, clients: int, result: dict, stored_bytes: int, stored: int) -> str:
+    rss = [s[1] for s in result["samples"]]
+    lines = [
+        f"### {title}: {clients} clients for {result['duration_us'] / 1e6:.0f} s, {UNITS} units",
+        "",
+        f"{result['rps']:.0f} responses/s ({stored:,} stored), p50 {result['p50_us'] / 1000:.1f} ms, "
+        f"p99 {result['p99_us'] / 1000:.1f} ms, errors {result['errors']}; RSS {min(rss)}–{max(rss)} MiB; "
+        f"{stored_bytes / max(stored, 1):,.0f} bytes stored per response",
+        "",
+        "| time (s) | RSS (MiB) | anonymous (MiB) |",
+        "|---:|---:|---:|",
+    ]
+    lines += [f"| {at:.0f} | {resident} | {anonymous} |" for at, resident, anonymous in result["samples"]]
+    return "\n".join(lines)
+
+
 # --- reports as data grows -----------------------------------------------------------------
 
 
@@ -483,6 +536,9 @@ def main() -> None:
     parser.add_argument("--databases", default="postgres,sqlite", help="which of postgres and sqlite to run")
     parser.add_argument("--out", type=Path, help="also write the tables to this file")
     parser.add_argument("--units", type=int, default=UNITS, help="units in each campaign, one web link each")
+    parser.add_argument("--soak", type=int, default=0, metavar="SECONDS",
+                        help="instead of the rounds: one run this long at the largest client count, "
+                             "memory sampled every 15 s, then the bytes stored per response")
     args = parser.parse_args()
     UNITS = args.units
     if args.quick:
@@ -515,13 +571,18 @@ def main() -> None:
 def postgres_runs(args, common: dict, workdir: Path, done) -> None:
     run(["psql", "-X", "-q", f"{args.pg}/postgres", "-c", f"DROP DATABASE IF EXISTS {DATABASE}"])
     run(["psql", "-X", "-q", f"{args.pg}/postgres", "-c", f"CREATE DATABASE {DATABASE}"])
-    print("PostgreSQL: ingestion", flush=True)
+    print(f"PostgreSQL: {'soak' if args.soak else 'ingestion'}", flush=True)
     service = Service({**common, "DATABASE_URL": f"{args.pg}/{DATABASE}", "PINGYI_DATA_DIR": str(workdir / "pg")})
     service.cli("migrate")
     psql(args.pg, "CREATE TABLE limit_responses (LIKE responses INCLUDING ALL);")
     service.start()
     try:
         ids = seed(service, 2026)
+        if args.soak:
+            result = soak(service, ids, max(args.clients), args.soak)
+            stored_bytes, stored = map(int, psql(args.pg, "SELECT pg_total_relation_size('responses'), COUNT(*) FROM responses;").split("|"))
+            done(soak_table("Soak, PostgreSQL", max(args.clients), result, stored_bytes, stored))
+            return
         limit = lambda count: pgbench_limit(args.pg, ids, count, args.seconds, workdir)  # noqa: E731
         done(ingestion_table("Ingestion, PostgreSQL", ingestion(service, ids, args.clients, args.seconds, args.rounds, limit, args.pg)))
         if not args.skip_reports:
@@ -532,11 +593,18 @@ def postgres_runs(args, common: dict, workdir: Path, done) -> None:
 
 
 def sqlite_runs(args, common: dict, workdir: Path, done) -> None:
-    print("SQLite: ingestion", flush=True)
+    print(f"SQLite: {'soak' if args.soak else 'ingestion'}", flush=True)
     service = Service({**common, "PINGYI_DATA_DIR": str(workdir / "sqlite")})
     service.start()
     try:
         ids = seed(service, 2026)
+        if args.soak:
+            result = soak(service, ids, max(args.clients), args.soak)
+            database = workdir / "sqlite" / "pingyi.db"
+            with contextlib.closing(sqlite3.connect(database)) as db:
+                stored = db.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
+            done(soak_table("Soak, SQLite", max(args.clients), result, database.stat().st_size, stored))
+            return
         # SQLite has one writer: its limit does not depend on the client count, but is taken
         # again each round like PostgreSQL's, so that every ratio compares figures from the same minute.
         limit = lambda count: sqlite_limit(args.seconds, workdir)  # noqa: E731
