@@ -267,12 +267,17 @@ def postgres_pids() -> list[int]:
     return [int(pid) for pid in subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True).stdout.split()]
 
 
+def submit_env(ids: dict) -> dict[str, str]:
+    """What `submit.lua` reads: the seeded links' slugs and the size of the source pool."""
+    return {"BENCH_SLUGS": ",".join(link["slug"] for link in ids["links"]), "BENCH_SOURCES": "5000"}
+
+
 def ingestion(service: Service, ids: dict, clients: list[int], seconds: int, rounds: int, limit, pg: str | None) -> list[dict]:
     """Per client count, `rounds` rounds of the limit then the service; the row is the round
     with the median ratio (the machine's speed drifts, so each ratio compares two figures
     taken a few seconds apart), with errors, peak RSS and the worst p99 over every round.
     `pg`: the PostgreSQL server the service writes to, or None on SQLite."""
-    env = {"BENCH_SLUGS": ",".join(link["slug"] for link in ids["links"]), "BENCH_SOURCES": "5000"}
+    env = submit_env(ids)
     wrk("submit.lua", 16, 3, env)  # warm-up: connections, caches, the writer
     rows = []
     for count in clients:
@@ -341,7 +346,7 @@ def memory_mib(pid: int) -> tuple[int, int]:
 
 def soak(service: Service, ids: dict, clients: int, seconds: int) -> dict:
     """One long run of wrk at `clients`, the service's memory sampled as it goes."""
-    env = {"BENCH_SLUGS": ",".join(link["slug"] for link in ids["links"]), "BENCH_SOURCES": "5000"}
+    env = submit_env(ids)
     samples, stop, started = [], threading.Event(), time.monotonic()
 
     def sample() -> None:
@@ -358,6 +363,12 @@ def soak(service: Service, ids: dict, clients: int, seconds: int) -> dict:
     return {**result, "samples": samples}
 
 
+def soak_section(title: str, service: Service, ids: dict, clients: int, seconds: int, storage) -> str:
+    """The soak's table; `storage()` gives the bytes the responses take and how many there are."""
+    result = soak(service, ids, clients, seconds)
+    return soak_table(title, clients, result, *storage())
+
+
 def soak_table(title: str, clients: int, result: dict, stored_bytes: int, stored: int) -> str:
     rss = [s[1] for s in result["samples"]]
     lines = [
@@ -372,6 +383,13 @@ def soak_table(title: str, clients: int, result: dict, stored_bytes: int, stored
     ]
     lines += [f"| {at:.0f} | {resident} | {anonymous} |" for at, resident, anonymous in result["samples"]]
     return "\n".join(lines)
+
+
+def sqlite_storage(database: Path) -> tuple[int, int]:
+    """The database file's size and the responses it holds."""
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        stored = db.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
+    return database.stat().st_size, stored
 
 
 # --- reports as data grows -----------------------------------------------------------------
@@ -579,9 +597,9 @@ def postgres_runs(args, common: dict, workdir: Path, done) -> None:
     try:
         ids = seed(service, 2026)
         if args.soak:
-            result = soak(service, ids, max(args.clients), args.soak)
-            stored_bytes, stored = map(int, psql(args.pg, "SELECT pg_total_relation_size('responses'), COUNT(*) FROM responses;").split("|"))
-            done(soak_table("Soak, PostgreSQL", max(args.clients), result, stored_bytes, stored))
+            sql = "SELECT pg_total_relation_size('responses'), COUNT(*) FROM responses;"
+            storage = lambda: map(int, psql(args.pg, sql).split("|"))  # noqa: E731
+            done(soak_section("Soak, PostgreSQL", service, ids, max(args.clients), args.soak, storage))
             return
         limit = lambda count: pgbench_limit(args.pg, ids, count, args.seconds, workdir)  # noqa: E731
         done(ingestion_table("Ingestion, PostgreSQL", ingestion(service, ids, args.clients, args.seconds, args.rounds, limit, args.pg)))
@@ -599,11 +617,8 @@ def sqlite_runs(args, common: dict, workdir: Path, done) -> None:
     try:
         ids = seed(service, 2026)
         if args.soak:
-            result = soak(service, ids, max(args.clients), args.soak)
-            database = workdir / "sqlite" / "pingyi.db"
-            with contextlib.closing(sqlite3.connect(database)) as db:
-                stored = db.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
-            done(soak_table("Soak, SQLite", max(args.clients), result, database.stat().st_size, stored))
+            storage = lambda: sqlite_storage(workdir / "sqlite" / "pingyi.db")  # noqa: E731
+            done(soak_section("Soak, SQLite", service, ids, max(args.clients), args.soak, storage))
             return
         # SQLite has one writer: its limit does not depend on the client count, but is taken
         # again each round like PostgreSQL's, so that every ratio compares figures from the same minute.
