@@ -475,14 +475,29 @@ INSERT INTO responses (id, submission_id, body_hash, link_id, questionnaire_id, 
   SELECT r.id, r.submission_id, md5(r.id::text) || md5(r.submission_id::text), s.link_id, '{questionnaire}', '{campaign}',
          s.unit_id, 'web', r.hour, false, p.answers
   FROM new_responses r JOIN slots s USING (slot) JOIN packed p ON p.response_id = r.id;
-INSERT INTO satisfaction_rollups (campaign_id, source, unit_id, channel, dimension, option_key, answers, valid, weight_sum)
-  SELECT '{campaign}', 'citizen_link', unit_id, 'web', dimension, option_key, {counters} FROM new_answers
-  GROUP BY unit_id, dimension, option_key
-  ON CONFLICT (campaign_id, source, unit_id, channel, dimension, option_key) DO UPDATE SET {add.format(t='satisfaction_rollups')};
-INSERT INTO satisfaction_hourly_rollups (campaign_id, source, unit_id, answered_at, option_key, answers, valid, weight_sum)
-  SELECT '{campaign}', 'citizen_link', unit_id, hour, option_key, {counters} FROM new_answers WHERE dimension = 'overall'
+-- The totals are packed per unit (and per unit and hour); the counts are kept narrow in
+-- scratch tables of the benchmark's own, and the campaign's packed rows rebuilt from them.
+CREATE TABLE IF NOT EXISTS bench_totals (unit_id uuid, dimension text, option_key text,
+  answers bigint, valid bigint, weight_sum double precision, PRIMARY KEY (unit_id, dimension, option_key));
+INSERT INTO bench_totals (unit_id, dimension, option_key, answers, valid, weight_sum)
+  SELECT unit_id, dimension, option_key, {counters} FROM new_answers GROUP BY unit_id, dimension, option_key
+  ON CONFLICT (unit_id, dimension, option_key) DO UPDATE SET {add.format(t='bench_totals')};
+CREATE TABLE IF NOT EXISTS bench_hourly_totals (unit_id uuid, answered_at timestamptz, option_key text,
+  answers bigint, valid bigint, weight_sum double precision, PRIMARY KEY (unit_id, answered_at, option_key));
+INSERT INTO bench_hourly_totals (unit_id, answered_at, option_key, answers, valid, weight_sum)
+  SELECT unit_id, hour, option_key, {counters} FROM new_answers WHERE dimension = 'overall'
   GROUP BY unit_id, hour, option_key
-  ON CONFLICT (campaign_id, source, unit_id, answered_at, option_key) DO UPDATE SET {add.format(t='satisfaction_hourly_rollups')};
+  ON CONFLICT (unit_id, answered_at, option_key) DO UPDATE SET {add.format(t='bench_hourly_totals')};
+DELETE FROM satisfaction_totals WHERE campaign_id = '{campaign}';
+INSERT INTO satisfaction_totals (campaign_id, source, unit_id, channel, counts)
+  SELECT '{campaign}', 'citizen_link', unit_id, 'web',
+         json_agg(json_build_array(json_build_array(dimension, option_key), answers, valid, weight_sum))::text
+  FROM bench_totals GROUP BY unit_id;
+DELETE FROM satisfaction_hourly_totals WHERE campaign_id = '{campaign}';
+INSERT INTO satisfaction_hourly_totals (campaign_id, source, unit_id, answered_at, counts)
+  SELECT '{campaign}', 'citizen_link', unit_id, answered_at,
+         json_agg(json_build_array(option_key, answers, valid, weight_sum))::text
+  FROM bench_hourly_totals GROUP BY unit_id, answered_at;
 -- As the service does with every change to the totals: reports kept before are stale.
 UPDATE campaigns SET rollups_version = rollups_version + 1 WHERE id = '{campaign}';
 COMMIT;
@@ -542,7 +557,7 @@ def reports(pg: str, ids: dict, sizes: list[int], seconds: int) -> list[dict]:
             psql(pg, load_sql(ids, step))
             loaded += step
         # Measure the steady state, not beside the autovacuum and checkpoint the load brings on.
-        psql(pg, "VACUUM (ANALYZE) responses; VACUUM (ANALYZE) satisfaction_rollups; CHECKPOINT;")
+        psql(pg, "VACUUM (ANALYZE) responses; VACUUM (ANALYZE) satisfaction_totals; CHECKPOINT;")
         row = {"responses": size, "group_by_ms": group_by_ms(pg, ids["campaign"])}
         token = login(ids["year"])
         path = lambda kind: {"BENCH_PATH": f"/api/v1/campaigns/{ids['campaign']}/satisfaction/{kind}", "BENCH_TOKEN": token}  # noqa: E731

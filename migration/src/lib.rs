@@ -16,6 +16,7 @@ mod m20261129_000008_links_never_deleted;
 mod m20261130_000009_rollups_version;
 mod m20261201_000010_responses_by_hour;
 mod m20261201_000011_link_changes;
+mod m20261202_000012_packed_totals;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000009_rollups_version::Migration),
             Box::new(m20261201_000010_responses_by_hour::Migration),
             Box::new(m20261201_000011_link_changes::Migration),
+            Box::new(m20261202_000012_packed_totals::Migration),
         ]
     }
 }

@@ -52,6 +52,12 @@ fn satisfaction_hourly_rollups() -> TableCreateStatement {
         .to_owned()
 }
 
+/// The table `name` as this migration creates it (migration 12 packs it, and recreates it to
+/// roll back).
+pub(crate) fn narrow_table(name: &str) -> TableCreateStatement {
+    if name == "satisfaction_rollups" { satisfaction_rollups() } else { satisfaction_hourly_rollups() }
+}
+
 fn backfill(table: &str, source: &str) -> [String; 2] {
     let counters = "COUNT(*), COUNT(weight), COALESCE(CAST(SUM(weight) AS DOUBLE PRECISION), 0)";
     let kept = "excluded = false AND option_key IS NOT NULL";

@@ -27,6 +27,7 @@ pub mod satisfaction;
 pub mod submissions;
 pub mod supervision;
 pub mod surveys;
+pub mod totals_store;
 pub mod units;
 pub mod versioned_cache;
 

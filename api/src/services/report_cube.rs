@@ -7,16 +7,18 @@
 //! indexed lookup of the version and the pending records, plus counting those few pending
 //! responses, instead of reading and summing every row of the totals.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
 
 use chrono::{DateTime, FixedOffset};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, SimpleExpr, UnionType};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, UnionType};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 use uuid::Uuid;
 
 use super::pending_rollups;
 use super::rollups::{Counters, RollupDelta};
 use super::satisfaction::{Grouping, ReportRequest};
+use super::totals_store::{self, CellRow, HourRow, PackedRow};
 use super::versioned_cache::VersionedCache;
 use crate::domain::questionnaire::OVERALL;
 use crate::domain::vocabulary::Source;
@@ -36,9 +38,9 @@ pub struct CubeRow {
     pub weight_sum: f64,
 }
 
-/// The columns a cube row may be grouped by, in the order the queries select them; then come
-/// `option_key`, the three sums and `pending`.
-const KEY_COLUMNS: [&str; 4] = ["unit_id", "channel", "dimension", "answered_at"];
+/// (unit, channel, dimension, answer hour, option): a cube row's place, `None` where the
+/// grouping does not keep those apart.
+type CubeKey = (Option<Uuid>, Option<String>, Option<String>, Option<DateTime<FixedOffset>>, String);
 
 /// Totals kept per (campaign, source, grouping, unit), with the version they hold for.
 type TotalsKey = (Uuid, Source, Grouping, Option<Uuid>);
@@ -64,43 +66,46 @@ pub struct Cube {
     pub pending: Vec<Uuid>,
 }
 
-/// One row of a cube statement: the totals of one option; or, with an empty option key, the
-/// campaign's `rollups_version` (in `answers`) or a record of pending responses (in `pending`).
+/// What a cube statement's rows are, by their first column.
+const TOTALS_LINE: i64 = 0;
+const VERSION_LINE: i64 = 1;
+const PENDING_LINE: i64 = 2;
+
+/// One row of a cube statement, whose columns are (line, unit_id, channel or answered_at,
+/// text, version): one packed row of totals; the campaign's `rollups_version`; or a record
+/// of pending responses.
 enum CubeLine {
-    Totals(CubeRow),
+    Totals(PackedLine),
     Version(i64),
     Pending(String),
 }
 
+/// A packed row of totals as read: a cell row has a channel, an hour row an answer hour.
+struct PackedLine {
+    unit_id: Uuid,
+    channel: Option<String>,
+    answered_at: Option<DateTime<FixedOffset>>,
+    counts: String,
+}
+
 impl CubeLine {
-    /// Decodes a row by position, reading only the columns `shape` groups by (the others are
-    /// NULL in every row). Decoding by name, and NULLs, cost more than the query itself for
-    /// the larger reports.
     fn decode(row: &QueryResult, shape: &Shape) -> Result<Self, DbErr> {
-        let option_key: String = row.try_get_by_index(4)?;
-        if option_key.is_empty() {
-            return Ok(match row.try_get_by_index::<Option<String>>(8)? {
-                Some(ids) => Self::Pending(ids),
-                None => Self::Version(row.try_get_by_index(5)?),
-            });
-        }
-        let grouped = |column: usize| shape.grouped.contains(&KEY_COLUMNS[column]);
-        Ok(Self::Totals(CubeRow {
-            unit_id: if grouped(0) { Some(row.try_get_by_index(0)?) } else { None },
-            channel: if grouped(1) { Some(row.try_get_by_index(1)?) } else { None },
-            dimension: if grouped(2) { Some(row.try_get_by_index(2)?) } else { None },
-            answered_at: if grouped(3) { Some(row.try_get_by_index(3)?) } else { None },
-            option_key,
-            answers: row.try_get_by_index(5)?,
-            valid: row.try_get_by_index(6)?,
-            weight_sum: row.try_get_by_index(7)?,
-        }))
+        Ok(match row.try_get_by_index::<i64>(0)? {
+            TOTALS_LINE => Self::Totals(PackedLine {
+                unit_id: row.try_get_by_index(1)?,
+                channel: if shape.by_hour { None } else { Some(row.try_get_by_index(2)?) },
+                answered_at: if shape.by_hour { Some(row.try_get_by_index(2)?) } else { None },
+                counts: row.try_get_by_index(3)?,
+            }),
+            VERSION_LINE => Self::Version(row.try_get_by_index(4)?),
+            PENDING_LINE => Self::Pending(row.try_get_by_index(3)?),
+            other => return Err(DbErr::Custom(format!("a cube statement returned a line of kind {other}"))),
+        })
     }
 }
 
 /// What a grouping reads from the totals: the table, the columns it keeps apart (the others
-/// are summed over in SQL, so that only the rows the report needs are decoded) and whether it
-/// needs the overall question only.
+/// are summed over) and whether it needs the overall question only.
 pub struct Shape {
     pub by_hour: bool,
     grouped: &'static [&'static str],
@@ -128,16 +133,16 @@ async fn run(
     shape: &Shape,
 ) -> ApiResult<(Vec<CubeRow>, CampaignState)> {
     let statement = db.get_database_backend().build(query);
-    let (mut totals, mut version, mut pending) = (Vec::new(), None, Vec::new());
+    let (mut packed, mut version, mut pending) = (Vec::new(), None, Vec::new());
     for row in db.query_all_raw(statement).await? {
         match CubeLine::decode(&row, shape)? {
-            CubeLine::Totals(row) => totals.push(row),
+            CubeLine::Totals(line) => packed.push(line),
             CubeLine::Version(read) => version = Some(read),
             CubeLine::Pending(ids) => pending.extend(pending_rollups::decode(&ids)?),
         }
     }
     let version = version.ok_or_else(|| ApiError::NotFound(format!("no campaign {campaign_id}")))?;
-    Ok((totals, CampaignState { version, pending }))
+    Ok((sum_packed(&packed, shape)?, CampaignState { version, pending }))
 }
 
 /// The campaign's version and, `with_pending`, its pending responses, in one statement.
@@ -199,57 +204,79 @@ fn col(name: &'static str) -> Expr {
     Expr::col(Alias::new(name))
 }
 
-/// The totals, summed per option and the grouped columns; the columns not grouped by are NULL
-/// so that every shape decodes into `CubeRow`.
-fn totals_query(shape: &Shape, source: Source, campaign_id: Uuid, unit: Option<Uuid>) -> SelectStatement {
-    let mut query = Query::select();
-    query.from(Alias::new(if shape.by_hour { "satisfaction_hourly_rollups" } else { "satisfaction_rollups" }));
-    for name in KEY_COLUMNS {
-        if shape.grouped.contains(&name) {
-            query.expr_as(col(name), Alias::new(name));
-        } else {
-            query.expr_as(Expr::cust("NULL"), Alias::new(name));
+/// Sums packed rows into the cube rows of `shape`, in key order.
+fn sum_packed(lines: &[PackedLine], shape: &Shape) -> Result<Vec<CubeRow>, DbErr> {
+    let grouped = |name: &str| shape.grouped.contains(&name);
+    let mut sums: BTreeMap<CubeKey, Counters> = BTreeMap::new();
+    for line in lines {
+        let unit = grouped("unit_id").then_some(line.unit_id);
+        if shape.by_hour {
+            let answered_at = line.answered_at.filter(|_| grouped("answered_at"));
+            for (option, counters) in totals_store::decode::<String>(&line.counts)? {
+                sums.entry((unit, None, None, answered_at, option)).or_default().add(counters);
+            }
+            continue;
+        }
+        let channel = line.channel.clone().filter(|_| grouped("channel"));
+        for ((dimension, option), counters) in totals_store::decode::<(String, String)>(&line.counts)? {
+            if shape.overall_only && dimension != OVERALL {
+                continue;
+            }
+            let dimension = grouped("dimension").then_some(dimension);
+            sums.entry((unit, channel.clone(), dimension, None, option)).or_default().add(counters);
         }
     }
+    Ok(sums
+        .into_iter()
+        .map(|((unit_id, channel, dimension, answered_at, option_key), c)| CubeRow {
+            unit_id,
+            channel,
+            dimension,
+            answered_at,
+            option_key,
+            answers: c.answers,
+            valid: c.valid,
+            weight_sum: c.weight_sum,
+        })
+        .collect())
+}
+
+/// The source's packed rows of the campaign (of one unit, if given), as totals lines.
+fn totals_query(shape: &Shape, source: Source, campaign_id: Uuid, unit: Option<Uuid>) -> SelectStatement {
+    let (table, second) =
+        if shape.by_hour { (HourRow::TABLE, HourRow::COLUMNS[1]) } else { (CellRow::TABLE, CellRow::COLUMNS[1]) };
+    let mut query = Query::select();
     query
-        .expr_as(col("option_key"), Alias::new("option_key"))
-        .expr_as(Expr::cust("CAST(SUM(answers) AS BIGINT)"), Alias::new("answers"))
-        .expr_as(Expr::cust("CAST(SUM(valid) AS BIGINT)"), Alias::new("valid"))
-        // Cast so that both databases return a double (PostgreSQL's SUM could differ in type).
-        .expr_as(Expr::cust("CAST(SUM(weight_sum) AS DOUBLE PRECISION)"), Alias::new("weight_sum"))
-        .expr_as(Expr::cust("NULL"), Alias::new("pending"))
+        .expr_as(Expr::cust(format!("CAST({TOTALS_LINE} AS BIGINT)")), Alias::new("line"))
+        .expr_as(col("unit_id"), Alias::new("unit_id"))
+        .expr_as(col(second), Alias::new("second"))
+        .expr_as(col("counts"), Alias::new("text"))
+        .expr_as(Expr::cust("CAST(NULL AS BIGINT)"), Alias::new("version"))
+        .from(Alias::new(table))
         .and_where(col("campaign_id").eq(campaign_id))
         .and_where(col("source").eq(source.as_str()));
-    if shape.overall_only {
-        query.and_where(col("dimension").eq(OVERALL));
-    }
     if let Some(unit) = unit {
         query.and_where(col("unit_id").eq(unit));
-    }
-    for name in shape.grouped {
-        query.add_group_by([SimpleExpr::from(col(name))]);
     }
     query
 }
 
-/// A row in the shape of `totals_query` with an empty option key, from `table`.
+/// A line of kind `line` from `table`, in the shape of `totals_query`.
 fn meta_query(
+    line: i64,
+    text: Expr,
+    version: Expr,
     table: &str,
-    answers: Expr,
-    pending: Expr,
     campaign_column: &'static str,
     campaign_id: Uuid,
 ) -> SelectStatement {
     let mut query = Query::select();
-    for name in KEY_COLUMNS {
-        query.expr_as(Expr::cust("NULL"), Alias::new(name));
-    }
     query
-        .expr_as(Expr::val(""), Alias::new("option_key"))
-        .expr_as(answers, Alias::new("answers"))
-        .expr_as(Expr::cust("CAST(0 AS BIGINT)"), Alias::new("valid"))
-        .expr_as(Expr::cust("CAST(0 AS DOUBLE PRECISION)"), Alias::new("weight_sum"))
-        .expr_as(pending, Alias::new("pending"))
+        .expr_as(Expr::cust(format!("CAST({line} AS BIGINT)")), Alias::new("line"))
+        .expr_as(Expr::cust("NULL"), Alias::new("unit_id"))
+        .expr_as(Expr::cust("NULL"), Alias::new("second"))
+        .expr_as(text, Alias::new("text"))
+        .expr_as(version, Alias::new("version"))
         .from(Alias::new(table))
         .and_where(col(campaign_column).eq(campaign_id));
     query
@@ -257,12 +284,14 @@ fn meta_query(
 
 /// The campaign's `rollups_version`, in the shape of `totals_query`; no row if there is no such campaign.
 fn version_query(campaign_id: Uuid) -> SelectStatement {
-    meta_query("campaigns", Expr::cust("CAST(rollups_version AS BIGINT)"), Expr::cust("NULL"), "id", campaign_id)
+    let version = Expr::cust("CAST(rollups_version AS BIGINT)");
+    meta_query(VERSION_LINE, Expr::cust("NULL"), version, "campaigns", "id", campaign_id)
 }
 
 /// The campaign's pending records, one list of response ids per row, in the shape of `totals_query`.
 fn pending_query(campaign_id: Uuid) -> SelectStatement {
-    meta_query(pending_rollups::TABLE, Expr::cust("CAST(0 AS BIGINT)"), col("response_ids"), "campaign_id", campaign_id)
+    let version = Expr::cust("CAST(NULL AS BIGINT)");
+    meta_query(PENDING_LINE, col("response_ids"), version, pending_rollups::TABLE, "campaign_id", campaign_id)
 }
 
 /// The rows the totals would hold for `delta`, in the shape `totals_query` reads them.

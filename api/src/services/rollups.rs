@@ -6,27 +6,21 @@
 //! responses not folded in yet, never all the answers: their cost depends on the number of
 //! units, channels and options, not on the number of responses.
 //!
-//! Deltas are applied as upserts in key order, so two transactions touching the same rows
-//! lock them in the same order and cannot deadlock each other. Each application also raises
-//! the campaign's `rollups_version`, which tells replicas when a cached report is stale.
+//! How the totals are stored, and how concurrent writers take turns, is `totals_store`'s
+//! concern. Each application also raises the campaign's `rollups_version`, which tells
+//! replicas when a cached report is stale.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, FixedOffset};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query, SimpleExpr};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ConnectionTrait, DbErr};
 use uuid::Uuid;
 
+use super::totals_store::{self, CellRow, Entries, HourRow};
+
 use crate::domain::questionnaire::OVERALL;
 use crate::domain::vocabulary::Source;
-
-/// Rows per upsert statement: under the bind-parameter limits, and statements of a few
-/// dozen kilobytes.
-const ROWS_PER_STATEMENT: usize = 200;
-
-const CELL_TABLE: &str = "satisfaction_rollups";
-const HOUR_TABLE: &str = "satisfaction_hourly_rollups";
-const COUNTERS: [&str; 3] = ["answers", "valid", "weight_sum"];
 
 /// The counts one or more answers add to a cell.
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
@@ -42,7 +36,7 @@ impl Counters {
         Self { answers: 1, valid: i64::from(weight.is_some()), weight_sum: weight.unwrap_or(0.0) }
     }
 
-    fn add(&mut self, other: Self) {
+    pub fn add(&mut self, other: Self) {
         self.answers += other.answers;
         self.valid += other.valid;
         self.weight_sum += other.weight_sum;
@@ -115,30 +109,37 @@ impl RollupDelta {
 
     /// Applies the changes to `source`'s totals. Call inside the transaction that writes the answers.
     pub async fn apply(&self, db: &impl ConnectionTrait, source: Source) -> Result<(), DbErr> {
-        let cells: Vec<_> = self.cells.iter().collect();
-        for chunk in cells.chunks(ROWS_PER_STATEMENT) {
-            let rows = chunk.iter().map(|((campaign, unit, channel, dimension, option), counters)| {
-                let key: [SimpleExpr; 5] = [
-                    (*campaign).into(),
-                    (*unit).into(),
-                    channel.as_str().into(),
-                    dimension.as_str().into(),
-                    option.as_str().into(),
-                ];
-                (key, **counters)
-            });
-            upsert(db, CELL_TABLE, &["campaign_id", "unit_id", "channel", "dimension", "option_key"], source, rows)
-                .await?;
+        let campaigns = self.campaigns();
+        totals_store::lock(db, &campaigns).await?;
+        for &campaign_id in &campaigns {
+            totals_store::add(db, campaign_id, source, self.cell_rows(campaign_id)).await?;
+            totals_store::add(db, campaign_id, source, self.hour_rows(campaign_id)).await?;
         }
-        let hours: Vec<_> = self.hours.iter().collect();
-        for chunk in hours.chunks(ROWS_PER_STATEMENT) {
-            let rows = chunk.iter().map(|((campaign, unit, at, option), counters)| {
-                let key: [SimpleExpr; 4] = [(*campaign).into(), (*unit).into(), (*at).into(), option.as_str().into()];
-                (key, **counters)
-            });
-            upsert(db, HOUR_TABLE, &["campaign_id", "unit_id", "answered_at", "option_key"], source, rows).await?;
+        raise_versions(db, campaigns).await
+    }
+
+    /// The campaign's cell changes, by the packed row they belong to.
+    fn cell_rows(&self, campaign_id: Uuid) -> BTreeMap<CellRow, Entries<(String, String)>> {
+        let mut rows: BTreeMap<CellRow, Entries<(String, String)>> = BTreeMap::new();
+        let first = (campaign_id, Uuid::nil(), String::new(), String::new(), String::new());
+        let cells = self.cells.range(first..).take_while(|((campaign, ..), _)| *campaign == campaign_id);
+        for ((_, unit_id, channel, dimension, option), counters) in cells {
+            let row = CellRow { unit_id: *unit_id, channel: channel.clone() };
+            rows.entry(row).or_default().insert((dimension.clone(), option.clone()), *counters);
         }
-        raise_versions(db, self.campaigns()).await
+        rows
+    }
+
+    /// The campaign's hourly changes, by the packed row they belong to.
+    fn hour_rows(&self, campaign_id: Uuid) -> BTreeMap<HourRow, Entries<String>> {
+        let mut rows: BTreeMap<HourRow, Entries<String>> = BTreeMap::new();
+        let first = (campaign_id, Uuid::nil(), DateTime::<FixedOffset>::MIN_UTC.fixed_offset(), String::new());
+        let hours = self.hours.range(first..).take_while(|((campaign, ..), _)| *campaign == campaign_id);
+        for ((_, unit_id, answered_at, option), counters) in hours {
+            let row = HourRow { unit_id: *unit_id, answered_at: *answered_at };
+            rows.entry(row).or_default().insert(option.clone(), *counters);
+        }
+        rows
     }
 
     fn campaigns(&self) -> BTreeSet<Uuid> {
@@ -160,7 +161,7 @@ fn add_each<K: Ord + Clone>(into: &mut BTreeMap<K, Counters>, from: &BTreeMap<K,
 
 /// Raises the campaigns' `rollups_version`, in the transaction that changes their totals, so
 /// that no replica serves a report cached before the change (see `report_cache`). Last, after
-/// the totals' rows, so that every writer locks totals before campaigns.
+/// the totals' lock, so that every writer locks totals before campaigns.
 async fn raise_versions(db: &impl ConnectionTrait, campaigns: BTreeSet<Uuid>) -> Result<(), DbErr> {
     if campaigns.is_empty() {
         return Ok(());
@@ -172,43 +173,6 @@ async fn raise_versions(db: &impl ConnectionTrait, campaigns: BTreeSet<Uuid>) ->
         .and_where(Expr::col(Alias::new("id")).is_in(campaigns))
         .to_owned();
     db.execute(&update).await?;
-    Ok(())
-}
-
-/// One multi-row `INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n`.
-async fn upsert<const N: usize>(
-    db: &impl ConnectionTrait,
-    table: &'static str,
-    key_columns: &[&'static str; N],
-    source: Source,
-    rows: impl Iterator<Item = ([SimpleExpr; N], Counters)>,
-) -> Result<(), DbErr> {
-    let mut insert = Query::insert();
-    insert.into_table(Alias::new(table));
-    let columns = std::iter::once("source").chain(key_columns.iter().copied()).chain(COUNTERS);
-    insert.columns(columns.map(Alias::new));
-    let mut any = false;
-    for (key, counters) in rows {
-        let values = std::iter::once(SimpleExpr::from(source.as_str())).chain(key).chain([
-            counters.answers.into(),
-            counters.valid.into(),
-            counters.weight_sum.into(),
-        ]);
-        insert.values_panic(values);
-        any = true;
-    }
-    if !any {
-        return Ok(());
-    }
-    let conflict_columns = std::iter::once("source").chain(key_columns.iter().copied()).map(Alias::new);
-    let mut on_conflict = OnConflict::columns(conflict_columns);
-    for counter in COUNTERS {
-        let current = Expr::col((Alias::new(table), Alias::new(counter)));
-        let added = Expr::col((Alias::new("excluded"), Alias::new(counter)));
-        on_conflict.value(Alias::new(counter), current.add(added));
-    }
-    insert.on_conflict(on_conflict);
-    db.execute(&insert).await?;
     Ok(())
 }
 

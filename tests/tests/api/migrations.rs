@@ -1,4 +1,5 @@
 use migration::{Migrator, MigratorTrait};
+use pingyi::services::totals_store;
 use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
 use uuid::Uuid;
 
@@ -13,7 +14,8 @@ async fn without_foreign_keys(db: &sea_orm::DatabaseConnection, sql: &str) {
 }
 
 /// A database that answered before migrations 5 and 6 keeps its answers (now packed in the
-/// response row) and gets running totals that count them, excluded answers left out.
+/// response row) and gets running totals that count them, excluded answers left out, kept
+/// through migration 12's packing of the totals and its rollback.
 #[tokio::test]
 async fn answers_stored_before_the_upgrade_are_packed_and_totalled() {
     let (url, _storage) = pingyi_tests::prepare_storage().await;
@@ -62,24 +64,57 @@ async fn answers_stored_before_the_upgrade_are_packed_and_totalled() {
     assert_eq!((answers[1].option_key.as_deref(), answers[1].weight), (Some("satisfied"), Some(0.8)));
     assert_eq!(answers[2].text.as_deref(), Some("排队太久"));
 
-    let totals = db
+    let expected = [("integrity".to_owned(), 1, 0), ("overall".to_owned(), 1, 1)];
+    assert_eq!(packed_totals(&db).await, expected, "the excluded response is not counted");
+    assert_eq!(hourly_totals(&db).await, [("satisfied".to_owned(), 1)]);
+
+    // Rolling migration 12 back unpacks the totals into the rows of migration 5; up again packs them.
+    Migrator::down(&db, Some(1)).await.unwrap();
+    let narrow = db
         .query_all_raw(Statement::from_string(
             db.get_database_backend(),
-            "SELECT dimension, answers, valid FROM satisfaction_rollups ORDER BY dimension".to_owned(),
+            "SELECT dimension, answers, valid, weight_sum FROM satisfaction_rollups ORDER BY dimension".to_owned(),
         ))
         .await
         .unwrap();
-    let totals: Vec<(String, i64, i64)> = totals
+    let narrow: Vec<(String, i64, i64, f64)> = narrow
         .iter()
         .map(|r| {
-            (r.try_get("", "dimension").unwrap(), r.try_get("", "answers").unwrap(), r.try_get("", "valid").unwrap())
+            let get = |name| r.try_get::<i64>("", name).unwrap();
+            (r.try_get("", "dimension").unwrap(), get("answers"), get("valid"), r.try_get("", "weight_sum").unwrap())
         })
         .collect();
-    assert_eq!(
-        totals,
-        [("integrity".to_owned(), 1, 0), ("overall".to_owned(), 1, 1)],
-        "the excluded response is not counted"
-    );
+    assert_eq!(narrow, [("integrity".to_owned(), 1, 0, 0.0), ("overall".to_owned(), 1, 1, 0.8)]);
+    Migrator::up(&db, None).await.unwrap();
+    assert_eq!(packed_totals(&db).await, expected);
+    assert_eq!(hourly_totals(&db).await, [("satisfied".to_owned(), 1)]);
+}
+
+/// The packed cell totals, as (dimension, answers, valid) in dimension order.
+async fn packed_totals(db: &sea_orm::DatabaseConnection) -> Vec<(String, i64, i64)> {
+    let mut totals = Vec::new();
+    for counts in stored_counts(db, "satisfaction_totals").await {
+        let entries = totals_store::decode::<(String, String)>(&counts).unwrap();
+        totals.extend(entries.into_iter().map(|((dimension, _), c)| (dimension, c.answers, c.valid)));
+    }
+    totals.sort();
+    totals
+}
+
+/// The packed hourly totals, as (option, answers).
+async fn hourly_totals(db: &sea_orm::DatabaseConnection) -> Vec<(String, i64)> {
+    let mut totals = Vec::new();
+    for counts in stored_counts(db, "satisfaction_hourly_totals").await {
+        let entries = totals_store::decode::<String>(&counts).unwrap();
+        totals.extend(entries.into_iter().map(|(option, c)| (option, c.answers)));
+    }
+    totals
+}
+
+async fn stored_counts(db: &sea_orm::DatabaseConnection, table: &str) -> Vec<String> {
+    let sql = format!("SELECT counts FROM {table}");
+    let rows = db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap();
+    rows.iter().map(|r| r.try_get::<String>("", "counts").unwrap()).collect()
 }
 
 /// Two replicas starting at once on an empty database: both succeed, each migration once.

@@ -1,6 +1,7 @@
 use chrono::DurationRound;
 use pingyi::auth::Role;
-use pingyi::services::{pending_rollups, recorded_deltas, rollups};
+use pingyi::domain::vocabulary::Source;
+use pingyi::services::{pending_rollups, recorded_deltas, rollups, totals_store};
 use pingyi_tests::{TestApp, problem, spawn_app};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -265,9 +266,37 @@ fn a_thousand_answers(s: &Scenario) -> pending_rollups::Counted {
 
 /// The sum of the folded answers to the overall question.
 async fn folded_overall_answers(s: &Scenario) -> i64 {
-    let sql = "SELECT CAST(SUM(answers) AS BIGINT) AS n FROM satisfaction_rollups WHERE dimension = 'overall'";
-    let statement = sea_orm::Statement::from_string(s.app.db.get_database_backend(), sql);
-    s.app.db.query_one_raw(statement).await.unwrap().unwrap().try_get::<i64>("", "n").unwrap()
+    let statement =
+        sea_orm::Statement::from_string(s.app.db.get_database_backend(), "SELECT counts FROM satisfaction_totals");
+    let mut sum = 0;
+    for row in s.app.db.query_all_raw(statement).await.unwrap() {
+        let entries = totals_store::decode::<(String, String)>(&row.try_get::<String>("", "counts").unwrap()).unwrap();
+        sum += entries.iter().filter(|((dimension, _), _)| dimension == "overall").map(|(_, c)| c.answers).sum::<i64>();
+    }
+    sum
+}
+
+/// Writers adding to the same totals at once (folds on two replicas, a pollster batch, an
+/// exclusion) each count in full: the totals are read, added to and written back, so on
+/// PostgreSQL they take turns on the campaign's advisory lock, on SQLite on its write lock.
+#[tokio::test]
+async fn concurrent_additions_to_the_same_totals_all_count() {
+    let s = scenario().await;
+    until_folded(&s).await;
+    let before = folded_overall_answers(&s).await;
+    let mut writers = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let (db, delta) = (s.app.db.clone(), a_thousand_answers(&s).totals);
+        writers.spawn(async move {
+            let txn = pingyi::services::begin_write(&db).await?;
+            delta.apply(&txn, Source::CitizenLink).await?;
+            txn.commit().await
+        });
+    }
+    while let Some(written) = writers.join_next().await {
+        written.unwrap().unwrap();
+    }
+    assert_eq!(folded_overall_answers(&s).await, before + 8_000);
 }
 
 /// An entry this process remembers for a pending row that another replica's folder took
