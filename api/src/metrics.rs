@@ -30,6 +30,7 @@ pub struct Metrics {
     pub rollup_folded_rows: IntCounter,
     pub rollup_fold_seconds: Histogram,
     pub rollup_fold_failures: IntCounter,
+    pub sqlite_write_turn_seconds: HistogramVec,
 }
 
 fn counter(name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
@@ -98,8 +99,17 @@ impl Metrics {
         );
         let rollup_fold_failures =
             plain_counter("pingyi_rollup_fold_failures_total", "Folds into the running totals that failed");
+        let sqlite_write_turn_seconds = HistogramVec::new(
+            HistogramOpts::new(
+                "pingyi_sqlite_write_turn_hold_seconds",
+                "How long SQLite's single write turn was held, by holder (responses, fold, log_restart)",
+            )
+            .buckets(LATENCY_BUCKETS.to_vec()),
+            &["holder"],
+        )
+        .unwrap_or_else(|err| unreachable!("static metric: {err}"));
         let registry = Registry::new();
-        let collectors: [Box<dyn prometheus::core::Collector>; 11] = [
+        let collectors: [Box<dyn prometheus::core::Collector>; 12] = [
             Box::new(requests.clone()),
             Box::new(request_seconds.clone()),
             Box::new(pool_connections.clone()),
@@ -111,6 +121,7 @@ impl Metrics {
             Box::new(rollup_folded_rows.clone()),
             Box::new(rollup_fold_seconds.clone()),
             Box::new(rollup_fold_failures.clone()),
+            Box::new(sqlite_write_turn_seconds.clone()),
         ];
         for collector in collectors {
             registry.register(collector).unwrap_or_else(|err| unreachable!("distinct metric names: {err}"));
@@ -128,6 +139,7 @@ impl Metrics {
             rollup_folded_rows,
             rollup_fold_seconds,
             rollup_fold_failures,
+            sqlite_write_turn_seconds,
         }
     }
 

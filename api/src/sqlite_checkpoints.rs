@@ -19,6 +19,8 @@ use std::time::Duration;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement};
 
+use crate::services::write_turn::{self, Holder};
+
 /// How often the task copies what the writer appended.
 const INTERVAL: Duration = Duration::from_millis(100);
 /// Log length (pages) past which the task has the log start again.
@@ -52,7 +54,7 @@ async fn copy_log(db: &DatabaseConnection, restart_at: i64) -> Result<(), DbErr>
     for _ in 1..PASSES_BEFORE_RESTART {
         checkpoint(db).await?;
     }
-    let _writer_held = crate::services::sqlite_write_turn(db).await;
+    let _writer_held = write_turn::take(db, Holder::LogRestart).await;
     checkpoint(db).await?;
     Ok(())
 }
@@ -74,7 +76,7 @@ mod tests {
 
     /// One write transaction of about a page, taken in turn as the response writer takes it.
     async fn write_a_page(writer: &DatabaseConnection) -> Result<(), DbErr> {
-        let _turn = crate::services::sqlite_write_turn(writer).await;
+        let _turn = write_turn::take(writer, Holder::Responses).await;
         let txn = crate::services::begin_write(writer).await?;
         txn.execute_unprepared("INSERT INTO filler (bytes) VALUES (randomblob(3000))").await?;
         txn.commit().await

@@ -25,6 +25,7 @@ use entity::response;
 
 use super::pending_rollups;
 use super::submissions::Receipt;
+use super::write_turn::Holder;
 use crate::domain::questionnaire::CheckedAnswer;
 use crate::error::{ApiError, ApiResult};
 use crate::metrics::METRICS;
@@ -124,7 +125,7 @@ async fn next_batch(receiver: &Mutex<mpsc::Receiver<Job>>) -> Option<Vec<Job>> {
 async fn write_batch(db: &DatabaseConnection, jobs: Vec<Job>) {
     let (firsts, mut repeats) = split_repeats(jobs);
     let responses: Vec<&NewResponse> = firsts.iter().map(|job| &job.response).collect();
-    let turn = super::sqlite_write_turn(db).await;
+    let turn = super::write_turn::take(db, Holder::Responses).await;
     let stored = store_batch(db, &responses).await;
     drop(turn);
     let outcomes = match stored {

@@ -30,13 +30,13 @@ pub mod surveys;
 pub mod totals_store;
 pub mod units;
 pub mod versioned_cache;
+pub mod write_turn;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, PaginatorTrait, QuerySelect, Select,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QuerySelect, Select, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
 };
-use tokio::sync::{Mutex, MutexGuard};
 
 /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`):
 /// a transaction that reads first and writes later would otherwise fail with "database is
@@ -47,21 +47,6 @@ pub async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, 
         ..TransactionOptions::default()
     };
     db.begin_with_options(options).await
-}
-
-/// Whose turn it is to write to SQLite among this process's busiest writers (the response
-/// writer and the folder). Without it the one that finds the write lock taken sleeps in
-/// SQLite's busy handler, which wakes up on a timer (1, 2, 5, 10… ms), not when the lock
-/// is free.
-static SQLITE_WRITE_TURN: Mutex<()> = Mutex::const_new(());
-
-/// Waits for the turn to write on SQLite (see `SQLITE_WRITE_TURN`); on PostgreSQL, which
-/// has row locks and no single writer, there is nothing to wait for.
-pub async fn sqlite_write_turn(db: &DatabaseConnection) -> Option<MutexGuard<'static, ()>> {
-    match db.get_database_backend() {
-        DbBackend::Sqlite => Some(SQLITE_WRITE_TURN.lock().await),
-        _ => None,
-    }
 }
 
 /// The current time in the form sea-orm stores (`timestamp with time zone`).

@@ -36,6 +36,7 @@ use uuid::Uuid;
 use entity::response;
 
 use super::rollups::RollupDelta;
+use super::write_turn::Holder;
 use super::{answers, recorded_deltas};
 use crate::domain::questionnaire::CheckedAnswer;
 use crate::domain::vocabulary::Source;
@@ -185,7 +186,7 @@ pub async fn fold(db: &DatabaseConnection) -> ApiResult<usize> {
     // interval's few dozen batches took a third of a fold's time.
     let mut known = KnownBatches::default();
     known.take_recorded();
-    let turn = super::sqlite_write_turn(db).await;
+    let turn = super::write_turn::take(db, Holder::Fold).await;
     known.take_recorded(); // the few batches written while the fold waited for its turn
     let txn = super::begin_write(db).await?;
     // A concurrent fold that took the same rows first leaves nothing for this DELETE to return.

@@ -171,6 +171,9 @@ async fn metrics_count_requests_by_route_pattern_without_identifiers() {
     ] {
         assert!(text.contains(expected), "missing {expected} in\n{text}");
     }
+    // SQLite's single write turn, timed by holder; PostgreSQL has none.
+    let turn = r#"pingyi_sqlite_write_turn_hold_seconds_count{holder="responses"}"#;
+    assert_eq!(text.contains(turn), app.db.get_database_backend() == sea_orm::DbBackend::Sqlite, "{turn}");
     assert!(!text.contains(&slug), "a link's slug is not a label");
     assert!(!text.contains("127.0.0.1"), "no client address");
 }
