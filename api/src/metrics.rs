@@ -41,6 +41,12 @@ fn plain_counter(name: &str, help: &str) -> IntCounter {
     IntCounter::new(name, help).unwrap_or_else(|err| unreachable!("static metric: {err}"))
 }
 
+/// A latency histogram per combination of `labels`.
+fn latency_histograms(name: &str, help: &str, labels: &[&str]) -> HistogramVec {
+    HistogramVec::new(HistogramOpts::new(name, help).buckets(LATENCY_BUCKETS.to_vec()), labels)
+        .unwrap_or_else(|err| unreachable!("static metric: {err}"))
+}
+
 fn histogram(name: &str, help: &str, buckets: Vec<f64>) -> Histogram {
     Histogram::with_opts(HistogramOpts::new(name, help).buckets(buckets))
         .unwrap_or_else(|err| unreachable!("static metric: {err}"))
@@ -55,12 +61,11 @@ impl Metrics {
             "HTTP requests by method, route pattern and status",
             &["method", "route", "status"],
         );
-        let request_seconds = HistogramVec::new(
-            HistogramOpts::new("pingyi_http_request_duration_seconds", "HTTP request latency by method and route")
-                .buckets(LATENCY_BUCKETS.to_vec()),
+        let request_seconds = latency_histograms(
+            "pingyi_http_request_duration_seconds",
+            "HTTP request latency by method and route",
             &["method", "route"],
-        )
-        .unwrap_or_else(|err| unreachable!("static metric: {err}"));
+        );
         let pool_connections = IntGaugeVec::new(
             Opts::new("pingyi_db_pool_connections", "Database pool connections by state (idle, in_use, max)"),
             &["state"],
@@ -99,15 +104,11 @@ impl Metrics {
         );
         let rollup_fold_failures =
             plain_counter("pingyi_rollup_fold_failures_total", "Folds into the running totals that failed");
-        let sqlite_write_turn_seconds = HistogramVec::new(
-            HistogramOpts::new(
-                "pingyi_sqlite_write_turn_hold_seconds",
-                "How long SQLite's single write turn was held, by holder (responses, fold, log_restart)",
-            )
-            .buckets(LATENCY_BUCKETS.to_vec()),
+        let sqlite_write_turn_seconds = latency_histograms(
+            "pingyi_sqlite_write_turn_hold_seconds",
+            "How long SQLite's single write turn was held, by holder (responses, fold, log_restart)",
             &["holder"],
-        )
-        .unwrap_or_else(|err| unreachable!("static metric: {err}"));
+        );
         let registry = Registry::new();
         let collectors: [Box<dyn prometheus::core::Collector>; 12] = [
             Box::new(requests.clone()),

@@ -209,10 +209,10 @@ pub async fn fold(db: &DatabaseConnection) -> ApiResult<usize> {
     }
     let mut counted = known.counted_for(&taken_known);
     counted.merge(&count(&txn, &unknown).await?);
-    counted.totals.apply(&txn, Source::CitizenLink).await?;
+    std::mem::take(&mut counted.totals).apply(&txn, Source::CitizenLink).await?;
     announce(&txn, &counted.received).await?;
     txn.commit().await?;
-    // Let the writer go first; what the fold merged is freed after (see `counted_for`).
+    // Let the writer go first; the batches' own counts are freed after (see `counted_for`).
     drop(turn);
     Ok(rows.len())
 }

@@ -17,7 +17,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ConnectionTrait, DbErr};
 use uuid::Uuid;
 
-use super::totals_store::{self, CellRow, Entries, HourRow};
+use super::totals_store::{self, CellRow, Entries, HourRow, PackedRow};
 
 use crate::domain::questionnaire::OVERALL;
 use crate::domain::vocabulary::Source;
@@ -107,45 +107,47 @@ impl RollupDelta {
         self.hours.iter()
     }
 
-    /// Applies the changes to `source`'s totals. Call inside the transaction that writes the answers.
-    pub async fn apply(&self, db: &impl ConnectionTrait, source: Source) -> Result<(), DbErr> {
+    /// Applies the changes to `source`'s totals. Call inside the transaction that writes the
+    /// answers. Consumes the changes: on SQLite a fold applies them while every citizen in
+    /// flight waits, and regrouping them by packed row moves their keys instead of copying them.
+    pub async fn apply(self, db: &impl ConnectionTrait, source: Source) -> Result<(), DbErr> {
         let campaigns = self.campaigns();
         totals_store::lock(db, &campaigns).await?;
+        let (mut cells, mut hours) = (cell_rows(self.cells), hour_rows(self.hours));
         for &campaign_id in &campaigns {
-            totals_store::add(db, campaign_id, source, self.cell_rows(campaign_id)).await?;
-            totals_store::add(db, campaign_id, source, self.hour_rows(campaign_id)).await?;
+            totals_store::add(db, campaign_id, source, cells.remove(&campaign_id).unwrap_or_default()).await?;
+            totals_store::add(db, campaign_id, source, hours.remove(&campaign_id).unwrap_or_default()).await?;
         }
         raise_versions(db, campaigns).await
-    }
-
-    /// The campaign's cell changes, by the packed row they belong to.
-    fn cell_rows(&self, campaign_id: Uuid) -> BTreeMap<CellRow, Entries<(String, String)>> {
-        let mut rows: BTreeMap<CellRow, Entries<(String, String)>> = BTreeMap::new();
-        let first = (campaign_id, Uuid::nil(), String::new(), String::new(), String::new());
-        let cells = self.cells.range(first..).take_while(|((campaign, ..), _)| *campaign == campaign_id);
-        for ((_, unit_id, channel, dimension, option), counters) in cells {
-            let row = CellRow { unit_id: *unit_id, channel: channel.clone() };
-            rows.entry(row).or_default().insert((dimension.clone(), option.clone()), *counters);
-        }
-        rows
-    }
-
-    /// The campaign's hourly changes, by the packed row they belong to.
-    fn hour_rows(&self, campaign_id: Uuid) -> BTreeMap<HourRow, Entries<String>> {
-        let mut rows: BTreeMap<HourRow, Entries<String>> = BTreeMap::new();
-        let first = (campaign_id, Uuid::nil(), DateTime::<FixedOffset>::MIN_UTC.fixed_offset(), String::new());
-        let hours = self.hours.range(first..).take_while(|((campaign, ..), _)| *campaign == campaign_id);
-        for ((_, unit_id, answered_at, option), counters) in hours {
-            let row = HourRow { unit_id: *unit_id, answered_at: *answered_at };
-            rows.entry(row).or_default().insert(option.clone(), *counters);
-        }
-        rows
     }
 
     fn campaigns(&self) -> BTreeSet<Uuid> {
         let cells = self.cells.keys().map(|(campaign, ..)| *campaign);
         cells.chain(self.hours.keys().map(|(campaign, ..)| *campaign)).collect()
     }
+}
+
+/// Changes by campaign and the packed row of kind `R` they belong to.
+type ByCampaign<R> = BTreeMap<Uuid, BTreeMap<R, Entries<<R as PackedRow>::Entry>>>;
+
+/// The cell changes, by campaign and the packed row they belong to.
+fn cell_rows(cells: BTreeMap<CellKey, Counters>) -> ByCampaign<CellRow> {
+    let mut rows = ByCampaign::<CellRow>::new();
+    for ((campaign_id, unit_id, channel, dimension, option), counters) in cells {
+        let row = CellRow { unit_id, channel };
+        rows.entry(campaign_id).or_default().entry(row).or_default().insert((dimension, option), counters);
+    }
+    rows
+}
+
+/// The hourly changes, by campaign and the packed row they belong to.
+fn hour_rows(hours: BTreeMap<HourKey, Counters>) -> ByCampaign<HourRow> {
+    let mut rows = ByCampaign::<HourRow>::new();
+    for ((campaign_id, unit_id, answered_at, option), counters) in hours {
+        let row = HourRow { unit_id, answered_at };
+        rows.entry(campaign_id).or_default().entry(row).or_default().insert(option, counters);
+    }
+    rows
 }
 
 fn add_each<K: Ord + Clone>(into: &mut BTreeMap<K, Counters>, from: &BTreeMap<K, Counters>) {
