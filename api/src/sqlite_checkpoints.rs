@@ -10,7 +10,9 @@
 //! a copy has to end between one commit and the writer's next transaction, which with
 //! commits back to back is left to chance. So once the log is long enough, the task copies
 //! what the writer appended meanwhile with the writer held (the write turn), which takes a
-//! few milliseconds, and the writer's next transaction restarts the log for certain.
+//! few milliseconds, and the writer's next transaction restarts the log for certain. Before
+//! that it syncs the database file itself, so that the held copy's own sync has only its
+//! few pages left to write.
 //!
 //! Every connection keeps SQLite's own checkpoint as a backstop, far past the task's
 //! threshold: should the task fall behind, the log stays bounded as before.
@@ -54,9 +56,32 @@ async fn copy_log(db: &DatabaseConnection, restart_at: i64) -> Result<(), DbErr>
     for _ in 1..PASSES_BEFORE_RESTART {
         checkpoint(db).await?;
     }
+    // The held copy ends by syncing the database file, which writes out every page the
+    // passes above copied too: about 10 ms on a grown database, with the writer held. Synced
+    // here first, the held copy syncs only what the last pass copied.
+    sync_database_file(db).await?;
+    checkpoint(db).await?;
     let _writer_held = write_turn::take(db, Holder::LogRestart).await;
     checkpoint(db).await?;
     Ok(())
+}
+
+/// Flushes the database file to disk (from a descriptor of its own: a sync covers the file,
+/// not the descriptor). An in-memory database has no file and nothing to flush.
+async fn sync_database_file(db: &DatabaseConnection) -> Result<(), DbErr> {
+    let statement =
+        Statement::from_string(DbBackend::Sqlite, "SELECT file FROM pragma_database_list WHERE name = 'main'");
+    let file: String = match db.query_one_raw(statement).await? {
+        Some(row) => row.try_get_by_index(0)?,
+        None => return Ok(()),
+    };
+    if file.is_empty() {
+        return Ok(());
+    }
+    let synced = tokio::task::spawn_blocking(move || std::fs::File::open(file)?.sync_data()).await;
+    synced
+        .map_err(|err| DbErr::Custom(err.to_string()))?
+        .map_err(|err| DbErr::Custom(format!("the database file could not be synced: {err}")))
 }
 
 /// One `PASSIVE` checkpoint; returns the log's length in pages.
@@ -80,6 +105,18 @@ mod tests {
         let txn = crate::services::begin_write(writer).await?;
         txn.execute_unprepared("INSERT INTO filler (bytes) VALUES (randomblob(3000))").await?;
         txn.commit().await
+    }
+
+    // The sync opens the file SQLite names for the main database; an in-memory one is skipped.
+    #[tokio::test]
+    async fn the_database_file_is_found_and_synced() -> Result<(), DbErr> {
+        let dir = std::env::temp_dir().join(format!("pingyi-sync-{}", uuid::Uuid::new_v4().simple()));
+        let on_file = crate::db::connect(&format!("sqlite://{}/pingyi.db?mode=rwc", dir.display()), 1).await?;
+        on_file.execute_unprepared("CREATE TABLE filler (bytes BLOB NOT NULL)").await?;
+        sync_database_file(&on_file).await?;
+        sync_database_file(&crate::db::connect("sqlite::memory:", 1).await?).await?;
+        std::fs::remove_dir_all(&dir).ok();
+        Ok(())
     }
 
     // The restart is checked, not that it needs the writer held: this writer leaves gaps
