@@ -255,7 +255,7 @@ def sqlite_limit(seconds: int, workdir: Path) -> float:
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=FULL")
     db.execute(
-        "CREATE TABLE responses (id TEXT PRIMARY KEY, submission_id TEXT UNIQUE NOT NULL, body_hash TEXT NOT NULL, "
+        "CREATE TABLE responses (id TEXT PRIMARY KEY, submission_id TEXT NOT NULL, body_hash TEXT NOT NULL, "
         "link_id TEXT NOT NULL, questionnaire_id TEXT NOT NULL, campaign_id TEXT NOT NULL, unit_id TEXT NOT NULL, "
         "channel TEXT NOT NULL, submitted_hour TEXT NOT NULL, excluded INTEGER NOT NULL, answers TEXT NOT NULL)"
     )

@@ -69,7 +69,8 @@ impl Application {
             .local_addr()
             .map_err(|source| StartupError::Bind { address: settings.bind.clone(), source })?
             .port();
-        let intake = Intake::start(writer);
+        let legacy_submissions = crate::services::response_ids::legacy_exist(&db).await?;
+        let intake = Intake::start(writer, legacy_submissions);
         let server = serve(listener, AppState { db, settings, guard: Guard::default(), intake })
             .map_err(|source| StartupError::Bind { address: format!("port {port}"), source })?;
         Ok(Self { server, port })

@@ -6,8 +6,8 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    /// Client-generated id that makes retries idempotent.
-    #[sea_orm(unique)]
+    /// Client-generated id that makes retries idempotent. Since migration 13 `id` is derived
+    /// from it, and the primary key keeps it unique (`api/src/services/response_ids.rs`).
     pub submission_id: Uuid,
     /// SHA-256 of the canonical answers, to tell a retry from a conflicting reuse of the id.
     pub body_hash: String,

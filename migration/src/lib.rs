@@ -17,6 +17,7 @@ mod m20261130_000009_rollups_version;
 mod m20261201_000010_responses_by_hour;
 mod m20261201_000011_link_changes;
 mod m20261202_000012_packed_totals;
+mod m20261203_000013_response_ids_from_submissions;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000010_responses_by_hour::Migration),
             Box::new(m20261201_000011_link_changes::Migration),
             Box::new(m20261202_000012_packed_totals::Migration),
+            Box::new(m20261203_000013_response_ids_from_submissions::Migration),
         ]
     }
 }

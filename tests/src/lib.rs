@@ -31,8 +31,9 @@ pub struct TestApp {
     pub client: Client,
     /// A connection of the test's own to the same database, to look at stored rows.
     pub db: DatabaseConnection,
-    /// Dropped with the app: removes the test's database.
-    _storage: Storage,
+    database_url: String,
+    /// Dropped with the app and its replicas: removes the test's database.
+    _storage: Arc<Storage>,
 }
 
 fn with_database(url: &str, name: &str) -> String {
@@ -123,11 +124,16 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let (database_url, storage) = prepare_storage().await;
     let mut settings = test_settings(database_url.clone());
     adjust(&mut settings);
+    start(settings, Arc::new(storage)).await
+}
+
+async fn start(settings: Settings, storage: Arc<Storage>) -> TestApp {
+    let database_url = settings.database_url.clone();
     let app = Application::build(settings).await.expect("build the app");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     let db = Database::connect(&database_url).await.expect("connect the test's own connection");
-    TestApp { address, client: Client::new(), db, _storage: storage }
+    TestApp { address, client: Client::new(), db, database_url, _storage: storage }
 }
 
 impl Drop for Storage {
@@ -155,6 +161,12 @@ impl Drop for Storage {
 }
 
 impl TestApp {
+    /// Another instance of the app on the same database, started now (as a second replica,
+    /// or the service started again after an upgrade), with the test settings.
+    pub async fn replica(&self) -> TestApp {
+        start(test_settings(self.database_url.clone()), self._storage.clone()).await
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

@@ -385,7 +385,7 @@ fn insert_postgres(pending_id: Uuid, campaign_id: Uuid, responses: &[&NewRespons
          campaign_id, unit_id, channel, submitted_hour, excluded, answers) \
          SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::uuid[], $6::uuid[], \
          $7::uuid[], $8::text[], $9::timestamptz[], $10::boolean[], $11::text[]) \
-         ON CONFLICT (submission_id) DO NOTHING RETURNING id, submission_id), {} \
+         ON CONFLICT (id) DO NOTHING RETURNING id, submission_id), {} \
          SELECT submission_id FROM stored",
         pending_rollups::RECORD_STORED
     );
@@ -401,7 +401,7 @@ fn insert_sqlite(responses: &[&NewResponse]) -> Vec<Statement> {
         rest = later;
         let rows = chunk.iter().map(|r| response::ActiveModel::from(r.row.clone()));
         let mut insert = response::Entity::insert_many(rows)
-            .on_conflict(OnConflict::column(response::Column::SubmissionId).do_nothing().to_owned())
+            .on_conflict(OnConflict::column(response::Column::Id).do_nothing().to_owned())
             .into_query();
         insert.returning_col(response::Column::SubmissionId);
         statements.push(DbBackend::Sqlite.build(&insert));
@@ -419,7 +419,10 @@ async fn earlier_receipts(
     if taken.is_empty() {
         return Ok(HashMap::new());
     }
-    let found = response::Entity::find().filter(response::Column::SubmissionId.is_in(taken)).all(db).await?;
+    // A response's id is derived from its submission id (`response_ids`): the ids that were
+    // taken are the derived ones.
+    let ids = taken.into_iter().map(super::response_ids::for_submission);
+    let found = response::Entity::find().filter(response::Column::Id.is_in(ids)).all(db).await?;
     Ok(found.into_iter().map(|m| (m.submission_id, m)).collect())
 }
 

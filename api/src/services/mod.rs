@@ -20,6 +20,7 @@ pub mod questionnaires;
 pub mod recorded_deltas;
 pub mod rectification;
 pub mod report_cube;
+pub mod response_ids;
 pub mod results;
 pub mod rollups;
 pub mod rows;

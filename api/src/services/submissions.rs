@@ -21,6 +21,7 @@ use super::ingest::{self, BatchWriter, NewResponse};
 use super::invitations;
 use super::link_cache::{self, LinkCache, LinkContext};
 use super::links::{self, Controls, LinkState};
+use super::response_ids;
 use crate::domain::questionnaire::check_answers;
 use crate::domain::vocabulary::Phase;
 use crate::error::{ApiError, ApiResult};
@@ -93,11 +94,18 @@ fn refuse(state: LinkState) -> ApiError {
     }
 }
 
+/// The receipt of `submission_id` if it was stored before: a replay if `hash` matches its
+/// answers, a conflict if not.
 async fn earlier(db: &impl ConnectionTrait, submission_id: Uuid, hash: &str) -> ApiResult<Option<Receipt>> {
-    let Some(found) = response::Entity::find().filter(response::Column::SubmissionId.eq(submission_id)).one(db).await?
-    else {
-        return Ok(None);
+    let found = match response::Entity::find_by_id(response_ids::for_submission(submission_id)).one(db).await? {
+        Some(found) => Some(found),
+        None => response_ids::legacy_response(db, submission_id).await?,
     };
+    receipt_of(found, submission_id, hash)
+}
+
+fn receipt_of(found: Option<response::Model>, submission_id: Uuid, hash: &str) -> ApiResult<Option<Receipt>> {
+    let Some(found) = found else { return Ok(None) };
     if found.body_hash != hash {
         return Err(ApiError::Conflict("this submission id was already used with different answers".to_owned()));
     }
@@ -169,15 +177,18 @@ async fn check_daily_cap(db: &impl ConnectionTrait, link: &survey_link::Model, c
     Ok(())
 }
 
-/// What accepting responses shares across requests: the link cache and the group-commit writer.
+/// What accepting responses shares across requests: the link cache, the group-commit writer,
+/// and whether responses stored before response ids were derived from submission ids exist
+/// (their retries need looking up; see `response_ids`).
 pub struct Intake {
     pub links: LinkCache,
     pub writer: BatchWriter,
+    pub legacy_submissions: bool,
 }
 
 impl Intake {
-    pub fn start(db: DatabaseConnection) -> Self {
-        Self { links: LinkCache::default(), writer: BatchWriter::start(db) }
+    pub fn start(db: DatabaseConnection, legacy_submissions: bool) -> Self {
+        Self { links: LinkCache::default(), writer: BatchWriter::start(db), legacy_submissions }
     }
 }
 
@@ -230,8 +241,14 @@ async fn accept(
         (false, _) => None,
     };
     check_daily_cap(db, link, &controls).await?;
+    if intake.legacy_submissions {
+        let stored_before = response_ids::legacy_response(db, submission.submission_id).await?;
+        if let Some(receipt) = receipt_of(stored_before, submission.submission_id, &hash)? {
+            return Ok(receipt);
+        }
+    }
     let row = response::Model {
-        id: Uuid::new_v4(),
+        id: response_ids::for_submission(submission.submission_id),
         submission_id: submission.submission_id,
         body_hash: hash,
         link_id: link.id,

@@ -1,3 +1,4 @@
+use migration::{Migrator, MigratorTrait};
 use pingyi_tests::{TestApp, fields, government_answers, problem, spawn_app};
 use reqwest::Method;
 use sea_orm::{ConnectionTrait, DbBackend, EntityTrait};
@@ -60,13 +61,14 @@ async fn a_response_is_stored_anonymously_with_the_hour_only() {
     assert_eq!(response.status(), 201);
     let receipt: Value = response.json().await.unwrap();
     assert_eq!(receipt["replayed"], false);
+    let submission_id: Uuid = serde_json::from_value(receipt["submission_id"].clone()).unwrap();
     let hour = receipt["submitted_hour"].as_str().unwrap();
     assert!(hour.contains(":00:00"), "rounded to the hour: {hour}");
 
     let stored = entity::response::Entity::find().all(&app.db).await.unwrap();
     assert_eq!(stored.len(), 1);
     let row = &stored[0];
-    assert_eq!(row.id.get_version_num(), 4, "response ids are random, not time-ordered");
+    assert_eq!(row.id, pingyi::services::response_ids::for_submission(submission_id), "a hash, not time-ordered");
     assert_eq!(row.questionnaire_id, questionnaire);
     assert_eq!(row.submitted_hour.format("%M:%S").to_string(), "00:00");
     let everything = format!("{stored:?}");
@@ -95,6 +97,51 @@ async fn a_replayed_submission_returns_the_original_outcome_without_a_second_row
     let conflict = problem(app.submit_answers(&slug, id, government_answers("dissatisfied")).await, 409).await;
     assert!(conflict["detail"].as_str().unwrap().contains("different answers"));
     assert_eq!(app.count("responses").await, 1);
+}
+
+/// A response's id is derived from its submission id (migration 13); one stored before that
+/// kept a random id. A retry of it after the upgrade is still answered with its receipt, and
+/// never stored a second time under the derived id.
+#[tokio::test]
+async fn a_submission_stored_before_ids_were_derived_is_replayed_not_stored_again() {
+    let (app, _, slug, _) = with_link().await;
+    let submission = Uuid::new_v4();
+    assert_eq!(app.submit_answers(&slug, submission, government_answers("satisfied")).await.status(), 201);
+    while app.count("satisfaction_pending").await > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // Back to the schema before migration 13, the row re-keyed as it was stored then.
+    Migrator::down(&app.db, Some(1)).await.unwrap();
+    let legacy_id = Uuid::new_v4();
+    let backend = app.db.get_database_backend();
+    let rekey = format!("UPDATE responses SET id = '{legacy_id}' WHERE submission_id = '{submission}'");
+    let rekey = match backend {
+        DbBackend::Sqlite => rekey
+            .replace(&format!("'{legacy_id}'"), &blob(legacy_id))
+            .replace(&format!("'{submission}'"), &blob(submission)),
+        _ => rekey,
+    };
+    app.db.execute_unprepared(&rekey).await.unwrap();
+    Migrator::up(&app.db, None).await.unwrap();
+
+    let upgraded = app.replica().await;
+    let again = upgraded.submit_answers(&slug, submission, government_answers("satisfied")).await;
+    assert_eq!(again.status(), 200);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!((again["response_id"].clone(), again["replayed"].clone()), (json!(legacy_id), json!(true)));
+    let conflict =
+        problem(upgraded.submit_answers(&slug, submission, government_answers("dissatisfied")).await, 409).await;
+    assert!(conflict["detail"].as_str().unwrap().contains("different answers"));
+    assert_eq!(app.count("responses").await, 1);
+    // A new submission gets its derived id on the upgraded replica.
+    let fresh = upgraded.submit_answers(&slug, Uuid::new_v4(), government_answers("satisfied")).await;
+    assert_eq!(fresh.status(), 201);
+    assert_eq!(app.count("responses").await, 2);
+}
+
+/// A UUID as SQLite stores it (16 bytes), as an SQL literal.
+fn blob(id: Uuid) -> String {
+    format!("X'{}'", id.simple())
 }
 
 #[tokio::test]
