@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Pages of write-ahead log, and time, per batch of responses on SQLite, for the `responses`
-table's index layout before migration 10 and after it.
+table's index layouts before migration 10, since it, and since migration 13 (the submission
+id without an index of its own).
 
     python3 bench/sqlite_pages.py              # 200,000 rows loaded, then 600 batches of 32
     python3 bench/sqlite_pages.py 1000000 300
@@ -9,7 +10,7 @@ Mimics the service's writer without the service: the same columns and indexes, W
 synchronous=FULL, batches of 32 responses (one of 20 links and units each, eight answers
 packed) and the batch's pending record, each batch one transaction. The log is never copied
 back during the run, so its growth is what the batches wrote. Only the layouts differ between
-the two lines it prints; run it a few times, as the time per batch moves with the machine.
+the lines it prints; run it a few times, as the time per batch moves with the machine.
 """
 
 from __future__ import annotations
@@ -24,9 +25,13 @@ import time
 import uuid
 from pathlib import Path
 
+BY_UNIT = "CREATE INDEX by_campaign ON responses (campaign_id, unit_id)"
+BY_HOUR = "CREATE INDEX by_campaign ON responses (campaign_id, submitted_hour)"
+# Each layout: the index by campaign, and whether the submission id has a unique index.
 LAYOUTS = {
-    "(campaign, unit), before migration 10": "CREATE INDEX by_campaign ON responses (campaign_id, unit_id)",
-    "(campaign, hour), since migration 10": "CREATE INDEX by_campaign ON responses (campaign_id, submitted_hour)",
+    "(campaign, unit), before migration 10": (BY_UNIT, True),
+    "(campaign, hour), since migration 10": (BY_HOUR, True),
+    "no submission id index, since migration 13": (BY_HOUR, False),
 }
 UNITS = 20
 BATCH = 32
@@ -37,13 +42,14 @@ ANSWERS = json.dumps(
 )
 
 
-def create(path: Path, by_campaign: str) -> sqlite3.Connection:
+def create(path: Path, by_campaign: str, unique_submissions: bool) -> sqlite3.Connection:
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=FULL")
     db.execute("PRAGMA wal_autocheckpoint=0")
     db.execute(
-        "CREATE TABLE responses (id TEXT PRIMARY KEY, submission_id TEXT UNIQUE NOT NULL, body_hash TEXT NOT NULL, "
+        f"CREATE TABLE responses (id TEXT PRIMARY KEY, submission_id TEXT {'UNIQUE' if unique_submissions else ''} NOT NULL, "
+        "body_hash TEXT NOT NULL, "
         "link_id TEXT NOT NULL, questionnaire_id TEXT NOT NULL, campaign_id TEXT NOT NULL, unit_id TEXT NOT NULL, "
         "channel TEXT NOT NULL, submitted_hour TEXT NOT NULL, excluded INTEGER NOT NULL, answers TEXT NOT NULL)"
     )
@@ -68,9 +74,9 @@ class Responses:
         return rows
 
 
-def measure(path: Path, by_campaign: str, loaded: int, batches: int) -> tuple[float, float]:
+def measure(path: Path, layout: tuple[str, bool], loaded: int, batches: int) -> tuple[float, float]:
     """Log pages and milliseconds per batch."""
-    db = create(path, by_campaign)
+    db = create(path, *layout)
     responses = Responses()
     insert = "INSERT INTO responses VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     db.execute("BEGIN")
@@ -96,8 +102,8 @@ def main() -> None:
     loaded = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
     batches = int(sys.argv[2]) if len(sys.argv) > 2 else 600
     with tempfile.TemporaryDirectory(prefix="pingyi-pages-") as tmp:
-        for number, (name, by_campaign) in enumerate(LAYOUTS.items()):
-            pages, ms = measure(Path(tmp) / f"layout{number}.db", by_campaign, loaded, batches)
+        for number, (name, layout) in enumerate(LAYOUTS.items()):
+            pages, ms = measure(Path(tmp) / f"layout{number}.db", layout, loaded, batches)
             print(f"{name}: {pages:.0f} pages of log per batch of {BATCH} ({pages / BATCH:.1f} per response), "
                   f"{ms:.2f} ms per batch", flush=True)
 
