@@ -169,7 +169,7 @@ async fn store_batch(db: &DatabaseConnection, responses: &[&NewResponse]) -> Api
 /// five or so calls of a batch written statement by statement took about half its time.
 async fn store_in_one_call(db: &DatabaseConnection, responses: &[&NewResponse]) -> ApiResult<Vec<ApiResult<Receipt>>> {
     let pending_id = Uuid::new_v4();
-    let script = sqlite_script(pending_id, responses)?;
+    let script = sqlite_script(pending_id, responses);
     let stored = match db.query_all_raw(script).await.and_then(submission_ids) {
         Ok(stored) => stored,
         Err(err) => {
@@ -186,25 +186,25 @@ async fn store_in_one_call(db: &DatabaseConnection, responses: &[&NewResponse]) 
 
 /// `BEGIN IMMEDIATE`, the statements of `sqlite_statements` and `COMMIT`, with the
 /// statements' values in order (SQLite binds them statement by statement).
-fn sqlite_script(pending_id: Uuid, responses: &[&NewResponse]) -> Result<Statement, DbErr> {
+fn sqlite_script(pending_id: Uuid, responses: &[&NewResponse]) -> Statement {
     let mut sql = String::from("BEGIN IMMEDIATE;\n");
     let mut values = Vec::new();
-    for statement in sqlite_statements(pending_id, responses[0].row.campaign_id, responses)? {
+    for statement in sqlite_statements(pending_id, responses[0].row.campaign_id, responses) {
         sql.push_str(&statement.sql);
         sql.push_str(";\n");
         values.extend(statement.values.map(|v| v.0).unwrap_or_default());
     }
     sql.push_str("COMMIT");
-    Ok(Statement::from_sql_and_values(DbBackend::Sqlite, sql, values))
+    Statement::from_sql_and_values(DbBackend::Sqlite, sql, values)
 }
 
-/// One campaign's responses on SQLite: the INSERTs of `insert_sqlite`, then the pending record.
-fn sqlite_statements(pending_id: Uuid, campaign_id: Uuid, responses: &[&NewResponse]) -> Result<Vec<Statement>, DbErr> {
+/// One campaign's responses on SQLite: the pending record of those not stored yet, then the
+/// INSERTs of `insert_sqlite`.
+fn sqlite_statements(pending_id: Uuid, campaign_id: Uuid, responses: &[&NewResponse]) -> Vec<Statement> {
     let ids: Vec<Uuid> = responses.iter().map(|r| r.row.id).collect();
-    let record = pending_rollups::record_if_stored(pending_id, campaign_id, &ids)?;
-    let mut statements = insert_sqlite(responses);
-    statements.push(record);
-    Ok(statements)
+    let mut statements = vec![pending_rollups::record_new(pending_id, campaign_id, &ids)];
+    statements.extend(insert_sqlite(responses));
+    statements
 }
 
 fn count_outcome(outcome: &ApiResult<Receipt>) {
@@ -348,7 +348,7 @@ async fn insert_and_record(
         return submission_ids(db.query_all_raw(insert_postgres(pending_id, campaign_id, responses)).await?);
     }
     let mut stored = HashSet::new();
-    for statement in sqlite_statements(pending_id, campaign_id, responses)? {
+    for statement in sqlite_statements(pending_id, campaign_id, responses) {
         stored.extend(submission_ids(db.query_all_raw(statement).await?)?);
     }
     Ok(stored)

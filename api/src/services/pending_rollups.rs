@@ -94,21 +94,24 @@ impl Counted {
 pub const RECORD_STORED: &str = "recorded AS (INSERT INTO satisfaction_pending (id, campaign_id, response_ids) \
      SELECT $12::uuid, $13::uuid, json_agg(id)::text FROM stored HAVING COUNT(*) > 0)";
 
-/// SQLite (on PostgreSQL `RECORD_STORED` does it): the statement, run after the batch's
-/// INSERTs in their transaction, that records the batch's responses (`response_ids`) as the
-/// pending row `pending_id` if any of them was stored. Run in the same call as the INSERTs
-/// (`ingest`), it cannot tell which were stored, so it names them all: those that were not
-/// (retries of a submission stored before) are never found when the row is counted.
-pub fn record_if_stored(pending_id: Uuid, campaign_id: Uuid, response_ids: &[Uuid]) -> Result<Statement, DbErr> {
-    let ids = serde_json::to_string(response_ids).map_err(|err| DbErr::Custom(err.to_string()))?;
-    let placeholders = vec!["?"; response_ids.len()].join(", ");
+/// SQLite (on PostgreSQL `RECORD_STORED` does it): the statement, run in the batch's
+/// transaction just before its INSERTs, that records as the pending row `pending_id` those of
+/// the batch's responses (`response_ids`) not stored yet, if any. Run in the same call as the
+/// INSERTs (`ingest`), it cannot read what they return; but the transaction holds SQLite's
+/// single writer, and a batch holds each submission once, so the ids absent now are exactly
+/// those the INSERTs store. A retry's id is its stored response's (see `response_ids`), so
+/// naming it would count that response twice.
+pub fn record_new(pending_id: Uuid, campaign_id: Uuid, response_ids: &[Uuid]) -> Statement {
+    let rows = vec!["(?, ?)"; response_ids.len()].join(", ");
     let sql = format!(
-        "INSERT INTO {TABLE} (id, campaign_id, response_ids) SELECT ?, ?, ? \
-         WHERE EXISTS (SELECT 1 FROM responses WHERE id IN ({placeholders}))"
+        "WITH batch (id, text) AS (VALUES {rows}) \
+         INSERT INTO {TABLE} (id, campaign_id, response_ids) SELECT ?, ?, ids FROM \
+         (SELECT json_group_array(text) AS ids, COUNT(*) AS new FROM batch \
+          WHERE NOT EXISTS (SELECT 1 FROM responses WHERE responses.id = batch.id)) WHERE new > 0"
     );
-    let values = [pending_id.into(), campaign_id.into(), ids.into()].into_iter();
-    let values = values.chain(response_ids.iter().map(|&id| id.into()));
-    Ok(Statement::from_sql_and_values(DbBackend::Sqlite, sql, values))
+    let batch = response_ids.iter().flat_map(|&id| [id.into(), id.to_string().into()]);
+    let values: Vec<sea_orm::Value> = batch.chain([pending_id.into(), campaign_id.into()]).collect();
+    Statement::from_sql_and_values(DbBackend::Sqlite, sql, values)
 }
 
 /// Remembers what the pending row `pending_id`, just written with `responses`, adds, so that

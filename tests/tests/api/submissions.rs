@@ -139,6 +139,57 @@ async fn a_submission_stored_before_ids_were_derived_is_replayed_not_stored_agai
     assert_eq!(app.count("responses").await, 2);
 }
 
+/// Every batch records the responses it stored, to be counted into the running totals (by a
+/// restarted process from these records alone). A retry's response id is its stored
+/// response's, so a batch holding only a retry must record nothing, or that response would
+/// be counted twice.
+#[tokio::test]
+async fn a_retry_is_never_recorded_to_be_counted_again() {
+    let (app, _, slug, _) = with_link().await;
+    let log = match app.db.get_database_backend() {
+        DbBackend::Sqlite => {
+            "CREATE TABLE pending_log (response_ids TEXT NOT NULL); \
+             CREATE TRIGGER log_pending AFTER INSERT ON satisfaction_pending \
+             BEGIN INSERT INTO pending_log VALUES (NEW.response_ids); END"
+        }
+        _ => {
+            "CREATE TABLE pending_log (response_ids text NOT NULL); \
+             CREATE FUNCTION log_pending() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN INSERT INTO pending_log VALUES (NEW.response_ids); RETURN NEW; END $$; \
+             CREATE TRIGGER log_pending AFTER INSERT ON satisfaction_pending \
+             FOR EACH ROW EXECUTE FUNCTION log_pending()"
+        }
+    };
+    app.db.execute_unprepared(log).await.unwrap();
+    let (first, second) = (Uuid::new_v4(), Uuid::new_v4());
+    let mut stored = Vec::new();
+    for (submission, status) in [(first, 201), (first, 200), (second, 201), (first, 200)] {
+        let response = app.submit_answers(&slug, submission, government_answers("satisfied")).await;
+        assert_eq!(response.status(), status);
+        let receipt: Value = response.json().await.unwrap();
+        if status == 201 {
+            stored.push(receipt["response_id"].as_str().unwrap().to_owned());
+        }
+    }
+    let rows = app
+        .db
+        .query_all_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT response_ids FROM pending_log",
+        ))
+        .await
+        .unwrap();
+    let mut recorded: Vec<String> = rows
+        .iter()
+        .flat_map(|row| {
+            serde_json::from_str::<Vec<String>>(&row.try_get::<String>("", "response_ids").unwrap()).unwrap()
+        })
+        .collect();
+    recorded.sort();
+    stored.sort();
+    assert_eq!(recorded, stored, "each stored response recorded once, retries never");
+}
+
 /// A UUID as SQLite stores it (16 bytes), as an SQL literal.
 fn blob(id: Uuid) -> String {
     format!("X'{}'", id.simple())
@@ -155,21 +206,21 @@ async fn concurrent_sends_of_one_submission_store_it_once() {
     assert_eq!(app.count("responses").await, 1);
 }
 
-/// Has the database refuse every pending record (a batch's last write before it commits);
-/// returns the statement that ends it.
-async fn refuse_pending_records(app: &TestApp) -> &'static str {
+/// Has the database refuse every response row (on SQLite written after the batch's pending
+/// record, in the same script); returns the statement that ends it.
+async fn refuse_responses(app: &TestApp) -> &'static str {
     let (sql, end) = match app.db.get_database_backend() {
         DbBackend::Sqlite => (
-            "CREATE TRIGGER refuse_pending BEFORE INSERT ON satisfaction_pending \
+            "CREATE TRIGGER refuse_responses BEFORE INSERT ON responses \
              BEGIN SELECT RAISE(ABORT, 'refused for the test'); END",
-            "DROP TRIGGER refuse_pending",
+            "DROP TRIGGER refuse_responses",
         ),
         _ => (
-            "CREATE FUNCTION refuse_pending() RETURNS trigger LANGUAGE plpgsql AS \
+            "CREATE FUNCTION refuse_responses() RETURNS trigger LANGUAGE plpgsql AS \
              $$ BEGIN RAISE EXCEPTION 'refused for the test'; END $$; \
-             CREATE TRIGGER refuse_pending BEFORE INSERT ON satisfaction_pending \
-             FOR EACH ROW EXECUTE FUNCTION refuse_pending()",
-            "DROP TRIGGER refuse_pending ON satisfaction_pending",
+             CREATE TRIGGER refuse_responses BEFORE INSERT ON responses \
+             FOR EACH ROW EXECUTE FUNCTION refuse_responses()",
+            "DROP TRIGGER refuse_responses ON responses",
         ),
     };
     app.db.execute_unprepared(sql).await.unwrap();
@@ -182,7 +233,7 @@ async fn refuse_pending_records(app: &TestApp) -> &'static str {
 #[tokio::test]
 async fn a_batch_that_fails_part_way_stores_nothing_and_the_next_one_is_stored() {
     let (app, _, slug, _) = with_link().await;
-    let end_refusal = refuse_pending_records(&app).await;
+    let end_refusal = refuse_responses(&app).await;
     let failed = app.submit_answers(&slug, Uuid::new_v4(), government_answers("satisfied")).await;
     assert!(failed.status().is_server_error(), "{}", failed.status());
     app.db.execute_unprepared(end_refusal).await.unwrap();
