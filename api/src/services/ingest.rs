@@ -242,6 +242,15 @@ fn repeat_outcome(first: &NewResponse, repeat: &NewResponse, outcome: &ApiResult
     }
 }
 
+/// What a resend of `submission_id`, its answers hashing to `body_hash`, gets when `found`
+/// was stored for it: the original receipt as a replay, or a conflict if the answers differ.
+pub fn replay(found: &response::Model, submission_id: Uuid, body_hash: &str) -> ApiResult<Receipt> {
+    if found.body_hash != body_hash {
+        return Err(different_answers());
+    }
+    Ok(Receipt { response_id: found.id, submission_id, submitted_hour: found.submitted_hour, replayed: true })
+}
+
 fn different_answers() -> ApiError {
     ApiError::Conflict("this submission id was already used with different answers".to_owned())
 }
@@ -279,13 +288,7 @@ async fn outcomes(
                 return Ok(r.receipt());
             }
             match earlier.get(&id) {
-                Some(found) if found.body_hash == r.row.body_hash => Ok(Receipt {
-                    response_id: found.id,
-                    submission_id: id,
-                    submitted_hour: found.submitted_hour,
-                    replayed: true,
-                }),
-                Some(_) => Err(different_answers()),
+                Some(found) => replay(found, id, &r.row.body_hash),
                 None => Err(ApiError::Conflict("this submission id is already in use".to_owned())),
             }
         })

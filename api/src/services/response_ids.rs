@@ -11,7 +11,7 @@
 //! submission ids are listed in `legacy_submissions`, which nothing writes afterwards.
 
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -46,10 +46,7 @@ pub async fn legacy_response(db: &impl ConnectionTrait, submission_id: Uuid) -> 
         .from(LEGACY)
         .and_where(Expr::col("submission_id").eq(submission_id))
         .to_owned();
-    match db.query_one(&pair).await? {
-        Some(row) => response::Entity::find_by_id(row.try_get_by_index::<Uuid>(0)?).one(db).await,
-        None => Ok(None),
-    }
+    response::Entity::find().filter(response::Column::Id.in_subquery(pair)).one(db).await
 }
 
 #[cfg(test)]

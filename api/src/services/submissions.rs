@@ -95,21 +95,20 @@ fn refuse(state: LinkState) -> ApiError {
 }
 
 /// The receipt of `submission_id` if it was stored before: a replay if `hash` matches its
-/// answers, a conflict if not.
-async fn earlier(db: &impl ConnectionTrait, submission_id: Uuid, hash: &str) -> ApiResult<Option<Receipt>> {
+/// answers, a conflict if not. `legacy`: whether responses stored before ids were derived
+/// exist (`Intake::legacy_submissions`).
+async fn earlier(
+    db: &impl ConnectionTrait,
+    submission_id: Uuid,
+    hash: &str,
+    legacy: bool,
+) -> ApiResult<Option<Receipt>> {
     let found = match response::Entity::find_by_id(response_ids::for_submission(submission_id)).one(db).await? {
         Some(found) => Some(found),
-        None => response_ids::legacy_response(db, submission_id).await?,
+        None if legacy => response_ids::legacy_response(db, submission_id).await?,
+        None => None,
     };
-    receipt_of(found, submission_id, hash)
-}
-
-fn receipt_of(found: Option<response::Model>, submission_id: Uuid, hash: &str) -> ApiResult<Option<Receipt>> {
-    let Some(found) = found else { return Ok(None) };
-    if found.body_hash != hash {
-        return Err(ApiError::Conflict("this submission id was already used with different answers".to_owned()));
-    }
-    Ok(Some(Receipt { response_id: found.id, submission_id, submitted_hour: found.submitted_hour, replayed: true }))
+    found.map(|found| ingest::replay(&found, submission_id, hash)).transpose()
 }
 
 /// The open link behind `slug` with its questionnaire and campaign, or why it takes no responses.
@@ -210,10 +209,12 @@ pub async fn submit(
         // sender hit a limit in between) is answered with the original outcome. Looking only
         // after a refusal keeps the common path free of this query.
         Err(refusal @ (ApiError::Gone(_) | ApiError::Conflict(_) | ApiError::Forbidden(_)))
-        | Err(refusal @ ApiError::TooManyRequests { .. }) => match earlier(db, submission_id, &hash).await? {
-            Some(receipt) => Ok(receipt),
-            None => Err(refusal),
-        },
+        | Err(refusal @ ApiError::TooManyRequests { .. }) => {
+            match earlier(db, submission_id, &hash, intake.legacy_submissions).await? {
+                Some(receipt) => Ok(receipt),
+                None => Err(refusal),
+            }
+        }
         other => other,
     }
 }
@@ -241,11 +242,10 @@ async fn accept(
         (false, _) => None,
     };
     check_daily_cap(db, link, &controls).await?;
-    if intake.legacy_submissions {
-        let stored_before = response_ids::legacy_response(db, submission.submission_id).await?;
-        if let Some(receipt) = receipt_of(stored_before, submission.submission_id, &hash)? {
-            return Ok(receipt);
-        }
+    if intake.legacy_submissions
+        && let Some(found) = response_ids::legacy_response(db, submission.submission_id).await?
+    {
+        return ingest::replay(&found, submission.submission_id, &hash);
     }
     let row = response::Model {
         id: response_ids::for_submission(submission.submission_id),

@@ -1,7 +1,7 @@
 use migration::{Migrator, MigratorTrait};
 use pingyi_tests::{TestApp, fields, government_answers, problem, spawn_app};
 use reqwest::Method;
-use sea_orm::{ConnectionTrait, DbBackend, EntityTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -113,15 +113,12 @@ async fn a_submission_stored_before_ids_were_derived_is_replayed_not_stored_agai
     // Back to the schema before migration 13, the row re-keyed as it was stored then.
     Migrator::down(&app.db, Some(1)).await.unwrap();
     let legacy_id = Uuid::new_v4();
-    let backend = app.db.get_database_backend();
-    let rekey = format!("UPDATE responses SET id = '{legacy_id}' WHERE submission_id = '{submission}'");
-    let rekey = match backend {
-        DbBackend::Sqlite => rekey
-            .replace(&format!("'{legacy_id}'"), &blob(legacy_id))
-            .replace(&format!("'{submission}'"), &blob(submission)),
-        _ => rekey,
-    };
-    app.db.execute_unprepared(&rekey).await.unwrap();
+    entity::response::Entity::update_many()
+        .col_expr(entity::response::Column::Id, sea_orm::sea_query::Expr::value(legacy_id))
+        .filter(entity::response::Column::SubmissionId.eq(submission))
+        .exec(&app.db)
+        .await
+        .unwrap();
     Migrator::up(&app.db, None).await.unwrap();
 
     let upgraded = app.replica().await;
@@ -188,11 +185,6 @@ async fn a_retry_is_never_recorded_to_be_counted_again() {
     recorded.sort();
     stored.sort();
     assert_eq!(recorded, stored, "each stored response recorded once, retries never");
-}
-
-/// A UUID as SQLite stores it (16 bytes), as an SQL literal.
-fn blob(id: Uuid) -> String {
-    format!("X'{}'", id.simple())
 }
 
 #[tokio::test]
