@@ -22,6 +22,10 @@ row being the round with the median ratio:
     with synchronous=FULL). Beside wrk's latencies, the share of submissions that took the
     service itself over 25 ms (its own histogram, from /metrics): what is left of wrk's p99
     is the load generator's and the kernel's, on the same two cores.
+  A second table lists every round in the order run, with the limit's own p99 and the share of
+  CPU time the hypervisor stole during the limit's and the service's runs (a round that is
+  slow for both, or with time stolen, is the machine's) and, on SQLite, what held its single
+  writer during the service's run (group commits, folds, the log's restarts).
 Reports: wrk reading the per-unit and per-unit × dimension reports of a campaign holding
 100k, 1M and 5M responses of eight answers each, loaded with SQL, with nothing arriving (the
 replica serves the reports it keeps) and while citizens answer at 20 responses/s (each
@@ -202,17 +206,21 @@ TARGET_P99 = 0.025
 OVER_TARGET = f"over {TARGET_P99 * 1000:.0f} ms in the service"
 
 
-def submit_latencies() -> dict[float, int]:
-    """The service's own histogram of submission latencies so far (from `/metrics`): each
+def scrape() -> str:
+    """The service's `/metrics`."""
+    with urllib.request.urlopen(f"{BASE}/metrics", timeout=5) as response:
+        return response.read().decode()
+
+
+def submit_latencies(metrics: str) -> dict[float, int]:
+    """The service's own histogram of submission latencies so far (from a `scrape`): each
     bucket's upper bound in seconds and the count at or under it. It times a request from
     its arrival in the service to its response, so beside wrk's figures it tells the
     service's share of a latency from the load generator's and the kernel's."""
-    with urllib.request.urlopen(f"{BASE}/metrics", timeout=5) as response:
-        text = response.read().decode()
     bucket = re.compile(
         r'pingyi_http_request_duration_seconds_bucket\{method="POST",route="' + re.escape(SUBMIT_ROUTE) + r'",le="([^"]+)"\} (\d+)'
     )
-    return {float(bound): int(count) for bound, count in bucket.findall(text)}
+    return {float(bound): int(count) for bound, count in bucket.findall(metrics)}
 
 
 def share_over_target(before: dict[float, int], after: dict[float, int]) -> float:
@@ -223,15 +231,50 @@ def share_over_target(before: dict[float, int], after: dict[float, int]) -> floa
     return 100 * (total - within) / max(total, 1)
 
 
+# SQLite's holders of the single write turn, as the service's metrics label them.
+HOLDERS = ("responses", "fold", "log_restart")
+
+
+def write_turn_holds(metrics: str) -> dict[str, tuple[int, float]]:
+    """SQLite only (empty on PostgreSQL): per holder of the write turn, how many holds so far
+    and their total seconds (`pingyi_sqlite_write_turn_hold_seconds`)."""
+    holds = {}
+    for holder in HOLDERS:
+        label = f'{{holder="{holder}"}}'
+        count = re.search(rf"pingyi_sqlite_write_turn_hold_seconds_count{re.escape(label)} (\S+)", metrics)
+        total = re.search(rf"pingyi_sqlite_write_turn_hold_seconds_sum{re.escape(label)} (\S+)", metrics)
+        if count and total:
+            holds[holder] = (int(float(count.group(1))), float(total.group(1)))
+    return holds
+
+
+def holds_between(before: dict[str, tuple[int, float]], after: dict[str, tuple[int, float]]) -> dict[str, tuple[int, float]]:
+    """Per holder, the holds between two readings of `write_turn_holds`: how many, and their mean in ms."""
+    between = {}
+    for holder, (count, total) in after.items():
+        earlier_count, earlier_total = before.get(holder, (0, 0.0))
+        held = count - earlier_count
+        between[holder] = (held, 1000 * (total - earlier_total) / max(held, 1))
+    return between
+
+
 def submit_run(clients: int, seconds: int, env: dict[str, str]) -> dict:
     """wrk posting responses (`submit.lua`), with the share of them the service itself took
-    over the target (`over_target`, see `share_over_target`)."""
-    latencies = submit_latencies()
+    over the target (`over_target`, see `share_over_target`) and, on SQLite, the write turn's
+    holds meanwhile (`holds`, see `holds_between`)."""
+    before = scrape()
     result = wrk("submit.lua", clients, seconds, env)
-    return {**result, "over_target": share_over_target(latencies, submit_latencies())}
+    after = scrape()
+    return {
+        **result,
+        "over_target": share_over_target(submit_latencies(before), submit_latencies(after)),
+        "holds": holds_between(write_turn_holds(before), write_turn_holds(after)),
+    }
 
 
-def pgbench_limit(pg: str, seed_ids: dict, clients: int, seconds: int, workdir: Path) -> float:
+def pgbench_limit(pg: str, seed_ids: dict, clients: int, seconds: int, workdir: Path) -> dict:
+    """pgbench's rate (`tps`) and its transactions' p99 (`p99_us`), from a log of one
+    transaction in ten, which costs pgbench less than logging every one."""
     link = seed_ids["links"][0]
     script = workdir / "limit.sql"
     script.write_text(
@@ -241,13 +284,24 @@ def pgbench_limit(pg: str, seed_ids: dict, clients: int, seconds: int, workdir: 
         f"'{link['id']}', '{seed_ids['questionnaire']['id']}', '{seed_ids['campaign']}', '{link['unit_id']}', "
         f"'web', date_trunc('hour', now()), false, '{PACKED_ANSWERS}');\n"
     )
-    output = run(["pgbench", "-n", "-M", "prepared", f"-c{clients}", "-j2", f"-T{seconds}", "-f", str(script), f"{pg}/{DATABASE}"])
-    return float(re.search(r"tps = ([\d.]+)", output).group(1))
+    logs = workdir / "pgbench-log"
+    for leftover in workdir.glob("pgbench-log*"):
+        leftover.unlink()
+    output = run(["pgbench", "-n", "-M", "prepared", f"-c{clients}", "-j2", f"-T{seconds}", "-f", str(script),
+                  "--log", "--sampling-rate=0.1", f"--log-prefix={logs}", f"{pg}/{DATABASE}"])
+    # Each log line: client, transaction, latency (µs), script, epoch seconds, µs.
+    latencies = [int(line.split()[2]) for log in workdir.glob("pgbench-log*") for line in log.read_text().splitlines()]
+    return {"tps": float(re.search(r"tps = ([\d.]+)", output).group(1)), "p99_us": p99(latencies)}
 
 
-def sqlite_limit(seconds: int, workdir: Path) -> float:
-    """One response-shaped row per transaction, WAL and synchronous=FULL, as the service runs SQLite.
-    SQLite has one writer, so the figure does not depend on the number of clients."""
+def p99(latencies: list[float]) -> float:
+    return statistics.quantiles(latencies, n=100)[98] if len(latencies) > 1 else 0.0
+
+
+def sqlite_limit(seconds: int, workdir: Path) -> dict:
+    """One response-shaped row per transaction, WAL and synchronous=FULL, as the service runs SQLite:
+    the rate (`tps`) and the transactions' p99 (`p99_us`). SQLite has one writer, so the figures
+    do not depend on the number of clients."""
     path = workdir / "limit.db"
     for leftover in workdir.glob("limit.db*"):
         leftover.unlink()
@@ -268,17 +322,18 @@ def sqlite_limit(seconds: int, workdir: Path) -> float:
         db.close()
 
 
-def _insert_until(db: sqlite3.Connection, deadline: float, ids: list[str], started: float) -> float:
-    count = 0
+def _insert_until(db: sqlite3.Connection, deadline: float, ids: list[str], started: float) -> dict:
+    latencies = []
     while time.monotonic() < deadline:
+        began = time.monotonic()
         db.execute("BEGIN")
         db.execute(
             "INSERT INTO responses VALUES (?, ?, ?, ?, ?, ?, ?, 'web', '2026-11-28 10:00:00+00:00', 0, ?)",
             (str(uuid.uuid4()), str(uuid.uuid4()), "0" * 64, *ids, PACKED_ANSWERS),
         )
         db.execute("COMMIT")
-        count += 1
-    return count / (time.monotonic() - started)
+        latencies.append(1e6 * (time.monotonic() - began))
+    return {"tps": len(latencies) / (time.monotonic() - started), "p99_us": p99(latencies)}
 
 
 # --- ingestion -----------------------------------------------------------------------------
@@ -301,6 +356,19 @@ def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
     return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
+def cpu_ticks() -> tuple[int, int]:
+    """The machine's CPU time so far, in ticks: stolen by the hypervisor, and in all."""
+    fields = [int(field) for field in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    # user nice system idle iowait irq softirq steal (guest time is already within user)
+    return fields[7], sum(fields[:8])
+
+
+def steal_share(before: tuple[int, int], after: tuple[int, int]) -> float:
+    """Of the CPU time between two readings of `cpu_ticks`, the percentage the hypervisor took:
+    a machine that is slow for a minute shows it here, whatever the service does."""
+    return 100 * (after[0] - before[0]) / max(after[1] - before[1], 1)
+
+
 def postgres_pids() -> list[int]:
     return [int(pid) for pid in subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True).stdout.split()]
 
@@ -319,11 +387,11 @@ def ingestion(service: Service, ids: dict, clients: list[int], seconds: int, rou
     wrk("submit.lua", 16, 3, env)  # warm-up: connections, caches, the writer
     rows = []
     for count in clients:
-        runs = [ingestion_round(service, env, count, seconds, limit, pg) for _ in range(rounds)]
-        runs.sort(key=lambda r: r["rps"] / r["limit"])
+        in_order = [ingestion_round(service, env, count, seconds, limit, pg) for _ in range(rounds)]
+        runs = sorted(in_order, key=lambda r: r["rps"] / r["limit"])
         row = {**runs[len(runs) // 2], "ratios": [r["rps"] / r["limit"] for r in runs],
                "worst_p99_us": max(r["p99_us"] for r in runs), "errors": sum(r["errors"] for r in runs),
-               "rss_mib": max(r["rss_mib"] for r in runs)}
+               "rss_mib": max(r["rss_mib"] for r in runs), "rounds": in_order}
         rows.append(row)
         print(f"  {count} clients: limit {row['limit']:.0f}/s, service {row['rps']:.0f}/s", flush=True)
     return rows
@@ -331,17 +399,22 @@ def ingestion(service: Service, ids: dict, clients: list[int], seconds: int, rou
 
 def ingestion_round(service: Service, env: dict, count: int, seconds: int, limit, pg: str | None) -> dict:
     settle(pg)
-    limit_tps = limit(count)
+    ticks = cpu_ticks()
+    limit_result = limit(count)
+    limit_steal = steal_share(ticks, cpu_ticks())
     # Otherwise the checkpoint that the limit's WAL brings on lands in the service's run.
     settle(pg)
     database_pids = postgres_pids if pg is not None else list
     before = cpu_seconds([service.process.pid]), cpu_seconds(database_pids())
+    ticks = cpu_ticks()
     with service.sample_peak():
         result = submit_run(count, seconds, env)
+    steal = steal_share(ticks, cpu_ticks())
     after = cpu_seconds([service.process.pid]), cpu_seconds(database_pids())
     used = cpu_used(before[0], after[0]), cpu_used(before[1], after[1])
     per_response = [1e6 * seconds_used / max(result["requests"], 1) for seconds_used in used]
-    return {"clients": count, "limit": limit_tps, **result, "rss_mib": service.peak_kib / 1024,
+    return {"clients": count, "limit": limit_result["tps"], "limit_p99_us": limit_result["p99_us"],
+            "limit_steal": limit_steal, **result, "steal": steal, "rss_mib": service.peak_kib / 1024,
             "service_cpu_us": per_response[0], "postgres_cpu_us": per_response[1] if pg is not None else None}
 
 
@@ -367,6 +440,32 @@ def ingestion_table(title: str, rows: list[dict]) -> str:
             f"{r['p50_us'] / 1000:.1f} | {r['p99_us'] / 1000:.1f} | {r['worst_p99_us'] / 1000:.1f} | {r['over_target']:.2f} | {r['errors']} | "
             f"{r['rss_mib']:.0f} | {r['service_cpu_us']:.0f} / {database_cpu} |"
         )
+    return "\n".join(lines)
+
+
+def rounds_table(title: str, rows: list[dict]) -> str:
+    """Every round in the order run, to tell a slow machine from a slow service: the limit's
+    own p99, the share of CPU time the hypervisor stole while the limit and the service ran,
+    and on SQLite what held the single writer (count × mean)."""
+    sqlite = bool(rows and rows[0]["rounds"][0]["holds"])
+    holds_header = " | writer held: group commits / folds / log restarts (count × ms)" if sqlite else ""
+    lines = [
+        f"#### {title}: every round",
+        "",
+        "| clients | round | limit (tx/s) | limit p99 (ms) | stolen during the limit (%) | service (responses/s) "
+        f"| ratio | p99 (ms) | {OVER_TARGET} (%) | stolen during the service (%){holds_header} |",
+        "|---:" * (11 if sqlite else 10) + "|",
+    ]
+    for row in rows:
+        for number, r in enumerate(row["rounds"], start=1):
+            held = ""
+            if sqlite:
+                held = " | " + " / ".join(f"{r['holds'][h][0]} × {r['holds'][h][1]:.1f}" for h in HOLDERS if h in r["holds"])
+            lines.append(
+                f"| {r['clients']} | {number} | {r['limit']:.0f} | {r['limit_p99_us'] / 1000:.1f} | {r['limit_steal']:.1f} | "
+                f"{r['rps']:.0f} | {r['rps'] / r['limit']:.2f} | {r['p99_us'] / 1000:.1f} | {r['over_target']:.2f} | "
+                f"{r['steal']:.1f}{held} |"
+            )
     return "\n".join(lines)
 
 
@@ -656,7 +755,8 @@ def postgres_runs(args, common: dict, workdir: Path, done) -> None:
             done(soak_section("Soak, PostgreSQL", service, ids, max(args.clients), args.soak, storage))
             return
         limit = lambda count: pgbench_limit(args.pg, ids, count, args.seconds, workdir)  # noqa: E731
-        done(ingestion_table("Ingestion, PostgreSQL", ingestion(service, ids, args.clients, args.seconds, args.rounds, limit, args.pg)))
+        rows = ingestion(service, ids, args.clients, args.seconds, args.rounds, limit, args.pg)
+        done(ingestion_table("Ingestion, PostgreSQL", rows) + "\n\n" + rounds_table("Ingestion, PostgreSQL", rows))
         if not args.skip_reports:
             print("PostgreSQL: reports", flush=True)
             done(reports_table(reports(args.pg, seed(service, 2027), args.sizes, min(args.seconds, 10))))
@@ -678,7 +778,7 @@ def sqlite_runs(args, common: dict, workdir: Path, done) -> None:
         # again each round like PostgreSQL's, so that every ratio compares figures from the same minute.
         limit = lambda count: sqlite_limit(args.seconds, workdir)  # noqa: E731
         rows = ingestion(service, ids, args.clients, args.seconds, args.rounds, limit, None)
-        done(ingestion_table("Ingestion, SQLite (the default)", rows))
+        done(ingestion_table("Ingestion, SQLite (the default)", rows) + "\n\n" + rounds_table("Ingestion, SQLite", rows))
     finally:
         service.stop()
 
