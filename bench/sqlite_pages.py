@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Pages of write-ahead log, and time, per batch of responses on SQLite, for the `responses`
 table's index layouts before migration 10, since it, and since migration 13 (the submission
-id without an index of its own).
+id without an index of its own), and what dropping the (link, hour) index would save.
 
     python3 bench/sqlite_pages.py              # 200,000 rows loaded, then 600 batches of 32
     python3 bench/sqlite_pages.py 1000000 300
@@ -27,11 +27,13 @@ from pathlib import Path
 
 BY_UNIT = "CREATE INDEX by_campaign ON responses (campaign_id, unit_id)"
 BY_HOUR = "CREATE INDEX by_campaign ON responses (campaign_id, submitted_hour)"
-# Each layout: the index by campaign, and whether the submission id has a unique index.
+# Each layout: the index by campaign, whether the submission id has a unique index, and
+# whether responses are indexed by (link, hour) (the daily cap's count and the bursts report).
 LAYOUTS = {
-    "(campaign, unit), before migration 10": (BY_UNIT, True),
-    "(campaign, hour), since migration 10": (BY_HOUR, True),
-    "no submission id index, since migration 13": (BY_HOUR, False),
+    "(campaign, unit), before migration 10": (BY_UNIT, True, True),
+    "(campaign, hour), since migration 10": (BY_HOUR, True, True),
+    "no submission id index, since migration 13": (BY_HOUR, False, True),
+    "no (link, hour) index either (not built)": (BY_HOUR, False, False),
 }
 UNITS = 20
 BATCH = 32
@@ -42,7 +44,7 @@ ANSWERS = json.dumps(
 )
 
 
-def create(path: Path, by_campaign: str, unique_submissions: bool) -> sqlite3.Connection:
+def create(path: Path, by_campaign: str, unique_submissions: bool, by_link: bool) -> sqlite3.Connection:
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=FULL")
@@ -54,7 +56,8 @@ def create(path: Path, by_campaign: str, unique_submissions: bool) -> sqlite3.Co
         "channel TEXT NOT NULL, submitted_hour TEXT NOT NULL, excluded INTEGER NOT NULL, answers TEXT NOT NULL)"
     )
     db.execute(by_campaign)
-    db.execute("CREATE INDEX by_link ON responses (link_id, submitted_hour)")
+    if by_link:
+        db.execute("CREATE INDEX by_link ON responses (link_id, submitted_hour)")
     db.execute("CREATE TABLE pending (id TEXT PRIMARY KEY, campaign_id TEXT NOT NULL, response_ids TEXT NOT NULL)")
     db.execute("CREATE INDEX pending_by_campaign ON pending (campaign_id)")
     return db
@@ -74,7 +77,7 @@ class Responses:
         return rows
 
 
-def measure(path: Path, layout: tuple[str, bool], loaded: int, batches: int) -> tuple[float, float]:
+def measure(path: Path, layout: tuple[str, bool, bool], loaded: int, batches: int) -> tuple[float, float]:
     """Log pages and milliseconds per batch."""
     db = create(path, *layout)
     responses = Responses()
