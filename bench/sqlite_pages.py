@@ -28,7 +28,7 @@ from pathlib import Path
 BY_UNIT = "CREATE INDEX by_campaign ON responses (campaign_id, unit_id)"
 BY_HOUR = "CREATE INDEX by_campaign ON responses (campaign_id, submitted_hour)"
 # Each layout: the index by campaign, whether the submission id has a unique index, and
-# whether responses are indexed by (link, hour) (the daily cap's count and the bursts report).
+# whether responses are indexed by (link, hour) (what the daily cap counts through, and the exclusions).
 LAYOUTS = {
     "(campaign, unit), before migration 10": (BY_UNIT, True, True),
     "(campaign, hour), since migration 10": (BY_HOUR, True, True),
