@@ -18,6 +18,7 @@ mod m20261201_000010_responses_by_hour;
 mod m20261201_000011_link_changes;
 mod m20261202_000012_packed_totals;
 mod m20261203_000013_response_ids_from_submissions;
+mod m20261203_000014_sqlite_responses_without_link_index;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000011_link_changes::Migration),
             Box::new(m20261202_000012_packed_totals::Migration),
             Box::new(m20261203_000013_response_ids_from_submissions::Migration),
+            Box::new(m20261203_000014_sqlite_responses_without_link_index::Migration),
         ]
     }
 }

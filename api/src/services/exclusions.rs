@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use entity::{batch_exclusion, response, survey_link};
+use entity::{batch_exclusion, questionnaire, response, survey_link};
 
 use super::answers;
 use super::rollups::RollupDelta;
@@ -136,12 +136,14 @@ pub async fn bursts(db: &impl ConnectionTrait, campaign_id: Uuid, rule: BurstRul
 /// their answers out of (or back into) the running totals.
 async fn flag_batch(
     db: &impl ConnectionTrait,
-    link_id: Uuid,
+    link: LinkOf,
     hour: DateTime<FixedOffset>,
     excluded: bool,
 ) -> ApiResult<()> {
     let flipping = response::Entity::find()
-        .filter(response::Column::LinkId.eq(link_id))
+        // The campaign too: on SQLite responses are indexed by (campaign, hour), not by link.
+        .filter(response::Column::CampaignId.eq(link.campaign_id))
+        .filter(response::Column::LinkId.eq(link.link_id))
         .filter(response::Column::SubmittedHour.eq(hour))
         .filter(response::Column::Excluded.eq(!excluded))
         .all(db)
@@ -162,6 +164,28 @@ async fn flag_batch(
     Ok(())
 }
 
+/// A link and the campaign its responses belong to.
+#[derive(Clone, Copy)]
+struct LinkOf {
+    link_id: Uuid,
+    campaign_id: Uuid,
+}
+
+impl LinkOf {
+    /// Looks the link's campaign up through its questionnaire (a link keeps its questionnaire).
+    async fn find(db: &impl ConnectionTrait, link_id: Uuid) -> ApiResult<Self> {
+        let link = survey_link::Entity::find_by_id(link_id)
+            .one(db)
+            .await?
+            .ok_or_else(|| ApiError::invalid("link_id", "no such link"))?;
+        let questionnaire = questionnaire::Entity::find_by_id(link.questionnaire_id)
+            .one(db)
+            .await?
+            .ok_or_else(|| ApiError::Internal(format!("link {link_id} has no questionnaire").into()))?;
+        Ok(Self { link_id, campaign_id: questionnaire.campaign_id })
+    }
+}
+
 /// The start of the hour in UTC, as responses store it; refuses times inside an hour.
 fn whole_hour(hour: DateTime<FixedOffset>) -> ApiResult<DateTime<FixedOffset>> {
     let utc = hour.with_timezone(&Utc);
@@ -180,10 +204,7 @@ pub async fn exclude<C: ConnectionTrait + TransactionTrait>(
     input: NewExclusion,
 ) -> ApiResult<batch_exclusion::Model> {
     let hour = whole_hour(input.hour)?;
-    survey_link::Entity::find_by_id(input.link_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::invalid("link_id", "no such link"))?;
+    let link = LinkOf::find(db, input.link_id).await?;
     let txn = super::begin_write(db).await?;
     let already =
         active_exclusions(&txn, &[input.link_id]).await?.into_iter().any(|e| e.hour.with_timezone(&Utc) == hour);
@@ -202,7 +223,7 @@ pub async fn exclude<C: ConnectionTrait + TransactionTrait>(
     }
     .insert(&txn)
     .await?;
-    flag_batch(&txn, input.link_id, hour, true).await?;
+    flag_batch(&txn, link, hour, true).await?;
     super::audit::record(
         &txn,
         by,
@@ -239,7 +260,8 @@ pub async fn undo<C: ConnectionTrait + TransactionTrait>(
     }
     .update(&txn)
     .await?;
-    flag_batch(&txn, record.link_id, hour, false).await?;
+    let link = LinkOf::find(&txn, record.link_id).await?;
+    flag_batch(&txn, link, hour, false).await?;
     super::audit::record(
         &txn,
         by,

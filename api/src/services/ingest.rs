@@ -23,6 +23,7 @@ use uuid::Uuid;
 
 use entity::response;
 
+use super::daily_counts::DailyCounts;
 use super::pending_rollups;
 use super::submissions::Receipt;
 use super::write_turn::Holder;
@@ -70,7 +71,7 @@ impl BatchWriter {
     /// Starts the writer tasks: one on SQLite (it has a single writer anyway), two on
     /// PostgreSQL so that one batch is written while the other commits. Three or four made
     /// smaller batches but no more responses per second (alternating probes, 2026-12-02).
-    pub fn start(db: DatabaseConnection) -> Self {
+    pub fn start(db: DatabaseConnection, daily_counts: Arc<DailyCounts>) -> Self {
         let writers = match db.get_database_backend() {
             DbBackend::Sqlite => 1,
             _ => 2,
@@ -78,7 +79,7 @@ impl BatchWriter {
         let (queue, receiver) = mpsc::channel(QUEUE_CAPACITY);
         let receiver = Arc::new(Mutex::new(receiver));
         for _ in 0..writers {
-            tokio::spawn(run_writer(db.clone(), receiver.clone()));
+            tokio::spawn(run_writer(db.clone(), receiver.clone(), daily_counts.clone()));
         }
         Self { queue }
     }
@@ -97,13 +98,13 @@ impl BatchWriter {
     }
 }
 
-async fn run_writer(db: DatabaseConnection, receiver: Arc<Mutex<mpsc::Receiver<Job>>>) {
+async fn run_writer(db: DatabaseConnection, receiver: Arc<Mutex<mpsc::Receiver<Job>>>, daily_counts: Arc<DailyCounts>) {
     loop {
         let Some(jobs) = next_batch(&receiver).await else { return };
         METRICS.ingest_queue_depth.sub(jobs.len() as i64);
         METRICS.ingest_batch_size.observe(jobs.len() as f64);
         let started = Instant::now();
-        write_batch(&db, jobs).await;
+        write_batch(&db, jobs, &daily_counts).await;
         METRICS.ingest_batch_seconds.observe(started.elapsed().as_secs_f64());
     }
 }
@@ -122,11 +123,12 @@ async fn next_batch(receiver: &Mutex<mpsc::Receiver<Job>>) -> Option<Vec<Job>> {
     Some(jobs)
 }
 
-async fn write_batch(db: &DatabaseConnection, jobs: Vec<Job>) {
+async fn write_batch(db: &DatabaseConnection, jobs: Vec<Job>, daily_counts: &DailyCounts) {
     let (firsts, mut repeats) = split_repeats(jobs);
     let responses: Vec<&NewResponse> = firsts.iter().map(|job| &job.response).collect();
     let turn = super::write_turn::take(db, Holder::Responses).await;
     let stored = store_batch(db, &responses).await;
+    count_today(daily_counts, &responses, &stored);
     drop(turn);
     let outcomes = match stored {
         Ok(outcomes) => outcomes,
@@ -205,6 +207,14 @@ fn sqlite_statements(pending_id: Uuid, campaign_id: Uuid, responses: &[&NewRespo
     let mut statements = vec![pending_rollups::record_new(pending_id, campaign_id, &ids)];
     statements.extend(insert_sqlite(responses));
     statements
+}
+
+/// Adds the responses a batch stored to the daily cap's counts, or has them read again when
+/// the batch's outcome is unknown.
+fn count_today(daily_counts: &DailyCounts, responses: &[&NewResponse], stored: &ApiResult<Vec<ApiResult<Receipt>>>) {
+    let Ok(outcomes) = stored else { return daily_counts.forget() };
+    let new = responses.iter().zip(outcomes).filter(|(_, outcome)| matches!(outcome, Ok(r) if !r.replayed));
+    daily_counts.add(new.map(|(response, _)| &response.row));
 }
 
 fn count_outcome(outcome: &ApiResult<Receipt>) {

@@ -8,6 +8,7 @@ pub mod campaign_units;
 pub mod campaigns;
 pub mod clients;
 pub mod conference;
+pub mod daily_counts;
 pub mod exclusions;
 pub mod exports;
 pub mod ingest;

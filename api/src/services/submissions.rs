@@ -6,9 +6,10 @@
 //! alone kept.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, DurationRound, FixedOffset, TimeDelta, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -17,11 +18,13 @@ use validator::Validate;
 
 use entity::{invitation_code, response, survey_link};
 
+use super::daily_counts::DailyCounts;
 use super::ingest::{self, BatchWriter, NewResponse};
 use super::invitations;
 use super::link_cache::{self, LinkCache, LinkContext};
 use super::links::{self, Controls, LinkState};
 use super::response_ids;
+use super::write_turn::{self, Holder};
 use crate::domain::questionnaire::check_answers;
 use crate::domain::vocabulary::Phase;
 use crate::error::{ApiError, ApiResult};
@@ -157,15 +160,17 @@ fn check_sender(sender: &Sender, link: &survey_link::Model, controls: &Controls,
 }
 
 /// Refuses when the link has taken its daily cap (UTC day) of responses.
-async fn check_daily_cap(db: &impl ConnectionTrait, link: &survey_link::Model, controls: &Controls) -> ApiResult<()> {
+async fn check_daily_cap(
+    db: &DatabaseConnection,
+    intake: &Intake,
+    context: &LinkContext,
+    controls: &Controls,
+) -> ApiResult<()> {
     let Some(cap) = controls.daily_cap else { return Ok(()) };
     let now = Utc::now();
     let midnight = now.date_naive().and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
-    let today = response::Entity::find()
-        .filter(response::Column::LinkId.eq(link.id))
-        .filter(response::Column::SubmittedHour.gte(midnight.fixed_offset()))
-        .count(db)
-        .await?;
+    let campaign_id = context.questionnaire.model.campaign_id;
+    let today = intake.daily_counts.taken(db, campaign_id, context.link.id, midnight).await?;
     if today >= u64::from(cap) {
         let tomorrow = (midnight + TimeDelta::days(1) - now).num_seconds();
         return Err(ApiError::TooManyRequests {
@@ -177,17 +182,20 @@ async fn check_daily_cap(db: &impl ConnectionTrait, link: &survey_link::Model, c
 }
 
 /// What accepting responses shares across requests: the link cache, the group-commit writer,
-/// and whether responses stored before response ids were derived from submission ids exist
-/// (their retries need looking up; see `response_ids`).
+/// the daily cap's counts, and whether responses stored before response ids were derived
+/// from submission ids exist (their retries need looking up; see `response_ids`).
 pub struct Intake {
     pub links: LinkCache,
     pub writer: BatchWriter,
+    pub daily_counts: Arc<DailyCounts>,
     pub legacy_submissions: bool,
 }
 
 impl Intake {
     pub fn start(db: DatabaseConnection, legacy_submissions: bool) -> Self {
-        Self { links: LinkCache::default(), writer: BatchWriter::start(db), legacy_submissions }
+        let daily_counts = Arc::new(DailyCounts::default());
+        let writer = BatchWriter::start(db, daily_counts.clone());
+        Self { links: LinkCache::default(), writer, daily_counts, legacy_submissions }
     }
 }
 
@@ -241,7 +249,7 @@ async fn accept(
         (true, Some(code)) => Some(invitations::hash_code(code)),
         (false, _) => None,
     };
-    check_daily_cap(db, link, &controls).await?;
+    check_daily_cap(db, intake, &context, &controls).await?;
     if intake.legacy_submissions
         && let Some(found) = response_ids::legacy_response(db, submission.submission_id).await?
     {
@@ -262,7 +270,7 @@ async fn accept(
     };
     let new = NewResponse { row, answers };
     let receipt = match code {
-        Some(code_hash) => store_with_code(db, &new, &code_hash).await?,
+        Some(code_hash) => store_with_code(db, &intake.daily_counts, &new, &code_hash).await?,
         None => intake.writer.write(new).await?,
     };
     if let (Some(source), false) = (sender.source, receipt.replayed) {
@@ -273,8 +281,33 @@ async fn accept(
 }
 
 /// Spends the invitation code and stores the response in one transaction: all or nothing.
-/// The code row is not linked to the response.
-async fn store_with_code(db: &DatabaseConnection, new: &NewResponse, code_hash: &str) -> ApiResult<Receipt> {
+/// The code row is not linked to the response. On SQLite the transaction takes the write turn
+/// like the response writer's, and the response is counted for the daily cap before the turn
+/// is given up (see `daily_counts`).
+async fn store_with_code(
+    db: &DatabaseConnection,
+    daily_counts: &DailyCounts,
+    new: &NewResponse,
+    code_hash: &str,
+) -> ApiResult<Receipt> {
+    let _turn = write_turn::take(db, Holder::Responses).await;
+    let stored = spend_code_and_store(db, new, code_hash).await;
+    match &stored {
+        Ok(Some(receipt)) if !receipt.replayed => daily_counts.add([&new.row]),
+        Ok(_) => {}
+        Err(_) => daily_counts.forget(),
+    }
+    stored?.ok_or_else(|| {
+        ApiError::Forbidden("this invitation code is not valid for this survey, or was used already".to_owned())
+    })
+}
+
+/// The receipt, or `None` when the code is not valid (nothing written then).
+async fn spend_code_and_store(
+    db: &DatabaseConnection,
+    new: &NewResponse,
+    code_hash: &str,
+) -> ApiResult<Option<Receipt>> {
     let txn = super::begin_write(db).await?;
     let spent = invitation_code::Entity::update_many()
         .col_expr(invitation_code::Column::UsedAt, sea_orm::sea_query::Expr::value(super::now()))
@@ -285,9 +318,7 @@ async fn store_with_code(db: &DatabaseConnection, new: &NewResponse, code_hash: 
         .await?;
     if spent.rows_affected != 1 {
         txn.rollback().await?;
-        return Err(ApiError::Forbidden(
-            "this invitation code is not valid for this survey, or was used already".to_owned(),
-        ));
+        return Ok(None);
     }
     let outcome =
         ingest::store(&txn, &[new]).await?.pop().unwrap_or_else(|| Err(ApiError::Internal("no outcome".into())));
@@ -295,11 +326,11 @@ async fn store_with_code(db: &DatabaseConnection, new: &NewResponse, code_hash: 
         // A retry keeps its code for a later citizen: nothing new was stored.
         Ok(receipt) if receipt.replayed => {
             txn.rollback().await?;
-            Ok(receipt)
+            Ok(Some(receipt))
         }
         Ok(receipt) => {
             txn.commit().await?;
-            Ok(receipt)
+            Ok(Some(receipt))
         }
         Err(err) => {
             txn.rollback().await?;

@@ -1,5 +1,6 @@
 //! Whose turn it is to write to SQLite among this process's busiest writers: the response
-//! writer, the folder and the task that restarts the write-ahead log. Without it the one
+//! writer, the folder and the task that restarts the write-ahead log (and the daily cap's
+//! first read of a day, which must not see a commit land halfway, see `daily_counts`). Without it the one
 //! that finds the write lock taken sleeps in SQLite's busy handler, which wakes up on a timer
 //! (1, 2, 5, 10… ms), not when the lock is free. On PostgreSQL, which has row locks and no
 //! single writer, there is no turn to take.
@@ -26,6 +27,8 @@ pub enum Holder {
     Fold,
     /// The last copy of the write-ahead log before it starts again.
     LogRestart,
+    /// The first read of a campaign's counts for the daily cap in a day (see `daily_counts`).
+    DailyCounts,
 }
 
 impl Holder {
@@ -34,6 +37,7 @@ impl Holder {
             Self::Responses => "responses",
             Self::Fold => "fold",
             Self::LogRestart => "log_restart",
+            Self::DailyCounts => "daily_counts",
         }
     }
 }

@@ -1,5 +1,5 @@
 use chrono::{DurationRound, TimeDelta, Utc};
-use pingyi_tests::{TestApp, captured_logs, government_answers, problem, spawn_app, spawn_app_with};
+use pingyi_tests::{TestApp, captured_logs, government_answers, id_of, problem, spawn_app, spawn_app_with};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -117,6 +117,48 @@ async fn a_link_stops_at_its_daily_cap_and_repeats_are_refused() {
         201,
         "lifting the cap takes effect at once"
     );
+}
+
+#[tokio::test]
+async fn the_daily_cap_counts_each_response_of_the_day_once_after_a_restart_too() {
+    let s = setup(spawn_app().await).await;
+    let capped = s.link("sms", json!({})).await;
+    let other = s.link("web", json!({})).await;
+    assert_eq!(s.send(slug(&capped), "satisfied", None).await.status(), 201);
+    assert_eq!(s.send(slug(&capped), "satisfied", None).await.status(), 201);
+    let yesterday = (Utc::now() - TimeDelta::days(1)).duration_trunc(TimeDelta::hours(1)).unwrap().fixed_offset();
+    backdate(&s.app, id_of(&capped), yesterday).await;
+    let controls = format!("/api/v1/links/{}/controls", capped["id"].as_str().unwrap());
+    let mut capped_controls = pingyi_tests::relaxed_controls();
+    capped_controls["daily_cap"] = json!(3);
+    let capping = s.app.request(reqwest::Method::PUT, &controls, Some(&s.admin), Some(&capped_controls)).await;
+    assert_eq!(capping.status(), 200);
+
+    assert_eq!(s.send(slug(&capped), "satisfied", None).await.status(), 201, "yesterday's responses do not count");
+    assert_eq!(s.send(slug(&other), "satisfied", None).await.status(), 201);
+    // Started again (an upgrade; on PostgreSQL also a second replica), the service finds
+    // today's count in the database.
+    let restarted = Setup { app: s.app.replica().await, admin: s.admin.clone(), ..s };
+    assert_eq!(restarted.send(slug(&capped), "satisfied", None).await.status(), 201);
+    assert_eq!(restarted.send(slug(&other), "satisfied", None).await.status(), 201, "other links count apart");
+    assert_eq!(restarted.send(slug(&capped), "satisfied", None).await.status(), 201);
+    problem(restarted.send(slug(&capped), "satisfied", None).await, 429).await;
+    assert_eq!(restarted.app.count("responses").await, 7);
+}
+
+#[tokio::test]
+async fn responses_with_invitation_codes_count_towards_the_daily_cap() {
+    let s = setup(spawn_app().await).await;
+    let link = s.link("on_site", json!({"requires_invitation": true, "daily_cap": 2})).await;
+    let made = s
+        .app
+        .created(&format!("/api/v1/links/{}/invitations", link["id"].as_str().unwrap()), &s.admin, &json!({"count": 3}))
+        .await;
+    let codes: Vec<&str> = made["codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+    assert_eq!(submit_with_code(&s, slug(&link), Some(codes[0])).await.status(), 201);
+    assert_eq!(submit_with_code(&s, slug(&link), Some(codes[1])).await.status(), 201);
+    problem(submit_with_code(&s, slug(&link), Some(codes[2])).await, 429).await;
+    assert_eq!(s.app.count("responses").await, 2);
 }
 
 async fn submit_with_code(s: &Setup, slug: &str, code: Option<&str>) -> reqwest::Response {

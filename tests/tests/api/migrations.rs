@@ -68,9 +68,10 @@ async fn answers_stored_before_the_upgrade_are_packed_and_totalled() {
     assert_eq!(packed_totals(&db).await, expected, "the excluded response is not counted");
     assert_eq!(hourly_totals(&db).await, [("satisfied".to_owned(), 1)]);
 
-    // Rolling migrations 13 and 12 back unpacks the totals into the rows of migration 5 (and
+    // Rolling back to migration 11 unpacks the totals into the rows of migration 5 (and
     // gives the submission ids their own unique index again); up again packs them.
-    Migrator::down(&db, Some(2)).await.unwrap();
+    let after_the_eleventh = Migrator::migrations().len() as u32 - 11;
+    Migrator::down(&db, Some(after_the_eleventh)).await.unwrap();
     let narrow = db
         .query_all_raw(Statement::from_string(
             db.get_database_backend(),
@@ -178,4 +179,30 @@ async fn survey_links_cannot_be_deleted_until_the_rule_is_rolled_back() {
         assert_eq!(foreign_key, 1, "the foreign key is back");
     }
     assert_eq!(db.execute_unprepared(&delete).await.unwrap().rows_affected(), 1);
+}
+
+/// Whether `responses` has an index named `name`.
+async fn responses_index_exists(db: &sea_orm::DatabaseConnection, name: &str) -> bool {
+    let sql = match db.get_database_backend() {
+        DbBackend::Postgres => "SELECT COUNT(*) AS n FROM pg_indexes WHERE tablename = 'responses' AND indexname = $1",
+        _ => "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'index' AND tbl_name = 'responses' AND name = ?",
+    };
+    let statement = Statement::from_sql_and_values(db.get_database_backend(), sql, [name.into()]);
+    let row = db.query_one_raw(statement).await.unwrap().unwrap();
+    row.try_get::<i64>("", "n").unwrap() == 1
+}
+
+/// Migration 14 drops the (link, hour) index on SQLite only, where the daily cap counts in
+/// memory; PostgreSQL's replicas count through it. Rolling back restores it.
+#[tokio::test]
+async fn the_link_hour_index_is_kept_on_postgres_only() {
+    let (url, _storage) = pingyi_tests::prepare_storage().await;
+    let db = Database::connect(&url).await.unwrap();
+    Migrator::up(&db, None).await.unwrap();
+    let on_postgres = db.get_database_backend() == DbBackend::Postgres;
+    assert_eq!(responses_index_exists(&db, "ix_responses_link_hour").await, on_postgres);
+    assert!(responses_index_exists(&db, "ix_responses_campaign_hour").await);
+    let after_the_thirteenth = Migrator::migrations().len() as u32 - 13;
+    Migrator::down(&db, Some(after_the_thirteenth)).await.unwrap();
+    assert!(responses_index_exists(&db, "ix_responses_link_hour").await);
 }
