@@ -93,10 +93,13 @@ def require(*tools: str) -> None:
 
 
 class Service:
-    """The release binary, started with `env`, with its peak RSS sampled while it runs."""
+    """The release binary, started with `env`, with its peak RSS sampled while it runs. Its log
+    (`RUST_LOG=warn`) goes to `log`; `stop` prints the warnings and errors in it, so that a round
+    with errors can be told apart from a round on a slow machine."""
 
-    def __init__(self, env: dict[str, str]):
-        self.env = {**os.environ, "PINGYI_BIND": f"127.0.0.1:{PORT}", "RUST_LOG": "warn", **env}
+    def __init__(self, env: dict[str, str], log: Path):
+        self.env = {**os.environ, "PINGYI_BIND": f"127.0.0.1:{PORT}", "RUST_LOG": "warn", "NO_COLOR": "1", **env}
+        self.log = log
         self.process: subprocess.Popen | None = None
         self.peak_kib = 0
         self._sampling = False
@@ -105,7 +108,8 @@ class Service:
         run([str(BINARY), *args], env={**self.env, "PINGYI_ADMIN_PASSWORD": PASSWORD})
 
     def start(self) -> None:
-        self.process = subprocess.Popen([str(BINARY)], env=self.env, stdout=subprocess.DEVNULL)
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen([str(BINARY)], env=self.env, stdout=log, stderr=subprocess.STDOUT)
         for _ in range(200):
             try:
                 with urllib.request.urlopen(f"{BASE}/readyz", timeout=1):
@@ -118,6 +122,11 @@ class Service:
         if self.process:
             self.process.terminate()
             self.process.wait(timeout=30)
+        lines = self.log.read_text(errors="replace").splitlines() if self.log.exists() else []
+        logged = [line for line in lines if re.search(r"\b(WARN|ERROR)\b", line)]
+        if logged:
+            print(f"the service logged {len(logged)} lines of warnings or errors; the first ones:", flush=True)
+            print("\n".join(f"    {line}" for line in logged[:10]), flush=True)
 
     def rss_kib(self) -> int:
         assert self.process
@@ -743,7 +752,10 @@ def postgres_runs(args, common: dict, workdir: Path, done) -> None:
     run(["psql", "-X", "-q", f"{args.pg}/postgres", "-c", f"DROP DATABASE IF EXISTS {DATABASE}"])
     run(["psql", "-X", "-q", f"{args.pg}/postgres", "-c", f"CREATE DATABASE {DATABASE}"])
     print(f"PostgreSQL: {'soak' if args.soak else 'ingestion'}", flush=True)
-    service = Service({**common, "DATABASE_URL": f"{args.pg}/{DATABASE}", "PINGYI_DATA_DIR": str(workdir / "pg")})
+    service = Service(
+        {**common, "DATABASE_URL": f"{args.pg}/{DATABASE}", "PINGYI_DATA_DIR": str(workdir / "pg")},
+        workdir / "service-postgres.log",
+    )
     service.cli("migrate")
     psql(args.pg, "CREATE TABLE limit_responses (LIKE responses INCLUDING ALL);")
     service.start()
@@ -766,7 +778,7 @@ def postgres_runs(args, common: dict, workdir: Path, done) -> None:
 
 def sqlite_runs(args, common: dict, workdir: Path, done) -> None:
     print(f"SQLite: {'soak' if args.soak else 'ingestion'}", flush=True)
-    service = Service({**common, "PINGYI_DATA_DIR": str(workdir / "sqlite")})
+    service = Service({**common, "PINGYI_DATA_DIR": str(workdir / "sqlite")}, workdir / "service-sqlite.log")
     service.start()
     try:
         ids = seed(service, 2026)
