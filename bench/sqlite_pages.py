@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Pages of write-ahead log, and time, per batch of responses on SQLite, for the `responses`
 table's index layouts before migration 10, since it, since migration 13 (the submission id
-without an index of its own), and since migration 14 (no (link, hour) index on SQLite).
+without an index of its own), since migration 14 (no (link, hour) index on SQLite), and with
+response ids in time order (not built: what the primary key's random placement costs).
 
     python3 bench/sqlite_pages.py              # 200,000 rows loaded, then 600 batches of 32
     python3 bench/sqlite_pages.py 1000000 300
@@ -27,14 +28,16 @@ from pathlib import Path
 
 BY_UNIT = "CREATE INDEX by_campaign ON responses (campaign_id, unit_id)"
 BY_HOUR = "CREATE INDEX by_campaign ON responses (campaign_id, submitted_hour)"
-# Each layout: the index by campaign, whether the submission id has a unique index, and
-# whether responses are indexed by (link, hour) (what the daily cap counted through until
-# migration 14; PostgreSQL keeps it).
+# Each layout: the index by campaign, whether the submission id has a unique index, whether
+# responses are indexed by (link, hour) (what the daily cap counted through until migration
+# 14; PostgreSQL keeps it), and whether response ids come in time order (an hour's ids
+# together at the end of the primary key's index) rather than at random places.
 LAYOUTS = {
-    "(campaign, unit), before migration 10": (BY_UNIT, True, True),
-    "(campaign, hour), since migration 10": (BY_HOUR, True, True),
-    "no submission id index, migration 13": (BY_HOUR, False, True),
-    "no (link, hour) index either, since migration 14": (BY_HOUR, False, False),
+    "(campaign, unit), before migration 10": (BY_UNIT, True, True, False),
+    "(campaign, hour), since migration 10": (BY_HOUR, True, True, False),
+    "no submission id index, migration 13": (BY_HOUR, False, True, False),
+    "no (link, hour) index either, since migration 14": (BY_HOUR, False, False, False),
+    "and response ids in time order (not built)": (BY_HOUR, False, False, True),
 }
 UNITS = 20
 BATCH = 32
@@ -65,23 +68,33 @@ def create(path: Path, by_campaign: str, unique_submissions: bool, by_link: bool
 
 
 class Responses:
-    def __init__(self) -> None:
+    def __init__(self, ids_in_order: bool) -> None:
         self.campaign, self.questionnaire = str(uuid.uuid4()), str(uuid.uuid4())
         self.places = [(str(uuid.uuid4()), str(uuid.uuid4())) for _ in range(UNITS)]
+        self.ids_in_order = ids_in_order
+        self.made = 0
+
+    def next_id(self) -> str:
+        """A random id, or one whose leading half counts up (the rest random)."""
+        self.made += 1
+        if not self.ids_in_order:
+            return str(uuid.uuid4())
+        return str(uuid.UUID(int=(self.made << 64) | random.getrandbits(64)))
 
     def rows(self, count: int, hour: str) -> list[tuple]:
         rows = []
         for _ in range(count):
             link, unit = random.choice(self.places)
-            rows.append((str(uuid.uuid4()), str(uuid.uuid4()), "0" * 64, link, self.questionnaire, self.campaign,
+            rows.append((self.next_id(), str(uuid.uuid4()), "0" * 64, link, self.questionnaire, self.campaign,
                          unit, "web", hour, 0, ANSWERS))
         return rows
 
 
-def measure(path: Path, layout: tuple[str, bool, bool], loaded: int, batches: int) -> tuple[float, float]:
+def measure(path: Path, layout: tuple[str, bool, bool, bool], loaded: int, batches: int) -> tuple[float, float]:
     """Log pages and milliseconds per batch."""
-    db = create(path, *layout)
-    responses = Responses()
+    by_campaign, unique_submissions, by_link, ids_in_order = layout
+    db = create(path, by_campaign, unique_submissions, by_link)
+    responses = Responses(ids_in_order)
     insert = "INSERT INTO responses VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     db.execute("BEGIN")
     for start in range(0, loaded, 10_000):
