@@ -2,7 +2,8 @@
 """Pages of write-ahead log, and time, per batch of responses on SQLite, for the `responses`
 table's index layouts before migration 10, since it, since migration 13 (the submission id
 without an index of its own), since migration 14 (no (link, hour) index on SQLite), and with
-response ids in time order (not built: what the primary key's random placement costs).
+strictly increasing response ids (what the primary key's random placement costs; the service
+cannot have them, see docs/operations.md).
 
     python3 bench/sqlite_pages.py              # 200,000 rows loaded, then 600 batches of 32
     python3 bench/sqlite_pages.py 1000000 300
@@ -30,14 +31,14 @@ BY_UNIT = "CREATE INDEX by_campaign ON responses (campaign_id, unit_id)"
 BY_HOUR = "CREATE INDEX by_campaign ON responses (campaign_id, submitted_hour)"
 # Each layout: the index by campaign, whether the submission id has a unique index, whether
 # responses are indexed by (link, hour) (what the daily cap counted through until migration
-# 14; PostgreSQL keeps it), and whether response ids come in time order (an hour's ids
-# together at the end of the primary key's index) rather than at random places.
+# 14; PostgreSQL keeps it), and whether response ids increase (each batch's entries together
+# at the end of the primary key's index) rather than land at random places.
 LAYOUTS = {
     "(campaign, unit), before migration 10": (BY_UNIT, True, True, False),
     "(campaign, hour), since migration 10": (BY_HOUR, True, True, False),
     "no submission id index, migration 13": (BY_HOUR, False, True, False),
     "no (link, hour) index either, since migration 14": (BY_HOUR, False, False, False),
-    "and response ids in time order (not built)": (BY_HOUR, False, False, True),
+    "and strictly increasing response ids (not buildable)": (BY_HOUR, False, False, True),
 }
 UNITS = 20
 BATCH = 32
