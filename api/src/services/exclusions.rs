@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use entity::{batch_exclusion, questionnaire, response, survey_link};
+use entity::{batch_exclusion, response, survey_link};
 
 use super::answers;
 use super::rollups::RollupDelta;
@@ -178,11 +178,8 @@ impl LinkOf {
             .one(db)
             .await?
             .ok_or_else(|| ApiError::invalid("link_id", "no such link"))?;
-        let questionnaire = questionnaire::Entity::find_by_id(link.questionnaire_id)
-            .one(db)
-            .await?
-            .ok_or_else(|| ApiError::Internal(format!("link {link_id} has no questionnaire").into()))?;
-        Ok(Self { link_id, campaign_id: questionnaire.campaign_id })
+        let questionnaire = super::questionnaires::find(db, link.questionnaire_id).await?;
+        Ok(Self { link_id, campaign_id: questionnaire.model.campaign_id })
     }
 }
 
