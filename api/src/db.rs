@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement};
 
 /// Prepared statements kept per connection (sqlx's default is 100). Batched inserts come in
 /// many sizes, each its own statement of up to tens of kilobytes; 100 of them on each of 16
@@ -19,6 +19,11 @@ const STATEMENT_CACHE: usize = 24;
 const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(10);
 
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+    open(url, max_connections, SqliteSynchronous::Full).await
+}
+
+/// A pool for `url`; on SQLite its connections commit at `synchronous`.
+async fn open(url: &str, max_connections: u32, synchronous: SqliteSynchronous) -> Result<DatabaseConnection, DbErr> {
     if let Some(path) = sqlite_file(url) {
         ensure_parent_dir(&path);
     }
@@ -31,10 +36,11 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         .test_before_acquire_if_idle_for(PING_WHEN_IDLE_FOR)
         .sqlx_logging(false)
         // WAL lets readers work while one writer commits; FULL keeps an acknowledged
-        // commit durable across a power cut; the busy timeout queues writers instead of failing.
-        .map_sqlx_sqlite_opts(|opts| {
+        // commit durable across a power cut (NORMAL only for the response writer, see
+        // `connect_writer`); the busy timeout queues writers instead of failing.
+        .map_sqlx_sqlite_opts(move |opts| {
             opts.journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Full)
+                .synchronous(synchronous)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
                 .statement_cache_capacity(STATEMENT_CACHE)
@@ -49,11 +55,12 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
 /// its own with one connection: SQLite has one writer anyway, and a connection drops its
 /// whole page cache when it finds that another connection wrote since its last
 /// transaction, so with the writes spread over the pool every batch read the index pages
-/// it touched back from the file (about 25 KB per response in the benchmark). On
-/// PostgreSQL, the shared pool.
+/// it touched back from the file (about 25 KB per response in the benchmark). Its commits
+/// are at `synchronous=NORMAL`: what it commits is answered only once `LogSync` has synced
+/// the log (see `sqlite_log_sync`). On PostgreSQL, the shared pool.
 pub async fn connect_writer(url: &str, shared: &DatabaseConnection) -> Result<DatabaseConnection, DbErr> {
     match shared.get_database_backend() {
-        DbBackend::Sqlite => connect(url, 1).await,
+        DbBackend::Sqlite => open(url, 1, SqliteSynchronous::Normal).await,
         _ => Ok(shared.clone()),
     }
 }
@@ -73,6 +80,17 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     }
     Migrator::up(&txn, None).await?;
     txn.commit().await
+}
+
+/// The file SQLite keeps the main database in; `None` for an in-memory database.
+pub async fn sqlite_database_file(db: &DatabaseConnection) -> Result<Option<std::path::PathBuf>, DbErr> {
+    let statement =
+        Statement::from_string(DbBackend::Sqlite, "SELECT file FROM pragma_database_list WHERE name = 'main'");
+    let file: String = match db.query_one_raw(statement).await? {
+        Some(row) => row.try_get_by_index(0)?,
+        None => return Ok(None),
+    };
+    Ok((!file.is_empty()).then(|| std::path::PathBuf::from(file)))
 }
 
 /// The file behind a `sqlite://` URL, if it is one.

@@ -16,6 +16,7 @@ pub mod pagination;
 pub mod routes;
 pub mod services;
 pub mod sqlite_checkpoints;
+pub mod sqlite_log_sync;
 pub mod startup;
 pub mod telemetry;
 pub mod validation;

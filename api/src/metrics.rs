@@ -31,6 +31,7 @@ pub struct Metrics {
     pub rollup_fold_seconds: Histogram,
     pub rollup_fold_failures: IntCounter,
     pub sqlite_write_turn_seconds: HistogramVec,
+    pub sqlite_log_sync_seconds: Histogram,
 }
 
 fn counter(name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
@@ -109,8 +110,13 @@ impl Metrics {
             "How long SQLite's single write turn was held, by holder (responses, fold, log_restart)",
             &["holder"],
         );
+        let sqlite_log_sync_seconds = histogram(
+            "pingyi_sqlite_log_sync_duration_seconds",
+            "Time to sync SQLite's write-ahead log after the response writer's commits",
+            LATENCY_BUCKETS.to_vec(),
+        );
         let registry = Registry::new();
-        let collectors: [Box<dyn prometheus::core::Collector>; 12] = [
+        let collectors: [Box<dyn prometheus::core::Collector>; 13] = [
             Box::new(requests.clone()),
             Box::new(request_seconds.clone()),
             Box::new(pool_connections.clone()),
@@ -123,6 +129,7 @@ impl Metrics {
             Box::new(rollup_fold_seconds.clone()),
             Box::new(rollup_fold_failures.clone()),
             Box::new(sqlite_write_turn_seconds.clone()),
+            Box::new(sqlite_log_sync_seconds.clone()),
         ];
         for collector in collectors {
             registry.register(collector).unwrap_or_else(|err| unreachable!("distinct metric names: {err}"));
@@ -141,6 +148,7 @@ impl Metrics {
             rollup_fold_seconds,
             rollup_fold_failures,
             sqlite_write_turn_seconds,
+            sqlite_log_sync_seconds,
         }
     }
 

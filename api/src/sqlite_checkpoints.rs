@@ -72,15 +72,7 @@ async fn copy_log(db: &DatabaseConnection, restart_at: i64) -> Result<(), DbErr>
 /// Flushes the database file to disk (from a descriptor of its own: a sync covers the file,
 /// not the descriptor). An in-memory database has no file and nothing to flush.
 async fn sync_database_file(db: &DatabaseConnection) -> Result<(), DbErr> {
-    let statement =
-        Statement::from_string(DbBackend::Sqlite, "SELECT file FROM pragma_database_list WHERE name = 'main'");
-    let file: String = match db.query_one_raw(statement).await? {
-        Some(row) => row.try_get_by_index(0)?,
-        None => return Ok(()),
-    };
-    if file.is_empty() {
-        return Ok(());
-    }
+    let Some(file) = crate::db::sqlite_database_file(db).await? else { return Ok(()) };
     let synced = tokio::task::spawn_blocking(move || std::fs::File::open(file)?.sync_data()).await;
     synced
         .map_err(|err| DbErr::Custom(err.to_string()))?

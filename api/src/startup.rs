@@ -70,7 +70,8 @@ impl Application {
             .map_err(|source| StartupError::Bind { address: settings.bind.clone(), source })?
             .port();
         let legacy_submissions = crate::services::response_ids::legacy_exist(&db).await?;
-        let intake = Intake::start(writer, legacy_submissions);
+        let log_sync = crate::sqlite_log_sync::LogSync::for_database(&writer).await?;
+        let intake = Intake::start(writer, log_sync, legacy_submissions);
         let server = serve(listener, AppState { db, settings, guard: Guard::default(), intake })
             .map_err(|source| StartupError::Bind { address: format!("port {port}"), source })?;
         Ok(Self { server, port })

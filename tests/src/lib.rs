@@ -167,6 +167,14 @@ impl TestApp {
         start(test_settings(self.database_url.clone()), self._storage.clone()).await
     }
 
+    /// The directory of the test's SQLite database; `None` on PostgreSQL.
+    pub fn sqlite_dir(&self) -> Option<&std::path::Path> {
+        match &*self._storage {
+            Storage::Sqlite(dir) => Some(dir),
+            Storage::Postgres { .. } => None,
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

@@ -5,7 +5,9 @@
 //! of the responses to count into the running totals and announce to webhooks shortly (see
 //! `pending_rollups`) — and answer every waiting handler only after the commit. Under load
 //! one commit (one fsync) carries many responses; when idle a batch is one response and
-//! nothing waits for a timer. Acknowledged therefore always means committed. A batch of one
+//! nothing waits for a timer. Acknowledged therefore always means committed, and durable: on
+//! SQLite the writer's commits are answered once the log is synced after them, which runs
+//! while the writer writes the next batch (see `sqlite_log_sync`). A batch of one
 //! campaign's responses (nearly every batch) reaches the database in one call: on PostgreSQL
 //! one statement, on SQLite one script with its transaction (see `store_batch`).
 
@@ -30,6 +32,7 @@ use super::write_turn::Holder;
 use crate::domain::questionnaire::CheckedAnswer;
 use crate::error::{ApiError, ApiResult};
 use crate::metrics::METRICS;
+use crate::sqlite_log_sync::LogSync;
 
 /// Most responses in one transaction.
 const MAX_BATCH: usize = 512;
@@ -71,7 +74,7 @@ impl BatchWriter {
     /// Starts the writer tasks: one on SQLite (it has a single writer anyway), two on
     /// PostgreSQL so that one batch is written while the other commits. Three or four made
     /// smaller batches but no more responses per second (alternating probes, 2026-12-02).
-    pub fn start(db: DatabaseConnection, daily_counts: Arc<DailyCounts>) -> Self {
+    pub fn start(db: DatabaseConnection, daily_counts: Arc<DailyCounts>, log_sync: Arc<LogSync>) -> Self {
         let writers = match db.get_database_backend() {
             DbBackend::Sqlite => 1,
             _ => 2,
@@ -79,7 +82,7 @@ impl BatchWriter {
         let (queue, receiver) = mpsc::channel(QUEUE_CAPACITY);
         let receiver = Arc::new(Mutex::new(receiver));
         for _ in 0..writers {
-            tokio::spawn(run_writer(db.clone(), receiver.clone(), daily_counts.clone()));
+            tokio::spawn(run_writer(db.clone(), receiver.clone(), daily_counts.clone(), log_sync.clone()));
         }
         Self { queue }
     }
@@ -98,13 +101,18 @@ impl BatchWriter {
     }
 }
 
-async fn run_writer(db: DatabaseConnection, receiver: Arc<Mutex<mpsc::Receiver<Job>>>, daily_counts: Arc<DailyCounts>) {
+async fn run_writer(
+    db: DatabaseConnection,
+    receiver: Arc<Mutex<mpsc::Receiver<Job>>>,
+    daily_counts: Arc<DailyCounts>,
+    log_sync: Arc<LogSync>,
+) {
     loop {
         let Some(jobs) = next_batch(&receiver).await else { return };
         METRICS.ingest_queue_depth.sub(jobs.len() as i64);
         METRICS.ingest_batch_size.observe(jobs.len() as f64);
         let started = Instant::now();
-        write_batch(&db, jobs, &daily_counts).await;
+        write_batch(&db, jobs, &daily_counts, &log_sync).await;
         METRICS.ingest_batch_seconds.observe(started.elapsed().as_secs_f64());
     }
 }
@@ -123,8 +131,10 @@ async fn next_batch(receiver: &Mutex<mpsc::Receiver<Job>>) -> Option<Vec<Job>> {
     Some(jobs)
 }
 
-async fn write_batch(db: &DatabaseConnection, jobs: Vec<Job>, daily_counts: &DailyCounts) {
-    let (firsts, mut repeats) = split_repeats(jobs);
+/// Writes a batch and answers its jobs: at once when its commit is durable as it returns, or
+/// else from a task that waits for the log's sync while the writer goes on to the next batch.
+async fn write_batch(db: &DatabaseConnection, jobs: Vec<Job>, daily_counts: &DailyCounts, log_sync: &Arc<LogSync>) {
+    let (firsts, repeats) = split_repeats(jobs);
     let responses: Vec<&NewResponse> = firsts.iter().map(|job| &job.response).collect();
     let turn = super::write_turn::take(db, Holder::Responses).await;
     let stored = store_batch(db, &responses).await;
@@ -137,6 +147,25 @@ async fn write_batch(db: &DatabaseConnection, jobs: Vec<Job>, daily_counts: &Dai
             firsts.iter().map(|_| Err(copy_of(&err))).collect()
         }
     };
+    if !log_sync.syncs() {
+        return answer(firsts, repeats, outcomes);
+    }
+    let commit = log_sync.committed();
+    let log_sync = log_sync.clone();
+    tokio::spawn(async move {
+        let outcomes = match log_sync.durable(commit).await {
+            Ok(()) => outcomes,
+            Err(err) => {
+                tracing::error!(error = %err, responses = firsts.len(), "a batch of responses could not be made durable");
+                outcomes.iter().map(|_| Err(ApiError::Unavailable(DbErr::Custom(err.to_string())))).collect()
+            }
+        };
+        answer(firsts, repeats, outcomes);
+    });
+}
+
+/// Answers each job, and each later send of the same submission in its batch, with its outcome.
+fn answer(firsts: Vec<Job>, mut repeats: HashMap<Uuid, Vec<Job>>, outcomes: Vec<ApiResult<Receipt>>) {
     for (job, outcome) in firsts.into_iter().zip(outcomes) {
         for repeat in repeats.remove(&job.response.row.submission_id).into_iter().flatten() {
             let _ = repeat.reply.send(repeat_outcome(&job.response, &repeat.response, &outcome));
@@ -146,7 +175,7 @@ async fn write_batch(db: &DatabaseConnection, jobs: Vec<Job>, daily_counts: &Dai
     }
 }
 
-/// Stores a batch durably. When the batch is one campaign's (nearly always), it reaches the
+/// Stores and commits a batch (on SQLite durable once `LogSync` has synced the log). When the batch is one campaign's (nearly always), it reaches the
 /// database in one call: on PostgreSQL one statement, and so its own transaction, where a
 /// transaction around it takes three round trips; on SQLite one script (see
 /// `store_in_one_call`). The `responses.received` events are queued by the fold that counts

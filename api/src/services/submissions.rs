@@ -29,6 +29,7 @@ use crate::domain::questionnaire::check_answers;
 use crate::domain::vocabulary::Phase;
 use crate::error::{ApiError, ApiResult};
 use crate::integrity::{Guard, SourceKey};
+use crate::sqlite_log_sync::LogSync;
 
 const MAX_ANSWERS: usize = 100;
 
@@ -192,9 +193,11 @@ pub struct Intake {
 }
 
 impl Intake {
-    pub fn start(db: DatabaseConnection, legacy_submissions: bool) -> Self {
+    /// `writer` is the response writer's connection and `log_sync` syncs its commits (see
+    /// `db::connect_writer`).
+    pub fn start(writer: DatabaseConnection, log_sync: Arc<LogSync>, legacy_submissions: bool) -> Self {
         let daily_counts = Arc::new(DailyCounts::default());
-        let writer = BatchWriter::start(db, daily_counts.clone());
+        let writer = BatchWriter::start(writer, daily_counts.clone(), log_sync);
         Self { links: LinkCache::default(), writer, daily_counts, legacy_submissions }
     }
 }

@@ -237,6 +237,24 @@ async fn a_batch_that_fails_part_way_stores_nothing_and_the_next_one_is_stored()
     assert_eq!(app.count("responses").await, 1);
 }
 
+// On SQLite a response is answered only once the write-ahead log has been synced after its
+// commit (PostgreSQL syncs in the commit itself). With the log's name pointing nowhere no
+// sync can succeed, so the citizen gets 503 with Retry-After, never 201.
+#[tokio::test]
+async fn a_response_is_not_acknowledged_before_the_log_is_synced() {
+    let (app, _, slug, _) = with_link().await;
+    let Some(dir) = app.sqlite_dir() else { return };
+    assert_eq!(app.submit(&slug, "satisfied").await.status(), 201);
+    // SQLite keeps writing to the log it has open; the path names a file that cannot exist
+    // (nor be created by a new connection), so the sync's open fails.
+    let log = dir.join("pingyi.db-wal");
+    std::fs::remove_file(&log).unwrap();
+    std::os::unix::fs::symlink(dir.join("no-such-dir").join("log"), &log).unwrap();
+    let refused = app.submit(&slug, "satisfied").await;
+    assert!(refused.headers().contains_key("retry-after"));
+    assert_eq!(problem(refused, 503).await["type"], "/problems/unavailable");
+}
+
 #[tokio::test]
 async fn bad_answers_are_named_and_nothing_is_stored() {
     let (app, _, slug, _) = with_link().await;
