@@ -175,11 +175,12 @@ fn answer(firsts: Vec<Job>, mut repeats: HashMap<Uuid, Vec<Job>>, outcomes: Vec<
     }
 }
 
-/// Stores and commits a batch (on SQLite durable once `LogSync` has synced the log). When the batch is one campaign's (nearly always), it reaches the
-/// database in one call: on PostgreSQL one statement, and so its own transaction, where a
-/// transaction around it takes three round trips; on SQLite one script (see
-/// `store_in_one_call`). The `responses.received` events are queued by the fold that counts
-/// the responses into the totals (see `pending_rollups`).
+/// Stores and commits a batch (durable on SQLite once `LogSync` has synced the log). When
+/// the batch is one campaign's (nearly always), it reaches the database in one call: on
+/// PostgreSQL one statement, and so its own transaction, where a transaction around it takes
+/// three round trips; on SQLite one script (see `store_in_one_call`). The
+/// `responses.received` events are queued by the fold that counts the responses into the
+/// totals (see `pending_rollups`).
 async fn store_batch(db: &DatabaseConnection, responses: &[&NewResponse]) -> ApiResult<Vec<ApiResult<Receipt>>> {
     let one_campaign = responses.iter().all(|r| r.row.campaign_id == responses[0].row.campaign_id);
     match db.get_database_backend() {
