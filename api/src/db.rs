@@ -93,6 +93,16 @@ pub async fn sqlite_database_file(db: &DatabaseConnection) -> Result<Option<std:
     Ok((!file.is_empty()).then(|| std::path::PathBuf::from(file)))
 }
 
+/// Flushes `file`'s data to disk from a descriptor of its own, without blocking the runtime:
+/// a sync covers the file, not the descriptor, so this flushes what SQLite's connections
+/// wrote to it. `what` names the file in the error.
+pub async fn sync_file(file: std::path::PathBuf, what: &str) -> Result<(), DbErr> {
+    let synced = tokio::task::spawn_blocking(move || std::fs::File::open(file)?.sync_data()).await;
+    synced
+        .map_err(|err| DbErr::Custom(err.to_string()))?
+        .map_err(|err| DbErr::Custom(format!("{what} could not be synced: {err}")))
+}
+
 /// The file behind a `sqlite://` URL, if it is one.
 fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
     let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;

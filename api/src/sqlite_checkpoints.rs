@@ -69,14 +69,10 @@ async fn copy_log(db: &DatabaseConnection, restart_at: i64) -> Result<(), DbErr>
     Ok(())
 }
 
-/// Flushes the database file to disk (from a descriptor of its own: a sync covers the file,
-/// not the descriptor). An in-memory database has no file and nothing to flush.
+/// Flushes the database file to disk. An in-memory database has no file and nothing to flush.
 async fn sync_database_file(db: &DatabaseConnection) -> Result<(), DbErr> {
     let Some(file) = crate::db::sqlite_database_file(db).await? else { return Ok(()) };
-    let synced = tokio::task::spawn_blocking(move || std::fs::File::open(file)?.sync_data()).await;
-    synced
-        .map_err(|err| DbErr::Custom(err.to_string()))?
-        .map_err(|err| DbErr::Custom(format!("the database file could not be synced: {err}")))
+    crate::db::sync_file(file, "the database file").await
 }
 
 /// One `PASSIVE` checkpoint; returns the log's length in pages.

@@ -83,22 +83,20 @@ impl LogSync {
                 return Ok(());
             }
             let covered = self.commits.load(Ordering::Acquire);
-            sync_file(log_file.clone()).await?;
+            sync_log(log_file.clone()).await?;
             self.synced.fetch_max(covered, Ordering::AcqRel);
         }
     }
 }
 
-/// Flushes the file's data to disk from a descriptor of its own (a sync covers the file, not
-/// the descriptor). Opened for each sync: SQLite deletes the log when its last connection
-/// closes, after copying it into the database file and syncing that, and starts a new one.
-async fn sync_file(file: PathBuf) -> Result<(), DbErr> {
+/// Syncs the log, timed. Opened for each sync (`db::sync_file`): SQLite deletes the log when
+/// its last connection closes, after copying it into the database file and syncing that, and
+/// starts a new one.
+async fn sync_log(file: PathBuf) -> Result<(), DbErr> {
     let started = Instant::now();
-    let synced = tokio::task::spawn_blocking(move || std::fs::File::open(&file)?.sync_data()).await;
+    let synced = crate::db::sync_file(file, "the write-ahead log").await;
     METRICS.sqlite_log_sync_seconds.observe(started.elapsed().as_secs_f64());
     synced
-        .map_err(|err| DbErr::Custom(err.to_string()))?
-        .map_err(|err| DbErr::Custom(format!("the write-ahead log could not be synced: {err}")))
 }
 
 #[cfg(test)]

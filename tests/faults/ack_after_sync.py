@@ -21,7 +21,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
@@ -50,15 +49,9 @@ class TracedServer(Server):
         super().__init__(binary, env)
         self.trace = trace
 
-    def start(self) -> None:
+    def command(self) -> list[str]:
         calls = "trace=openat,close,pwrite64,write,writev,fsync,fdatasync,sendto,sendmsg"
-        command = ["strace", "-f", "-tt", "-T", "-qq", "-s", "24", "-e", calls, "-o", str(self.trace), self.binary]
-        self.process = subprocess.Popen(command, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(600):
-            if call("GET", "/healthz", timeout=1)[0] == 200:
-                return
-            time.sleep(0.1)
-        fail("the server did not start under strace")
+        return ["strace", "-f", "-tt", "-T", "-qq", "-s", "24", "-e", calls, "-o", str(self.trace), self.binary]
 
     def stop(self) -> None:
         # strace ignores SIGTERM while it runs a command: stop the service, and strace ends with it.

@@ -70,12 +70,16 @@ class Server:
     def start(self) -> None:
         if call("GET", "/healthz", timeout=1)[0] != 0:
             fail(f"port {PORT} is taken by another server")
-        self.process = subprocess.Popen([self.binary], env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(self.command(), env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(300):
             if call("GET", "/healthz", timeout=1)[0] == 200:
                 return
             time.sleep(0.1)
         fail("the server did not start")
+
+    def command(self) -> list[str]:
+        """What `start` runs: the binary itself."""
+        return [self.binary]
 
     def kill(self) -> None:
         self.process.send_signal(signal.SIGKILL)
