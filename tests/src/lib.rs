@@ -303,17 +303,16 @@ impl TestApp {
     }
 
     pub async fn count(&self, table: &str) -> i64 {
-        let row = self
-            .db
-            .query_one_raw(sea_orm::Statement::from_string(
-                self.db.get_database_backend(),
-                format!("SELECT COUNT(*) AS n FROM {table}"),
-            ))
-            .await
-            .unwrap()
-            .unwrap();
-        row.try_get::<i64>("", "n").unwrap()
+        count_rows(&self.db, table).await
     }
+}
+
+/// The rows in `table`, as `db` (a connection or a transaction) sees them.
+pub async fn count_rows(db: &impl ConnectionTrait, table: &str) -> i64 {
+    let statement =
+        sea_orm::Statement::from_string(db.get_database_backend(), format!("SELECT COUNT(*) AS n FROM {table}"));
+    let row = db.query_one_raw(statement).await.unwrap().unwrap();
+    row.try_get::<i64>("", "n").unwrap()
 }
 
 pub fn relaxed_controls() -> Value {

@@ -108,23 +108,98 @@ impl RollupDelta {
     }
 
     /// Applies the changes to `source`'s totals. Call inside the transaction that writes the
-    /// answers. Consumes the changes: on SQLite a fold applies them while every citizen in
-    /// flight waits, and regrouping them by packed row moves their keys instead of copying them.
+    /// answers.
     pub async fn apply(self, db: &impl ConnectionTrait, source: Source) -> Result<(), DbErr> {
-        let campaigns = self.campaigns();
-        totals_store::lock(db, &campaigns).await?;
-        let (mut cells, mut hours) = (cell_rows(self.cells), hour_rows(self.hours));
-        for &campaign_id in &campaigns {
-            totals_store::add(db, campaign_id, source, cells.remove(&campaign_id).unwrap_or_default()).await?;
-            totals_store::add(db, campaign_id, source, hours.remove(&campaign_id).unwrap_or_default()).await?;
-        }
-        raise_versions(db, campaigns).await
+        totals_store::lock(db, &self.campaigns()).await?;
+        let mut summed = SummedTotals::default();
+        summed.add(db, source, self).await?;
+        summed.write(db, source).await
     }
 
-    fn campaigns(&self) -> BTreeSet<Uuid> {
+    pub fn campaigns(&self) -> BTreeSet<Uuid> {
         let cells = self.cells.keys().map(|(campaign, ..)| *campaign);
         cells.chain(self.hours.keys().map(|(campaign, ..)| *campaign)).collect()
     }
+}
+
+/// Stored totals with changes added, not written yet: whole packed rows, by campaign.
+///
+/// The fold of citizens' responses sums them before it takes the write turn, since on
+/// SQLite every citizen waits while it holds it (at 300 units, reading and adding up the
+/// rows was most of the hold); it writes them only if `is_current` still, and otherwise sums
+/// again inside its transaction.
+#[derive(Default)]
+pub struct SummedTotals {
+    cells: ByCampaign<CellRow>,
+    hours: ByCampaign<HourRow>,
+    /// Each campaign's `rollups_version`, read before its totals were.
+    versions: BTreeMap<Uuid, i64>,
+}
+
+impl SummedTotals {
+    /// The stored totals `delta` touches, with it added, read with no lock.
+    pub async fn read(db: &impl ConnectionTrait, source: Source, delta: RollupDelta) -> Result<Self, DbErr> {
+        // Before the totals: a change committed between the two reads then shows as a new version.
+        let versions = read_versions(db, &delta.campaigns()).await?;
+        let mut summed = Self { versions, ..Self::default() };
+        summed.add(db, source, delta).await?;
+        Ok(summed)
+    }
+
+    /// Whether no writer changed these totals since `read`: every change raises the
+    /// campaign's version in its own transaction. Call holding `totals_store::lock` for them.
+    pub async fn is_current(&self, db: &impl ConnectionTrait) -> Result<bool, DbErr> {
+        let campaigns = self.versions.keys().copied().collect();
+        Ok(read_versions(db, &campaigns).await? == self.versions)
+    }
+
+    /// Adds `delta`: to the rows summed already, and to the stored ones, read, for the others.
+    pub async fn add(&mut self, db: &impl ConnectionTrait, source: Source, delta: RollupDelta) -> Result<(), DbErr> {
+        for (campaign_id, rows) in cell_rows(delta.cells) {
+            let summed = self.cells.entry(campaign_id).or_default();
+            totals_store::add_to(db, campaign_id, source, summed, rows).await?;
+        }
+        for (campaign_id, rows) in hour_rows(delta.hours) {
+            let summed = self.hours.entry(campaign_id).or_default();
+            totals_store::add_to(db, campaign_id, source, summed, rows).await?;
+        }
+        Ok(())
+    }
+
+    pub fn campaigns(&self) -> BTreeSet<Uuid> {
+        self.cells.keys().chain(self.hours.keys()).copied().collect()
+    }
+
+    /// Writes the rows over the stored ones and raises the campaigns' versions. Call holding
+    /// `totals_store::lock` for `campaigns`.
+    pub async fn write(self, db: &impl ConnectionTrait, source: Source) -> Result<(), DbErr> {
+        let campaigns = self.campaigns();
+        for (campaign_id, rows) in self.cells {
+            totals_store::write_all(db, campaign_id, source, rows).await?;
+        }
+        for (campaign_id, rows) in self.hours {
+            totals_store::write_all(db, campaign_id, source, rows).await?;
+        }
+        raise_versions(db, campaigns).await
+    }
+}
+
+/// The `rollups_version` of each of `campaigns` that exists.
+async fn read_versions(db: &impl ConnectionTrait, campaigns: &BTreeSet<Uuid>) -> Result<BTreeMap<Uuid, i64>, DbErr> {
+    if campaigns.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let query = Query::select()
+        .column(Alias::new("id"))
+        .expr_as(Expr::cust("CAST(rollups_version AS BIGINT)"), Alias::new("version"))
+        .from(Alias::new("campaigns"))
+        .and_where(Expr::col(Alias::new("id")).is_in(campaigns.iter().copied()))
+        .to_owned();
+    let mut versions = BTreeMap::new();
+    for row in db.query_all(&query).await? {
+        versions.insert(row.try_get("", "id")?, row.try_get("", "version")?);
+    }
+    Ok(versions)
 }
 
 /// Changes by campaign and the packed row of kind `R` they belong to.

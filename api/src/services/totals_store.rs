@@ -14,6 +14,8 @@
 //! them back. Writers of one campaign's totals therefore take turns: on PostgreSQL on a
 //! transaction-scoped advisory lock per campaign, taken in campaign order (so two writers
 //! cannot deadlock on them); on SQLite every write transaction holds the one write lock.
+//! The fold may read and add before it takes its turn, and then writes what it added up
+//! only if the campaign's `rollups_version` shows no change since (see `rollups::SummedTotals`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -124,25 +126,41 @@ pub async fn lock(db: &impl ConnectionTrait, campaigns: &BTreeSet<Uuid>) -> Resu
     Ok(())
 }
 
-/// Adds `added` to the campaign's `source` totals. The caller holds `lock` for the campaign.
-pub async fn add<R: PackedRow>(
+/// Adds `added` to `summed`, the campaign's `source` rows with changes added so far; a row
+/// not there yet is first read from what is stored. Call holding `lock` for the campaign,
+/// or else write the rows only if no other writer changed them since (see `rollups`).
+pub async fn add_to<R: PackedRow>(
     db: &impl ConnectionTrait,
     campaign_id: Uuid,
     source: Source,
+    summed: &mut BTreeMap<R, Entries<R::Entry>>,
     added: BTreeMap<R, Entries<R::Entry>>,
 ) -> Result<(), DbErr> {
-    if added.is_empty() {
-        return Ok(());
+    let unread: Vec<&R> = added.keys().filter(|row| !summed.contains_key(*row)).collect();
+    if !unread.is_empty() {
+        for (row, stored) in read(db, campaign_id, source, unread.into_iter()).await? {
+            if added.contains_key(&row) && !summed.contains_key(&row) {
+                summed.insert(row, stored);
+            }
+        }
     }
-    let mut stored = read(db, campaign_id, source, added.keys()).await?;
-    let mut rows = Vec::with_capacity(added.len());
     for (row, entries) in added {
-        let mut total = stored.remove(&row).unwrap_or_default();
+        let total = summed.entry(row).or_default();
         for (entry, counters) in entries {
             total.entry(entry).or_default().add(counters);
         }
-        rows.push((row, encode(&total)));
     }
+    Ok(())
+}
+
+/// Writes `summed` (whole rows) over the campaign's stored `source` rows.
+pub async fn write_all<R: PackedRow>(
+    db: &impl ConnectionTrait,
+    campaign_id: Uuid,
+    source: Source,
+    summed: BTreeMap<R, Entries<R::Entry>>,
+) -> Result<(), DbErr> {
+    let rows: Vec<(R, String)> = summed.into_iter().map(|(row, entries)| (row, encode(&entries))).collect();
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         write::<R>(db, campaign_id, source, chunk).await?;
     }

@@ -1,8 +1,8 @@
 use chrono::DurationRound;
 use pingyi::auth::Role;
 use pingyi::domain::vocabulary::Source;
-use pingyi::services::{pending_rollups, recorded_deltas, rollups, totals_store};
-use pingyi_tests::{TestApp, problem, spawn_app};
+use pingyi::services::{pending_rollups, recorded_deltas, rollups, totals_store, write_turn};
+use pingyi_tests::{TestApp, count_rows, problem, spawn_app};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
@@ -297,6 +297,57 @@ async fn concurrent_additions_to_the_same_totals_all_count() {
         written.unwrap().unwrap();
     }
     assert_eq!(folded_overall_answers(&s).await, before + 8_000);
+}
+
+/// A fold adds up the totals before its write turn and writes those sums only if no writer
+/// changed the campaign's totals since (else it sums again): a change of any source's totals
+/// in between, here a pollster's, makes them stale; folds that find nothing pending do not.
+#[tokio::test]
+async fn totals_summed_before_another_change_are_no_longer_current() {
+    let s = scenario().await;
+    until_folded(&s).await;
+    let summed =
+        rollups::SummedTotals::read(&s.app.db, Source::CitizenLink, a_thousand_answers(&s).totals).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await; // the app's folder finds nothing
+    assert!(summed.is_current(&s.app.db).await.unwrap(), "nothing changed the totals yet");
+    let txn = pingyi::services::begin_write(&s.app.db).await.unwrap();
+    a_thousand_answers(&s).totals.apply(&txn, Source::Pollster).await.unwrap();
+    txn.commit().await.unwrap();
+    assert!(!summed.is_current(&s.app.db).await.unwrap(), "a pollster's answers changed the campaign's totals");
+}
+
+/// A change to the totals while a fold that has added up its batches waits to write (here
+/// the test holds, around the change, the write turn on SQLite and the campaign's totals
+/// lock on PostgreSQL) still counts: the fold finds its sums stale and adds up again.
+#[tokio::test]
+async fn a_change_while_a_fold_waits_to_write_still_counts() {
+    let s = scenario().await;
+    let slug = another_link_to_b(&s).await;
+    until_folded(&s).await;
+    let before = folded_overall_answers(&s).await;
+    let (mut submitted, mut changes) = (0, 0);
+    // Three times: a fold that began just before the test took the turn and the lock may
+    // have had nothing to add up yet.
+    while changes < 3 {
+        for _ in 0..3 {
+            assert_eq!(s.app.submit(&slug, "satisfied").await.status(), 201);
+            submitted += 1;
+        }
+        let turn = write_turn::take(&s.app.db, write_turn::Holder::Fold).await;
+        let txn = pingyi::services::begin_write(&s.app.db).await.unwrap();
+        totals_store::lock(&txn, &std::collections::BTreeSet::from([s.campaign])).await.unwrap();
+        if count_rows(&txn, "satisfaction_pending").await == 0 {
+            continue; // folded before the test took the turn and the lock: try again
+        }
+        // Meanwhile the app's folder adds up the pending batches, then waits.
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        a_thousand_answers(&s).totals.apply(&txn, Source::CitizenLink).await.unwrap();
+        txn.commit().await.unwrap();
+        drop(turn);
+        changes += 1;
+    }
+    until_folded(&s).await;
+    assert_eq!(folded_overall_answers(&s).await, before + submitted + 3000);
 }
 
 /// An entry this process remembers for a pending row that another replica's folder took
