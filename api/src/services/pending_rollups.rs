@@ -218,9 +218,18 @@ async fn pending_among(db: &DatabaseConnection, ids: impl Iterator<Item = Uuid>)
     let query = Query::select()
         .column(Alias::new("id"))
         .from(Alias::new(TABLE))
-        .and_where(Expr::col(Alias::new("id")).is_in(ids))
+        .and_where(Expr::col(Alias::new("id")).is_in(padded(ids)))
         .to_owned();
     db.query_all(&query).await?.iter().map(|row| row.try_get("", "id")).collect()
+}
+
+/// `ids` padded with the nil id (never a pending row's) to the next power of two: a fold
+/// lists a different number of batches each time, and on SQLite its statements share the
+/// response writer's connection, whose cache of prepared statements (`db::STATEMENT_CACHE`)
+/// would otherwise take a new one for every count, crowding out the batches' own.
+fn padded(mut ids: Vec<Uuid>) -> Vec<Uuid> {
+    ids.resize(ids.len().next_power_of_two(), Uuid::nil());
+    ids
 }
 
 /// The pending rows a fold took: those this process knows, and the responses of the others.
@@ -244,7 +253,9 @@ async fn take_rows(
         Query::select().column(Alias::new("id")).from(Alias::new(TABLE)).limit(ROWS_PER_FOLD as u64).to_owned();
     let delete = Query::delete()
         .from_table(Alias::new(TABLE))
-        .cond_where(Cond::any().add(id().is_in(prepared.iter().copied())).add(id().in_subquery(others)))
+        .cond_where(
+            Cond::any().add(id().is_in(padded(prepared.iter().copied().collect()))).add(id().in_subquery(others)),
+        )
         .returning(Query::returning().columns([Alias::new("id"), Alias::new("response_ids")]))
         .to_owned();
     let mut taken = TakenRows::default();
@@ -306,10 +317,9 @@ async fn totals_to_write(
         totals.add(txn, Source::CitizenLink, besides).await?;
         return Ok(totals);
     }
-    let mut delta = known.totals(&taken.known);
-    delta.merge(&unknown);
+    besides.merge(&known.totals(taken.known.intersection(&prepared.ids)));
     let mut totals = SummedTotals::default();
-    totals.add(txn, Source::CitizenLink, delta).await?;
+    totals.add(txn, Source::CitizenLink, besides).await?;
     Ok(totals)
 }
 

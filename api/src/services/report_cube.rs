@@ -284,8 +284,7 @@ fn meta_query(
 
 /// The campaign's `rollups_version`, in the shape of `totals_query`; no row if there is no such campaign.
 fn version_query(campaign_id: Uuid) -> SelectStatement {
-    let version = Expr::cust("CAST(rollups_version AS BIGINT)");
-    meta_query(VERSION_LINE, Expr::cust("NULL"), version, "campaigns", "id", campaign_id)
+    meta_query(VERSION_LINE, Expr::cust("NULL"), super::rollups::version_column(), "campaigns", "id", campaign_id)
 }
 
 /// The campaign's pending records, one list of response ids per row, in the shape of `totals_query`.

@@ -184,6 +184,11 @@ impl SummedTotals {
     }
 }
 
+/// A campaign's `rollups_version`, read as the same integer type on both databases.
+pub fn version_column() -> Expr {
+    Expr::cust("CAST(rollups_version AS BIGINT)")
+}
+
 /// The `rollups_version` of each of `campaigns` that exists.
 async fn read_versions(db: &impl ConnectionTrait, campaigns: &BTreeSet<Uuid>) -> Result<BTreeMap<Uuid, i64>, DbErr> {
     if campaigns.is_empty() {
@@ -191,7 +196,7 @@ async fn read_versions(db: &impl ConnectionTrait, campaigns: &BTreeSet<Uuid>) ->
     }
     let query = Query::select()
         .column(Alias::new("id"))
-        .expr_as(Expr::cust("CAST(rollups_version AS BIGINT)"), Alias::new("version"))
+        .expr_as(version_column(), Alias::new("version"))
         .from(Alias::new("campaigns"))
         .and_where(Expr::col(Alias::new("id")).is_in(campaigns.iter().copied()))
         .to_owned();
