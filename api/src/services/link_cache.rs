@@ -1,5 +1,6 @@
 //! A cache of what answering through a link needs to know: the link, its questionnaire version
-//! and its campaign. It spares three queries per submission.
+//! and its campaign. It spares three queries per submission. The links of one questionnaire
+//! share one copy of the questionnaire and its campaign.
 //!
 //! An entry holds while the database's change counter (`link_changes`, raised by triggers on
 //! every change to links, questionnaires and campaigns' phases and settings, by whichever
@@ -16,13 +17,17 @@
 //! When an entry is stale, the requests for that link in the meantime wait for one load instead
 //! of each loading it (at full load there are several in flight per link).
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
+use std::future::Future;
+use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, Statement};
 use tokio::sync::OnceCell;
+use uuid::Uuid;
 
 use entity::{campaign, survey_link};
 
@@ -33,8 +38,10 @@ use crate::error::ApiResult;
 /// How often each cache reads the database's change counter: the longest a change made
 /// through another replica takes to be seen here.
 pub const CHECK_INTERVAL: Duration = Duration::from_secs(1);
-/// The longest an entry is kept even when the change counter has not moved.
-const MAX_AGE: Duration = Duration::from_secs(60);
+/// The longest an entry is kept even when the change counter has not moved. A link's entry
+/// may be built on its questionnaire's entry of that age, so what it holds is at most a
+/// minute old.
+const MAX_AGE: Duration = Duration::from_secs(30);
 /// Past this many links the cache starts afresh rather than growing.
 const MAX_ENTRIES: usize = 10_000;
 
@@ -56,18 +63,30 @@ pub async fn database_generation(db: &impl ConnectionTrait) -> ApiResult<i64> {
 
 pub struct LinkContext {
     pub link: survey_link::Model,
-    pub questionnaire: Parsed,
-    pub campaign: campaign::Model,
+    /// The rest is shared by every link of the questionnaire: its questions are tens of
+    /// kilobytes of JSON, and a copy per link held 20 MB with 300 links to one questionnaire.
+    pub questionnaire: Arc<Parsed>,
+    pub campaign: Arc<campaign::Model>,
     /// The campaign's settings, parsed once per load rather than once per submission.
-    pub campaign_settings: ScoringSettings,
+    pub campaign_settings: Arc<ScoringSettings>,
 }
 
-struct Entry {
-    created_at: Instant,
-    /// The database's change counter as read before loading the entry.
-    generation: i64,
-    /// Filled by the first request that loads it.
-    context: Arc<OnceCell<Arc<LinkContext>>>,
+/// What every link of one questionnaire shares.
+struct QuestionnaireParts {
+    questionnaire: Arc<Parsed>,
+    campaign: Arc<campaign::Model>,
+    campaign_settings: Arc<ScoringSettings>,
+}
+
+impl LinkContext {
+    fn of(link: survey_link::Model, parts: &QuestionnaireParts) -> Self {
+        Self {
+            link,
+            questionnaire: parts.questionnaire.clone(),
+            campaign: parts.campaign.clone(),
+            campaign_settings: parts.campaign_settings.clone(),
+        }
+    }
 }
 
 /// The database's change counter as last read by this cache.
@@ -82,15 +101,99 @@ struct Reading {
 /// The link behind `slug` with its questionnaire and campaign, read now (no cache).
 pub async fn load(db: &impl ConnectionTrait, slug: &str) -> ApiResult<LinkContext> {
     let link = super::links::find_by_slug(db, slug).await?;
-    let questionnaire = questionnaires::find(db, link.questionnaire_id).await?;
+    let parts = load_parts(db, link.questionnaire_id).await?;
+    Ok(LinkContext::of(link, &parts))
+}
+
+async fn load_parts(db: &impl ConnectionTrait, questionnaire_id: Uuid) -> ApiResult<QuestionnaireParts> {
+    let questionnaire = questionnaires::find(db, questionnaire_id).await?;
     let campaign = super::campaigns::find(db, questionnaire.model.campaign_id).await?;
     let campaign_settings = super::campaigns::settings_of(&campaign)?;
-    Ok(LinkContext { link, questionnaire, campaign, campaign_settings })
+    Ok(QuestionnaireParts {
+        questionnaire: Arc::new(questionnaire),
+        campaign: Arc::new(campaign),
+        campaign_settings: Arc::new(campaign_settings),
+    })
+}
+
+/// Loaded values by key, each held while the change counter stays at the generation read
+/// before its load and for at most `MAX_AGE`. Requests for a key whose entry is stale wait
+/// for one load instead of each loading it.
+struct Loads<K, V> {
+    entries: Mutex<HashMap<K, Entry<V>>>,
+}
+
+struct Entry<V> {
+    created_at: Instant,
+    /// The database's change counter as read before loading the entry.
+    generation: i64,
+    /// Filled by the first request that loads it.
+    value: Arc<OnceCell<Arc<V>>>,
+}
+
+impl<K, V> Default for Loads<K, V> {
+    fn default() -> Self {
+        Self { entries: Mutex::default() }
+    }
+}
+
+impl<K: Hash + Eq, V> Loads<K, V> {
+    /// The value of `key` loaded at `generation`, loading it with `load` if there is none.
+    async fn get<Q, F>(&self, key: &Q, generation: i64, load: impl FnOnce() -> F) -> ApiResult<Arc<V>>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+        F: Future<Output = ApiResult<V>>,
+    {
+        let cell = self.cell(key, generation);
+        match cell.get_or_try_init(|| async { load().await.map(Arc::new) }).await {
+            Ok(value) => Ok(value.clone()),
+            Err(err) => {
+                self.forget(key, &cell);
+                Err(err)
+            }
+        }
+    }
+
+    /// The entry of `key` if it was loaded at `generation`, or a new empty one in its place.
+    fn cell<Q>(&self, key: &Q, generation: i64) -> Arc<OnceCell<Arc<V>>>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(entry) = entries.get(key)
+            && entry.generation == generation
+            && entry.created_at.elapsed() < MAX_AGE
+        {
+            return entry.value.clone();
+        }
+        if entries.len() >= MAX_ENTRIES {
+            entries.clear();
+        }
+        let value = Arc::new(OnceCell::new());
+        entries.insert(key.to_owned(), Entry { created_at: Instant::now(), generation, value: value.clone() });
+        value
+    }
+
+    /// Drops the entry `cell` of `key` after a failed load, so that unknown keys take no
+    /// room (a later request makes a new entry).
+    fn forget<Q>(&self, key: &Q, cell: &Arc<OnceCell<Arc<V>>>)
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        if entries.get(key).is_some_and(|entry| Arc::ptr_eq(&entry.value, cell)) {
+            entries.remove(key);
+        }
+    }
 }
 
 #[derive(Default)]
 pub struct LinkCache {
-    entries: Mutex<HashMap<String, Entry>>,
+    links: Loads<String, LinkContext>,
+    questionnaires: Loads<Uuid, QuestionnaireParts>,
     last_reading: Mutex<Option<Reading>>,
     /// Held while the change counter is read, so that one request reads it for all.
     reading: tokio::sync::Mutex<()>,
@@ -101,14 +204,15 @@ impl LinkCache {
     pub async fn get(&self, db: &impl ConnectionTrait, slug: &str) -> ApiResult<Arc<LinkContext>> {
         // Read before loading: a change during the load leaves the entry stale.
         let generation = self.generation(db).await?;
-        let cell = self.entry(slug, generation);
-        match cell.get_or_try_init(|| async { load(db, slug).await.map(Arc::new) }).await {
-            Ok(context) => Ok(context.clone()),
-            Err(err) => {
-                self.forget(slug, &cell);
-                Err(err)
-            }
-        }
+        self.links.get(slug, generation, || self.load(db, slug, generation)).await
+    }
+
+    /// The link behind `slug`, with the parts its questionnaire's links share from the cache.
+    async fn load(&self, db: &impl ConnectionTrait, slug: &str, generation: i64) -> ApiResult<LinkContext> {
+        let link = super::links::find_by_slug(db, slug).await?;
+        let id = link.questionnaire_id;
+        let parts = self.questionnaires.get(&id, generation, || load_parts(db, id)).await?;
+        Ok(LinkContext::of(link, &parts))
     }
 
     /// The database's change counter, read at most once per `CHECK_INTERVAL` unless this
@@ -133,31 +237,5 @@ impl LinkCache {
         let current = reading.read_at.elapsed() < CHECK_INTERVAL
             && reading.local_changes == LOCAL_CHANGES.load(Ordering::Acquire);
         current.then_some(reading.generation)
-    }
-
-    /// Drops the entry `cell` of `slug` after a failed load, so that unknown slugs take no
-    /// room (a later request makes a new entry).
-    fn forget(&self, slug: &str, cell: &Arc<OnceCell<Arc<LinkContext>>>) {
-        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        if entries.get(slug).is_some_and(|entry| Arc::ptr_eq(&entry.context, cell)) {
-            entries.remove(slug);
-        }
-    }
-
-    /// The entry of `slug` if it was loaded at `generation`, or a new empty one in its place.
-    fn entry(&self, slug: &str, generation: i64) -> Arc<OnceCell<Arc<LinkContext>>> {
-        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(entry) = entries.get(slug)
-            && entry.generation == generation
-            && entry.created_at.elapsed() < MAX_AGE
-        {
-            return entry.context.clone();
-        }
-        if entries.len() >= MAX_ENTRIES {
-            entries.clear();
-        }
-        let context = Arc::new(OnceCell::new());
-        entries.insert(slug.to_owned(), Entry { created_at: Instant::now(), generation, context: context.clone() });
-        context
     }
 }

@@ -78,7 +78,7 @@ pub async fn view(db: &impl ConnectionTrait, slug: &str, lang: Lang) -> ApiResul
         slug: link.slug,
         lang,
         unit_name: unit.name,
-        campaign_title: campaign.title,
+        campaign_title: campaign.title.clone(),
         title: questionnaire.title.get(lang).to_owned(),
         channel: Channel::parse(&link.channel).unwrap_or(Channel::Other),
         questionnaire_id: questionnaire.model.id,

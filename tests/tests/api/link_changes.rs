@@ -2,6 +2,7 @@
 //! sees changes made around this process (another replica, an operator's SQL) within
 //! `CHECK_INTERVAL`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use pingyi::services::link_cache::{self, CHECK_INTERVAL, LinkCache};
@@ -59,4 +60,24 @@ async fn an_entry_outlives_the_check_interval_until_a_change_it_depends_on() {
     app.db.execute_unprepared(&format!("UPDATE survey_links SET daily_cap = 5 WHERE slug = '{slug}'")).await.unwrap();
     wait_for_the_next_check().await;
     assert_eq!(title().await, "renamed", "the link's change reloaded the entry");
+}
+
+#[tokio::test]
+async fn the_links_of_one_questionnaire_share_it_until_a_change() {
+    let (app, admin, slug, questionnaire) = with_link().await;
+    let other_unit = app.unit(&admin, "zjj", "government").await;
+    let other_slug = app.link(&admin, questionnaire, other_unit, "window_qr").await;
+    let cache = LinkCache::default();
+    let (first, second) = (cache.get(&app.db, &slug).await.unwrap(), cache.get(&app.db, &other_slug).await.unwrap());
+    assert_ne!(first.link.id, second.link.id);
+    assert!(Arc::ptr_eq(&first.questionnaire, &second.questionnaire), "one copy of the questionnaire");
+    assert!(Arc::ptr_eq(&first.campaign, &second.campaign), "one copy of the campaign");
+
+    app.db.execute_unprepared("UPDATE campaigns SET current_phase = 'rectification'").await.unwrap();
+    wait_for_the_next_check().await;
+    let reloaded = cache.get(&app.db, &other_slug).await.unwrap();
+    assert!(!Arc::ptr_eq(&first.campaign, &reloaded.campaign), "the change reloaded the shared parts");
+    assert_eq!(reloaded.campaign.current_phase, "rectification");
+    let again = cache.get(&app.db, &slug).await.unwrap();
+    assert!(Arc::ptr_eq(&reloaded.questionnaire, &again.questionnaire), "shared again after the reload");
 }
