@@ -1,16 +1,16 @@
 //! Building the application: one function used by `main`, by the tests and by the spec writer.
 
 use std::net::TcpListener;
-use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::error::{PayloadError, QueryPayloadError};
+use actix_web::http::header::ContentType;
 use actix_web::middleware::from_fn;
-use actix_web::{App, HttpRequest, HttpServer, web};
+use actix_web::{App, HttpRequest, HttpServer, guard, web};
 use sea_orm::DatabaseConnection;
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::apidoc::ApiDoc;
 use crate::auth::TokenKeys;
@@ -90,8 +90,9 @@ impl Application {
 fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let keys = web::Data::new(TokenKeys::new(&state.settings.jwt_secret, state.settings.token_ttl_seconds));
     let state = web::Data::new(state);
-    let spec = Arc::new(openapi());
+    let spec = openapi();
     let known = web::Data::new(KnownRoutes::from_openapi(&spec));
+    let spec = web::Data::new(OpenApiJson::of(&spec));
     let body_timeout = state.settings.body_timeout;
     let server = HttpServer::new(move || {
         App::new()
@@ -107,7 +108,10 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
                     .error_handler(|err, _| ApiError::NotFound(format!("no such resource: {err}")).into()),
             )
             .app_data(web::QueryConfig::default().error_handler(query_error))
-            .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", (*spec).clone()))
+            .app_data(spec.clone())
+            // Guarded like Swagger UI's routes: other methods fall through to `unknown_route`.
+            .service(web::resource(OPENAPI_PATH).guard(guard::Get()).to(serve_openapi))
+            .service(SwaggerUi::new("/docs/{_:.*}").config(Config::from(OPENAPI_PATH)))
             .default_service(web::to(unknown_route))
             .wrap(from_fn(move |req, next| body_deadline::limit(body_timeout, req, next)))
             .wrap(from_fn(telemetry::log_request))
@@ -117,6 +121,22 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+const OPENAPI_PATH: &str = "/openapi.json";
+
+/// The OpenAPI document, serialised once and shared by every worker: a worker's own copy of
+/// the document (as Swagger UI's `url` would keep) took 3 MiB each.
+struct OpenApiJson(web::Bytes);
+
+impl OpenApiJson {
+    fn of(spec: &utoipa::openapi::OpenApi) -> Self {
+        Self(serde_json::to_vec(spec).unwrap_or_else(|_| unreachable!("the document is plain data")).into())
+    }
+}
+
+async fn serve_openapi(spec: web::Data<OpenApiJson>) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok().content_type(ContentType::json()).body(spec.0.clone())
 }
 
 async fn unknown_route(req: HttpRequest, known: web::Data<KnownRoutes>) -> Result<actix_web::HttpResponse, ApiError> {

@@ -97,8 +97,9 @@ async fn a_body_that_arrives_too_slowly_is_refused_with_408() {
 #[tokio::test]
 async fn the_served_openapi_document_matches_the_committed_copy() {
     let app = spawn_app().await;
-    let served: serde_json::Value =
-        app.client.get(app.url("/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let response = app.client.get(app.url("/openapi.json")).send().await.unwrap();
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let served: serde_json::Value = response.json().await.unwrap();
     let committed_text =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/openapi.json")).unwrap();
     let committed: serde_json::Value = serde_json::from_str(&committed_text).unwrap();
@@ -144,6 +145,8 @@ async fn swagger_ui_is_served_without_a_cdn() {
     let html = response.text().await.unwrap();
     assert!(html.contains("swagger-ui"));
     assert!(!html.contains("unpkg.com") && !html.contains("cdn."), "assets must be vendored");
+    let initializer = app.request(Method::GET, "/docs/swagger-initializer.js", None, None).await;
+    assert!(initializer.text().await.unwrap().contains("\"url\": \"/openapi.json\""), "the UI shows our document");
 }
 
 #[tokio::test]
