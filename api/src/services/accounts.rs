@@ -71,8 +71,7 @@ pub async fn create(db: &impl ConnectionTrait, input: AccountInput) -> ApiResult
     if let Some(unit_id) = input.unit_id {
         super::units::find(db, unit_id).await.map_err(|_| ApiError::invalid("unit_id", "no such unit"))?;
     }
-    let password = input.password;
-    let hash = actix_web::web::block(move || auth::hash_password(&password))
+    let hash = auth::hash_password(input.password)
         .await
         .map_err(ApiError::internal)?
         .map_err(|e| ApiError::Internal(e.to_string().into()))?;
@@ -95,12 +94,10 @@ pub async fn list(db: &impl ConnectionTrait, limit: u64, offset: u64) -> ApiResu
 /// The account for these credentials; the same error for an unknown name and a wrong password.
 pub async fn authenticate(db: &impl ConnectionTrait, username: &str, password: &str) -> ApiResult<account::Model> {
     let found = account::Entity::find().filter(account::Column::Username.eq(username)).one(db).await?;
-    let refused = || ApiError::Unauthorized("unknown username or wrong password".to_owned());
-    let Some(account) = found else {
-        return Err(refused());
-    };
-    let (password, hash) = (password.to_owned(), account.password_hash.clone());
-    let matches =
-        actix_web::web::block(move || auth::verify_password(&password, &hash)).await.map_err(ApiError::internal)?;
-    if matches { Ok(account) } else { Err(refused()) }
+    let hash = found.as_ref().map(|account| account.password_hash.clone());
+    let matches = auth::verify_password(password.to_owned(), hash).await.map_err(ApiError::internal)?;
+    match found {
+        Some(account) if matches => Ok(account),
+        _ => Err(ApiError::Unauthorized("unknown username or wrong password".to_owned())),
+    }
 }
