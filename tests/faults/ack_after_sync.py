@@ -28,8 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from crash import OPTIONS, QUESTIONS, Server, call, fail, seed  # noqa: E402
 
 SUBMISSIONS = 20
-# pid, wall-clock time, then the call; `-T` appends the time spent in it.
-LINE = re.compile(r"^(\d+) (\d+):(\d+):(\d+\.\d+) (.*)$")
+# pid, wall-clock time, then the call; `-T` appends the time spent in it. strace pads the pid
+# to five columns, so a pid under 10,000 is followed by more than one space.
+LINE = re.compile(r"^(\d+) +(\d+):(\d+):(\d+\.\d+) (.*)$")
 DURATION = re.compile(r"<(\d+\.\d+)>$")
 
 
