@@ -6,7 +6,7 @@
 //! memory, so the rest wait their turn.
 
 use std::num::NonZero;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use actix_web::error::BlockingError;
 use argon2::Argon2;
@@ -14,8 +14,8 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use tokio::sync::Semaphore;
 
 /// Hashes that may run at once: one per core.
-static HASHING: LazyLock<Semaphore> =
-    LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map_or(2, NonZero::get)));
+static HASHING: LazyLock<Arc<Semaphore>> =
+    LazyLock::new(|| Arc::new(Semaphore::new(std::thread::available_parallelism().map_or(2, NonZero::get))));
 
 /// A hash no password is known for, checked when a username is unknown so that the answer
 /// takes as long as for a wrong password (the time does not tell which names exist).
@@ -23,9 +23,15 @@ static NOBODY: LazyLock<String> = LazyLock::new(|| hash_now(&rand::random::<u128
 
 /// Runs `work` on the blocking pool once one of the `HASHING` permits is free.
 async fn hashing<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, BlockingError> {
-    // The semaphore is never closed, so the permit is always granted.
-    let _permit = HASHING.acquire().await.ok();
-    actix_web::web::block(work).await
+    // The semaphore is never closed, so the permit is always granted. It is held by the work
+    // itself: a request dropped meanwhile (its client gone) must not free it while the hash
+    // still runs on the blocking pool.
+    let permit = HASHING.clone().acquire_owned().await.ok();
+    actix_web::web::block(move || {
+        let _permit = permit;
+        work()
+    })
+    .await
 }
 
 /// The Argon2id hash of `password`, with a fresh salt.
@@ -59,7 +65,6 @@ fn verify_now(password: &str, hash: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
 
@@ -76,23 +81,53 @@ mod tests {
         assert_eq!(verify("correct horse", None).await.ok(), Some(false), "no account, no match");
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn no_more_hashes_run_at_once_than_there_are_cores() {
-        let (running, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
-        let work = |_| {
-            let (running, most) = (running.clone(), most.clone());
+    /// How many instrumented hashes ran at once, at most.
+    #[derive(Default, Clone)]
+    struct Concurrency {
+        running: Arc<AtomicUsize>,
+        most: Arc<AtomicUsize>,
+    }
+
+    impl Concurrency {
+        /// Starts a stand-in for a hash (30 ms of a blocking thread) under the bound.
+        fn start(&self) -> tokio::task::JoinHandle<Result<(), BlockingError>> {
+            let (running, most) = (self.running.clone(), self.most.clone());
             tokio::spawn(hashing(move || {
                 most.fetch_max(running.fetch_add(1, Ordering::SeqCst) + 1, Ordering::SeqCst);
                 std::thread::sleep(Duration::from_millis(30));
                 running.fetch_sub(1, Ordering::SeqCst);
             }))
-        };
-        let cores = std::thread::available_parallelism().map_or(2, NonZero::get);
-        let tasks: Vec<_> = (0..cores * 3).map(work).collect();
+        }
+
+        fn most(&self) -> usize {
+            self.most.load(Ordering::SeqCst)
+        }
+    }
+
+    fn cores() -> usize {
+        std::thread::available_parallelism().map_or(2, NonZero::get)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn no_more_hashes_run_at_once_than_there_are_cores() {
+        let concurrency = Concurrency::default();
+        let tasks: Vec<_> = (0..cores() * 3).map(|_| concurrency.start()).collect();
         for task in tasks {
             assert!(matches!(task.await, Ok(Ok(()))));
         }
-        let most = most.load(Ordering::SeqCst);
-        assert!((1..=cores).contains(&most), "{most} at once on {cores} cores");
+        assert!((1..=cores()).contains(&concurrency.most()), "{} at once on {} cores", concurrency.most(), cores());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_dropped_request_keeps_its_hash_counted_until_it_ends() {
+        let concurrency = Concurrency::default();
+        let dropped: Vec<_> = (0..cores() * 3).map(|_| concurrency.start()).collect();
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        dropped.iter().for_each(tokio::task::JoinHandle::abort);
+        let tasks: Vec<_> = (0..cores() * 3).map(|_| concurrency.start()).collect();
+        for task in tasks {
+            assert!(matches!(task.await, Ok(Ok(()))));
+        }
+        assert!((1..=cores()).contains(&concurrency.most()), "{} at once on {} cores", concurrency.most(), cores());
     }
 }
