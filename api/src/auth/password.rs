@@ -13,9 +13,13 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use tokio::sync::Semaphore;
 
-/// Hashes that may run at once: one per core.
-static HASHING: LazyLock<Arc<Semaphore>> =
-    LazyLock::new(|| Arc::new(Semaphore::new(std::thread::available_parallelism().map_or(2, NonZero::get))));
+/// Hashes that may run at once.
+static HASHING: LazyLock<Arc<Semaphore>> = LazyLock::new(|| Arc::new(Semaphore::new(hash_slots())));
+
+/// One hash per core.
+fn hash_slots() -> usize {
+    std::thread::available_parallelism().map_or(2, NonZero::get)
+}
 
 /// A hash no password is known for, checked when a username is unknown so that the answer
 /// takes as long as for a wrong password (the time does not tell which names exist).
@@ -104,30 +108,36 @@ mod tests {
         }
     }
 
-    fn cores() -> usize {
-        std::thread::available_parallelism().map_or(2, NonZero::get)
-    }
-
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn no_more_hashes_run_at_once_than_there_are_cores() {
         let concurrency = Concurrency::default();
-        let tasks: Vec<_> = (0..cores() * 3).map(|_| concurrency.start()).collect();
+        let tasks: Vec<_> = (0..hash_slots() * 3).map(|_| concurrency.start()).collect();
         for task in tasks {
             assert!(matches!(task.await, Ok(Ok(()))));
         }
-        assert!((1..=cores()).contains(&concurrency.most()), "{} at once on {} cores", concurrency.most(), cores());
+        assert!(
+            (1..=hash_slots()).contains(&concurrency.most()),
+            "{} at once on {} cores",
+            concurrency.most(),
+            hash_slots()
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn a_dropped_request_keeps_its_hash_counted_until_it_ends() {
         let concurrency = Concurrency::default();
-        let dropped: Vec<_> = (0..cores() * 3).map(|_| concurrency.start()).collect();
+        let dropped: Vec<_> = (0..hash_slots() * 3).map(|_| concurrency.start()).collect();
         tokio::time::sleep(Duration::from_millis(5)).await;
         dropped.iter().for_each(tokio::task::JoinHandle::abort);
-        let tasks: Vec<_> = (0..cores() * 3).map(|_| concurrency.start()).collect();
+        let tasks: Vec<_> = (0..hash_slots() * 3).map(|_| concurrency.start()).collect();
         for task in tasks {
             assert!(matches!(task.await, Ok(Ok(()))));
         }
-        assert!((1..=cores()).contains(&concurrency.most()), "{} at once on {} cores", concurrency.most(), cores());
+        assert!(
+            (1..=hash_slots()).contains(&concurrency.most()),
+            "{} at once on {} cores",
+            concurrency.most(),
+            hash_slots()
+        );
     }
 }
