@@ -549,7 +549,7 @@ def psql(pg: str, sql: str) -> str:
 def load_sql(ids: dict, count: int) -> str:
     """Adds `count` responses of eight answers (seven ratings and a suggestion) to the campaign,
     spread over its `UNITS` units and the last 30 days, and adds them to the running totals (raising
-    the campaign's `rollups_version`, as the service does)."""
+    the campaign's `totals_version`, as the service does)."""
     campaign, questionnaire = ids["campaign"], ids["questionnaire"]["id"]
     slots = ", ".join(f"({i}, '{l['id']}'::uuid, '{l['unit_id']}'::uuid)" for i, l in enumerate(ids["links"]))
     ratings = [q for q in ids["questionnaire"]["questions"] if q.get("options")]
@@ -607,7 +607,7 @@ INSERT INTO satisfaction_hourly_totals (campaign_id, source, unit_id, answered_a
          json_agg(json_build_array(option_key, answers, valid, weight_sum))::text
   FROM bench_hourly_totals GROUP BY unit_id, answered_at;
 -- As the service does with every change to the totals: reports kept before are stale.
-UPDATE campaigns SET rollups_version = rollups_version + 1 WHERE id = '{campaign}';
+UPDATE campaigns SET totals_version = totals_version + 1 WHERE id = '{campaign}';
 COMMIT;
 ANALYZE responses;
 """

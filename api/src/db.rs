@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement};
 
@@ -65,21 +64,10 @@ pub async fn connect_writer(url: &str, shared: &DatabaseConnection) -> Result<Da
     }
 }
 
-/// Key of the PostgreSQL advisory lock that serialises migrations ("pingyi" in ASCII).
-const MIGRATION_LOCK: i64 = 0x7069_6e67_7969;
-
-/// Applies the pending migrations in one write transaction. On PostgreSQL it first takes an
-/// advisory lock, on SQLite the write lock (`BEGIN IMMEDIATE`): replicas or commands starting
-/// together migrate one after the other, the first applies everything and the others find
-/// nothing left to do. Both databases' DDL is transactional, so a failed migration leaves
-/// nothing half-applied.
+/// Applies the pending migrations, under the lock that makes replicas and the migration CLI
+/// starting together migrate one after the other (see `migration::run`).
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    let txn = crate::services::begin_write(db).await?;
-    if db.get_database_backend() == DbBackend::Postgres {
-        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")).await?;
-    }
-    Migrator::up(&txn, None).await?;
-    txn.commit().await
+    migration::run(db, migration::Direction::Up).await
 }
 
 /// The file SQLite keeps the main database in; `None` for an in-memory database.

@@ -69,9 +69,8 @@ impl Application {
             .local_addr()
             .map_err(|source| StartupError::Bind { address: settings.bind.clone(), source })?
             .port();
-        let legacy_submissions = crate::services::response_ids::legacy_exist(&db).await?;
         let log_sync = crate::sqlite_log_sync::LogSync::for_database(&writer).await?;
-        let intake = Intake::start(writer, log_sync, legacy_submissions);
+        let intake = Intake::start(writer, log_sync);
         let server = serve(listener, AppState { db, settings, guard: Guard::default(), intake })
             .map_err(|source| StartupError::Bind { address: format!("port {port}"), source })?;
         Ok(Self { server, port })

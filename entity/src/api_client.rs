@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::*;
+
 /// A system that talks to the API: a pollster pushing results or a reader.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "api_clients")]
@@ -7,7 +9,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub name: String,
-    pub role: String,
+    /// `pollster` or `reader`.
+    pub role: Role,
     /// Campaigns the client may touch, as a JSON array of ids.
     pub campaign_ids: Json,
     /// Pollsters: units they may push for (JSON array); `None` for every unit.

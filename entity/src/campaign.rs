@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::*;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "campaigns")]
 pub struct Model {
@@ -19,11 +21,10 @@ pub struct Model {
     /// Scoring settings as JSON; shape owned by the API crate.
     pub settings: Json,
     pub created_at: DateTimeWithTimeZone,
-    /// mobilisation, survey, rectification, assessment or closed.
-    pub current_phase: String,
-    /// Raised by every change to the campaign's running totals; reports cached per replica
-    /// are valid while it is unchanged.
-    pub rollups_version: i64,
+    pub current_phase: Phase,
+    /// Raised by every change to the campaign's running totals; what a replica read from
+    /// them holds while it is unchanged.
+    pub totals_version: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::*;
+
 /// A unit's part in a campaign: key unit (district's or a township's) or self-organised.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "campaign_units")]
@@ -8,9 +10,8 @@ pub struct Model {
     pub campaign_id: Uuid,
     #[sea_orm(primary_key, auto_increment = false)]
     pub unit_id: Uuid,
-    pub role: String,
-    /// `designated` or `carried_over` (from last year's bottom N).
-    pub reason: String,
+    pub role: UnitRole,
+    pub reason: UnitReason,
     pub added_at: DateTimeWithTimeZone,
 }
 

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::*;
+
 /// A scoring session of the assessment conference.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "conference_sessions")]
@@ -7,10 +9,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub campaign_id: Uuid,
-    /// `overall` or `dimensions`.
-    pub mode: String,
-    /// `open` or `closed`.
-    pub status: String,
+    pub mode: ScoringMode,
+    pub status: SessionStatus,
     pub opened_at: DateTimeWithTimeZone,
     pub closed_at: Option<DateTimeWithTimeZone>,
 }

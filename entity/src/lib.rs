@@ -1,5 +1,6 @@
-//! sea-orm entities: the storage shape of Pingyi's tables. Never sent over the wire;
-//! the API crate maps them to DTOs.
+//! sea-orm entities: the storage shape of Pingyi's tables, one module per table. Models are
+//! never sent over the wire (the API crate maps them to DTOs); the closed sets of stored
+//! words in `vocabulary` are, under the same names.
 
 pub mod account;
 pub mod api_client;
@@ -12,6 +13,7 @@ pub mod conference_score;
 pub mod conference_session;
 pub mod evaluator;
 pub mod invitation_code;
+pub mod link_change;
 pub mod measure;
 pub mod pollster_answer;
 pub mod pollster_figure;
@@ -22,10 +24,14 @@ pub mod rectification_report;
 pub mod response;
 pub mod result_approval;
 pub mod result_version;
+pub mod satisfaction_hourly_total;
+pub mod satisfaction_pending;
+pub mod satisfaction_total;
 pub mod supervision_notice;
 pub mod survey_link;
 pub mod unit;
 pub mod violation_case;
+pub mod vocabulary;
 pub mod webhook_attempt;
 pub mod webhook_delivery;
 pub mod webhook_subscription;

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::*;
+
 /// A rectification measure for a problem.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "measures")]
@@ -12,7 +14,7 @@ pub struct Model {
     /// Internal: the responsible post or person; never public.
     pub responsible: String,
     pub deadline: Date,
-    pub status: String,
+    pub status: MeasureStatus,
     pub updated_at: DateTimeWithTimeZone,
     pub overdue_notified_at: Option<DateTimeWithTimeZone>,
 }

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::*;
+
 /// One answer of a pollster's response.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "pollster_answers")]
@@ -10,7 +12,7 @@ pub struct Model {
     pub question_key: String,
     pub campaign_id: Uuid,
     pub unit_id: Uuid,
-    pub channel: String,
+    pub channel: PollsterChannel,
     pub dimension: Option<String>,
     pub option_key: Option<String>,
     pub weight: Option<f64>,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::*;
+
 /// A raw response pushed by a pollster, idempotent per (client, external id).
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "pollster_responses")]
@@ -12,7 +14,7 @@ pub struct Model {
     pub campaign_id: Uuid,
     pub unit_id: Uuid,
     pub questionnaire_id: Uuid,
-    pub channel: String,
+    pub channel: PollsterChannel,
     pub interview_date: Date,
     /// The hour the push arrived; cursor pagination uses it.
     pub received_hour: DateTimeWithTimeZone,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::*;
+
 /// A problem found in the survey phase.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "problems")]
@@ -8,7 +10,7 @@ pub struct Model {
     pub id: Uuid,
     pub campaign_id: Uuid,
     pub unit_id: Uuid,
-    pub source: String,
+    pub source: ProblemSource,
     pub description: String,
     pub found_on: Date,
     pub public: bool,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::*;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "questionnaires")]
 pub struct Model {
@@ -9,10 +11,10 @@ pub struct Model {
     /// The id of the first version; all versions of one questionnaire share it.
     pub lineage_id: Uuid,
     pub version: i32,
-    pub category: String,
+    pub category: Category,
     /// Localized title as JSON (`{"zh": …, "en": …}`).
     pub title: Json,
-    pub status: String,
+    pub status: QuestionnaireStatus,
     /// The questions as JSON; shape owned by the API crate. Immutable once published.
     pub questions: Json,
     pub created_at: DateTimeWithTimeZone,

@@ -1,13 +1,15 @@
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::*;
+
 /// An accepted anonymous submission. Holds no identifier of the person who sent it.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "responses")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    /// Client-generated id that makes retries idempotent. Since migration 13 `id` is derived
-    /// from it, and the primary key keeps it unique (`api/src/services/response_ids.rs`).
+    /// Client-generated id that makes retries idempotent. `id` is derived from it, so the
+    /// primary key keeps it unique (see the intake's `response_ids`).
     pub submission_id: Uuid,
     /// SHA-256 of the canonical answers, to tell a retry from a conflicting reuse of the id.
     pub body_hash: String,
@@ -15,7 +17,7 @@ pub struct Model {
     pub questionnaire_id: Uuid,
     pub campaign_id: Uuid,
     pub unit_id: Uuid,
-    pub channel: String,
+    pub channel: Channel,
     /// Submission time rounded down to the hour.
     pub submitted_hour: DateTimeWithTimeZone,
     /// Left out of the figures by an admin's batch exclusion (undoable).

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::*;
+
 /// A computed result: a draft, or an approved, immutable version.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "result_versions")]
@@ -8,8 +10,7 @@ pub struct Model {
     pub id: Uuid,
     pub campaign_id: Uuid,
     pub version: i32,
-    /// `draft`, `approved` or `published`.
-    pub status: String,
+    pub status: ResultStatus,
     pub inputs: Json,
     pub results: Json,
     pub computed_at: DateTimeWithTimeZone,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::*;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "survey_links")]
 pub struct Model {
@@ -9,7 +11,7 @@ pub struct Model {
     pub slug: String,
     pub questionnaire_id: Uuid,
     pub unit_id: Uuid,
-    pub channel: String,
+    pub channel: Channel,
     pub opens_at: Option<DateTimeWithTimeZone>,
     pub closes_at: Option<DateTimeWithTimeZone>,
     pub revoked_at: Option<DateTimeWithTimeZone>,

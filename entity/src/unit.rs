@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::*;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "units")]
 pub struct Model {
@@ -8,8 +10,8 @@ pub struct Model {
     #[sea_orm(unique)]
     pub code: String,
     pub name: String,
-    pub category: String,
-    pub kind: String,
+    pub category: Category,
+    pub kind: UnitKind,
     pub parent_id: Option<Uuid>,
     pub created_at: DateTimeWithTimeZone,
 }

@@ -1,45 +1,52 @@
-//! Database schema for Pingyi, as ordered sea-orm migrations.
+//! Database schema for Pingyi, as ordered sea-orm migrations, and the one way to apply them.
 //!
 //! The same migrations run on PostgreSQL and SQLite; tests build their schema from here,
 //! never from the entities.
 
 pub use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::{DatabaseConnection, DbBackend};
 
-mod m20261127_000001_core;
-mod m20261128_000002_ballot_integrity;
-mod m20261128_000003_pollsters_and_webhooks;
-mod m20261128_000004_evaluation;
-mod m20261128_000005_satisfaction_rollups;
-mod m20261128_000006_packed_answers;
-mod m20261128_000007_pending_rollups;
-mod m20261129_000008_links_never_deleted;
-mod m20261130_000009_rollups_version;
-mod m20261201_000010_responses_by_hour;
-mod m20261201_000011_link_changes;
-mod m20261202_000012_packed_totals;
-mod m20261203_000013_response_ids_from_submissions;
-mod m20261203_000014_sqlite_responses_without_link_index;
+mod m20261206_000001_baseline;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![
-            Box::new(m20261127_000001_core::Migration),
-            Box::new(m20261128_000002_ballot_integrity::Migration),
-            Box::new(m20261128_000003_pollsters_and_webhooks::Migration),
-            Box::new(m20261128_000004_evaluation::Migration),
-            Box::new(m20261128_000005_satisfaction_rollups::Migration),
-            Box::new(m20261128_000006_packed_answers::Migration),
-            Box::new(m20261128_000007_pending_rollups::Migration),
-            Box::new(m20261129_000008_links_never_deleted::Migration),
-            Box::new(m20261130_000009_rollups_version::Migration),
-            Box::new(m20261201_000010_responses_by_hour::Migration),
-            Box::new(m20261201_000011_link_changes::Migration),
-            Box::new(m20261202_000012_packed_totals::Migration),
-            Box::new(m20261203_000013_response_ids_from_submissions::Migration),
-            Box::new(m20261203_000014_sqlite_responses_without_link_index::Migration),
-        ]
+        vec![Box::new(m20261206_000001_baseline::Migration)]
     }
+}
+
+/// Key of the PostgreSQL advisory lock that serialises migrations ("pingyi" in ASCII).
+const MIGRATION_LOCK: i64 = 0x7069_6e67_7969;
+
+/// Which way to move the schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Apply every pending migration.
+    Up,
+    /// Roll back the newest applied migration.
+    DownOne,
+}
+
+/// Moves the schema in one write transaction. On PostgreSQL it first takes an advisory lock,
+/// on SQLite the write lock (`BEGIN IMMEDIATE`): replicas, the service and this crate's CLI
+/// starting together migrate one after the other; the first applies everything and the
+/// others find nothing left to do. Both databases' DDL is transactional, so a failed
+/// migration leaves nothing half-applied.
+pub async fn run(db: &DatabaseConnection, direction: Direction) -> Result<(), DbErr> {
+    use sea_orm_migration::sea_orm::{self, ConnectionTrait as _, TransactionTrait as _};
+    let options = sea_orm::TransactionOptions {
+        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+        ..Default::default()
+    };
+    let txn = db.begin_with_options(options).await?;
+    if db.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")).await?;
+    }
+    match direction {
+        Direction::Up => Migrator::up(&txn, None).await?,
+        Direction::DownOne => Migrator::down(&txn, Some(1)).await?,
+    }
+    txn.commit().await
 }

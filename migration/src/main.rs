@@ -1,6 +1,7 @@
-//! Standalone migration CLI: `DATABASE_URL=… cargo run -p migration -- up`.
-//! The service also applies pending migrations itself at start-up.
+//! The migration CLI: `DATABASE_URL=… cargo run -p migration -- up|down|status`.
+//! It takes the same lock as the service, which also applies pending migrations at start-up.
 
+use migration::{Direction, Migrator, MigratorTrait};
 use sea_orm_migration::prelude::*;
 
 #[tokio::main]
@@ -13,9 +14,9 @@ async fn main() {
     let outcome = async {
         let db = sea_orm_migration::sea_orm::Database::connect(url).await?;
         match args.first().map(String::as_str) {
-            Some("up") | None => migration::Migrator::up(&db, None).await,
-            Some("down") => migration::Migrator::down(&db, Some(1)).await,
-            Some("status") => migration::Migrator::status(&db).await,
+            Some("up") | None => migration::run(&db, Direction::Up).await,
+            Some("down") => migration::run(&db, Direction::DownOne).await,
+            Some("status") => Migrator::status(&db).await,
             Some(other) => Err(DbErr::Custom(format!("unknown command {other}; use up, down or status"))),
         }
     }

@@ -85,7 +85,7 @@ pub async fn live(state: State, id: web::Path<Uuid>) -> ApiResult<HttpResponse> 
                 return Ok::<_, ApiError>(None);
             }
             let current = conference::tally(&db, session).await?;
-            let closed = current.status == "closed";
+            let closed = current.status == entity::vocabulary::SessionStatus::Closed;
             let event =
                 format!("event: tally\ndata: {}\n\n", serde_json::to_string(&current).map_err(ApiError::internal)?);
             if !closed {

@@ -136,7 +136,7 @@ pub async fn report_xlsx(state: State, user: AuthUser, id: web::Path<Uuid>) -> A
 #[get("/public/results/{id}/report.html")]
 pub async fn report_html(state: State, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let version = results::find(&state.db, *id).await?;
-    if version.status != "published" {
+    if version.status != entity::vocabulary::ResultStatus::Published {
         return Err(crate::error::ApiError::NotFound("no published result with this id".to_owned()));
     }
     let campaign = crate::services::campaigns::find(&state.db, version.campaign_id).await?;
@@ -144,7 +144,7 @@ pub async fn report_html(state: State, id: web::Path<Uuid>) -> ApiResult<HttpRes
     let page = crate::web::report::html(
         &format!("{} 综合评议结果", campaign.title),
         version.version,
-        &version.status,
+        version.status.as_str(),
         &rows,
         &rules,
     );

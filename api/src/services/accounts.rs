@@ -42,13 +42,7 @@ pub struct AccountDto {
 
 impl From<account::Model> for AccountDto {
     fn from(m: account::Model) -> Self {
-        Self {
-            id: m.id,
-            role: Role::parse(&m.role).unwrap_or(Role::Reader),
-            username: m.username,
-            unit_id: m.unit_id,
-            created_at: m.created_at,
-        }
+        Self { id: m.id, role: m.role, username: m.username, unit_id: m.unit_id, created_at: m.created_at }
     }
 }
 
@@ -79,7 +73,7 @@ pub async fn create(db: &impl ConnectionTrait, input: AccountInput) -> ApiResult
         id: Set(Uuid::new_v4()),
         username: Set(input.username),
         password_hash: Set(hash),
-        role: Set(input.role.as_str().to_owned()),
+        role: Set(input.role),
         unit_id: Set(input.unit_id),
         created_at: Set(super::now()),
     };

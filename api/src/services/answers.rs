@@ -20,7 +20,7 @@ pub fn count_into(delta: &mut RollupDelta, response: &entity::response::Model, a
         let place = AnswerPlace {
             campaign_id: response.campaign_id,
             unit_id: response.unit_id,
-            channel: &response.channel,
+            channel: response.channel.as_str(),
             dimension: a.dimension.as_deref(),
             option_key: a.option_key.as_deref(),
             answered_at: Some(response.submitted_hour),

@@ -3,6 +3,7 @@
 //! self-organised evaluation. Each carries its reason: designated, or carried over from the
 //! previous year's bottom N.
 
+pub use entity::vocabulary::{UnitReason, UnitRole};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionSession,
     TransactionTrait,
@@ -19,33 +20,6 @@ use crate::error::{ApiError, ApiResult};
 
 /// Most key units a township may choose.
 pub const PER_TOWNSHIP: u64 = 2;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum UnitRole {
-    /// 重点评议单位 named by the district.
-    DistrictKey,
-    /// A station or service window a township chose as its key unit.
-    TownshipKey,
-    /// 自主评议: the unit runs its own evaluation.
-    SelfOrganised,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum UnitReason {
-    Designated,
-    /// Among last year's bottom N.
-    CarriedOver,
-}
-
-fn role_str(role: UnitRole) -> &'static str {
-    match role {
-        UnitRole::DistrictKey => "district_key",
-        UnitRole::TownshipKey => "township_key",
-        UnitRole::SelfOrganised => "self_organised",
-    }
-}
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
@@ -70,27 +44,22 @@ fn to_dto(m: campaign_unit::Model, unit_name: String) -> CampaignUnitDto {
         campaign_id: m.campaign_id,
         unit_id: m.unit_id,
         unit_name,
-        role: match m.role.as_str() {
-            "district_key" => UnitRole::DistrictKey,
-            "township_key" => UnitRole::TownshipKey,
-            _ => UnitRole::SelfOrganised,
-        },
-        reason: if m.reason == "carried_over" { UnitReason::CarriedOver } else { UnitReason::Designated },
+        role: m.role,
+        reason: m.reason,
         added_at: m.added_at,
     }
 }
 
 /// A township key unit must be a station or window of a township, and a township has two at most.
 async fn check_township_key(db: &impl ConnectionTrait, campaign_id: Uuid, unit: &unit::Model) -> ApiResult<()> {
-    let kind = UnitKind::parse(&unit.kind);
-    if !matches!(kind, Some(UnitKind::Station | UnitKind::ServiceWindow)) {
+    if !matches!(unit.kind, UnitKind::Station | UnitKind::ServiceWindow) {
         return Err(ApiError::invalid("role", "a township's key unit must be one of its stations or service windows"));
     }
     let parent = match unit.parent_id {
         Some(parent) => unit::Entity::find_by_id(parent).one(db).await?,
         None => None,
     };
-    let Some(township) = parent.filter(|p| p.kind == UnitKind::Township.as_str()) else {
+    let Some(township) = parent.filter(|p| p.kind == UnitKind::Township) else {
         return Err(ApiError::invalid("unit_id", "the unit belongs to no township"));
     };
     let siblings: Vec<Uuid> = unit::Entity::find()
@@ -103,7 +72,7 @@ async fn check_township_key(db: &impl ConnectionTrait, campaign_id: Uuid, unit: 
     let chosen = sea_orm::PaginatorTrait::count(
         campaign_unit::Entity::find()
             .filter(campaign_unit::Column::CampaignId.eq(campaign_id))
-            .filter(campaign_unit::Column::Role.eq(role_str(UnitRole::TownshipKey)))
+            .filter(campaign_unit::Column::Role.eq(UnitRole::TownshipKey))
             .filter(campaign_unit::Column::UnitId.is_in(siblings)),
         db,
     )
@@ -122,12 +91,11 @@ async fn insert(
     role: UnitRole,
     reason: UnitReason,
 ) -> ApiResult<campaign_unit::Model> {
-    let reason_text = if reason == UnitReason::CarriedOver { "carried_over" } else { "designated" };
     let model = campaign_unit::ActiveModel {
         campaign_id: Set(campaign_id),
         unit_id: Set(unit_id),
-        role: Set(role_str(role).to_owned()),
-        reason: Set(reason_text.to_owned()),
+        role: Set(role),
+        reason: Set(reason),
         added_at: Set(super::now()),
     }
     .insert(db)
@@ -136,7 +104,7 @@ async fn insert(
         ApiError::Conflict(_) => ApiError::Conflict("the unit is in this campaign already".to_owned()),
         other => other,
     })?;
-    let after = serde_json::json!({"unit_id": unit_id, "role": role_str(role), "reason": reason_text});
+    let after = serde_json::json!({"unit_id": unit_id, "role": role, "reason": reason});
     super::audit::record(db, actor, "campaign.unit_added", "campaign", &campaign_id.to_string(), None, Some(after))
         .await?;
     Ok(model)

@@ -208,8 +208,7 @@ impl TryFrom<campaign::Model> for CampaignDto {
             id: m.id,
             year: m.year,
             title: m.title,
-            phase: Phase::parse(&m.current_phase)
-                .ok_or_else(|| ApiError::Internal("campaign in an unknown phase".into()))?,
+            phase: m.current_phase,
             phases: Phases {
                 mobilisation: range(m.mobilisation_starts_on, m.mobilisation_ends_on),
                 survey: range(m.survey_starts_on, m.survey_ends_on),
@@ -272,8 +271,8 @@ async fn insert(db: &impl ConnectionTrait, input: CampaignInput) -> ApiResult<ca
         assessment_ends_on: Set(phases.assessment.ends_on),
         settings: Set(serde_json::to_value(&settings).map_err(ApiError::internal)?),
         created_at: Set(super::now()),
-        current_phase: Set(Phase::Mobilisation.as_str().to_owned()),
-        rollups_version: Set(0),
+        current_phase: Set(Phase::Mobilisation),
+        totals_version: Set(0),
     };
     model.insert(db).await.map_err(|e| match ApiError::from(e) {
         ApiError::Conflict(_) => ApiError::Conflict(format!("a campaign for {} already exists", input.year)),
@@ -291,7 +290,7 @@ pub fn settings_of(campaign: &campaign::Model) -> ApiResult<ScoringSettings> {
 }
 
 pub fn phase_of(campaign: &campaign::Model) -> ApiResult<Phase> {
-    Phase::parse(&campaign.current_phase).ok_or_else(|| ApiError::Internal("campaign in an unknown phase".into()))
+    Ok(campaign.current_phase)
 }
 
 /// Refuses unless the campaign is in one of `phases`.
@@ -330,9 +329,7 @@ pub async fn advance<C: sea_orm::ConnectionTrait + sea_orm::TransactionTrait>(
         )));
     }
     let updated =
-        campaign::ActiveModel { id: Set(id), current_phase: Set(to.as_str().to_owned()), ..Default::default() }
-            .update(&txn)
-            .await?;
+        campaign::ActiveModel { id: Set(id), current_phase: Set(to), ..Default::default() }.update(&txn).await?;
     super::audit::record(
         &txn,
         actor,

@@ -126,7 +126,7 @@ pub async fn create(db: &impl ConnectionTrait, input: NewClient) -> ApiResult<Cl
     let model = api_client::ActiveModel {
         id: Set(Uuid::new_v4()),
         name: Set(input.name.trim().to_owned()),
-        role: Set(Role::from(input.role).as_str().to_owned()),
+        role: Set(Role::from(input.role)),
         campaign_ids: Set(json(&input.campaign_ids)?),
         unit_ids: Set(input.unit_ids.as_ref().map(json).transpose()?),
         secret_hash: Set(hash_secret(&secret)),

@@ -16,6 +16,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
+pub use entity::vocabulary::ScoringMode;
+use entity::vocabulary::SessionStatus;
 use entity::{ballot_code, conference_score, conference_session, evaluator};
 
 use crate::domain::composite::Component;
@@ -44,15 +46,6 @@ pub struct EvaluatorDto {
     pub group: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ScoringMode {
-    /// One overall rating per unit.
-    Overall,
-    /// The six dimensions of the unit's category.
-    Dimensions,
-}
-
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"mode": "overall"}))]
@@ -65,8 +58,7 @@ pub struct SessionDto {
     pub id: Uuid,
     pub campaign_id: Uuid,
     pub mode: ScoringMode,
-    /// `open` or `closed`.
-    pub status: String,
+    pub status: SessionStatus,
     pub opened_at: chrono::DateTime<chrono::FixedOffset>,
     pub closed_at: Option<chrono::DateTime<chrono::FixedOffset>>,
 }
@@ -76,7 +68,7 @@ impl From<conference_session::Model> for SessionDto {
         Self {
             id: m.id,
             campaign_id: m.campaign_id,
-            mode: if m.mode == "dimensions" { ScoringMode::Dimensions } else { ScoringMode::Overall },
+            mode: m.mode,
             status: m.status,
             opened_at: m.opened_at,
             closed_at: m.closed_at,
@@ -123,7 +115,7 @@ pub struct UnitTally {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Tally {
     pub session_id: Uuid,
-    pub status: String,
+    pub status: SessionStatus,
     pub ballots: i64,
     pub units: Vec<UnitTally>,
 }
@@ -182,8 +174,8 @@ pub async fn open_session(
     Ok(conference_session::ActiveModel {
         id: Set(Uuid::new_v4()),
         campaign_id: Set(campaign_id),
-        mode: Set(if input.mode == ScoringMode::Dimensions { "dimensions" } else { "overall" }.to_owned()),
-        status: Set("open".to_owned()),
+        mode: Set(input.mode),
+        status: Set(SessionStatus::Open),
         opened_at: Set(super::now()),
         closed_at: Set(None),
     }
@@ -238,9 +230,8 @@ async fn required(
     let mut needed = HashSet::new();
     for unit_id in super::campaign_units::unit_ids(db, session.campaign_id).await? {
         let unit = super::units::find(db, unit_id).await?;
-        if session.mode == "dimensions" {
-            let category = Category::parse(&unit.category).unwrap_or(Category::Government);
-            needed.extend(dimensions(category).iter().map(|(key, ..)| (unit_id, (*key).to_owned())));
+        if session.mode == ScoringMode::Dimensions {
+            needed.extend(dimensions(unit.category).iter().map(|(key, ..)| (unit_id, (*key).to_owned())));
         } else {
             needed.insert((unit_id, OVERALL.to_owned()));
         }
@@ -250,7 +241,7 @@ async fn required(
 
 pub async fn cast(db: &DatabaseConnection, session_id: Uuid, ballot: Ballot) -> ApiResult<Uuid> {
     let session = find_session(db, session_id).await?;
-    if session.status != "open" {
+    if session.status != SessionStatus::Open {
         return Err(ApiError::Gone("this scoring session is closed".to_owned()));
     }
     let needed = required(db, &session).await?;
@@ -312,13 +303,13 @@ pub async fn close<C: ConnectionTrait + TransactionTrait>(
     session_id: Uuid,
 ) -> ApiResult<conference_session::Model> {
     let session = find_session(db, session_id).await?;
-    if session.status != "open" {
+    if session.status != SessionStatus::Open {
         return Err(ApiError::Conflict("this session is closed already".to_owned()));
     }
     let txn = super::begin_write(db).await?;
     let closed = conference_session::ActiveModel {
         id: Set(session_id),
-        status: Set("closed".to_owned()),
+        status: Set(SessionStatus::Closed),
         closed_at: Set(Some(super::now())),
         ..Default::default()
     }
@@ -362,7 +353,7 @@ pub async fn tally(db: &impl ConnectionTrait, session_id: Uuid) -> ApiResult<Tal
         conference_score::Entity::find().filter(conference_score::Column::SessionId.eq(session_id)).all(db).await?;
     let ballots = scores.iter().map(|s| s.ballot_id).collect::<HashSet<_>>().len() as i64;
     let figures = per_unit(&scores);
-    let closed = session.status == "closed";
+    let closed = session.status == SessionStatus::Closed;
     let mut units = Vec::new();
     for unit_id in super::campaign_units::unit_ids(db, session.campaign_id).await? {
         let (count, rate) = figures.get(&unit_id).copied().unwrap_or((0, None));

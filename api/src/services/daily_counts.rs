@@ -156,7 +156,7 @@ mod tests {
             questionnaire_id: Uuid::nil(),
             campaign_id,
             unit_id: Uuid::nil(),
-            channel: "web".to_owned(),
+            channel: entity::vocabulary::Channel::Web,
             submitted_hour: DateTime::parse_from_rfc3339(hour).unwrap_or_default(),
             excluded: false,
             answers: "[]".to_owned(),

@@ -141,7 +141,7 @@ impl LinkDto {
             slug: m.slug,
             questionnaire_id: m.questionnaire_id,
             unit_id: m.unit_id,
-            channel: Channel::parse(&m.channel).unwrap_or(Channel::Other),
+            channel: m.channel,
             opens_at: m.opens_at,
             closes_at: m.closes_at,
             revoked_at: m.revoked_at,
@@ -180,7 +180,7 @@ pub async fn create(
         return Err(ApiError::Conflict("links can be made for published questionnaires only".to_owned()));
     }
     let unit = super::units::find(db, input.unit_id).await.map_err(|_| ApiError::invalid("unit_id", "no such unit"))?;
-    if unit.category != questionnaire.category.as_str() {
+    if unit.category != questionnaire.category {
         return Err(ApiError::invalid(
             "unit_id",
             format!(
@@ -200,7 +200,7 @@ pub async fn create(
         slug: Set(new_slug()),
         questionnaire_id: Set(questionnaire_id),
         unit_id: Set(input.unit_id),
-        channel: Set(input.channel.as_str().to_owned()),
+        channel: Set(input.channel),
         opens_at: Set(input.opens_at),
         closes_at: Set(input.closes_at),
         revoked_at: Set(None),

@@ -182,7 +182,7 @@ async fn check_item(
             _ => Vec::new(),
         },
     };
-    let unit_category = lookups.unit(db, item.unit_id).await?.map(|u| u.category.clone());
+    let unit_category = lookups.unit(db, item.unit_id).await?.map(|u| u.category);
     if unit_category.is_none() {
         errors.push(FieldError::new("unit_id", "no such unit"));
     }
@@ -196,7 +196,7 @@ async fn check_item(
     if questionnaire.status == QuestionnaireStatus::Draft {
         errors.push(FieldError::new("questionnaire_id", "is a draft; push against a published version"));
     }
-    if unit_category.is_some_and(|c| c != questionnaire.category.as_str()) {
+    if unit_category.is_some_and(|c| c != questionnaire.category) {
         errors.push(FieldError::new("unit_id", "is not in the questionnaire's category"));
     }
     match check_answers(&questionnaire.questions, &item.answers) {
@@ -335,7 +335,7 @@ async fn store(
             campaign_id: Set(campaign_id),
             unit_id: Set(c.item.unit_id),
             questionnaire_id: Set(c.item.questionnaire_id),
-            channel: Set(c.item.channel.as_str().to_owned()),
+            channel: Set(c.item.channel),
             interview_date: Set(c.item.interview_date),
             received_hour: Set(received_hour),
         });
@@ -355,7 +355,7 @@ async fn store(
             question_key: Set(a.question_key.clone()),
             campaign_id: Set(campaign_id),
             unit_id: Set(c.item.unit_id),
-            channel: Set(c.item.channel.as_str().to_owned()),
+            channel: Set(c.item.channel),
             dimension: Set(a.dimension.clone()),
             option_key: Set(a.option_key.clone()),
             weight: Set(a.weight),

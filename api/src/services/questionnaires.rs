@@ -81,8 +81,8 @@ impl TryFrom<questionnaire::Model> for Parsed {
         let corrupt =
             |what: &str| ApiError::Internal(format!("questionnaire {} has an invalid {what}", model.id).into());
         Ok(Self {
-            status: QuestionnaireStatus::parse(&model.status).ok_or_else(|| corrupt("status"))?,
-            category: Category::parse(&model.category).ok_or_else(|| corrupt("category"))?,
+            status: model.status,
+            category: model.category,
             title: serde_json::from_value(model.title.clone()).map_err(|_| corrupt("title"))?,
             questions: serde_json::from_value(model.questions.clone()).map_err(|_| corrupt("question list"))?,
             model,
@@ -135,9 +135,9 @@ pub async fn create(db: &impl ConnectionTrait, campaign_id: Uuid, input: NewQues
         campaign_id: Set(campaign_id),
         lineage_id: Set(id),
         version: Set(1),
-        category: Set(input.category.as_str().to_owned()),
+        category: Set(input.category),
         title: Set(json(&input.title.unwrap_or(base.title))?),
-        status: Set(QuestionnaireStatus::Draft.as_str().to_owned()),
+        status: Set(QuestionnaireStatus::Draft),
         questions: Set(json(&questions)?),
         created_at: Set(super::now()),
         published_at: Set(None),
@@ -180,8 +180,7 @@ async fn set_status(
     if current.status != from {
         return Err(ApiError::Conflict(format!("only a {} questionnaire can become {}", from.as_str(), to.as_str())));
     }
-    let mut model =
-        questionnaire::ActiveModel { id: Set(id), status: Set(to.as_str().to_owned()), ..Default::default() };
+    let mut model = questionnaire::ActiveModel { id: Set(id), status: Set(to), ..Default::default() };
     if to == QuestionnaireStatus::Published {
         model.published_at = Set(Some(super::now()));
     }
@@ -216,7 +215,7 @@ pub async fn new_version(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<Parse
         version: Set(latest.unwrap_or(source.model.version) + 1),
         category: Set(source.model.category),
         title: Set(source.model.title),
-        status: Set(QuestionnaireStatus::Draft.as_str().to_owned()),
+        status: Set(QuestionnaireStatus::Draft),
         questions: Set(source.model.questions),
         created_at: Set(super::now()),
         published_at: Set(None),

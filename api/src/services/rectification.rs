@@ -16,45 +16,7 @@ use crate::domain::vocabulary::Phase;
 use crate::error::{ApiError, ApiResult};
 use crate::validation;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ProblemSource {
-    /// Citizens' free-text opinions.
-    FreeText,
-    Forum,
-    Visit,
-    Other,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum MeasureStatus {
-    Planned,
-    InProgress,
-    Done,
-    /// Checked by the evaluation office (admin only).
-    Verified,
-}
-
-impl MeasureStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Planned => "planned",
-            Self::InProgress => "in_progress",
-            Self::Done => "done",
-            Self::Verified => "verified",
-        }
-    }
-
-    fn parse(value: &str) -> Self {
-        match value {
-            "in_progress" => Self::InProgress,
-            "done" => Self::Done,
-            "verified" => Self::Verified,
-            _ => Self::Planned,
-        }
-    }
-}
+pub use entity::vocabulary::{MeasureStatus, ProblemSource};
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
@@ -130,15 +92,6 @@ pub struct ReportDto {
     pub submitted_at: chrono::DateTime<chrono::FixedOffset>,
 }
 
-fn source_str(source: ProblemSource) -> &'static str {
-    match source {
-        ProblemSource::FreeText => "free_text",
-        ProblemSource::Forum => "forum",
-        ProblemSource::Visit => "visit",
-        ProblemSource::Other => "other",
-    }
-}
-
 impl From<problem::Model> for ProblemDto {
     fn from(m: problem::Model) -> Self {
         let source = match m.source.as_str() {
@@ -160,7 +113,7 @@ impl From<problem::Model> for ProblemDto {
 }
 
 pub fn is_overdue(m: &measure::Model, today: NaiveDate) -> bool {
-    m.deadline < today && !matches!(MeasureStatus::parse(&m.status), MeasureStatus::Done | MeasureStatus::Verified)
+    m.deadline < today && !matches!(m.status, MeasureStatus::Done | MeasureStatus::Verified)
 }
 
 impl From<measure::Model> for MeasureDto {
@@ -173,7 +126,7 @@ impl From<measure::Model> for MeasureDto {
             description: m.description,
             responsible: m.responsible,
             deadline: m.deadline,
-            status: MeasureStatus::parse(&m.status),
+            status: m.status,
             overdue,
         }
     }
@@ -203,7 +156,7 @@ pub async fn add_problem(
         id: Set(Uuid::new_v4()),
         campaign_id: Set(campaign_id),
         unit_id: Set(input.unit_id),
-        source: Set(source_str(input.source).to_owned()),
+        source: Set(input.source),
         description: Set(input.description),
         found_on: Set(input.found_on),
         public: Set(input.public),
@@ -243,7 +196,7 @@ pub async fn add_measure(
         description: Set(input.description),
         responsible: Set(input.responsible),
         deadline: Set(input.deadline),
-        status: Set(MeasureStatus::Planned.as_str().to_owned()),
+        status: Set(MeasureStatus::Planned),
         updated_at: Set(super::now()),
         overdue_notified_at: Set(None),
     }
@@ -267,7 +220,7 @@ pub async fn set_status(
     }
     Ok(measure::ActiveModel {
         id: Set(measure_id),
-        status: Set(status.as_str().to_owned()),
+        status: Set(status),
         updated_at: Set(super::now()),
         ..Default::default()
     }

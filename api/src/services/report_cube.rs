@@ -2,7 +2,7 @@
 //! the columns its grouping keeps apart, and for citizens' links the responses not folded
 //! into them yet (see `pending_rollups`).
 //!
-//! Every read comes with the campaign's `rollups_version`, so that the totals read can be
+//! Every read comes with the campaign's `totals_version`, so that the totals read can be
 //! kept (`TOTALS`) and reused while the version is unchanged: a report then costs one
 //! indexed lookup of the version and the pending records, plus counting those few pending
 //! responses, instead of reading and summing every row of the totals.
@@ -52,7 +52,7 @@ const TOTALS_ROW_BUDGET: usize = 100_000;
 static TOTALS: LazyLock<VersionedCache<TotalsKey, Vec<CubeRow>>> =
     LazyLock::new(|| VersionedCache::new(TOTALS_ROW_BUDGET, Vec::len));
 
-/// The campaign's `rollups_version` and the responses pending for its totals, read together.
+/// The campaign's `totals_version` and the responses pending for its totals, read together.
 pub struct CampaignState {
     pub version: i64,
     pub pending: Vec<Uuid>,
@@ -72,7 +72,7 @@ const VERSION_LINE: i64 = 1;
 const PENDING_LINE: i64 = 2;
 
 /// One row of a cube statement, whose columns are (line, unit_id, channel or answered_at,
-/// text, version): one packed row of totals; the campaign's `rollups_version`; or a record
+/// text, version): one packed row of totals; the campaign's `totals_version`; or a record
 /// of pending responses.
 enum CubeLine {
     Totals(PackedLine),
@@ -282,7 +282,7 @@ fn meta_query(
     query
 }
 
-/// The campaign's `rollups_version`, in the shape of `totals_query`; no row if there is no such campaign.
+/// The campaign's `totals_version`, in the shape of `totals_query`; no row if there is no such campaign.
 fn version_query(campaign_id: Uuid) -> SelectStatement {
     meta_query(VERSION_LINE, Expr::cust("NULL"), super::rollups::version_column(), "campaigns", "id", campaign_id)
 }

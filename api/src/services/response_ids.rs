@@ -2,23 +2,14 @@
 //!
 //! Every send of one submission gets the same response id, so the primary key itself refuses
 //! a second copy and the submission id needs no index of its own: on SQLite's single writer
-//! that is one entry fewer at a random place per response, several pages fewer per batch
-//! (migration 13). The id is a hash, not the submission id itself, so it stays in no order
-//! whatever ids a page sends, and a published response id does not give away the submission
-//! id that would replay it.
-//!
-//! Responses stored before migration 13 keep the random ids they were given; their
-//! submission ids are listed in `legacy_submissions`, which nothing writes afterwards.
+//! that is one entry fewer at a random place per response, several pages fewer per batch.
+//! The id is a hash, not the submission id itself, so it stays in no order whatever ids a
+//! page sends, and a published response id does not give away the submission id that would
+//! replay it.
 
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use entity::response;
-
-/// Submission ids stored before ids were derived, with their responses' ids.
-const LEGACY: &str = "legacy_submissions";
 /// Keeps these hashes apart from any other SHA-256 of a submission id.
 const LABEL: &[u8] = b"pingyi response id v1\0";
 
@@ -29,24 +20,6 @@ pub fn for_submission(submission_id: Uuid) -> Uuid {
     let mut bytes = [0u8; 16];
     bytes.copy_from_slice(&digest[..16]);
     uuid::Builder::from_custom_bytes(bytes).into_uuid()
-}
-
-/// Whether any response was stored before ids were derived. Read once at start: the list
-/// never changes after migration 13, and a database without such responses (every new one)
-/// then costs the write path nothing.
-pub async fn legacy_exist(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
-    let any = Query::select().expr(Expr::val(1)).from(LEGACY).limit(1).to_owned();
-    Ok(db.query_one(&any).await?.is_some())
-}
-
-/// The response stored for `submission_id` before ids were derived, if any.
-pub async fn legacy_response(db: &impl ConnectionTrait, submission_id: Uuid) -> Result<Option<response::Model>, DbErr> {
-    let pair = Query::select()
-        .column("response_id")
-        .from(LEGACY)
-        .and_where(Expr::col("submission_id").eq(submission_id))
-        .to_owned();
-    response::Entity::find().filter(response::Column::Id.in_subquery(pair)).one(db).await
 }
 
 #[cfg(test)]

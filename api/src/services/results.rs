@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+pub use entity::vocabulary::ResultStatus;
 use entity::{campaign, pollster_figure, result_approval, result_version};
 
 use super::satisfaction::{self, Grouping, ReportRequest};
@@ -33,8 +34,7 @@ pub struct ResultVersionDto {
     pub id: Uuid,
     pub campaign_id: Uuid,
     pub version: i32,
-    /// `draft`, `approved` or `published`.
-    pub status: String,
+    pub status: ResultStatus,
     pub computed_at: chrono::DateTime<chrono::FixedOffset>,
     pub approved_at: Option<chrono::DateTime<chrono::FixedOffset>>,
     pub published_at: Option<chrono::DateTime<chrono::FixedOffset>>,
@@ -185,7 +185,7 @@ pub async fn compute<C: ConnectionTrait + TransactionTrait>(
         id: Set(Uuid::new_v4()),
         campaign_id: Set(campaign_id),
         version: Set(latest.unwrap_or(0) + 1),
-        status: Set("draft".to_owned()),
+        status: Set(ResultStatus::Draft),
         inputs: Set(serde_json::to_value(&inputs).map_err(ApiError::internal)?),
         results: Set(serde_json::to_value(ResultBody { rules, units }).map_err(ApiError::internal)?),
         computed_at: Set(super::now()),
@@ -231,7 +231,7 @@ pub async fn approve<C: ConnectionTrait + TransactionTrait>(
     let result = find(&txn, id).await?;
     let campaign = super::campaigns::find(&txn, result.campaign_id).await?;
     super::campaigns::require_phase(&campaign, &[Phase::Assessment], "approving results")?;
-    if result.status != "draft" {
+    if result.status != ResultStatus::Draft {
         return Err(ApiError::Conflict(format!("version {} is {} already", result.version, result.status)));
     }
     result_approval::ActiveModel {
@@ -251,7 +251,7 @@ pub async fn approve<C: ConnectionTrait + TransactionTrait>(
     let updated = if count >= APPROVALS_NEEDED {
         result_version::ActiveModel {
             id: Set(id),
-            status: Set("approved".to_owned()),
+            status: Set(ResultStatus::Approved),
             approved_at: Set(Some(super::now())),
             ..Default::default()
         }
@@ -274,7 +274,7 @@ pub async fn publish<C: ConnectionTrait + TransactionTrait>(
 ) -> ApiResult<result_version::Model> {
     let txn = super::begin_write(db).await?;
     let result = find(&txn, id).await?;
-    if result.status != "approved" {
+    if result.status != ResultStatus::Approved {
         return Err(ApiError::Conflict(format!(
             "only an approved version can be published; version {} is {}",
             result.version, result.status
@@ -282,7 +282,7 @@ pub async fn publish<C: ConnectionTrait + TransactionTrait>(
     }
     let updated = result_version::ActiveModel {
         id: Set(id),
-        status: Set("published".to_owned()),
+        status: Set(ResultStatus::Published),
         published_at: Set(Some(super::now())),
         ..Default::default()
     }

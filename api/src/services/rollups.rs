@@ -7,7 +7,7 @@
 //! units, channels and options, not on the number of responses.
 //!
 //! How the totals are stored, and how concurrent writers take turns, is `totals_store`'s
-//! concern. Each application also raises the campaign's `rollups_version`, which tells
+//! concern. Each application also raises the campaign's `totals_version`, which tells
 //! replicas when a cached report is stale.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -132,7 +132,7 @@ impl RollupDelta {
 pub struct SummedTotals {
     cells: ByCampaign<CellRow>,
     hours: ByCampaign<HourRow>,
-    /// Each campaign's `rollups_version`, read before its totals were.
+    /// Each campaign's `totals_version`, read before its totals were.
     versions: BTreeMap<Uuid, i64>,
 }
 
@@ -184,12 +184,12 @@ impl SummedTotals {
     }
 }
 
-/// A campaign's `rollups_version`, read as the same integer type on both databases.
+/// A campaign's `totals_version`, read as the same integer type on both databases.
 pub fn version_column() -> Expr {
-    Expr::cust("CAST(rollups_version AS BIGINT)")
+    Expr::cust("CAST(totals_version AS BIGINT)")
 }
 
-/// The `rollups_version` of each of `campaigns` that exists.
+/// The `totals_version` of each of `campaigns` that exists.
 async fn read_versions(db: &impl ConnectionTrait, campaigns: &BTreeSet<Uuid>) -> Result<BTreeMap<Uuid, i64>, DbErr> {
     if campaigns.is_empty() {
         return Ok(BTreeMap::new());
@@ -241,17 +241,17 @@ fn add_each<K: Ord + Clone>(into: &mut BTreeMap<K, Counters>, from: &BTreeMap<K,
     }
 }
 
-/// Raises the campaigns' `rollups_version`, in the transaction that changes their totals, so
+/// Raises the campaigns' `totals_version`, in the transaction that changes their totals, so
 /// that no replica serves a report cached before the change (see `report_cache`). Last, after
 /// the totals' lock, so that every writer locks totals before campaigns.
 async fn raise_versions(db: &impl ConnectionTrait, campaigns: BTreeSet<Uuid>) -> Result<(), DbErr> {
     if campaigns.is_empty() {
         return Ok(());
     }
-    let version = Expr::col(Alias::new("rollups_version"));
+    let version = Expr::col(Alias::new("totals_version"));
     let update = Query::update()
         .table(Alias::new("campaigns"))
-        .value(Alias::new("rollups_version"), version.add(1))
+        .value(Alias::new("totals_version"), version.add(1))
         .and_where(Expr::col(Alias::new("id")).is_in(campaigns))
         .to_owned();
     db.execute(&update).await?;

@@ -219,7 +219,7 @@ pub async fn report(db: &impl ConnectionTrait, request: ReportRequest) -> ApiRes
     Ok(report)
 }
 
-/// The report as of `state`, or of a later read of the totals; with the `rollups_version` it
+/// The report as of `state`, or of a later read of the totals; with the `totals_version` it
 /// holds for, unless responses were pending or the sources were read at different versions
 /// (it is then right, but for no single version).
 async fn compute(

@@ -99,19 +99,9 @@ fn refuse(state: LinkState) -> ApiError {
 }
 
 /// The receipt of `submission_id` if it was stored before: a replay if `hash` matches its
-/// answers, a conflict if not. `legacy`: whether responses stored before ids were derived
-/// exist (`Intake::legacy_submissions`).
-async fn earlier(
-    db: &impl ConnectionTrait,
-    submission_id: Uuid,
-    hash: &str,
-    legacy: bool,
-) -> ApiResult<Option<Receipt>> {
-    let found = match response::Entity::find_by_id(response_ids::for_submission(submission_id)).one(db).await? {
-        Some(found) => Some(found),
-        None if legacy => response_ids::legacy_response(db, submission_id).await?,
-        None => None,
-    };
+/// answers, a conflict if not.
+async fn earlier(db: &impl ConnectionTrait, submission_id: Uuid, hash: &str) -> ApiResult<Option<Receipt>> {
+    let found = response::Entity::find_by_id(response_ids::for_submission(submission_id)).one(db).await?;
     found.map(|found| ingest::replay(&found, submission_id, hash)).transpose()
 }
 
@@ -182,23 +172,21 @@ async fn check_daily_cap(
     Ok(())
 }
 
-/// What accepting responses shares across requests: the link cache, the group-commit writer,
-/// the daily cap's counts, and whether responses stored before response ids were derived
-/// from submission ids exist (their retries need looking up; see `response_ids`).
+/// What accepting responses shares across requests: the link cache, the group-commit writer
+/// and the daily cap's counts.
 pub struct Intake {
     pub links: LinkCache,
     pub writer: BatchWriter,
     pub daily_counts: Arc<DailyCounts>,
-    pub legacy_submissions: bool,
 }
 
 impl Intake {
     /// `writer` is the response writer's connection and `log_sync` syncs its commits (see
     /// `db::connect_writer`).
-    pub fn start(writer: DatabaseConnection, log_sync: Arc<LogSync>, legacy_submissions: bool) -> Self {
+    pub fn start(writer: DatabaseConnection, log_sync: Arc<LogSync>) -> Self {
         let daily_counts = Arc::new(DailyCounts::default());
         let writer = BatchWriter::start(writer, daily_counts.clone(), log_sync);
-        Self { links: LinkCache::default(), writer, daily_counts, legacy_submissions }
+        Self { links: LinkCache::default(), writer, daily_counts }
     }
 }
 
@@ -220,12 +208,10 @@ pub async fn submit(
         // sender hit a limit in between) is answered with the original outcome. Looking only
         // after a refusal keeps the common path free of this query.
         Err(refusal @ (ApiError::Gone(_) | ApiError::Conflict(_) | ApiError::Forbidden(_)))
-        | Err(refusal @ ApiError::TooManyRequests { .. }) => {
-            match earlier(db, submission_id, &hash, intake.legacy_submissions).await? {
-                Some(receipt) => Ok(receipt),
-                None => Err(refusal),
-            }
-        }
+        | Err(refusal @ ApiError::TooManyRequests { .. }) => match earlier(db, submission_id, &hash).await? {
+            Some(receipt) => Ok(receipt),
+            None => Err(refusal),
+        },
         other => other,
     }
 }
@@ -253,11 +239,6 @@ async fn accept(
         (false, _) => None,
     };
     check_daily_cap(db, intake, &context, &controls).await?;
-    if intake.legacy_submissions
-        && let Some(found) = response_ids::legacy_response(db, submission.submission_id).await?
-    {
-        return ingest::replay(&found, submission.submission_id, &hash);
-    }
     let row = response::Model {
         id: response_ids::for_submission(submission.submission_id),
         submission_id: submission.submission_id,
@@ -266,7 +247,7 @@ async fn accept(
         questionnaire_id: questionnaire.model.id,
         campaign_id: questionnaire.model.campaign_id,
         unit_id: link.unit_id,
-        channel: link.channel.clone(),
+        channel: link.channel,
         submitted_hour: round_to_hour(Utc::now()),
         excluded: false,
         answers: super::answers::pack(&answers),

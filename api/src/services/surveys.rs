@@ -80,7 +80,7 @@ pub async fn view(db: &impl ConnectionTrait, slug: &str, lang: Lang) -> ApiResul
         unit_name: unit.name,
         campaign_title: campaign.title.clone(),
         title: questionnaire.title.get(lang).to_owned(),
-        channel: Channel::parse(&link.channel).unwrap_or(Channel::Other),
+        channel: link.channel,
         questionnaire_id: questionnaire.model.id,
         questionnaire_version: questionnaire.model.version,
         questions,

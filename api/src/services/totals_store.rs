@@ -15,7 +15,7 @@
 //! transaction-scoped advisory lock per campaign, taken in campaign order (so two writers
 //! cannot deadlock on them); on SQLite every write transaction holds the one write lock.
 //! The fold may read and add before it takes its turn, and then writes what it added up
-//! only if the campaign's `rollups_version` shows no change since (see `rollups::SummedTotals`).
+//! only if the campaign's `totals_version` shows no change since (see `rollups::SummedTotals`).
 
 use std::collections::{BTreeMap, BTreeSet};
 

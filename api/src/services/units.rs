@@ -55,10 +55,9 @@ impl TryFrom<unit::Model> for UnitDto {
     type Error = ApiError;
 
     fn try_from(m: unit::Model) -> ApiResult<Self> {
-        let corrupt = |what: &str| ApiError::Internal(format!("unit {} has an unknown {what}", m.id).into());
         Ok(Self {
-            category: Category::parse(&m.category).ok_or_else(|| corrupt("category"))?,
-            kind: UnitKind::parse(&m.kind).ok_or_else(|| corrupt("kind"))?,
+            category: m.category,
+            kind: m.kind,
             id: m.id,
             code: m.code,
             name: m.name,
@@ -88,8 +87,8 @@ fn active_model(id: Uuid, input: UnitInput) -> unit::ActiveModel {
         id: Set(id),
         code: Set(input.code),
         name: Set(input.name.trim().to_owned()),
-        category: Set(input.category.as_str().to_owned()),
-        kind: Set(input.kind.as_str().to_owned()),
+        category: Set(input.category),
+        kind: Set(input.kind),
         parent_id: Set(input.parent_id),
         ..Default::default()
     }

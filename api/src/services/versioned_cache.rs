@@ -1,7 +1,7 @@
 //! What this replica has read or computed from a campaign's running totals, kept while the
 //! totals are unchanged.
 //!
-//! Every transaction that changes a campaign's totals raises its `rollups_version` (see
+//! Every transaction that changes a campaign's totals raises its `totals_version` (see
 //! `rollups`), so a value computed from the totals at version V is still right for any later
 //! request that finds version V: checking that costs one indexed lookup, where computing
 //! reads and rolls up every row of the totals. Each replica keeps its own entries and checks

@@ -9,6 +9,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use entity::vocabulary::DeliveryStatus;
 use entity::{webhook_attempt, webhook_delivery, webhook_subscription};
 
 use super::{WebhookSettings, signing, target};
@@ -58,7 +59,7 @@ async fn run_due(
     settings: &WebhookSettings,
 ) -> Result<(), sea_orm::DbErr> {
     let due = webhook_delivery::Entity::find()
-        .filter(webhook_delivery::Column::Status.eq("pending"))
+        .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
         .filter(webhook_delivery::Column::NextAttemptAt.lte(now()))
         .order_by_asc(webhook_delivery::Column::NextAttemptAt)
         .limit(BATCH)
@@ -83,7 +84,7 @@ async fn claim(
     let result = webhook_delivery::Entity::update_many()
         .col_expr(webhook_delivery::Column::NextAttemptAt, sea_orm::sea_query::Expr::value(lease))
         .filter(webhook_delivery::Column::Id.eq(delivery.id))
-        .filter(webhook_delivery::Column::Status.eq("pending"))
+        .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
         .filter(webhook_delivery::Column::NextAttemptAt.eq(delivery.next_attempt_at))
         .exec(db)
         .await?;
@@ -148,20 +149,20 @@ async fn deliver(
     .await?;
     let delivered = status.is_some_and(|s| (200..300).contains(&s));
     let (state, next) = if delivered {
-        ("delivered", None)
+        (DeliveryStatus::Delivered, None)
     } else if attempts >= i32::try_from(settings.max_attempts).unwrap_or(i32::MAX) || subscription.disabled_at.is_some()
     {
-        ("failed", None)
+        (DeliveryStatus::Failed, None)
     } else {
         let exponent = u32::try_from(attempts - 1).unwrap_or(0).min(16);
         let delay = settings.retry_base.saturating_mul(2u32.saturating_pow(exponent));
-        ("pending", Some(now() + TimeDelta::from_std(delay).unwrap_or(TimeDelta::hours(1))))
+        (DeliveryStatus::Pending, Some(now() + TimeDelta::from_std(delay).unwrap_or(TimeDelta::hours(1))))
     };
-    let result = if state == "pending" { "retrying" } else { state };
+    let result = if state == DeliveryStatus::Pending { "retrying" } else { state.as_str() };
     crate::metrics::METRICS.webhook_deliveries.with_label_values(&[result]).inc();
     webhook_delivery::ActiveModel {
         id: Set(delivery.id),
-        status: Set(state.to_owned()),
+        status: Set(state),
         attempts: Set(attempts),
         next_attempt_at: Set(next),
         ..Default::default()

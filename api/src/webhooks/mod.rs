@@ -6,35 +6,7 @@ pub mod signing;
 pub mod subscriptions;
 pub mod target;
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
-/// Event types. `responses.received` is emitted today; the others are accepted in
-/// subscriptions and emitted once the evaluation workflow (phases, results, rectification)
-/// produces them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub enum EventType {
-    /// Citizens' responses stored, or a pollster batch stored (with a count).
-    #[serde(rename = "responses.received")]
-    ResponsesReceived,
-    #[serde(rename = "campaign.phase_changed")]
-    CampaignPhaseChanged,
-    #[serde(rename = "results.published")]
-    ResultsPublished,
-    #[serde(rename = "rectification.overdue")]
-    RectificationOverdue,
-}
-
-impl EventType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ResponsesReceived => "responses.received",
-            Self::CampaignPhaseChanged => "campaign.phase_changed",
-            Self::ResultsPublished => "results.published",
-            Self::RectificationOverdue => "rectification.overdue",
-        }
-    }
-}
+pub use entity::vocabulary::EventType;
 
 /// How deliveries are retried and where they may go.
 #[derive(Debug, Clone)]

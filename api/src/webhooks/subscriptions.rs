@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
+use entity::vocabulary::DeliveryStatus;
 use entity::{api_client, webhook_attempt, webhook_delivery, webhook_subscription};
 
 use super::{EventType, signing, target};
@@ -55,9 +56,8 @@ pub struct DeliveryDto {
     pub subscription_id: Uuid,
     /// The `webhook-id` header: the same on every attempt and redelivery.
     pub event_id: Uuid,
-    pub event_type: String,
-    /// `pending`, `delivered` or `failed`.
-    pub status: String,
+    pub event_type: EventType,
+    pub status: DeliveryStatus,
     pub attempts: i32,
     pub next_attempt_at: Option<chrono::DateTime<chrono::FixedOffset>>,
     pub created_at: chrono::DateTime<chrono::FixedOffset>,
@@ -188,7 +188,7 @@ pub async fn redeliver(db: &impl ConnectionTrait, user: &AuthUser, delivery_id: 
     find_for(db, user, delivery.subscription_id).await?;
     webhook_delivery::ActiveModel {
         id: Set(delivery_id),
-        status: Set("pending".to_owned()),
+        status: Set(DeliveryStatus::Pending),
         attempts: Set(0),
         next_attempt_at: Set(Some(crate::services::now())),
         ..Default::default()
@@ -259,9 +259,9 @@ pub async fn queue(
             id: Set(Uuid::new_v4()),
             subscription_id: Set(*subscription_id),
             event_id: Set(event_id),
-            event_type: Set(event.as_str().to_owned()),
+            event_type: Set(event),
             payload: Set(payload.to_string()),
-            status: Set("pending".to_owned()),
+            status: Set(DeliveryStatus::Pending),
             attempts: Set(0),
             next_attempt_at: Set(Some(now)),
             created_at: Set(now),

@@ -20,8 +20,8 @@ async fn the_database_counts_changes_to_what_links_depend_on_and_nothing_else() 
     let (app, _, slug, _) = with_link().await;
     let generation = || link_cache::database_generation(&app.db);
     let changes: [(&str, i64); 5] = [
-        // The fold raises `rollups_version` several times a second: not a change to links.
-        ("UPDATE campaigns SET rollups_version = rollups_version + 1", 0),
+        // The fold raises `totals_version` several times a second: not a change to links.
+        ("UPDATE campaigns SET totals_version = totals_version + 1", 0),
         ("UPDATE campaigns SET title = 'renamed'", 0),
         ("UPDATE campaigns SET current_phase = 'survey'", 1),
         ("UPDATE questionnaires SET version = version", 1),
@@ -53,7 +53,7 @@ async fn an_entry_outlives_the_check_interval_until_a_change_it_depends_on() {
     let original = title().await;
     // Neither statement raises the change counter, so the cached entry stays in use.
     app.db.execute_unprepared("UPDATE campaigns SET title = 'renamed'").await.unwrap();
-    app.db.execute_unprepared("UPDATE campaigns SET rollups_version = rollups_version + 1").await.unwrap();
+    app.db.execute_unprepared("UPDATE campaigns SET totals_version = totals_version + 1").await.unwrap();
     wait_for_the_next_check().await;
     assert_eq!(title().await, original);
 
@@ -77,7 +77,7 @@ async fn the_links_of_one_questionnaire_share_it_until_a_change() {
     wait_for_the_next_check().await;
     let reloaded = cache.get(&app.db, &other_slug).await.unwrap();
     assert!(!Arc::ptr_eq(&first.campaign, &reloaded.campaign), "the change reloaded the shared parts");
-    assert_eq!(reloaded.campaign.current_phase, "rectification");
+    assert_eq!(reloaded.campaign.current_phase, entity::vocabulary::Phase::Rectification);
     let again = cache.get(&app.db, &slug).await.unwrap();
     assert!(Arc::ptr_eq(&reloaded.questionnaire, &again.questionnaire), "shared again after the reload");
 }

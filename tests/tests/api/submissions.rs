@@ -1,7 +1,6 @@
-use migration::{Migrator, MigratorTrait};
 use pingyi_tests::{TestApp, fields, government_answers, problem, spawn_app};
 use reqwest::Method;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter};
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -97,44 +96,6 @@ async fn a_replayed_submission_returns_the_original_outcome_without_a_second_row
     let conflict = problem(app.submit_answers(&slug, id, government_answers("dissatisfied")).await, 409).await;
     assert!(conflict["detail"].as_str().unwrap().contains("different answers"));
     assert_eq!(app.count("responses").await, 1);
-}
-
-/// A response's id is derived from its submission id (migration 13); one stored before that
-/// kept a random id. A retry of it after the upgrade is still answered with its receipt, and
-/// never stored a second time under the derived id.
-#[tokio::test]
-async fn a_submission_stored_before_ids_were_derived_is_replayed_not_stored_again() {
-    let (app, _, slug, _) = with_link().await;
-    let submission = Uuid::new_v4();
-    assert_eq!(app.submit_answers(&slug, submission, government_answers("satisfied")).await.status(), 201);
-    while app.count("satisfaction_pending").await > 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    // Back to the schema before migration 13, the row re-keyed as it was stored then.
-    let after_the_twelfth = Migrator::migrations().len() as u32 - 12;
-    Migrator::down(&app.db, Some(after_the_twelfth)).await.unwrap();
-    let legacy_id = Uuid::new_v4();
-    entity::response::Entity::update_many()
-        .col_expr(entity::response::Column::Id, sea_orm::sea_query::Expr::value(legacy_id))
-        .filter(entity::response::Column::SubmissionId.eq(submission))
-        .exec(&app.db)
-        .await
-        .unwrap();
-    Migrator::up(&app.db, None).await.unwrap();
-
-    let upgraded = app.replica().await;
-    let again = upgraded.submit_answers(&slug, submission, government_answers("satisfied")).await;
-    assert_eq!(again.status(), 200);
-    let again: Value = again.json().await.unwrap();
-    assert_eq!((again["response_id"].clone(), again["replayed"].clone()), (json!(legacy_id), json!(true)));
-    let conflict =
-        problem(upgraded.submit_answers(&slug, submission, government_answers("dissatisfied")).await, 409).await;
-    assert!(conflict["detail"].as_str().unwrap().contains("different answers"));
-    assert_eq!(app.count("responses").await, 1);
-    // A new submission gets its derived id on the upgraded replica.
-    let fresh = upgraded.submit_answers(&slug, Uuid::new_v4(), government_answers("satisfied")).await;
-    assert_eq!(fresh.status(), 201);
-    assert_eq!(app.count("responses").await, 2);
 }
 
 /// Every batch records the responses it stored, to be counted into the running totals (by a
