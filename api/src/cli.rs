@@ -2,10 +2,12 @@
 
 use std::io::BufRead;
 
+use crate::app::Application;
+use crate::auth::Role;
 use crate::config::{self, Settings};
-use crate::services::accounts::{self, AccountInput};
-use crate::startup::Application;
-use crate::{auth::Role, db, demo};
+use crate::demo;
+use crate::services::registry::accounts::{self, AccountInput};
+use crate::store::connect;
 
 pub const USAGE: &str = "\
 Usage: pingyi [COMMAND]
@@ -48,7 +50,7 @@ pub async fn run(command: Command) -> CliResult {
         }
         Command::Migrate => {
             let (url, _) = config::database_url_from_env();
-            db::migrate(&db::connect(&url, 1).await?).await?;
+            connect::migrate(&connect::connect(&url, 1).await?).await?;
             println!("migrations applied to {}", config::redacted_url(&url));
             Ok(())
         }
@@ -69,8 +71,8 @@ fn read_password() -> Result<String, Box<dyn std::error::Error>> {
 async fn create_admin(username: String) -> CliResult {
     let password = read_password()?;
     let (url, _) = config::database_url_from_env();
-    let db = db::connect(&url, 1).await?;
-    db::migrate(&db).await?;
+    let db = connect::connect(&url, 1).await?;
+    connect::migrate(&db).await?;
     let input = AccountInput { username, password, role: Role::Admin, unit_id: None };
     validator::Validate::validate(&input).map_err(|e| format!("invalid account: {e}"))?;
     let account = accounts::create(&db, input).await.map_err(|e| format!("could not create the account: {e}"))?;
@@ -81,8 +83,8 @@ async fn create_admin(username: String) -> CliResult {
 async fn serve(demo: bool) -> CliResult {
     let settings = Settings::from_env()?;
     if demo {
-        let db = db::connect(&settings.database_url, 1).await?;
-        db::migrate(&db).await?;
+        let db = connect::connect(&settings.database_url, 1).await?;
+        connect::migrate(&db).await?;
         let summary = demo::load(&db).await?;
         demo::print(&summary, &settings.public_url);
     }

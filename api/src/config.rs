@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use rand::Rng;
 
-use crate::integrity::TrustedProxies;
+use crate::http::client_address::TrustedProxies;
 use crate::webhooks::WebhookSettings;
 
 pub const MIN_SECRET_BYTES: usize = 32;
@@ -201,7 +201,7 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::config::*;
 
     #[test]
     fn the_pool_is_small_on_sqlite_and_larger_on_postgresql() {

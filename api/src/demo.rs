@@ -2,15 +2,14 @@
 //! both questionnaires published, one web link per unit, and an admin account.
 //! Loading twice changes nothing.
 
+use entity::{account, campaign, survey_link, unit};
 use rand::Rng;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
-
-use entity::{account, campaign, survey_link, unit};
 
 use crate::auth::Role;
 use crate::domain::vocabulary::{Category, Channel, Phase, UnitKind};
 use crate::error::ApiResult;
-use crate::services::{accounts, campaign_units, campaigns, links, questionnaires, units};
+use crate::services::registry::{accounts, campaign_units, campaigns, links, questionnaires, units};
 
 pub const DEMO_YEAR: i32 = 2017;
 pub const DEMO_ADMIN: &str = "admin";

@@ -10,7 +10,7 @@ fn committed_path() -> PathBuf {
 }
 
 fn main() -> ExitCode {
-    let generated = match pingyi::apidoc::render_openapi() {
+    let generated = match pingyi::http::openapi::render_openapi() {
         Ok(text) => text,
         Err(err) => {
             eprintln!("could not render the OpenAPI document: {err}");

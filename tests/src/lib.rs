@@ -7,10 +7,10 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use pingyi::app::Application;
 use pingyi::auth::Role;
 use pingyi::config::{Secret, Settings};
-use pingyi::services::accounts::{self, AccountInput};
-use pingyi::startup::Application;
+use pingyi::services::registry::accounts::{self, AccountInput};
 use reqwest::{Client, Method, Response};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};

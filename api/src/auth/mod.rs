@@ -1,11 +1,8 @@
-//! Authentication: accounts' passwords, bearer JWTs and the request extractor.
+//! Who may do what: accounts' passwords, bearer JWTs, and the roles they carry.
 
-mod extractor;
 mod password;
 mod token;
 
-pub use extractor::AuthUser;
+pub use entity::vocabulary::Role;
 pub use password::{hash_password, verify_password};
 pub use token::{AUDIENCE, Claims, ISSUER, Scope, TokenKeys};
-
-pub use entity::vocabulary::Role;

@@ -10,7 +10,8 @@ use std::sync::{Arc, LazyLock};
 
 use actix_web::error::BlockingError;
 use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use tokio::sync::Semaphore;
 
 /// Hashes that may run at once.
@@ -72,7 +73,7 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
 
-    use super::*;
+    use crate::auth::password::*;
 
     #[tokio::test]
     async fn a_hash_verifies_its_password_only() {

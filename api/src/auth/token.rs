@@ -5,7 +5,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, deco
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::Role;
+use crate::auth::Role;
 use crate::config::Secret;
 
 pub const ISSUER: &str = "pingyi";
@@ -101,7 +101,7 @@ impl TokenKeys {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::auth::token::*;
 
     fn keys(fill: u8) -> TokenKeys {
         let secret = Secret::new(vec![fill; 32]).unwrap_or_else(|_| unreachable!());

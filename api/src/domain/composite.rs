@@ -216,7 +216,7 @@ pub fn compute(units: &[UnitInputs], rules: &Rules) -> Vec<UnitResult> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::domain::composite::*;
 
     fn rules() -> Rules {
         Rules {

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
+use crate::domain::text;
 use crate::error::FieldError;
-use crate::validation;
 
 /// The dimension code of the overall-satisfaction question; per-unit figures use it.
 pub const OVERALL: &str = "overall";
@@ -18,11 +18,11 @@ pub const MAX_TEXT_LIMIT: u32 = 5000;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct LocalizedText {
-    #[validate(length(min = 1, max = 500), custom(function = "validation::single_line"))]
+    #[validate(length(min = 1, max = 500), custom(function = "text::single_line"))]
     #[schema(example = "您对该单位的总体评价", min_length = 1, max_length = 500)]
     pub zh: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[validate(length(min = 1, max = 500), custom(function = "validation::single_line"))]
+    #[validate(length(min = 1, max = 500), custom(function = "text::single_line"))]
     #[schema(example = "Overall, how satisfied are you with this unit?", max_length = 500)]
     pub en: Option<String>,
 }
@@ -62,7 +62,7 @@ pub enum QuestionKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct AnswerOption {
-    #[validate(custom(function = "validation::key"))]
+    #[validate(custom(function = "text::key"))]
     #[schema(example = "satisfied", pattern = "^[A-Za-z0-9_-]{1,64}$")]
     pub key: String,
     /// Contribution to the satisfaction rate, in [0, 1]. `null` marks "don't know":
@@ -77,13 +77,13 @@ pub struct AnswerOption {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct Question {
-    #[validate(custom(function = "validation::key"))]
+    #[validate(custom(function = "text::key"))]
     #[schema(example = "overall", pattern = "^[A-Za-z0-9_-]{1,64}$")]
     pub key: String,
     pub kind: QuestionKind,
     /// The evaluated dimension (`overall` for the overall question); aggregates group by it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[validate(custom(function = "validation::key"))]
+    #[validate(custom(function = "text::key"))]
     #[schema(example = "overall")]
     pub dimension: Option<String>,
     #[serde(default = "default_required")]
@@ -217,7 +217,7 @@ fn check_answer(question: &Question, value: &str) -> Result<CheckedAnswer, Strin
             if value.chars().count() > question.text_limit() {
                 return Err(format!("must be at most {} characters", question.text_limit()));
             }
-            validation::free_text(value).map_err(|_| "must not contain NUL or other control characters".to_owned())?;
+            text::free_text(value).map_err(|_| "must not contain NUL or other control characters".to_owned())?;
             answer.text = Some(value.to_owned());
         }
     }
@@ -230,7 +230,7 @@ fn truncate(value: &str, max: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::domain::questionnaire::*;
     use crate::domain::templates::template;
     use crate::domain::vocabulary::Category;
 

@@ -82,7 +82,7 @@ pub fn wilson(p: f64, n: i64) -> Interval {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::domain::satisfaction::*;
 
     fn count(option: &str, answers: i64, weight: Option<f64>) -> OptionCount {
         let valid = if weight.is_some() { answers } else { 0 };

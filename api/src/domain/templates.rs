@@ -4,8 +4,8 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::questionnaire::{AnswerOption, LocalizedText, OVERALL, Question, QuestionKind};
-use super::vocabulary::Category;
+use crate::domain::questionnaire::{AnswerOption, LocalizedText, OVERALL, Question, QuestionKind};
+use crate::domain::vocabulary::Category;
 
 /// A dimension: its code, Chinese name and English name.
 type Dimension = (&'static str, &'static str, &'static str);

@@ -3,13 +3,13 @@
 use actix_web::{HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{ReadErrors, WriteErrors};
-use crate::auth::AuthUser;
+use crate::app::State;
 use crate::error::ApiResult;
-use crate::pagination::{Page, PageParams};
-use crate::services::accounts::{self, AccountDto, AccountInput};
-use crate::startup::State;
-use crate::validation::ValidJson;
+use crate::http::json::ValidJson;
+use crate::http::pagination::{Page, PageParams};
+use crate::http::principal::AuthUser;
+use crate::http::responses::{ReadErrors, WriteErrors};
+use crate::services::registry::accounts::{self, AccountDto, AccountInput};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_account).service(list_accounts);

@@ -9,12 +9,13 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::WriteErrors;
+use crate::app::State;
 use crate::auth::{Role, TokenKeys};
 use crate::error::{ApiError, ApiResult};
-use crate::services::{accounts, clients};
-use crate::startup::{BODY_LIMIT, State};
-use crate::validation::{parse_json, read_body};
+use crate::http::BODY_LIMIT;
+use crate::http::json::{parse_json, read_body};
+use crate::http::responses::WriteErrors;
+use crate::services::registry::{accounts, clients};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(issue_token);

@@ -4,13 +4,14 @@ use actix_web::{HttpResponse, get, post, put, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::{ReadErrors, WriteErrors};
-use crate::auth::AuthUser;
+use crate::app::State;
+use crate::domain::campaign::ScoringSettings;
 use crate::error::ApiResult;
-use crate::pagination::{Page, PageParams};
-use crate::services::campaigns::{self, CampaignDto, CampaignInput};
-use crate::startup::State;
-use crate::validation::ValidJson;
+use crate::http::json::ValidJson;
+use crate::http::pagination::{Page, PageParams};
+use crate::http::principal::AuthUser;
+use crate::http::responses::{ReadErrors, WriteErrors};
+use crate::services::registry::campaigns::{self, CampaignDto, CampaignInput};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_campaign)
@@ -46,13 +47,13 @@ pub async fn change_phase(
 }
 
 /// Replace the campaign's scoring settings (weights, grade bounds, bottom N, sample minimum).
-#[utoipa::path(tag = "campaigns", params(("id" = Uuid, Path)), request_body = campaigns::ScoringSettings, security(("bearer" = [])), responses((status = 200, body = CampaignDto), WriteErrors))]
+#[utoipa::path(tag = "campaigns", params(("id" = Uuid, Path)), request_body = ScoringSettings, security(("bearer" = [])), responses((status = 200, body = CampaignDto), WriteErrors))]
 #[put("/campaigns/{id}/settings")]
 pub async fn change_settings(
     state: State,
     user: AuthUser,
     id: web::Path<Uuid>,
-    body: ValidJson<campaigns::ScoringSettings>,
+    body: ValidJson<ScoringSettings>,
 ) -> ApiResult<HttpResponse> {
     user.require_admin()?;
     let campaign = campaigns::set_settings(&state.db, &user.subject, *id, &body.0).await?;

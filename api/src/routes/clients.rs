@@ -4,12 +4,12 @@ use actix_web::{HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::{ReadErrors, WriteErrors};
-use crate::auth::AuthUser;
+use crate::app::State;
 use crate::error::ApiResult;
-use crate::services::clients::{self, ClientDto, ClientWithSecret, NewClient};
-use crate::startup::State;
-use crate::validation::ValidJson;
+use crate::http::json::ValidJson;
+use crate::http::principal::AuthUser;
+use crate::http::responses::{ReadErrors, WriteErrors};
+use crate::services::registry::clients::{self, ClientDto, ClientWithSecret, NewClient};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_client)

@@ -2,17 +2,17 @@
 
 use std::time::Duration;
 
-use actix_web::web::Bytes;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::web::{self, Bytes};
+use actix_web::{HttpResponse, get, post};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::{PublicErrors, ReadErrors, WriteErrors};
-use crate::auth::AuthUser;
+use crate::app::State;
 use crate::error::{ApiError, ApiResult};
-use crate::services::conference::{self, Ballot, IssuedCode, NewSession, SessionDto, Tally};
-use crate::startup::State;
-use crate::validation::ValidJson;
+use crate::http::json::ValidJson;
+use crate::http::principal::AuthUser;
+use crate::http::responses::{PublicErrors, ReadErrors, WriteErrors};
+use crate::services::evaluation::conference::{self, Ballot, IssuedCode, NewSession, SessionDto, Tally};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(open_session)

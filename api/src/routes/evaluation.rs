@@ -7,15 +7,16 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::{ReadErrors, WriteErrors};
-use crate::auth::{AuthUser, Role};
+use crate::app::State;
+use crate::auth::Role;
 use crate::error::{ApiError, ApiResult};
+use crate::http::json::ValidJson;
+use crate::http::principal::AuthUser;
+use crate::http::responses::{ReadErrors, WriteErrors};
 use crate::services::audit::{self, AuditDto, ChainCheck};
-use crate::services::campaign_units::{self, CampaignUnitDto, NewCampaignUnit};
-use crate::services::conference::{self, EvaluatorDto, NewEvaluators};
-use crate::services::supervision::{self, NewNotice, NewViolation, NoticeDto, ViolationDto};
-use crate::startup::State;
-use crate::validation::ValidJson;
+use crate::services::evaluation::conference::{self, EvaluatorDto, NewEvaluators};
+use crate::services::evaluation::supervision::{self, NewNotice, NewViolation, NoticeDto, ViolationDto};
+use crate::services::registry::campaign_units::{self, CampaignUnitDto, NewCampaignUnit};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(add_unit)

@@ -4,8 +4,8 @@ use actix_web::{HttpResponse, get};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::app::State;
 use crate::error::ApiError;
-use crate::startup::State;
 
 #[derive(Serialize, ToSchema)]
 pub struct Health {
@@ -25,7 +25,7 @@ pub async fn healthz() -> HttpResponse {
     tag = "health",
     responses(
         (status = 200, body = Health),
-        (status = 503, description = "Database unreachable", body = crate::error::Problem, content_type = "application/problem+json")
+        (status = 503, description = "Database unreachable", body = crate::http::problem::Problem, content_type = "application/problem+json")
     )
 )]
 #[get("/readyz")]

@@ -8,17 +8,18 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::{ReadErrors, WriteErrors};
-use crate::auth::{AuthUser, Role};
+use crate::app::State;
+use crate::auth::Role;
 use crate::domain::questionnaire::Lang;
 use crate::error::{ApiError, ApiResult};
-use crate::integrity::bursts::BurstRule;
-use crate::services::exclusions::{self, BurstReport, ExclusionDto, NewExclusion};
-use crate::services::invitations::{self, Invitations, NewInvitations};
-use crate::services::links::{self, Controls, LinkDto};
-use crate::services::{campaigns, units};
-use crate::startup::State;
-use crate::validation::ValidJson;
+use crate::http::json::ValidJson;
+use crate::http::principal::AuthUser;
+use crate::http::responses::{ReadErrors, WriteErrors};
+use crate::services::integrity::bursts::BurstRule;
+use crate::services::integrity::exclusions::{self, BurstReport, ExclusionDto, NewExclusion};
+use crate::services::integrity::invitations::{self, Invitations, NewInvitations};
+use crate::services::registry::links::{self, Controls, LinkDto};
+use crate::services::registry::{campaigns, units};
 use crate::web::poster::{self, PosterContent};
 
 pub fn configure(cfg: &mut ServiceConfig) {

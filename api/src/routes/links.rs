@@ -4,13 +4,14 @@ use actix_web::{HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::{ReadErrors, WriteErrors};
-use crate::auth::{AuthUser, Role};
+use crate::app::State;
+use crate::auth::Role;
 use crate::error::ApiResult;
-use crate::pagination::{Page, PageParams};
-use crate::services::links::{self, LinkDto, LinkFilter, NewLink};
-use crate::startup::State;
-use crate::validation::ValidJson;
+use crate::http::json::ValidJson;
+use crate::http::pagination::{Page, PageParams};
+use crate::http::principal::AuthUser;
+use crate::http::responses::{ReadErrors, WriteErrors};
+use crate::services::registry::links::{self, LinkDto, LinkFilter, NewLink};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_link).service(list_links).service(get_link).service(revoke_link);

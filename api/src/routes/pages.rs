@@ -11,12 +11,14 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::public::{language, sender};
+use crate::app::State;
 use crate::domain::questionnaire::Lang;
 use crate::error::{ApiError, ApiResult};
-use crate::services::submissions::{self, Submission};
-use crate::services::{campaigns, links, questionnaires, surveys, units};
-use crate::startup::{BODY_LIMIT, State};
+use crate::http::BODY_LIMIT;
+use crate::intake::submit::{self, Submission};
+use crate::intake::survey;
+use crate::routes::public::{language, sender};
+use crate::services::registry::{campaigns, links, questionnaires, units};
 use crate::web::pages::{self, FormState};
 use crate::web::poster::{self, PosterContent};
 use crate::web::qr;
@@ -84,7 +86,7 @@ fn has_answered(req: &HttpRequest, slug: &str) -> bool {
     params(("slug" = String, Path), PageQuery),
     responses(
         (status = 200, description = "The questionnaire as a form, or a note that this browser already answered", content_type = "text/html"),
-        (status = 400, description = "Malformed query string (an unknown `lang`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed query string (an unknown `lang`)", body = crate::http::problem::Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown link (a friendly page)", content_type = "text/html"),
         (status = 409, description = "Not open yet", content_type = "text/html"),
         (status = 410, description = "Closed or withdrawn", content_type = "text/html")
@@ -98,7 +100,7 @@ pub async fn answer_page(
     query: web::Query<PageQuery>,
 ) -> HttpResponse {
     let lang = language(query.lang, &req);
-    match surveys::view(&state.db, &slug, lang).await {
+    match survey::view(&state.db, &slug, lang).await {
         Ok(_) if has_answered(&req, &slug) => html(StatusCode::OK, pages::already_answered(lang)),
         Ok(view) => {
             let empty = BTreeMap::new();
@@ -180,7 +182,7 @@ pub async fn submit_form(
     slug: web::Path<String>,
     payload: web::Payload,
 ) -> HttpResponse {
-    let body = match crate::validation::read_body(payload, BODY_LIMIT).await {
+    let body = match crate::http::json::read_body(payload, BODY_LIMIT).await {
         Ok(body) => body,
         Err(err) => return error_page(language(None, &req), &err),
     };
@@ -190,7 +192,7 @@ pub async fn submit_form(
     };
     let (submission_id, values, code) =
         (submission.submission_id, submission.answers.clone(), submission.invitation_code.clone());
-    match submissions::submit(&state.db, &state.intake, &sender(&state, &req), &slug, submission).await {
+    match submit::submit(&state.db, &state.intake, &sender(&state, &req), &slug, submission).await {
         Ok(_) => {
             let mut response = html(StatusCode::OK, pages::thanks(lang));
             let cookie = format!(
@@ -204,7 +206,7 @@ pub async fn submit_form(
             response
         }
         Err(err @ (ApiError::Validation(_) | ApiError::Forbidden(_))) => {
-            let Ok(view) = surveys::view(&state.db, &slug, lang).await else { return error_page(lang, &err) };
+            let Ok(view) = survey::view(&state.db, &slug, lang).await else { return error_page(lang, &err) };
             let (errors, alert) = match &err {
                 ApiError::Validation(errors) => (errors.as_slice(), Some(crate::web::texts::texts(lang).fix_errors)),
                 _ => (&[][..], Some(crate::web::texts::texts(lang).forbidden_title)),
@@ -251,7 +253,7 @@ fn image<B: actix_web::body::MessageBody + 'static>(content_type: &'static str, 
 }
 
 /// The link's QR code as SVG.
-#[utoipa::path(tag = "pages", params(("slug" = String, Path), SizeQuery), responses((status = 200, description = "QR code (level M) of the link's public URL", content_type = "image/svg+xml"), super::PublicErrors))]
+#[utoipa::path(tag = "pages", params(("slug" = String, Path), SizeQuery), responses((status = 200, description = "QR code (level M) of the link's public URL", content_type = "image/svg+xml"), crate::http::responses::PublicErrors))]
 #[get("/s/{slug}/qr.svg")]
 pub async fn qr_svg(state: State, slug: web::Path<String>, query: web::Query<SizeQuery>) -> ApiResult<HttpResponse> {
     // The request is checked before the link, so a bad size is a 422 whatever the link's state.
@@ -261,7 +263,7 @@ pub async fn qr_svg(state: State, slug: web::Path<String>, query: web::Query<Siz
 }
 
 /// The link's QR code as PNG.
-#[utoipa::path(tag = "pages", params(("slug" = String, Path), SizeQuery), responses((status = 200, description = "QR code (level M) of the link's public URL", content_type = "image/png"), super::PublicErrors))]
+#[utoipa::path(tag = "pages", params(("slug" = String, Path), SizeQuery), responses((status = 200, description = "QR code (level M) of the link's public URL", content_type = "image/png"), crate::http::responses::PublicErrors))]
 #[get("/s/{slug}/qr.png")]
 pub async fn qr_png(state: State, slug: web::Path<String>, query: web::Query<SizeQuery>) -> ApiResult<HttpResponse> {
     // The request is checked before the link, so a bad size is a 422 whatever the link's state.
@@ -271,7 +273,7 @@ pub async fn qr_png(state: State, slug: web::Path<String>, query: web::Query<Siz
 }
 
 /// A printable A4 poster of the link (SVG).
-#[utoipa::path(tag = "pages", params(("slug" = String, Path), PageQuery), responses((status = 200, description = "A4 poster", content_type = "image/svg+xml"), super::PublicErrors))]
+#[utoipa::path(tag = "pages", params(("slug" = String, Path), PageQuery), responses((status = 200, description = "A4 poster", content_type = "image/svg+xml"), crate::http::responses::PublicErrors))]
 #[get("/s/{slug}/poster.svg")]
 pub async fn poster_svg(
     state: State,
@@ -290,7 +292,7 @@ pub async fn poster_svg(
 }
 
 /// A printable A4 poster of the link (PNG, 1240 × 1754 px: A4 at 150 dpi).
-#[utoipa::path(tag = "pages", params(("slug" = String, Path), PageQuery), responses((status = 200, description = "A4 poster", content_type = "image/png"), super::PublicErrors))]
+#[utoipa::path(tag = "pages", params(("slug" = String, Path), PageQuery), responses((status = 200, description = "A4 poster", content_type = "image/png"), crate::http::responses::PublicErrors))]
 #[get("/s/{slug}/poster.png")]
 pub async fn poster_png(
     state: State,
@@ -313,9 +315,9 @@ pub async fn poster_png(
 }
 
 /// The projector page of a conference session: counts while ballots arrive, results once closed.
-#[utoipa::path(tag = "pages", params(("id" = Uuid, Path, description = "session id")), responses((status = 200, description = "Projector page", content_type = "text/html"), super::PublicErrors))]
+#[utoipa::path(tag = "pages", params(("id" = Uuid, Path, description = "session id")), responses((status = 200, description = "Projector page", content_type = "text/html"), crate::http::responses::PublicErrors))]
 #[get("/conference/{id}")]
 pub async fn projector(state: State, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    crate::services::conference::find_session(&state.db, *id).await?;
+    crate::services::evaluation::conference::find_session(&state.db, *id).await?;
     Ok(html(StatusCode::OK, crate::web::projector::html(&id.to_string())))
 }

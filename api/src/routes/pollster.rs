@@ -6,12 +6,13 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::{ReadErrors, WriteErrors};
-use crate::auth::{AuthUser, Role};
+use crate::app::State;
+use crate::auth::Role;
 use crate::error::ApiResult;
+use crate::http::json::{ValidJson, read_body, read_valid_json};
+use crate::http::principal::AuthUser;
+use crate::http::responses::{ReadErrors, WriteErrors};
 use crate::services::pollster::{self, FigureDto, NewFigure, PushBatch, PushReport};
-use crate::startup::State;
-use crate::validation::{ValidJson, read_body, read_valid_json};
 
 /// Batches of 1,000 interviews need more room than other bodies (8 MiB).
 pub const PUSH_BODY_LIMIT: usize = 8 * 1024 * 1024;

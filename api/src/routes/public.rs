@@ -6,14 +6,14 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::PublicErrors;
+use crate::app::{AppState, State};
 use crate::domain::questionnaire::Lang;
 use crate::error::ApiResult;
-use crate::integrity::source::client_ip;
-use crate::services::submissions::{self, Receipt, Sender, Submission};
-use crate::services::surveys::{self, SurveyView};
-use crate::startup::{AppState, State};
-use crate::validation::ValidJson;
+use crate::http::client_address::client_ip;
+use crate::http::json::ValidJson;
+use crate::http::responses::PublicErrors;
+use crate::intake::submit::{self, Receipt, Sender, Submission};
+use crate::intake::survey::{self, SurveyView};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     // Submitting first: it takes most requests, and each pattern tried costs a regex match.
@@ -50,7 +50,7 @@ pub async fn get_survey(
     slug: web::Path<String>,
     query: web::Query<LangQuery>,
 ) -> ApiResult<HttpResponse> {
-    let view = surveys::view(&state.db, &slug, language(query.lang, &req)).await?;
+    let view = survey::view(&state.db, &slug, language(query.lang, &req)).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -71,7 +71,7 @@ pub async fn submit_response(
     slug: web::Path<String>,
     body: ValidJson<Submission>,
 ) -> ApiResult<HttpResponse> {
-    let receipt = submissions::submit(&state.db, &state.intake, &sender(&state, &req), &slug, body.0).await?;
+    let receipt = submit::submit(&state.db, &state.intake, &sender(&state, &req), &slug, body.0).await?;
     let mut response = if receipt.replayed { HttpResponse::Ok() } else { HttpResponse::Created() };
     Ok(response.json(receipt))
 }

@@ -8,14 +8,15 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::ReadErrors;
-use crate::auth::{AuthUser, Role};
+use crate::app::State;
+use crate::auth::Role;
 use crate::domain::vocabulary::Source;
 use crate::error::{ApiError, ApiResult};
-use crate::services::exports;
-use crate::services::rows::{self, Cursor, RowFilter, RowPage, RowQuery};
-use crate::services::satisfaction::{self, Granularity, Grouping, ReportRequest};
-use crate::startup::State;
+use crate::http::principal::AuthUser;
+use crate::http::responses::ReadErrors;
+use crate::services::query::exports;
+use crate::services::query::rows::{self, Cursor, RowFilter, RowPage, RowQuery};
+use crate::totals::reports::{self, Granularity, Grouping, ReportRequest};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_responses)
@@ -42,7 +43,7 @@ async fn row_query(state: &State, user: &AuthUser, campaign_id: Uuid, filter: &R
     } else {
         None
     };
-    crate::services::campaigns::find(&state.db, campaign_id).await?;
+    crate::services::registry::campaigns::find(&state.db, campaign_id).await?;
     let limit = filter.limit.unwrap_or(rows::DEFAULT_LIMIT);
     if !(1..=rows::MAX_LIMIT).contains(&limit) {
         return Err(ApiError::invalid("limit", format!("must be between 1 and {}", rows::MAX_LIMIT)));
@@ -138,7 +139,7 @@ async fn export_report(
     user: &AuthUser,
     campaign_id: Uuid,
     query: &ExportQuery,
-) -> ApiResult<std::sync::Arc<satisfaction::SatisfactionReport>> {
+) -> ApiResult<std::sync::Arc<reports::SatisfactionReport>> {
     user.require(&[Role::Admin, Role::Observer, Role::Reader])?;
     user.require_campaign(campaign_id)?;
     let grouping = match query.grouping.unwrap_or(ExportGrouping::Unit) {
@@ -157,7 +158,7 @@ async fn export_report(
         min_cell_size: state.settings.min_cell_size,
         show_small_cells: user.role == Role::Admin,
     };
-    satisfaction::report(&state.db, request).await
+    reports::report(&state.db, request).await
 }
 
 /// Satisfaction figures as CSV (UTF-8 with BOM), with the same small-cell rule as the API.

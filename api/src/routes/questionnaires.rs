@@ -4,15 +4,15 @@ use actix_web::{HttpResponse, get, post, put, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::{ReadErrors, WriteErrors};
-use crate::auth::AuthUser;
+use crate::app::State;
 use crate::domain::templates::{Template, template};
 use crate::domain::vocabulary::Category;
 use crate::error::ApiResult;
-use crate::pagination::{Page, PageParams};
-use crate::services::questionnaires::{self, DraftUpdate, NewQuestionnaire, QuestionnaireDto};
-use crate::startup::State;
-use crate::validation::ValidJson;
+use crate::http::json::ValidJson;
+use crate::http::pagination::{Page, PageParams};
+use crate::http::principal::AuthUser;
+use crate::http::responses::{ReadErrors, WriteErrors};
+use crate::services::registry::questionnaires::{self, DraftUpdate, NewQuestionnaire, QuestionnaireDto};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_templates)

@@ -4,14 +4,14 @@ use actix_web::{HttpResponse, get, post, put, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::{ReadErrors, WriteErrors};
-use crate::auth::AuthUser;
+use crate::app::State;
 use crate::error::ApiResult;
-use crate::services::rectification::{
+use crate::http::json::ValidJson;
+use crate::http::principal::AuthUser;
+use crate::http::responses::{ReadErrors, WriteErrors};
+use crate::services::evaluation::rectification::{
     self, MeasureDto, NewMeasure, NewProblem, NewReport, ProblemDto, ReportDto, StatusChange,
 };
-use crate::startup::State;
-use crate::validation::ValidJson;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(add_problem)

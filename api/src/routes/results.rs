@@ -4,11 +4,12 @@ use actix_web::{HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::{PublicErrors, ReadErrors, WriteErrors};
-use crate::auth::{AuthUser, Role};
+use crate::app::State;
+use crate::auth::Role;
 use crate::error::ApiResult;
-use crate::services::results::{self, ResultVersionDto};
-use crate::startup::State;
+use crate::http::principal::AuthUser;
+use crate::http::responses::{PublicErrors, ReadErrors, WriteErrors};
+use crate::services::evaluation::results::{self, ResultVersionDto};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(compute)
@@ -101,9 +102,9 @@ pub async fn report_csv(state: State, user: AuthUser, id: web::Path<Uuid>) -> Ap
     let version = results::find(&state.db, *id).await?;
     user.require_campaign(version.campaign_id)?;
     let (_, rows) = results::report_rows(&state.db, &version).await?;
-    let mut bytes = crate::services::exports::BOM.to_vec();
+    let mut bytes = crate::services::query::exports::BOM.to_vec();
     let header = crate::web::report::HEADER.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>();
-    bytes.extend(crate::services::exports::csv_bytes(std::iter::once(header).chain(report_cells(&rows)))?);
+    bytes.extend(crate::services::query::exports::csv_bytes(std::iter::once(header).chain(report_cells(&rows)))?);
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header(("Content-Disposition", "attachment; filename=\"results.csv\""))
@@ -120,7 +121,7 @@ pub async fn report_xlsx(state: State, user: AuthUser, id: web::Path<Uuid>) -> A
     let (_, rows) = results::report_rows(&state.db, &version).await?;
     let lines = report_cells(&rows);
     let file = web::block(move || {
-        crate::services::exports::workbook_file("results", &crate::web::report::HEADER, lines.into_iter())
+        crate::services::query::exports::workbook_file("results", &crate::web::report::HEADER, lines.into_iter())
     })
     .await
     .map_err(crate::error::ApiError::internal)??;
@@ -139,7 +140,7 @@ pub async fn report_html(state: State, id: web::Path<Uuid>) -> ApiResult<HttpRes
     if version.status != entity::vocabulary::ResultStatus::Published {
         return Err(crate::error::ApiError::NotFound("no published result with this id".to_owned()));
     }
-    let campaign = crate::services::campaigns::find(&state.db, version.campaign_id).await?;
+    let campaign = crate::services::registry::campaigns::find(&state.db, version.campaign_id).await?;
     let (rules, rows) = results::report_rows(&state.db, &version).await?;
     let page = crate::web::report::html(
         &format!("{} 综合评议结果", campaign.title),

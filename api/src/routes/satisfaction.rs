@@ -1,15 +1,16 @@
 //! Satisfaction reports, with `ETag` / `If-None-Match` so that pollers can skip unchanged data.
 
-use actix_web::http::header::{self, EntityTag};
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::ReadErrors;
-use crate::auth::{AuthUser, Role};
+use crate::app::State;
+use crate::auth::Role;
 use crate::error::{ApiError, ApiResult};
-use crate::services::satisfaction::{self, Grouping, ReportRequest, SatisfactionFilter, SatisfactionReport};
-use crate::startup::State;
+use crate::http::etag::json_with_etag;
+use crate::http::principal::AuthUser;
+use crate::http::responses::ReadErrors;
+use crate::totals::reports::{self, Grouping, ReportRequest, SatisfactionFilter, SatisfactionReport};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(by_unit).service(by_unit_dimension).service(by_channel).service(by_source).service(by_period);
@@ -24,23 +25,6 @@ fn unit_for(user: &AuthUser, asked: Option<Uuid>) -> ApiResult<Option<Uuid>> {
         (Some(own), _) => Ok(Some(own)),
         (None, asked) => Ok(asked),
     }
-}
-
-/// Serves `value` as JSON with a strong ETag of its bytes, or 304 when the client has it.
-pub fn json_with_etag<T: serde::Serialize>(req: &HttpRequest, value: &T) -> ApiResult<HttpResponse> {
-    let body = serde_json::to_vec(value).map_err(ApiError::internal)?;
-    // A fast 64-bit hash: SHA-256 of a report took a sixth of its time, and a validator needs
-    // no cryptographic strength (a new release may change the tags: one cache miss).
-    let mut hasher = std::hash::DefaultHasher::new();
-    std::hash::Hasher::write(&mut hasher, &body);
-    let tag = EntityTag::new_strong(format!("{:016x}", std::hash::Hasher::finish(&hasher)));
-    let matches =
-        req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| {
-            v.split(',').any(|candidate| candidate.trim() == tag.to_string() || candidate.trim() == "*")
-        });
-    let mut response = if matches { HttpResponse::NotModified() } else { HttpResponse::Ok() };
-    response.insert_header(header::ETag(tag)).insert_header((header::CACHE_CONTROL, "private, no-cache"));
-    if matches { Ok(response.finish()) } else { Ok(response.content_type("application/json").body(body)) }
 }
 
 async fn report(
@@ -62,7 +46,7 @@ async fn report(
         min_cell_size: state.settings.min_cell_size,
         show_small_cells: user.role == Role::Admin,
     };
-    json_with_etag(req, &satisfaction::report(&state.db, request).await?)
+    json_with_etag(req, &reports::report(&state.db, request).await?)
 }
 
 /// Satisfaction per unit, from the overall question.

@@ -4,13 +4,13 @@ use actix_web::{HttpResponse, get, post, put, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::{ReadErrors, WriteErrors};
-use crate::auth::AuthUser;
+use crate::app::State;
 use crate::error::ApiResult;
-use crate::pagination::{Page, PageParams};
-use crate::services::units::{self, UnitDto, UnitFilter, UnitInput};
-use crate::startup::State;
-use crate::validation::ValidJson;
+use crate::http::json::ValidJson;
+use crate::http::pagination::{Page, PageParams};
+use crate::http::principal::AuthUser;
+use crate::http::responses::{ReadErrors, WriteErrors};
+use crate::services::registry::units::{self, UnitDto, UnitFilter, UnitInput};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_unit).service(list_units).service(get_unit).service(update_unit);

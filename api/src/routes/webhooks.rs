@@ -4,11 +4,11 @@ use actix_web::{HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::{ReadErrors, WriteErrors};
-use crate::auth::AuthUser;
+use crate::app::State;
 use crate::error::ApiResult;
-use crate::startup::State;
-use crate::validation::ValidJson;
+use crate::http::json::ValidJson;
+use crate::http::principal::AuthUser;
+use crate::http::responses::{ReadErrors, WriteErrors};
 use crate::webhooks::subscriptions::{self, DeliveryDto, NewSubscription, SubscriptionDto, SubscriptionWithSecret};
 
 pub fn configure(cfg: &mut ServiceConfig) {

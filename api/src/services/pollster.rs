@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{NaiveDate, Utc};
+use entity::{pollster_answer, pollster_figure, pollster_response, unit};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
 };
@@ -19,16 +20,14 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use entity::{pollster_answer, pollster_figure, pollster_response, unit};
-
-use super::questionnaires::{self, Parsed};
-use super::rollups::{AnswerPlace, Counters, RollupDelta};
-use super::submissions::round_to_hour;
-use crate::auth::AuthUser;
 use crate::domain::questionnaire::check_answers;
+use crate::domain::text;
 use crate::domain::vocabulary::{Phase, PollsterChannel, QuestionnaireStatus, Source};
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::validation;
+use crate::http::principal::AuthUser;
+use crate::intake::submit::round_to_hour;
+use crate::services::registry::questionnaires::{self, Parsed};
+use crate::totals::delta::{AnswerPlace, Counters, RollupDelta};
 
 pub const MAX_BATCH: usize = 1000;
 
@@ -46,7 +45,7 @@ const PUSH_PHASES: &[Phase] = &[Phase::Survey, Phase::Rectification, Phase::Asse
 }))]
 pub struct PushItem {
     /// The pollster's own id of the interview; a retry with the same id stores nothing twice.
-    #[validate(length(min = 1, max = 128), custom(function = "validation::single_line"))]
+    #[validate(length(min = 1, max = 128), custom(function = "text::single_line"))]
     #[schema(min_length = 1, max_length = 128)]
     pub external_id: String,
     pub unit_id: Uuid,
@@ -228,8 +227,8 @@ pub async fn push(
 ) -> ApiResult<PushReport> {
     let client_id = user.client_id().ok_or_else(|| ApiError::Forbidden("only API clients push results".to_owned()))?;
     user.require_campaign(campaign_id)?;
-    let campaign = super::campaigns::find(db, campaign_id).await?;
-    super::campaigns::require_phase(&campaign, PUSH_PHASES, "pushing results")?;
+    let campaign = crate::services::registry::campaigns::find(db, campaign_id).await?;
+    crate::services::registry::campaigns::require_phase(&campaign, PUSH_PHASES, "pushing results")?;
     if raw_items.len() > MAX_BATCH {
         return Err(ApiError::invalid("items", format!("may hold at most {MAX_BATCH} items")));
     }
@@ -366,7 +365,7 @@ async fn store(
         results.push((c.index, outcome(c.index, external_id, ItemStatus::Created, Some(id), Vec::new())));
     }
     if !responses.is_empty() {
-        let txn = super::begin_write(db).await?;
+        let txn = crate::store::begin_write(db).await?;
         for chunk in responses.chunks(500) {
             pollster_response::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await?;
         }
@@ -402,10 +401,10 @@ pub struct NewFigure {
     pub margin_of_error: Option<f64>,
     #[serde(default)]
     pub interval: Option<crate::domain::satisfaction::Interval>,
-    #[validate(length(min = 1, max = 500), custom(function = "validation::free_text"))]
+    #[validate(length(min = 1, max = 500), custom(function = "text::free_text"))]
     #[schema(min_length = 1, max_length = 500)]
     pub method: String,
-    pub field_period: super::campaigns::DateRange,
+    pub field_period: crate::domain::campaign::DateRange,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -419,7 +418,7 @@ pub struct FigureDto {
     pub margin_of_error: Option<f64>,
     pub interval: Option<crate::domain::satisfaction::Interval>,
     pub method: String,
-    pub field_period: super::campaigns::DateRange,
+    pub field_period: crate::domain::campaign::DateRange,
     pub received_at: chrono::DateTime<chrono::FixedOffset>,
     /// Set when a newer figure for the same unit from the same client replaced this one.
     pub superseded_at: Option<chrono::DateTime<chrono::FixedOffset>>,
@@ -441,7 +440,7 @@ impl From<pollster_figure::Model> for FigureDto {
             margin_of_error: m.margin_of_error,
             interval,
             method: m.method,
-            field_period: super::campaigns::DateRange { starts_on: m.field_starts_on, ends_on: m.field_ends_on },
+            field_period: crate::domain::campaign::DateRange { starts_on: m.field_starts_on, ends_on: m.field_ends_on },
             received_at: m.received_at,
             superseded_at: m.superseded_at,
         }
@@ -471,12 +470,14 @@ pub async fn push_figure(
     let client_id = user.client_id().ok_or_else(|| ApiError::Forbidden("only API clients push results".to_owned()))?;
     user.require_campaign(campaign_id)?;
     user.require_unit(input.unit_id)?;
-    let campaign = super::campaigns::find(db, campaign_id).await?;
-    super::campaigns::require_phase(&campaign, PUSH_PHASES, "pushing results")?;
-    super::units::find(db, input.unit_id).await.map_err(|_| ApiError::invalid("unit_id", "no such unit"))?;
+    let campaign = crate::services::registry::campaigns::find(db, campaign_id).await?;
+    crate::services::registry::campaigns::require_phase(&campaign, PUSH_PHASES, "pushing results")?;
+    crate::services::registry::units::find(db, input.unit_id)
+        .await
+        .map_err(|_| ApiError::invalid("unit_id", "no such unit"))?;
     check_figure(&input)?;
-    let now = super::now();
-    let txn = super::begin_write(db).await?;
+    let now = crate::store::now();
+    let txn = crate::store::begin_write(db).await?;
     pollster_figure::Entity::update_many()
         .col_expr(pollster_figure::Column::SupersededAt, sea_orm::sea_query::Expr::value(now))
         .filter(pollster_figure::Column::CampaignId.eq(campaign_id))
@@ -516,7 +517,7 @@ pub async fn figures(
     history: bool,
 ) -> ApiResult<Vec<pollster_figure::Model>> {
     user.require_campaign(campaign_id)?;
-    super::campaigns::find(db, campaign_id).await?;
+    crate::services::registry::campaigns::find(db, campaign_id).await?;
     let mut query = pollster_figure::Entity::find()
         .filter(pollster_figure::Column::CampaignId.eq(campaign_id))
         .order_by_asc(pollster_figure::Column::UnitId)

@@ -72,7 +72,7 @@ pub fn page(lang: Lang, title: &str, body: &str, script: Option<&str>) -> String
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::web::html::*;
 
     #[test]
     fn markup_characters_are_escaped() {

@@ -5,11 +5,11 @@ use std::fmt::Write;
 
 use uuid::Uuid;
 
-use super::html::{escape, page};
-use super::texts::{Texts, texts};
 use crate::domain::questionnaire::{Lang, QuestionKind};
 use crate::error::{ApiError, FieldError};
-use crate::services::surveys::{PublicQuestion, SurveyView};
+use crate::intake::survey::{PublicQuestion, SurveyView};
+use crate::web::html::{escape, page};
+use crate::web::texts::{Texts, texts};
 
 /// What the form shows besides the questions: earlier values and errors after a failed send.
 pub struct FormState<'a> {

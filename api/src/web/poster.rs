@@ -6,10 +6,10 @@ use std::sync::{Arc, OnceLock};
 
 use resvg::{tiny_skia, usvg};
 
-use super::html::escape;
-use super::qr;
-use super::texts::texts;
 use crate::domain::questionnaire::Lang;
+use crate::web::html::escape;
+use crate::web::qr;
+use crate::web::texts::texts;
 
 /// A4 at 150 dpi.
 pub const PNG_WIDTH: u32 = 1240;

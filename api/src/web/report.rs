@@ -5,9 +5,9 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use super::html::{escape, page};
 use crate::domain::composite::{Grade, Rules, UnitResult};
 use crate::domain::questionnaire::Lang;
+use crate::web::html::{escape, page};
 
 /// One line of the report.
 #[derive(Debug, Clone, Serialize)]
@@ -178,8 +178,8 @@ pub fn html(title: &str, version: i32, status: &str, rows: &[ReportRow], rules: 
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::domain::composite::{SupervisionMode, Weights};
+    use crate::web::report::*;
 
     #[test]
     fn the_chart_has_a_bar_per_unit_in_grade_colours_and_both_bound_lines() {

@@ -12,8 +12,8 @@ use uuid::Uuid;
 use entity::vocabulary::DeliveryStatus;
 use entity::{webhook_attempt, webhook_delivery, webhook_subscription};
 
-use super::{WebhookSettings, signing, target};
-use crate::services::now;
+use crate::store::now;
+use crate::webhooks::{WebhookSettings, signing, target};
 
 const POLL: Duration = Duration::from_millis(250);
 const BATCH: u64 = 20;
@@ -40,7 +40,7 @@ pub fn spawn(db: DatabaseConnection, settings: WebhookSettings) {
         loop {
             // Overdue rectification measures are looked for every few seconds.
             if round.is_multiple_of(OVERDUE_EVERY)
-                && let Err(err) = crate::services::rectification::notify_overdue(&db).await
+                && let Err(err) = crate::services::evaluation::rectification::notify_overdue(&db).await
             {
                 tracing::warn!(error = %err, "overdue check failed");
             }

@@ -30,7 +30,7 @@ pub fn sign(secret: &str, id: &str, timestamp: i64, body: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::webhooks::signing::*;
 
     #[test]
     fn matches_the_standard_webhooks_reference_example() {

@@ -9,9 +9,10 @@ use validator::Validate;
 use entity::vocabulary::DeliveryStatus;
 use entity::{api_client, webhook_attempt, webhook_delivery, webhook_subscription};
 
-use super::{EventType, signing, target};
-use crate::auth::{AuthUser, Role};
+use crate::auth::Role;
 use crate::error::{ApiError, ApiResult};
+use crate::http::principal::AuthUser;
+use crate::webhooks::{EventType, signing, target};
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
@@ -98,7 +99,7 @@ pub async fn create(
         url: Set(input.url),
         events: Set(serde_json::to_value(&input.events).map_err(ApiError::internal)?),
         secret: Set(secret.clone()),
-        created_at: Set(crate::services::now()),
+        created_at: Set(crate::store::now()),
         disabled_at: Set(None),
     }
     .insert(db)
@@ -131,7 +132,7 @@ pub async fn disable(db: &impl ConnectionTrait, user: &AuthUser, id: Uuid) -> Ap
     find_for(db, user, id).await?;
     let update = webhook_subscription::ActiveModel {
         id: Set(id),
-        disabled_at: Set(Some(crate::services::now())),
+        disabled_at: Set(Some(crate::store::now())),
         ..Default::default()
     };
     Ok(update.update(db).await?)
@@ -190,7 +191,7 @@ pub async fn redeliver(db: &impl ConnectionTrait, user: &AuthUser, delivery_id: 
         id: Set(delivery_id),
         status: Set(DeliveryStatus::Pending),
         attempts: Set(0),
-        next_attempt_at: Set(Some(crate::services::now())),
+        next_attempt_at: Set(Some(crate::store::now())),
         ..Default::default()
     }
     .update(db)
@@ -248,7 +249,7 @@ pub async fn queue(
     campaign_id: Uuid,
     data: serde_json::Value,
 ) -> ApiResult<()> {
-    let now = crate::services::now();
+    let now = crate::store::now();
     for subscription_id in subscriptions {
         let event_id = Uuid::new_v4();
         let payload = serde_json::json!({

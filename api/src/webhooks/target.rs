@@ -59,7 +59,7 @@ pub async fn check(url: &str, allow_private: bool) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::webhooks::target::*;
 
     fn ip(text: &str) -> IpAddr {
         text.parse().unwrap_or(IpAddr::from([127, 0, 0, 1]))

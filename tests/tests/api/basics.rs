@@ -106,7 +106,7 @@ async fn the_served_openapi_document_matches_the_committed_copy() {
     assert_eq!(served, committed, "regenerate with `cargo run -p pingyi-openapi` and commit openapi/openapi.json");
     assert_eq!(
         committed_text,
-        pingyi::apidoc::render_openapi().unwrap(),
+        pingyi::http::openapi::render_openapi().unwrap(),
         "the committed file is not formatted as generated"
     );
     assert_eq!(served["openapi"], "3.1.0");
@@ -114,7 +114,7 @@ async fn the_served_openapi_document_matches_the_committed_copy() {
 
 #[tokio::test]
 async fn every_operation_is_documented_with_examples_on_bodies() {
-    let spec = pingyi::startup::openapi();
+    let spec = pingyi::app::openapi();
     let spec = serde_json::to_value(&spec).unwrap();
     let paths = spec["paths"].as_object().unwrap();
     assert!(paths.len() >= 20);

@@ -5,7 +5,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use pingyi::services::link_cache::{self, CHECK_INTERVAL, LinkCache};
+use pingyi::intake::link_cache::{CHECK_INTERVAL, LinkCache};
+use pingyi::store::link_changes;
 use sea_orm::ConnectionTrait;
 
 use super::submissions::with_link;
@@ -18,7 +19,7 @@ async fn wait_for_the_next_check() {
 #[tokio::test]
 async fn the_database_counts_changes_to_what_links_depend_on_and_nothing_else() {
     let (app, _, slug, _) = with_link().await;
-    let generation = || link_cache::database_generation(&app.db);
+    let generation = || link_changes::database_generation(&app.db);
     let changes: [(&str, i64); 5] = [
         // The fold raises `totals_version` several times a second: not a change to links.
         ("UPDATE campaigns SET totals_version = totals_version + 1", 0),

@@ -3,7 +3,7 @@
 use chrono::{TimeZone, Utc};
 use migration::{Migrator, MigratorTrait};
 use pingyi::domain::vocabulary::Source;
-use pingyi::services::rows::{self, Cursor, RowQuery};
+use pingyi::services::query::rows::{self, Cursor, RowQuery};
 use sea_orm::{ConnectionTrait, Database, DbBackend, Statement, TransactionTrait};
 use uuid::Uuid;
 

@@ -1,9 +1,10 @@
+use std::collections::HashSet;
+
 use chrono::{DurationRound, TimeDelta, Utc};
 use pingyi_tests::{TestApp, problem, spawn_app};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
-use std::collections::HashSet;
 use uuid::Uuid;
 
 async fn with_responses(count: usize) -> (TestApp, String, Uuid, String) {

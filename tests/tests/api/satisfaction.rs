@@ -1,7 +1,9 @@
 use chrono::DurationRound;
+
 use pingyi::auth::Role;
 use pingyi::domain::vocabulary::Source;
-use pingyi::services::{pending_rollups, recorded_deltas, rollups, totals_store, write_turn};
+use pingyi::store::write_turn;
+use pingyi::totals::{delta, fold, packed, pending, pending_counts, summed};
 use pingyi_tests::{TestApp, count_rows, problem, spawn_app};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -170,7 +172,7 @@ async fn concurrent_submissions_are_each_counted_once() {
 /// them: a fold then reads their responses back. (It drops the memory of tests running
 /// beside this one too; their folds read back as well, which changes no figure.)
 fn forget_what_was_recorded() {
-    recorded_deltas::take_all();
+    pending_counts::take_all();
 }
 
 /// A folder beside the app's own, as another replica would run, folding every 15 ms and
@@ -192,7 +194,7 @@ impl SecondFolder {
                 if round % 2 == 0 {
                     forget_what_was_recorded();
                 }
-                pending_rollups::fold(&db).await.expect("a fold beside the app's own");
+                fold::fold(&db).await.expect("a fold beside the app's own");
                 tokio::time::sleep(std::time::Duration::from_millis(15)).await;
             }
         });
@@ -249,9 +251,9 @@ async fn each_acknowledged_response_is_in_the_next_report_before_and_after_foldi
 }
 
 /// What a pending row of a thousand 满意 answers to unit B's overall question would add.
-fn a_thousand_answers(s: &Scenario) -> pending_rollups::Counted {
-    let mut counted = pending_rollups::Counted::default();
-    let place = rollups::AnswerPlace {
+fn a_thousand_answers(s: &Scenario) -> pending::Counted {
+    let mut counted = pending::Counted::default();
+    let place = delta::AnswerPlace {
         campaign_id: s.campaign,
         unit_id: s.unit_b,
         channel: "web",
@@ -259,7 +261,7 @@ fn a_thousand_answers(s: &Scenario) -> pending_rollups::Counted {
         option_key: Some("satisfied"),
         answered_at: None,
     };
-    counted.totals.count(place, rollups::Counters { answers: 1000, valid: 1000, weight_sum: 800.0 });
+    counted.totals.count(place, delta::Counters { answers: 1000, valid: 1000, weight_sum: 800.0 });
     counted.received.insert((s.campaign, s.unit_b), 1000);
     counted
 }
@@ -270,7 +272,7 @@ async fn folded_overall_answers(s: &Scenario) -> i64 {
         sea_orm::Statement::from_string(s.app.db.get_database_backend(), "SELECT counts FROM satisfaction_totals");
     let mut sum = 0;
     for row in s.app.db.query_all_raw(statement).await.unwrap() {
-        let entries = totals_store::decode::<(String, String)>(&row.try_get::<String>("", "counts").unwrap()).unwrap();
+        let entries = packed::decode::<(String, String)>(&row.try_get::<String>("", "counts").unwrap()).unwrap();
         sum += entries.iter().filter(|((dimension, _), _)| dimension == "overall").map(|(_, c)| c.answers).sum::<i64>();
     }
     sum
@@ -288,7 +290,7 @@ async fn concurrent_additions_to_the_same_totals_all_count() {
     for _ in 0..8 {
         let (db, delta) = (s.app.db.clone(), a_thousand_answers(&s).totals);
         writers.spawn(async move {
-            let txn = pingyi::services::begin_write(&db).await?;
+            let txn = pingyi::store::begin_write(&db).await?;
             delta.apply(&txn, Source::CitizenLink).await?;
             txn.commit().await
         });
@@ -307,10 +309,10 @@ async fn totals_summed_before_another_change_are_no_longer_current() {
     let s = scenario().await;
     until_folded(&s).await;
     let summed =
-        rollups::SummedTotals::read(&s.app.db, Source::CitizenLink, a_thousand_answers(&s).totals).await.unwrap();
+        summed::SummedTotals::read(&s.app.db, Source::CitizenLink, a_thousand_answers(&s).totals).await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(500)).await; // the app's folder finds nothing
     assert!(summed.is_current(&s.app.db).await.unwrap(), "nothing changed the totals yet");
-    let txn = pingyi::services::begin_write(&s.app.db).await.unwrap();
+    let txn = pingyi::store::begin_write(&s.app.db).await.unwrap();
     a_thousand_answers(&s).totals.apply(&txn, Source::Pollster).await.unwrap();
     txn.commit().await.unwrap();
     assert!(!summed.is_current(&s.app.db).await.unwrap(), "a pollster's answers changed the campaign's totals");
@@ -334,8 +336,8 @@ async fn a_change_while_a_fold_waits_to_write_still_counts() {
             submitted += 1;
         }
         let turn = write_turn::take(&s.app.db, write_turn::Holder::Fold).await;
-        let txn = pingyi::services::begin_write(&s.app.db).await.unwrap();
-        totals_store::lock(&txn, &std::collections::BTreeSet::from([s.campaign])).await.unwrap();
+        let txn = pingyi::store::begin_write(&s.app.db).await.unwrap();
+        packed::lock(&txn, &std::collections::BTreeSet::from([s.campaign])).await.unwrap();
         if count_rows(&txn, "satisfaction_pending").await == 0 {
             continue; // folded before the test took the turn and the lock: try again
         }
@@ -359,11 +361,11 @@ async fn a_remembered_batch_folded_elsewhere_is_never_counted() {
     let s = scenario().await;
     let slug = another_link_to_b(&s).await;
     until_folded(&s).await;
-    recorded_deltas::remember(Uuid::new_v4(), a_thousand_answers(&s));
+    pending_counts::remember(Uuid::new_v4(), a_thousand_answers(&s));
     for _ in 0..5 {
         assert_eq!(s.app.submit(&slug, "satisfied").await.status(), 201);
     }
-    pending_rollups::fold(&s.app.db).await.unwrap();
+    fold::fold(&s.app.db).await.unwrap();
     for _ in 0..3 {
         assert_eq!(s.app.submit(&slug, "satisfied").await.status(), 201);
     }

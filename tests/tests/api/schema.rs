@@ -14,7 +14,7 @@ use uuid::Uuid;
 async fn migrated() -> (DatabaseConnection, pingyi_tests::Storage) {
     let (url, storage) = pingyi_tests::prepare_storage().await;
     let db = Database::connect(&url).await.unwrap();
-    pingyi::db::migrate(&db).await.unwrap();
+    pingyi::store::connect::migrate(&db).await.unwrap();
     (db, storage)
 }
 
@@ -28,8 +28,12 @@ async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
 #[tokio::test]
 async fn the_service_and_the_cli_starting_together_migrate_one_after_the_other() {
     let (url, _storage) = pingyi_tests::prepare_storage().await;
-    let (first, second) = (pingyi::db::connect(&url, 4).await.unwrap(), pingyi::db::connect(&url, 4).await.unwrap());
-    let (a, b) = tokio::join!(pingyi::db::migrate(&first), migration::run(&second, migration::Direction::Up));
+    let (first, second) = (
+        pingyi::store::connect::connect(&url, 4).await.unwrap(),
+        pingyi::store::connect::connect(&url, 4).await.unwrap(),
+    );
+    let (a, b) =
+        tokio::join!(pingyi::store::connect::migrate(&first), migration::run(&second, migration::Direction::Up));
     assert!(a.is_ok() && b.is_ok(), "{a:?} {b:?}");
     let applied = count(&first, "SELECT COUNT(*) FROM seaql_migrations").await;
     assert_eq!(applied as usize, Migrator::migrations().len());

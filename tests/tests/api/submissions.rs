@@ -67,14 +67,14 @@ async fn a_response_is_stored_anonymously_with_the_hour_only() {
     let stored = entity::response::Entity::find().all(&app.db).await.unwrap();
     assert_eq!(stored.len(), 1);
     let row = &stored[0];
-    assert_eq!(row.id, pingyi::services::response_ids::for_submission(submission_id), "a hash, not time-ordered");
+    assert_eq!(row.id, pingyi::intake::response_ids::for_submission(submission_id), "a hash, not time-ordered");
     assert_eq!(row.questionnaire_id, questionnaire);
     assert_eq!(row.submitted_hour.format("%M:%S").to_string(), "00:00");
     let everything = format!("{stored:?}");
     for marker in ["203.0.113.77", "Marker-UA-1234", "127.0.0.1"] {
         assert!(!everything.contains(marker), "{marker} must not be stored");
     }
-    let answers = pingyi::services::answers::unpack(&row.answers).unwrap();
+    let answers = pingyi::intake::packing::unpack(&row.answers).unwrap();
     assert_eq!(answers.len(), 8);
     let overall = answers.iter().find(|a| a.question_key == "overall").unwrap();
     assert_eq!((overall.option_key.as_deref(), overall.weight), (Some("basically_satisfied"), Some(0.6)));

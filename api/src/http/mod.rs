@@ -1,0 +1,17 @@
+//! What only the HTTP side needs: problem documents, extractors for JSON bodies and the
+//! signed-in principal, pagination, ETags, the body deadline, the client's address and the
+//! OpenAPI document.
+
+pub mod body_deadline;
+pub mod client_address;
+pub mod etag;
+pub mod json;
+pub mod known_routes;
+pub mod openapi;
+pub mod pagination;
+pub mod principal;
+pub mod problem;
+pub mod responses;
+
+/// Largest accepted request body.
+pub const BODY_LIMIT: usize = 256 * 1024;

@@ -1,0 +1,224 @@
+//! A cache of what answering through a link needs to know: the link, its questionnaire version
+//! and its campaign. It spares three queries per submission. The links of one questionnaire
+//! share one copy of the questionnaire and its campaign.
+//!
+//! An entry holds while the database's change counter (`link_changes`, raised by triggers on
+//! every change to links, questionnaires and campaigns' phases and settings, by whichever
+//! replica or operator) is what it was when the entry was loaded. Each cache reads that
+//! counter at most once per `CHECK_INTERVAL`, so a change made elsewhere is seen within about
+//! that long, and unchanged links are never reloaded (with hundreds of links, reloading each
+//! every second cost a fifth of the throughput). Changes made through this process also call
+//! `invalidate`, after their commit, so that every cache of the process reads the counter again
+//! at its next request and sees them at once. `MAX_AGE` bounds what a change the triggers
+//! cannot see (a logical replica, which skips triggers) could leave stale.
+//! Time windows (a link's opening and closing times) are checked against the clock on every
+//! request, never cached.
+//!
+//! When an entry is stale, the requests for that link in the meantime wait for one load instead
+//! of each loading it (at full load there are several in flight per link).
+
+use std::borrow::Borrow;
+use std::collections::HashMap;
+use std::future::Future;
+use std::hash::Hash;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use entity::{campaign, survey_link};
+use sea_orm::ConnectionTrait;
+use tokio::sync::OnceCell;
+use uuid::Uuid;
+
+use crate::domain::campaign::ScoringSettings;
+use crate::error::ApiResult;
+use crate::services::registry::questionnaires::{self, Parsed};
+use crate::store::link_changes;
+
+/// How often each cache reads the database's change counter: the longest a change made
+/// through another replica takes to be seen here.
+pub const CHECK_INTERVAL: Duration = Duration::from_secs(1);
+/// The longest an entry is kept even when the change counter has not moved. A link's entry
+/// may be built on its questionnaire's entry of that age, so what it holds is at most a
+/// minute old.
+const MAX_AGE: Duration = Duration::from_secs(30);
+/// Past this many links the cache starts afresh rather than growing.
+const MAX_ENTRIES: usize = 10_000;
+
+pub struct LinkContext {
+    pub link: survey_link::Model,
+    /// The rest is shared by every link of the questionnaire: its questions are tens of
+    /// kilobytes of JSON, and a copy per link held 20 MB with 300 links to one questionnaire.
+    pub questionnaire: Arc<Parsed>,
+    pub campaign: Arc<campaign::Model>,
+    /// The campaign's settings, parsed once per load rather than once per submission.
+    pub campaign_settings: Arc<ScoringSettings>,
+}
+
+/// What every link of one questionnaire shares.
+struct QuestionnaireParts {
+    questionnaire: Arc<Parsed>,
+    campaign: Arc<campaign::Model>,
+    campaign_settings: Arc<ScoringSettings>,
+}
+
+impl LinkContext {
+    fn of(link: survey_link::Model, parts: &QuestionnaireParts) -> Self {
+        Self {
+            link,
+            questionnaire: parts.questionnaire.clone(),
+            campaign: parts.campaign.clone(),
+            campaign_settings: parts.campaign_settings.clone(),
+        }
+    }
+}
+
+/// The database's change counter as last read by this cache.
+#[derive(Clone, Copy)]
+struct Reading {
+    generation: i64,
+    read_at: Instant,
+    /// `LOCAL_CHANGES` as it was before the read.
+    local_changes: u64,
+}
+
+/// The link behind `slug` with its questionnaire and campaign, read now (no cache).
+pub async fn load(db: &impl ConnectionTrait, slug: &str) -> ApiResult<LinkContext> {
+    let link = crate::services::registry::links::find_by_slug(db, slug).await?;
+    let parts = load_parts(db, link.questionnaire_id).await?;
+    Ok(LinkContext::of(link, &parts))
+}
+
+async fn load_parts(db: &impl ConnectionTrait, questionnaire_id: Uuid) -> ApiResult<QuestionnaireParts> {
+    let questionnaire = questionnaires::find(db, questionnaire_id).await?;
+    let campaign = crate::services::registry::campaigns::find(db, questionnaire.model.campaign_id).await?;
+    let campaign_settings = crate::services::registry::campaigns::settings_of(&campaign)?;
+    Ok(QuestionnaireParts {
+        questionnaire: Arc::new(questionnaire),
+        campaign: Arc::new(campaign),
+        campaign_settings: Arc::new(campaign_settings),
+    })
+}
+
+/// Loaded values by key, each held while the change counter stays at the generation read
+/// before its load and for at most `MAX_AGE`. Requests for a key whose entry is stale wait
+/// for one load instead of each loading it.
+struct Loads<K, V> {
+    entries: Mutex<HashMap<K, Entry<V>>>,
+}
+
+struct Entry<V> {
+    created_at: Instant,
+    /// The database's change counter as read before loading the entry.
+    generation: i64,
+    /// Filled by the first request that loads it.
+    value: Arc<OnceCell<Arc<V>>>,
+}
+
+impl<K, V> Default for Loads<K, V> {
+    fn default() -> Self {
+        Self { entries: Mutex::default() }
+    }
+}
+
+impl<K: Hash + Eq, V> Loads<K, V> {
+    /// The value of `key` loaded at `generation`, loading it with `load` if there is none.
+    async fn get<Q, F>(&self, key: &Q, generation: i64, load: impl FnOnce() -> F) -> ApiResult<Arc<V>>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+        F: Future<Output = ApiResult<V>>,
+    {
+        let cell = self.cell(key, generation);
+        match cell.get_or_try_init(|| async { load().await.map(Arc::new) }).await {
+            Ok(value) => Ok(value.clone()),
+            Err(err) => {
+                self.forget(key, &cell);
+                Err(err)
+            }
+        }
+    }
+
+    /// The entry of `key` if it was loaded at `generation`, or a new empty one in its place.
+    fn cell<Q>(&self, key: &Q, generation: i64) -> Arc<OnceCell<Arc<V>>>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(entry) = entries.get(key)
+            && entry.generation == generation
+            && entry.created_at.elapsed() < MAX_AGE
+        {
+            return entry.value.clone();
+        }
+        if entries.len() >= MAX_ENTRIES {
+            entries.clear();
+        }
+        let value = Arc::new(OnceCell::new());
+        entries.insert(key.to_owned(), Entry { created_at: Instant::now(), generation, value: value.clone() });
+        value
+    }
+
+    /// Drops the entry `cell` of `key` after a failed load, so that unknown keys take no
+    /// room (a later request makes a new entry).
+    fn forget<Q>(&self, key: &Q, cell: &Arc<OnceCell<Arc<V>>>)
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        if entries.get(key).is_some_and(|entry| Arc::ptr_eq(&entry.value, cell)) {
+            entries.remove(key);
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct LinkCache {
+    links: Loads<String, LinkContext>,
+    questionnaires: Loads<Uuid, QuestionnaireParts>,
+    last_reading: Mutex<Option<Reading>>,
+    /// Held while the change counter is read, so that one request reads it for all.
+    reading: tokio::sync::Mutex<()>,
+}
+
+impl LinkCache {
+    /// The context of the link behind `slug`, from the cache or freshly read.
+    pub async fn get(&self, db: &impl ConnectionTrait, slug: &str) -> ApiResult<Arc<LinkContext>> {
+        // Read before loading: a change during the load leaves the entry stale.
+        let generation = self.generation(db).await?;
+        self.links.get(slug, generation, || self.load(db, slug, generation)).await
+    }
+
+    /// The link behind `slug`, with the parts its questionnaire's links share from the cache.
+    async fn load(&self, db: &impl ConnectionTrait, slug: &str, generation: i64) -> ApiResult<LinkContext> {
+        let link = crate::services::registry::links::find_by_slug(db, slug).await?;
+        let id = link.questionnaire_id;
+        let parts = self.questionnaires.get(&id, generation, || load_parts(db, id)).await?;
+        Ok(LinkContext::of(link, &parts))
+    }
+
+    /// The database's change counter, read at most once per `CHECK_INTERVAL` unless this
+    /// process has changed something since.
+    async fn generation(&self, db: &impl ConnectionTrait) -> ApiResult<i64> {
+        if let Some(generation) = self.recent_reading() {
+            return Ok(generation);
+        }
+        let _reading = self.reading.lock().await;
+        if let Some(generation) = self.recent_reading() {
+            return Ok(generation);
+        }
+        let (read_at, local_changes) = (Instant::now(), link_changes::local_changes());
+        let generation = link_changes::database_generation(db).await?;
+        let reading = Reading { generation, read_at, local_changes };
+        *self.last_reading.lock().unwrap_or_else(PoisonError::into_inner) = Some(reading);
+        Ok(generation)
+    }
+
+    fn recent_reading(&self) -> Option<i64> {
+        let reading = (*self.last_reading.lock().unwrap_or_else(PoisonError::into_inner))?;
+        let current =
+            reading.read_at.elapsed() < CHECK_INTERVAL && reading.local_changes == link_changes::local_changes();
+        current.then_some(reading.generation)
+    }
+}

@@ -1,0 +1,88 @@
+//! What a citizen sees of a link: the questionnaire in one language, without weights.
+
+use sea_orm::ConnectionTrait;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::domain::questionnaire::{Lang, QuestionKind};
+use crate::domain::vocabulary::Channel;
+use crate::error::ApiResult;
+use crate::intake::link_cache::LinkContext;
+use crate::intake::submit;
+use crate::services::registry::links::Controls;
+use crate::services::registry::units;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicOption {
+    #[schema(example = "satisfied")]
+    pub key: String,
+    #[schema(example = "满意")]
+    pub label: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicQuestion {
+    #[schema(example = "overall")]
+    pub key: String,
+    pub kind: QuestionKind,
+    pub required: bool,
+    #[schema(example = "您对该单位的总体评价")]
+    pub text: String,
+    pub options: Vec<PublicOption>,
+    /// Text questions: the longest accepted answer in characters.
+    pub max_length: Option<u32>,
+}
+
+/// What a citizen needs to fill in the questionnaire behind a link.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SurveyView {
+    pub slug: String,
+    pub lang: Lang,
+    #[schema(example = "区交通运输局")]
+    pub unit_name: String,
+    #[schema(example = "昭化区2017年度民主评议政风行风")]
+    pub campaign_title: String,
+    pub title: String,
+    pub channel: Channel,
+    /// The exact questionnaire version that a submission will be checked against.
+    pub questionnaire_id: Uuid,
+    pub questionnaire_version: i32,
+    /// Whether a single-use invitation code must be sent with the answers.
+    pub requires_invitation: bool,
+    pub questions: Vec<PublicQuestion>,
+}
+
+/// The view of an open link; closed, revoked or unknown links are errors.
+pub async fn view(db: &impl ConnectionTrait, slug: &str, lang: Lang) -> ApiResult<SurveyView> {
+    let LinkContext { link, questionnaire, campaign, .. } = submit::open_link(db, slug).await?;
+    let unit = units::find(db, link.unit_id).await?;
+    let questions = questionnaire
+        .questions
+        .iter()
+        .map(|q| PublicQuestion {
+            key: q.key.clone(),
+            kind: q.kind,
+            required: q.required,
+            text: q.text.get(lang).to_owned(),
+            options: q
+                .options
+                .iter()
+                .map(|o| PublicOption { key: o.key.clone(), label: o.label.get(lang).to_owned() })
+                .collect(),
+            max_length: (q.kind == QuestionKind::Text).then(|| q.text_limit() as u32),
+        })
+        .collect();
+    Ok(SurveyView {
+        requires_invitation: Controls::of(&link).requires_invitation,
+        slug: link.slug,
+        lang,
+        unit_name: unit.name,
+        campaign_title: campaign.title.clone(),
+        title: questionnaire.title.get(lang).to_owned(),
+        channel: link.channel,
+        questionnaire_id: questionnaire.model.id,
+        questionnaire_version: questionnaire.model.version,
+        questions,
+    })
+}

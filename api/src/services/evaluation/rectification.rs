@@ -1,0 +1,317 @@
+//! Problems found in the survey phase and their rectification (整改): measures with a
+//! responsible post (internal, never public), a deadline and a status; units' reports.
+//! Unit accounts see and change their own unit's records only.
+
+pub use entity::vocabulary::{MeasureStatus, ProblemSource};
+
+use chrono::{NaiveDate, Utc};
+use entity::{measure, problem, rectification_report};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::auth::Role;
+use crate::domain::text;
+use crate::domain::vocabulary::Phase;
+use crate::error::{ApiError, ApiResult};
+use crate::http::principal::AuthUser;
+
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"unit_id": "7b0c5d43-1f7e-4d6a-9a0e-2f9d7c3b8a11", "source": "free_text", "description": "窗口排队时间过长", "found_on": "2017-08-20", "public": true}))]
+pub struct NewProblem {
+    pub unit_id: Uuid,
+    pub source: ProblemSource,
+    #[validate(length(min = 1, max = 5000), custom(function = "text::free_text"))]
+    pub description: String,
+    pub found_on: NaiveDate,
+    /// Whether the problem is made public (the plan publishes the problems found).
+    pub public: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProblemDto {
+    pub id: Uuid,
+    pub campaign_id: Uuid,
+    pub unit_id: Uuid,
+    pub source: ProblemSource,
+    pub description: String,
+    pub found_on: NaiveDate,
+    pub public: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"description": "增设两个窗口,推行预约办理", "responsible": "办公室主任", "deadline": "2017-11-15"}))]
+pub struct NewMeasure {
+    #[validate(length(min = 1, max = 5000), custom(function = "text::free_text"))]
+    pub description: String,
+    /// The responsible post or person: internal, never published.
+    #[validate(length(min = 1, max = 200), custom(function = "text::single_line"))]
+    pub responsible: String,
+    pub deadline: NaiveDate,
+}
+
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "done"}))]
+pub struct StatusChange {
+    pub status: MeasureStatus,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeasureDto {
+    pub id: Uuid,
+    pub problem_id: Uuid,
+    pub unit_id: Uuid,
+    pub description: String,
+    pub responsible: String,
+    pub deadline: NaiveDate,
+    pub status: MeasureStatus,
+    /// Past its deadline and neither done nor verified.
+    pub overdue: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"unit_id": "7b0c5d43-1f7e-4d6a-9a0e-2f9d7c3b8a11", "body": "针对群众反映的排队问题,我局……"}))]
+pub struct NewReport {
+    pub unit_id: Uuid,
+    #[validate(length(min = 1, max = 50000), custom(function = "text::free_text"))]
+    pub body: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportDto {
+    pub id: Uuid,
+    pub campaign_id: Uuid,
+    pub unit_id: Uuid,
+    pub body: String,
+    pub submitted_at: chrono::DateTime<chrono::FixedOffset>,
+}
+
+impl From<problem::Model> for ProblemDto {
+    fn from(m: problem::Model) -> Self {
+        let source = match m.source.as_str() {
+            "free_text" => ProblemSource::FreeText,
+            "forum" => ProblemSource::Forum,
+            "visit" => ProblemSource::Visit,
+            _ => ProblemSource::Other,
+        };
+        Self {
+            id: m.id,
+            campaign_id: m.campaign_id,
+            unit_id: m.unit_id,
+            source,
+            description: m.description,
+            found_on: m.found_on,
+            public: m.public,
+        }
+    }
+}
+
+pub fn is_overdue(m: &measure::Model, today: NaiveDate) -> bool {
+    m.deadline < today && !matches!(m.status, MeasureStatus::Done | MeasureStatus::Verified)
+}
+
+impl From<measure::Model> for MeasureDto {
+    fn from(m: measure::Model) -> Self {
+        let overdue = is_overdue(&m, Utc::now().date_naive());
+        Self {
+            id: m.id,
+            problem_id: m.problem_id,
+            unit_id: m.unit_id,
+            description: m.description,
+            responsible: m.responsible,
+            deadline: m.deadline,
+            status: m.status,
+            overdue,
+        }
+    }
+}
+
+/// Admins may act for any unit; unit accounts for their own only.
+fn require_unit_access(user: &AuthUser, unit_id: Uuid) -> ApiResult<()> {
+    match user.role {
+        Role::Admin => Ok(()),
+        Role::Unit if user.unit_id == Some(unit_id) => Ok(()),
+        Role::Unit => Err(ApiError::Forbidden("a unit account may act for its own unit only".to_owned())),
+        _ => Err(ApiError::Forbidden(format!("the {} role may not do this", user.role.as_str()))),
+    }
+}
+
+pub async fn add_problem(
+    db: &impl ConnectionTrait,
+    user: &AuthUser,
+    campaign_id: Uuid,
+    input: NewProblem,
+) -> ApiResult<problem::Model> {
+    require_unit_access(user, input.unit_id)?;
+    let campaign = crate::services::registry::campaigns::find(db, campaign_id).await?;
+    crate::services::registry::campaigns::require_phase(
+        &campaign,
+        &[Phase::Survey, Phase::Rectification],
+        "recording problems",
+    )?;
+    crate::services::registry::units::find(db, input.unit_id)
+        .await
+        .map_err(|_| ApiError::invalid("unit_id", "no such unit"))?;
+    Ok(problem::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        campaign_id: Set(campaign_id),
+        unit_id: Set(input.unit_id),
+        source: Set(input.source),
+        description: Set(input.description),
+        found_on: Set(input.found_on),
+        public: Set(input.public),
+        created_at: Set(crate::store::now()),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Problems of a campaign: admins and observers all, unit accounts their own.
+pub async fn problems(db: &impl ConnectionTrait, user: &AuthUser, campaign_id: Uuid) -> ApiResult<Vec<problem::Model>> {
+    user.require(&[Role::Admin, Role::Observer, Role::Unit])?;
+    let mut query = problem::Entity::find()
+        .filter(problem::Column::CampaignId.eq(campaign_id))
+        .order_by_asc(problem::Column::FoundOn);
+    if let Some(own) = user.unit_scope()? {
+        query = query.filter(problem::Column::UnitId.eq(own));
+    }
+    Ok(query.all(db).await?)
+}
+
+pub async fn add_measure(
+    db: &impl ConnectionTrait,
+    user: &AuthUser,
+    problem_id: Uuid,
+    input: NewMeasure,
+) -> ApiResult<measure::Model> {
+    let found = problem::Entity::find_by_id(problem_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no problem {problem_id}")))?;
+    require_unit_access(user, found.unit_id)?;
+    Ok(measure::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        problem_id: Set(problem_id),
+        unit_id: Set(found.unit_id),
+        description: Set(input.description),
+        responsible: Set(input.responsible),
+        deadline: Set(input.deadline),
+        status: Set(MeasureStatus::Planned),
+        updated_at: Set(crate::store::now()),
+        overdue_notified_at: Set(None),
+    }
+    .insert(db)
+    .await?)
+}
+
+pub async fn set_status(
+    db: &impl ConnectionTrait,
+    user: &AuthUser,
+    measure_id: Uuid,
+    status: MeasureStatus,
+) -> ApiResult<measure::Model> {
+    let found = measure::Entity::find_by_id(measure_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no measure {measure_id}")))?;
+    require_unit_access(user, found.unit_id)?;
+    if status == MeasureStatus::Verified && user.role != Role::Admin {
+        return Err(ApiError::Forbidden("only the evaluation office verifies measures".to_owned()));
+    }
+    Ok(measure::ActiveModel {
+        id: Set(measure_id),
+        status: Set(status),
+        updated_at: Set(crate::store::now()),
+        ..Default::default()
+    }
+    .update(db)
+    .await?)
+}
+
+pub async fn measures(db: &impl ConnectionTrait, user: &AuthUser, campaign_id: Uuid) -> ApiResult<Vec<measure::Model>> {
+    let problem_ids: Vec<Uuid> = problems(db, user, campaign_id).await?.into_iter().map(|p| p.id).collect();
+    Ok(measure::Entity::find()
+        .filter(measure::Column::ProblemId.is_in(problem_ids))
+        .order_by_asc(measure::Column::Deadline)
+        .all(db)
+        .await?)
+}
+
+pub async fn add_report(
+    db: &impl ConnectionTrait,
+    user: &AuthUser,
+    campaign_id: Uuid,
+    input: NewReport,
+) -> ApiResult<rectification_report::Model> {
+    user.require(&[Role::Unit, Role::Admin])?;
+    require_unit_access(user, input.unit_id)?;
+    crate::services::registry::campaigns::find(db, campaign_id).await?;
+    Ok(rectification_report::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        campaign_id: Set(campaign_id),
+        unit_id: Set(input.unit_id),
+        body: Set(input.body),
+        submitted_at: Set(crate::store::now()),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Reports are read by the office, observers (who stand for the representatives) and the unit itself.
+pub async fn reports(db: &impl ConnectionTrait, user: &AuthUser, campaign_id: Uuid) -> ApiResult<Vec<ReportDto>> {
+    user.require(&[Role::Admin, Role::Observer, Role::Approver, Role::Unit])?;
+    let mut query = rectification_report::Entity::find()
+        .filter(rectification_report::Column::CampaignId.eq(campaign_id))
+        .order_by_asc(rectification_report::Column::SubmittedAt);
+    if let Some(own) = user.unit_scope()? {
+        query = query.filter(rectification_report::Column::UnitId.eq(own));
+    }
+    Ok(query
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| ReportDto {
+            id: r.id,
+            campaign_id: r.campaign_id,
+            unit_id: r.unit_id,
+            body: r.body,
+            submitted_at: r.submitted_at,
+        })
+        .collect())
+}
+
+/// Emits `rectification.overdue` once per measure that has passed its deadline unfinished.
+pub async fn notify_overdue(db: &impl ConnectionTrait) -> ApiResult<usize> {
+    let today = Utc::now().date_naive();
+    let candidates = measure::Entity::find()
+        .filter(measure::Column::OverdueNotifiedAt.is_null())
+        .filter(measure::Column::Deadline.lt(today))
+        .filter(measure::Column::Status.is_in(["planned", "in_progress"]))
+        .all(db)
+        .await?;
+    for m in &candidates {
+        let Some(found) = problem::Entity::find_by_id(m.problem_id).one(db).await? else { continue };
+        measure::ActiveModel {
+            id: Set(m.id),
+            overdue_notified_at: Set(Some(crate::store::now())),
+            ..Default::default()
+        }
+        .update(db)
+        .await?;
+        let data = serde_json::json!({"measure_id": m.id, "problem_id": m.problem_id, "unit_id": m.unit_id, "deadline": m.deadline});
+        crate::webhooks::subscriptions::emit(
+            db,
+            crate::webhooks::EventType::RectificationOverdue,
+            found.campaign_id,
+            data,
+        )
+        .await?;
+    }
+    Ok(candidates.len())
+}

@@ -1,0 +1,10 @@
+//! The register: accounts, API clients, units, campaigns and their units, questionnaires and
+//! survey links.
+
+pub mod accounts;
+pub mod campaign_units;
+pub mod campaigns;
+pub mod clients;
+pub mod links;
+pub mod questionnaires;
+pub mod units;

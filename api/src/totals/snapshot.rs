@@ -1,0 +1,326 @@
+//! What a satisfaction report reads: each source's running totals (see `rollups`), summed per
+//! the columns its grouping keeps apart, and for citizens' links the responses not folded
+//! into them yet (see `pending_rollups`).
+//!
+//! Every read comes with the campaign's `totals_version`, so that the totals read can be
+//! kept (`TOTALS`) and reused while the version is unchanged: a report then costs one
+//! indexed lookup of the version and the pending records, plus counting those few pending
+//! responses, instead of reading and summing every row of the totals.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, LazyLock};
+
+use chrono::{DateTime, FixedOffset};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, UnionType};
+use sea_orm::{ConnectionTrait, DbErr, QueryResult};
+use uuid::Uuid;
+
+use crate::domain::questionnaire::OVERALL;
+use crate::domain::vocabulary::Source;
+use crate::error::{ApiError, ApiResult};
+use crate::totals::cache::VersionedCache;
+use crate::totals::delta::{Counters, RollupDelta};
+use crate::totals::packed::{self, CellRow, HourRow, PackedRow};
+use crate::totals::pending;
+use crate::totals::reports::{Grouping, ReportRequest};
+
+/// Counts of one option in one (unit, channel, dimension) or one answer hour; the columns the
+/// grouping does not keep apart are `None`.
+#[derive(Debug, Default)]
+pub struct CubeRow {
+    pub unit_id: Option<Uuid>,
+    pub channel: Option<String>,
+    pub dimension: Option<String>,
+    pub answered_at: Option<DateTime<FixedOffset>>,
+    pub option_key: String,
+    pub answers: i64,
+    pub valid: i64,
+    pub weight_sum: f64,
+}
+
+/// (unit, channel, dimension, answer hour, option): a cube row's place, `None` where the
+/// grouping does not keep those apart.
+type CubeKey = (Option<Uuid>, Option<String>, Option<String>, Option<DateTime<FixedOffset>>, String);
+
+/// Totals kept per (campaign, source, grouping, unit), with the version they hold for.
+type TotalsKey = (Uuid, Source, Grouping, Option<Uuid>);
+
+/// At most this many rows kept over every entry (about 200 bytes each): the unit × dimension
+/// totals of a 500-unit campaign are about 20,000 rows; a year of a campaign's hours, 50,000.
+const TOTALS_ROW_BUDGET: usize = 100_000;
+
+static TOTALS: LazyLock<VersionedCache<TotalsKey, Vec<CubeRow>>> =
+    LazyLock::new(|| VersionedCache::new(TOTALS_ROW_BUDGET, Vec::len));
+
+/// The campaign's `totals_version` and the responses pending for its totals, read together.
+pub struct CampaignState {
+    pub version: i64,
+    pub pending: Vec<Uuid>,
+}
+
+/// What one source's report reads: its totals, the version they hold for, and (citizens'
+/// links) the responses pending at that version.
+pub struct Cube {
+    pub totals: Arc<Vec<CubeRow>>,
+    pub version: i64,
+    pub pending: Vec<Uuid>,
+}
+
+/// What a cube statement's rows are, by their first column.
+const TOTALS_LINE: i64 = 0;
+const VERSION_LINE: i64 = 1;
+const PENDING_LINE: i64 = 2;
+
+/// One row of a cube statement, whose columns are (line, unit_id, channel or answered_at,
+/// text, version): one packed row of totals; the campaign's `totals_version`; or a record
+/// of pending responses.
+enum CubeLine {
+    Totals(PackedLine),
+    Version(i64),
+    Pending(String),
+}
+
+/// A packed row of totals as read: a cell row has a channel, an hour row an answer hour.
+struct PackedLine {
+    unit_id: Uuid,
+    channel: Option<String>,
+    answered_at: Option<DateTime<FixedOffset>>,
+    counts: String,
+}
+
+impl CubeLine {
+    fn decode(row: &QueryResult, shape: &Shape) -> Result<Self, DbErr> {
+        Ok(match row.try_get_by_index::<i64>(0)? {
+            TOTALS_LINE => Self::Totals(PackedLine {
+                unit_id: row.try_get_by_index(1)?,
+                channel: if shape.by_hour { None } else { Some(row.try_get_by_index(2)?) },
+                answered_at: if shape.by_hour { Some(row.try_get_by_index(2)?) } else { None },
+                counts: row.try_get_by_index(3)?,
+            }),
+            VERSION_LINE => Self::Version(row.try_get_by_index(4)?),
+            PENDING_LINE => Self::Pending(row.try_get_by_index(3)?),
+            other => return Err(DbErr::Custom(format!("a cube statement returned a line of kind {other}"))),
+        })
+    }
+}
+
+/// What a grouping reads from the totals: the table, the columns it keeps apart (the others
+/// are summed over) and whether it needs the overall question only.
+pub struct Shape {
+    pub by_hour: bool,
+    grouped: &'static [&'static str],
+    overall_only: bool,
+}
+
+impl Shape {
+    pub fn of(grouping: Grouping) -> Self {
+        let totals = |grouped, overall_only| Self { by_hour: false, grouped, overall_only };
+        match grouping {
+            Grouping::Unit | Grouping::UnitSource => totals(&["unit_id", "dimension", "option_key"], true),
+            Grouping::UnitDimension => totals(&["unit_id", "dimension", "option_key"], false),
+            Grouping::Channel => totals(&["channel", "dimension", "option_key"], true),
+            // The hourly totals hold the overall question only.
+            Grouping::Period => Self { by_hour: true, grouped: &["answered_at", "option_key"], overall_only: false },
+        }
+    }
+}
+
+/// Runs a cube statement. Without a version row there is no such campaign.
+async fn run(
+    db: &impl ConnectionTrait,
+    query: &SelectStatement,
+    campaign_id: Uuid,
+    shape: &Shape,
+) -> ApiResult<(Vec<CubeRow>, CampaignState)> {
+    let statement = db.get_database_backend().build(query);
+    let (mut packed, mut version, mut pending) = (Vec::new(), None, Vec::new());
+    for row in db.query_all_raw(statement).await? {
+        match CubeLine::decode(&row, shape)? {
+            CubeLine::Totals(line) => packed.push(line),
+            CubeLine::Version(read) => version = Some(read),
+            CubeLine::Pending(ids) => pending.extend(pending::decode(&ids)?),
+        }
+    }
+    let version = version.ok_or_else(|| ApiError::NotFound(format!("no campaign {campaign_id}")))?;
+    Ok((sum_packed(&packed, shape)?, CampaignState { version, pending }))
+}
+
+/// The campaign's version and, `with_pending`, its pending responses, in one statement.
+pub async fn campaign_state(
+    db: &impl ConnectionTrait,
+    campaign_id: Uuid,
+    with_pending: bool,
+) -> ApiResult<CampaignState> {
+    let mut query = version_query(campaign_id);
+    if with_pending {
+        query.union(UnionType::All, pending_query(campaign_id));
+    }
+    Ok(run(db, &query, campaign_id, &Shape::of(Grouping::Unit)).await?.1)
+}
+
+/// `source`'s totals for `request` as of `state` (kept ones, when they hold for its version);
+/// otherwise read now, with the version and pending responses of that read. Totals, version
+/// and pending records always come from one statement (one snapshot), so that a fold in
+/// between can neither hide nor double a response.
+pub async fn cube(
+    db: &impl ConnectionTrait,
+    source: Source,
+    request: &ReportRequest,
+    state: &CampaignState,
+) -> ApiResult<Cube> {
+    // Only citizens' links have pending responses.
+    let pending_of = |pending: &[Uuid]| if source == Source::CitizenLink { pending.to_vec() } else { Vec::new() };
+    let key = (request.campaign_id, source, request.grouping, request.unit);
+    if let Some(totals) = TOTALS.get(&key, state.version) {
+        return Ok(Cube { totals, version: state.version, pending: pending_of(&state.pending) });
+    }
+    let shape = Shape::of(request.grouping);
+    let mut query = totals_query(&shape, source, request.campaign_id, request.unit);
+    query.union(UnionType::All, version_query(request.campaign_id));
+    if source == Source::CitizenLink {
+        query.union(UnionType::All, pending_query(request.campaign_id));
+    }
+    let (totals, read) = run(db, &query, request.campaign_id, &shape).await?;
+    let totals = Arc::new(totals);
+    TOTALS.put(key, read.version, totals.clone());
+    Ok(Cube { totals, version: read.version, pending: pending_of(&read.pending) })
+}
+
+/// What the pending responses `ids` add, as cube rows of `shape` (read back from the
+/// stored responses).
+pub async fn pending_rows(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+    unit: Option<Uuid>,
+    shape: &Shape,
+) -> ApiResult<Vec<CubeRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(rows_of(&pending::count(db, ids).await?.totals, unit, shape.by_hour))
+}
+
+fn col(name: &'static str) -> Expr {
+    Expr::col(Alias::new(name))
+}
+
+/// Sums packed rows into the cube rows of `shape`, in key order.
+fn sum_packed(lines: &[PackedLine], shape: &Shape) -> Result<Vec<CubeRow>, DbErr> {
+    let grouped = |name: &str| shape.grouped.contains(&name);
+    let mut sums: BTreeMap<CubeKey, Counters> = BTreeMap::new();
+    for line in lines {
+        let unit = grouped("unit_id").then_some(line.unit_id);
+        if shape.by_hour {
+            let answered_at = line.answered_at.filter(|_| grouped("answered_at"));
+            for (option, counters) in packed::decode::<String>(&line.counts)? {
+                sums.entry((unit, None, None, answered_at, option)).or_default().add(counters);
+            }
+            continue;
+        }
+        let channel = line.channel.clone().filter(|_| grouped("channel"));
+        for ((dimension, option), counters) in packed::decode::<(String, String)>(&line.counts)? {
+            if shape.overall_only && dimension != OVERALL {
+                continue;
+            }
+            let dimension = grouped("dimension").then_some(dimension);
+            sums.entry((unit, channel.clone(), dimension, None, option)).or_default().add(counters);
+        }
+    }
+    Ok(sums
+        .into_iter()
+        .map(|((unit_id, channel, dimension, answered_at, option_key), c)| CubeRow {
+            unit_id,
+            channel,
+            dimension,
+            answered_at,
+            option_key,
+            answers: c.answers,
+            valid: c.valid,
+            weight_sum: c.weight_sum,
+        })
+        .collect())
+}
+
+/// The source's packed rows of the campaign (of one unit, if given), as totals lines.
+fn totals_query(shape: &Shape, source: Source, campaign_id: Uuid, unit: Option<Uuid>) -> SelectStatement {
+    let (table, second) =
+        if shape.by_hour { (HourRow::TABLE, HourRow::COLUMNS[1]) } else { (CellRow::TABLE, CellRow::COLUMNS[1]) };
+    let mut query = Query::select();
+    query
+        .expr_as(Expr::cust(format!("CAST({TOTALS_LINE} AS BIGINT)")), Alias::new("line"))
+        .expr_as(col("unit_id"), Alias::new("unit_id"))
+        .expr_as(col(second), Alias::new("second"))
+        .expr_as(col("counts"), Alias::new("text"))
+        .expr_as(Expr::cust("CAST(NULL AS BIGINT)"), Alias::new("version"))
+        .from(Alias::new(table))
+        .and_where(col("campaign_id").eq(campaign_id))
+        .and_where(col("source").eq(source.as_str()));
+    if let Some(unit) = unit {
+        query.and_where(col("unit_id").eq(unit));
+    }
+    query
+}
+
+/// A line of kind `line` from `table`, in the shape of `totals_query`.
+fn meta_query(
+    line: i64,
+    text: Expr,
+    version: Expr,
+    table: &str,
+    campaign_column: &'static str,
+    campaign_id: Uuid,
+) -> SelectStatement {
+    let mut query = Query::select();
+    query
+        .expr_as(Expr::cust(format!("CAST({line} AS BIGINT)")), Alias::new("line"))
+        .expr_as(Expr::cust("NULL"), Alias::new("unit_id"))
+        .expr_as(Expr::cust("NULL"), Alias::new("second"))
+        .expr_as(text, Alias::new("text"))
+        .expr_as(version, Alias::new("version"))
+        .from(Alias::new(table))
+        .and_where(col(campaign_column).eq(campaign_id));
+    query
+}
+
+/// The campaign's `totals_version`, in the shape of `totals_query`; no row if there is no such campaign.
+fn version_query(campaign_id: Uuid) -> SelectStatement {
+    meta_query(
+        VERSION_LINE,
+        Expr::cust("NULL"),
+        crate::totals::summed::version_column(),
+        "campaigns",
+        "id",
+        campaign_id,
+    )
+}
+
+/// The campaign's pending records, one list of response ids per row, in the shape of `totals_query`.
+fn pending_query(campaign_id: Uuid) -> SelectStatement {
+    let version = Expr::cust("CAST(NULL AS BIGINT)");
+    meta_query(PENDING_LINE, col("response_ids"), version, pending::TABLE, "campaign_id", campaign_id)
+}
+
+/// The rows the totals would hold for `delta`, in the shape `totals_query` reads them.
+pub fn rows_of(delta: &RollupDelta, unit: Option<Uuid>, by_hour: bool) -> Vec<CubeRow> {
+    let wanted = |u: &Uuid| unit.is_none_or(|unit| unit == *u);
+    let row = |option_key: &str, counters: &Counters| CubeRow {
+        option_key: option_key.to_owned(),
+        answers: counters.answers,
+        valid: counters.valid,
+        weight_sum: counters.weight_sum,
+        ..CubeRow::default()
+    };
+    if by_hour {
+        let hours = delta.hours().filter(|((_, u, ..), _)| wanted(u));
+        return hours.map(|((_, _, at, option), c)| CubeRow { answered_at: Some(*at), ..row(option, c) }).collect();
+    }
+    let cells = delta.cells().filter(|((_, u, ..), _)| wanted(u));
+    cells
+        .map(|((_, u, channel, dimension, option), c)| CubeRow {
+            unit_id: Some(*u),
+            channel: Some(channel.clone()),
+            dimension: Some(dimension.clone()),
+            ..row(option, c)
+        })
+        .collect()
+}
