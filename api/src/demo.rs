@@ -10,6 +10,7 @@ use crate::auth::Role;
 use crate::domain::vocabulary::{Category, Channel, Phase, UnitKind};
 use crate::error::ApiResult;
 use crate::services::registry::{accounts, campaign_units, campaigns, links, questionnaires, units};
+use crate::store::link_changes::LinkChanges;
 
 pub const DEMO_YEAR: i32 = 2017;
 pub const DEMO_ADMIN: &str = "admin";
@@ -41,6 +42,8 @@ pub async fn load(db: &DatabaseConnection) -> ApiResult<DemoSummary> {
 }
 
 async fn create_campaign(db: &DatabaseConnection) -> ApiResult<()> {
+    // The demo is loaded before the service starts: no link cache has anything to reload.
+    let changes = LinkChanges::default();
     let campaign = campaigns::create(
         db,
         "demo",
@@ -53,7 +56,7 @@ async fn create_campaign(db: &DatabaseConnection) -> ApiResult<()> {
         },
     )
     .await?;
-    campaigns::advance(db, "demo", campaign.id, Phase::Survey).await?;
+    campaigns::advance(db, &changes, "demo", campaign.id, Phase::Survey).await?;
     for category in Category::ALL {
         let draft = questionnaires::create(
             db,
@@ -61,7 +64,7 @@ async fn create_campaign(db: &DatabaseConnection) -> ApiResult<()> {
             questionnaires::NewQuestionnaire { category: *category, title: None, questions: None },
         )
         .await?;
-        let published = questionnaires::publish(db, draft.model.id).await?;
+        let published = questionnaires::publish(db, &changes, draft.model.id).await?;
         for (code, name, unit_category, kind) in KEY_UNITS.iter().filter(|u| u.2 == *category) {
             let unit = match unit::Entity::find().filter(unit::Column::Code.eq(*code)).one(db).await? {
                 Some(unit) => unit,

@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use pingyi::app::Application;
+use pingyi::app::{Application, Jobs};
 use pingyi::auth::Role;
 use pingyi::config::{Secret, Settings};
 use pingyi::services::registry::accounts::{self, AccountInput};
@@ -29,6 +29,8 @@ pub enum Storage {
 pub struct TestApp {
     pub address: String,
     pub client: Client,
+    /// The app's background jobs: a test runs a round of one now instead of waiting for it.
+    pub jobs: Arc<Jobs>,
     /// A connection of the test's own to the same database, to look at stored rows.
     pub db: DatabaseConnection,
     database_url: String,
@@ -131,9 +133,10 @@ async fn start(settings: Settings, storage: Arc<Storage>) -> TestApp {
     let database_url = settings.database_url.clone();
     let app = Application::build(settings).await.expect("build the app");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let jobs = app.jobs();
     tokio::spawn(app.run_until_stopped());
     let db = Database::connect(&database_url).await.expect("connect the test's own connection");
-    TestApp { address, client: Client::new(), db, database_url, _storage: storage }
+    TestApp { address, client: Client::new(), jobs, db, database_url, _storage: storage }
 }
 
 impl Drop for Storage {

@@ -1,44 +1,28 @@
-//! Building the application: one function used by `main`, by the tests and by the spec writer.
+//! One Pingyi app: its state, its HTTP server and its background jobs, built by one function
+//! that `main`, the tests and the OpenAPI writer all use.
+
+mod jobs;
+mod server;
+mod state;
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use actix_web::dev::Server;
-use actix_web::error::QueryPayloadError;
-use actix_web::http::header::ContentType;
-use actix_web::middleware::from_fn;
-use actix_web::{App, HttpRequest, HttpServer, guard, web};
-use sea_orm::DatabaseConnection;
-use utoipa::OpenApi;
-use utoipa_actix_web::AppExt;
-use utoipa_swagger_ui::{Config, SwaggerUi};
 
-use crate::auth::TokenKeys;
+pub use jobs::{Jobs, RunningJobs};
+pub use server::openapi;
+pub use state::{AppState, State};
+
 use crate::config::Settings;
-use crate::error::ApiError;
-use crate::http::known_routes::KnownRoutes;
-use crate::http::openapi::ApiDoc;
-use crate::http::{BODY_LIMIT, body_deadline};
-use crate::intake::limiter::Guard;
-use crate::intake::submit::Intake;
+use crate::intake::link_cache::CHECK_INTERVAL;
+use crate::intake::{Intake, IntakeParts};
 use crate::store::connect;
-use crate::{metrics, routes, telemetry};
-
-/// What every handler may reach: the database and the settings.
-pub struct AppState {
-    pub db: DatabaseConnection,
-    pub settings: Settings,
-    /// In-memory ballot controls (rate limits, duplicate guard); per process, never persisted.
-    pub guard: Guard,
-    /// The link cache and the group-commit writer for citizens' responses.
-    pub intake: Intake,
-}
-
-pub type State = web::Data<AppState>;
-
-/// The OpenAPI document, generated from the registered routes.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(routes::configure).split_for_parts().1
-}
+use crate::store::link_changes::LinkChanges;
+use crate::store::log_sync::LogSync;
+use crate::store::write_turn::WriteTurns;
+use crate::totals::pending_counts::PendingCounts;
+use crate::totals::reports::Reports;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -51,99 +35,56 @@ pub enum StartupError {
 pub struct Application {
     server: Server,
     port: u16,
+    jobs: Arc<Jobs>,
+    running: RunningJobs,
 }
 
 impl Application {
-    /// Connects, migrates and binds. `PINGYI_BIND` may use port 0 (tests do).
+    /// Connects, migrates, starts the background jobs and binds. `PINGYI_BIND` may use port
+    /// 0 (tests do).
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let db = connect::connect(&settings.database_url, settings.db_max_connections).await?;
         connect::migrate(&db).await?;
-        crate::webhooks::delivery::spawn(db.clone(), settings.webhooks.clone());
         let writer = connect::connect_writer(&settings.database_url, &db).await?;
-        crate::totals::fold::spawn_folder(writer.clone());
-        crate::store::checkpoints::spawn(db.clone());
+        let turns = WriteTurns::for_backend(db.get_database_backend());
+        let pending_counts = Arc::new(PendingCounts::default());
+        let link_changes = Arc::new(LinkChanges::default());
+        let jobs = Arc::new(Jobs::new(&db, &writer, &turns, &pending_counts, settings.webhooks.clone()));
+        let intake = Intake::start(IntakeParts {
+            log_sync: LogSync::for_database(&writer).await?,
+            writer,
+            turns,
+            pending_counts,
+            link_changes: link_changes.clone(),
+            link_check_interval: CHECK_INTERVAL,
+        });
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|source| StartupError::Bind { address: settings.bind.clone(), source })?;
         let port = listener
             .local_addr()
             .map_err(|source| StartupError::Bind { address: settings.bind.clone(), source })?
             .port();
-        let log_sync = crate::store::log_sync::LogSync::for_database(&writer).await?;
-        let intake = Intake::start(writer, log_sync);
-        let server = serve(listener, AppState { db, settings, guard: Guard::default(), intake })
+        let state = AppState { db, settings, intake, reports: Reports::default(), link_changes };
+        let server = server::serve(listener, state)
             .map_err(|source| StartupError::Bind { address: format!("port {port}"), source })?;
-        Ok(Self { server, port })
+        let running = jobs.clone().start();
+        Ok(Self { server, port, jobs, running })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
-    /// Runs until SIGINT/SIGTERM, then finishes in-flight requests (graceful shutdown).
+    /// The app's background jobs, to run one round of any of them now (tests do).
+    pub fn jobs(&self) -> Arc<Jobs> {
+        self.jobs.clone()
+    }
+
+    /// Runs until SIGINT/SIGTERM, then finishes in-flight requests (graceful shutdown) and
+    /// stops the background jobs, letting a round in progress end.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.running.stop().await;
+        served
     }
-}
-
-fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
-    let keys = web::Data::new(TokenKeys::new(&state.settings.jwt_secret, state.settings.token_ttl_seconds));
-    let state = web::Data::new(state);
-    let spec = openapi();
-    let known = web::Data::new(KnownRoutes::from_openapi(&spec));
-    let spec = web::Data::new(OpenApiJson::of(&spec));
-    let body_timeout = state.settings.body_timeout;
-    let server = HttpServer::new(move || {
-        App::new()
-            .into_utoipa_app()
-            .configure(routes::configure)
-            .into_app()
-            .app_data(state.clone())
-            .app_data(keys.clone())
-            .app_data(known.clone())
-            .app_data(web::PayloadConfig::new(BODY_LIMIT))
-            .app_data(
-                web::PathConfig::default()
-                    .error_handler(|err, _| ApiError::NotFound(format!("no such resource: {err}")).into()),
-            )
-            .app_data(web::QueryConfig::default().error_handler(query_error))
-            .app_data(spec.clone())
-            // Guarded like Swagger UI's routes: other methods fall through to `unknown_route`.
-            .service(web::resource(OPENAPI_PATH).guard(guard::Get()).to(serve_openapi))
-            .service(SwaggerUi::new("/docs/{_:.*}").config(Config::from(OPENAPI_PATH)))
-            .default_service(web::to(unknown_route))
-            .wrap(from_fn(move |req, next| body_deadline::limit(body_timeout, req, next)))
-            .wrap(from_fn(telemetry::log_request))
-            .wrap(from_fn(metrics::observe_request))
-    })
-    .shutdown_timeout(10)
-    .listen(listener)?
-    .run();
-    Ok(server)
-}
-
-const OPENAPI_PATH: &str = "/openapi.json";
-
-/// The OpenAPI document, serialised once and shared by every worker: a worker's own copy of
-/// the document (as Swagger UI's `url` would keep) took 3 MiB each.
-struct OpenApiJson(web::Bytes);
-
-impl OpenApiJson {
-    fn of(spec: &utoipa::openapi::OpenApi) -> Self {
-        Self(serde_json::to_vec(spec).unwrap_or_else(|_| unreachable!("the document is plain data")).into())
-    }
-}
-
-async fn serve_openapi(spec: web::Data<OpenApiJson>) -> actix_web::HttpResponse {
-    actix_web::HttpResponse::Ok().content_type(ContentType::json()).body(spec.0.clone())
-}
-
-async fn unknown_route(req: HttpRequest, known: web::Data<KnownRoutes>) -> Result<actix_web::HttpResponse, ApiError> {
-    match known.allowed(req.path()) {
-        Some(allowed) => Err(ApiError::MethodNotAllowed(allowed.to_owned())),
-        None => Err(ApiError::NotFound(format!("no route for {} {}", req.method(), req.path()))),
-    }
-}
-
-fn query_error(err: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
-    ApiError::BadRequest(format!("invalid query string: {err}")).into()
 }

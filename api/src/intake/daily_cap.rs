@@ -24,7 +24,7 @@ use uuid::Uuid;
 
 use entity::response;
 
-use crate::store::write_turn::{self, Holder};
+use crate::store::write_turn::{Holder, WriteTurns};
 
 /// Today's counts per campaign and link, for the campaigns read so far today (SQLite only).
 #[derive(Default)]
@@ -58,6 +58,7 @@ impl DailyCounts {
     pub async fn taken(
         &self,
         db: &DatabaseConnection,
+        turns: &WriteTurns,
         campaign_id: Uuid,
         link_id: Uuid,
         midnight: DateTime<Utc>,
@@ -69,7 +70,7 @@ impl DailyCounts {
         if let Some(taken) = self.known_on(day, campaign_id, link_id) {
             return Ok(taken);
         }
-        let _turn = write_turn::take(db, Holder::DailyCounts).await;
+        let _turn = turns.take(Holder::DailyCounts).await;
         // Another submission may have read them while this one waited for the turn.
         if let Some(taken) = self.known_on(day, campaign_id, link_id) {
             return Ok(taken);

@@ -5,12 +5,12 @@
 //! An entry holds while the database's change counter (`link_changes`, raised by triggers on
 //! every change to links, questionnaires and campaigns' phases and settings, by whichever
 //! replica or operator) is what it was when the entry was loaded. Each cache reads that
-//! counter at most once per `CHECK_INTERVAL`, so a change made elsewhere is seen within about
-//! that long, and unchanged links are never reloaded (with hundreds of links, reloading each
-//! every second cost a fifth of the throughput). Changes made through this process also call
-//! `invalidate`, after their commit, so that every cache of the process reads the counter again
-//! at its next request and sees them at once. `MAX_AGE` bounds what a change the triggers
-//! cannot see (a logical replica, which skips triggers) could leave stale.
+//! counter at most once per check interval (`CHECK_INTERVAL` in the service), so a change
+//! made elsewhere is seen within about that long, and unchanged links are never reloaded
+//! (with hundreds of links, reloading each every second cost a fifth of the throughput).
+//! Changes made through this app are counted in its `LinkChanges`, so that its cache reads
+//! the counter again at its next request and sees them at once. `MAX_AGE` bounds what a
+//! change the triggers cannot see (a logical replica, which skips triggers) could leave stale.
 //! Time windows (a link's opening and closing times) are checked against the clock on every
 //! request, never cached.
 //!
@@ -32,10 +32,10 @@ use uuid::Uuid;
 use crate::domain::campaign::ScoringSettings;
 use crate::error::ApiResult;
 use crate::services::registry::questionnaires::{self, Parsed};
-use crate::store::link_changes;
+use crate::store::link_changes::{self, LinkChanges};
 
-/// How often each cache reads the database's change counter: the longest a change made
-/// through another replica takes to be seen here.
+/// How often the service's cache reads the database's change counter: the longest a change
+/// made through another replica takes to be seen here.
 pub const CHECK_INTERVAL: Duration = Duration::from_secs(1);
 /// The longest an entry is kept even when the change counter has not moved. A link's entry
 /// may be built on its questionnaire's entry of that age, so what it holds is at most a
@@ -77,7 +77,7 @@ impl LinkContext {
 struct Reading {
     generation: i64,
     read_at: Instant,
-    /// `LOCAL_CHANGES` as it was before the read.
+    /// This app's changes as counted before the read.
     local_changes: u64,
 }
 
@@ -173,8 +173,11 @@ impl<K: Hash + Eq, V> Loads<K, V> {
     }
 }
 
-#[derive(Default)]
 pub struct LinkCache {
+    /// Changes made through this app: a new one makes the next request read the counter.
+    changes: Arc<LinkChanges>,
+    /// How long a reading of the database's counter is used before it is read again.
+    check_interval: Duration,
     links: Loads<String, LinkContext>,
     questionnaires: Loads<Uuid, QuestionnaireParts>,
     last_reading: Mutex<Option<Reading>>,
@@ -183,6 +186,17 @@ pub struct LinkCache {
 }
 
 impl LinkCache {
+    pub fn new(changes: Arc<LinkChanges>, check_interval: Duration) -> Self {
+        Self {
+            changes,
+            check_interval,
+            links: Loads::default(),
+            questionnaires: Loads::default(),
+            last_reading: Mutex::default(),
+            reading: tokio::sync::Mutex::default(),
+        }
+    }
+
     /// The context of the link behind `slug`, from the cache or freshly read.
     pub async fn get(&self, db: &impl ConnectionTrait, slug: &str) -> ApiResult<Arc<LinkContext>> {
         // Read before loading: a change during the load leaves the entry stale.
@@ -198,8 +212,8 @@ impl LinkCache {
         Ok(LinkContext::of(link, &parts))
     }
 
-    /// The database's change counter, read at most once per `CHECK_INTERVAL` unless this
-    /// process has changed something since.
+    /// The database's change counter, read at most once per check interval unless this app
+    /// has changed something since.
     async fn generation(&self, db: &impl ConnectionTrait) -> ApiResult<i64> {
         if let Some(generation) = self.recent_reading() {
             return Ok(generation);
@@ -208,7 +222,7 @@ impl LinkCache {
         if let Some(generation) = self.recent_reading() {
             return Ok(generation);
         }
-        let (read_at, local_changes) = (Instant::now(), link_changes::local_changes());
+        let (read_at, local_changes) = (Instant::now(), self.changes.made_here());
         let generation = link_changes::database_generation(db).await?;
         let reading = Reading { generation, read_at, local_changes };
         *self.last_reading.lock().unwrap_or_else(PoisonError::into_inner) = Some(reading);
@@ -218,7 +232,7 @@ impl LinkCache {
     fn recent_reading(&self) -> Option<i64> {
         let reading = (*self.last_reading.lock().unwrap_or_else(PoisonError::into_inner))?;
         let current =
-            reading.read_at.elapsed() < CHECK_INTERVAL && reading.local_changes == link_changes::local_changes();
+            reading.read_at.elapsed() < self.check_interval && reading.local_changes == self.changes.made_here();
         current.then_some(reading.generation)
     }
 }

@@ -6,7 +6,6 @@
 //! alone kept.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use chrono::{DateTime, DurationRound, FixedOffset, TimeDelta, Utc};
 use entity::{invitation_code, response, survey_link};
@@ -20,15 +19,15 @@ use validator::Validate;
 use crate::domain::questionnaire::check_answers;
 use crate::domain::vocabulary::Phase;
 use crate::error::{ApiError, ApiResult};
-use crate::intake::daily_cap::DailyCounts;
+use crate::intake::Intake;
 use crate::intake::limiter::{Guard, SourceKey};
-use crate::intake::link_cache::{self, LinkCache, LinkContext};
+use crate::intake::link_cache::{self, LinkContext};
 use crate::intake::response_ids;
-use crate::intake::writer::{self, BatchWriter, NewResponse};
+use crate::intake::writer::{self, NewResponse};
 use crate::services::integrity::invitations;
 use crate::services::registry::links::{self, Controls, LinkState};
-use crate::store::log_sync::LogSync;
-use crate::store::write_turn::{self, Holder};
+use crate::store::write_turn::Holder;
+use crate::totals::pending_counts::PendingCounts;
 
 const MAX_ANSWERS: usize = 100;
 
@@ -54,8 +53,7 @@ pub struct Submission {
 }
 
 /// What the in-memory controls know of the sender: a day-scoped key, never the address.
-pub struct Sender<'a> {
-    pub guard: &'a Guard,
+pub struct Sender {
     pub source: Option<SourceKey>,
 }
 
@@ -134,16 +132,20 @@ fn check_phase(context: &LinkContext) -> ApiResult<()> {
 }
 
 /// Applies the link's in-memory controls: the per-source rate limit and the duplicate guard.
-fn check_sender(sender: &Sender, link: &survey_link::Model, controls: &Controls, digest: [u8; 16]) -> ApiResult<()> {
+fn check_sender(
+    guard: &Guard,
+    sender: &Sender,
+    link: &survey_link::Model,
+    controls: &Controls,
+    digest: [u8; 16],
+) -> ApiResult<()> {
     let Some(source) = sender.source else { return Ok(()) };
-    sender.guard.take_token(source, link.id, controls.rate_limit_per_hour).map_err(|wait| {
-        ApiError::TooManyRequests {
-            detail: "too many submissions from this connection; please wait a little".to_owned(),
-            retry_after_seconds: wait.as_secs(),
-        }
+    guard.take_token(source, link.id, controls.rate_limit_per_hour).map_err(|wait| ApiError::TooManyRequests {
+        detail: "too many submissions from this connection; please wait a little".to_owned(),
+        retry_after_seconds: wait.as_secs(),
     })?;
     let window = std::time::Duration::from_secs(u64::from(controls.duplicate_window_seconds));
-    if sender.guard.is_duplicate(source, link.id, digest, window) {
+    if guard.is_duplicate(source, link.id, digest, window) {
         return Err(ApiError::Conflict("these answers were just submitted from this connection".to_owned()));
     }
     Ok(())
@@ -160,7 +162,7 @@ async fn check_daily_cap(
     let now = Utc::now();
     let midnight = now.date_naive().and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
     let campaign_id = context.questionnaire.model.campaign_id;
-    let today = intake.daily_counts.taken(db, campaign_id, context.link.id, midnight).await?;
+    let today = intake.daily_counts.taken(db, &intake.turns, campaign_id, context.link.id, midnight).await?;
     if today >= u64::from(cap) {
         let tomorrow = (midnight + TimeDelta::days(1) - now).num_seconds();
         return Err(ApiError::TooManyRequests {
@@ -171,28 +173,10 @@ async fn check_daily_cap(
     Ok(())
 }
 
-/// What accepting responses shares across requests: the link cache, the group-commit writer
-/// and the daily cap's counts.
-pub struct Intake {
-    pub links: LinkCache,
-    pub writer: BatchWriter,
-    pub daily_counts: Arc<DailyCounts>,
-}
-
-impl Intake {
-    /// `writer` is the response writer's connection and `log_sync` syncs its commits (see
-    /// `db::connect_writer`).
-    pub fn start(writer: DatabaseConnection, log_sync: Arc<LogSync>) -> Self {
-        let daily_counts = Arc::new(DailyCounts::default());
-        let writer = BatchWriter::start(writer, daily_counts.clone(), log_sync);
-        Self { links: LinkCache::default(), writer, daily_counts }
-    }
-}
-
 pub async fn submit(
     db: &DatabaseConnection,
     intake: &Intake,
-    sender: &Sender<'_>,
+    sender: &Sender,
     slug: &str,
     submission: Submission,
 ) -> ApiResult<Receipt> {
@@ -218,7 +202,7 @@ pub async fn submit(
 async fn accept(
     db: &DatabaseConnection,
     intake: &Intake,
-    sender: &Sender<'_>,
+    sender: &Sender,
     slug: &str,
     submission: Submission,
     digest: [u8; 32],
@@ -230,7 +214,7 @@ async fn accept(
     let controls = Controls::of(link);
     let mut short_digest = [0u8; 16];
     short_digest.copy_from_slice(&digest[..16]);
-    check_sender(sender, link, &controls, short_digest)?;
+    check_sender(&intake.guard, sender, link, &controls, short_digest)?;
     let answers = check_answers(&questionnaire.questions, &submission.answers).map_err(ApiError::Validation)?;
     let code = match (controls.requires_invitation, submission.invitation_code.as_deref()) {
         (true, None) => return Err(ApiError::Forbidden("this survey needs an invitation code".to_owned())),
@@ -253,12 +237,12 @@ async fn accept(
     };
     let new = NewResponse { row, answers };
     let receipt = match code {
-        Some(code_hash) => store_with_code(db, &intake.daily_counts, &new, &code_hash).await?,
+        Some(code_hash) => store_with_code(db, intake, &new, &code_hash).await?,
         None => intake.writer.write(new).await?,
     };
     if let (Some(source), false) = (sender.source, receipt.replayed) {
         let window = std::time::Duration::from_secs(u64::from(controls.duplicate_window_seconds));
-        sender.guard.remember(source, link.id, short_digest, window);
+        intake.guard.remember(source, link.id, short_digest, window);
     }
     Ok(receipt)
 }
@@ -269,12 +253,13 @@ async fn accept(
 /// is given up (see `daily_counts`).
 async fn store_with_code(
     db: &DatabaseConnection,
-    daily_counts: &DailyCounts,
+    intake: &Intake,
     new: &NewResponse,
     code_hash: &str,
 ) -> ApiResult<Receipt> {
-    let _turn = write_turn::take(db, Holder::Responses).await;
-    let stored = spend_code_and_store(db, new, code_hash).await;
+    let _turn = intake.turns.take(Holder::Responses).await;
+    let stored = spend_code_and_store(db, &intake.pending_counts, new, code_hash).await;
+    let daily_counts = &intake.daily_counts;
     match &stored {
         Ok(Some(receipt)) if !receipt.replayed => daily_counts.add([&new.row]),
         Ok(_) => {}
@@ -288,6 +273,7 @@ async fn store_with_code(
 /// The receipt, or `None` when the code is not valid (nothing written then).
 async fn spend_code_and_store(
     db: &DatabaseConnection,
+    counts: &PendingCounts,
     new: &NewResponse,
     code_hash: &str,
 ) -> ApiResult<Option<Receipt>> {
@@ -303,8 +289,10 @@ async fn spend_code_and_store(
         txn.rollback().await?;
         return Ok(None);
     }
-    let outcome =
-        writer::store(&txn, &[new]).await?.pop().unwrap_or_else(|| Err(ApiError::Internal("no outcome".into())));
+    let outcome = writer::store(&txn, counts, &[new])
+        .await?
+        .pop()
+        .unwrap_or_else(|| Err(ApiError::Internal("no outcome".into())));
     match outcome {
         // A retry keeps its code for a later citizen: nothing new was stored.
         Ok(receipt) if receipt.replayed => {

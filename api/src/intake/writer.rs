@@ -31,8 +31,9 @@ use crate::intake::daily_cap::DailyCounts;
 use crate::intake::submit::Receipt;
 use crate::metrics::METRICS;
 use crate::store::log_sync::LogSync;
-use crate::store::write_turn::Holder;
+use crate::store::write_turn::{Holder, WriteTurns};
 use crate::totals::pending;
+use crate::totals::pending_counts::PendingCounts;
 
 /// Most responses in one transaction.
 const MAX_BATCH: usize = 512;
@@ -70,19 +71,31 @@ pub struct BatchWriter {
     queue: mpsc::Sender<Job>,
 }
 
+/// What the writer tasks of one app write with: the response writer's connection, the write
+/// turns and the log sync of its database, the daily cap's counts they add to, and the
+/// counts of the pending batches they record, for the app's fold.
+pub struct WriterParts {
+    pub db: DatabaseConnection,
+    pub turns: Arc<WriteTurns>,
+    pub log_sync: Arc<LogSync>,
+    pub daily_counts: Arc<DailyCounts>,
+    pub pending_counts: Arc<PendingCounts>,
+}
+
 impl BatchWriter {
     /// Starts the writer tasks: one on SQLite (it has a single writer anyway), two on
-    /// PostgreSQL so that one batch is written while the other commits. Three or four made
-    /// smaller batches but no more responses per second (alternating probes, 2026-12-02).
-    pub fn start(db: DatabaseConnection, daily_counts: Arc<DailyCounts>, log_sync: Arc<LogSync>) -> Self {
-        let writers = match db.get_database_backend() {
+    /// PostgreSQL so that one batch is written while the other commits (more made smaller
+    /// batches but no more responses per second).
+    pub fn start(parts: WriterParts) -> Self {
+        let writers = match parts.db.get_database_backend() {
             DbBackend::Sqlite => 1,
             _ => 2,
         };
         let (queue, receiver) = mpsc::channel(QUEUE_CAPACITY);
         let receiver = Arc::new(Mutex::new(receiver));
+        let parts = Arc::new(parts);
         for _ in 0..writers {
-            tokio::spawn(run_writer(db.clone(), receiver.clone(), daily_counts.clone(), log_sync.clone()));
+            tokio::spawn(run_writer(parts.clone(), receiver.clone()));
         }
         Self { queue }
     }
@@ -101,18 +114,13 @@ impl BatchWriter {
     }
 }
 
-async fn run_writer(
-    db: DatabaseConnection,
-    receiver: Arc<Mutex<mpsc::Receiver<Job>>>,
-    daily_counts: Arc<DailyCounts>,
-    log_sync: Arc<LogSync>,
-) {
+async fn run_writer(parts: Arc<WriterParts>, receiver: Arc<Mutex<mpsc::Receiver<Job>>>) {
     loop {
         let Some(jobs) = next_batch(&receiver).await else { return };
         METRICS.ingest_queue_depth.sub(jobs.len() as i64);
         METRICS.ingest_batch_size.observe(jobs.len() as f64);
         let started = Instant::now();
-        write_batch(&db, jobs, &daily_counts, &log_sync).await;
+        write_batch(&parts, jobs).await;
         METRICS.ingest_batch_seconds.observe(started.elapsed().as_secs_f64());
     }
 }
@@ -133,11 +141,12 @@ async fn next_batch(receiver: &Mutex<mpsc::Receiver<Job>>) -> Option<Vec<Job>> {
 
 /// Writes a batch and answers its jobs: at once when its commit is durable as it returns, or
 /// else from a task that waits for the log's sync while the writer goes on to the next batch.
-async fn write_batch(db: &DatabaseConnection, jobs: Vec<Job>, daily_counts: &DailyCounts, log_sync: &Arc<LogSync>) {
+async fn write_batch(parts: &WriterParts, jobs: Vec<Job>) {
+    let (db, daily_counts, log_sync) = (&parts.db, &parts.daily_counts, &parts.log_sync);
     let (firsts, repeats) = split_repeats(jobs);
     let responses: Vec<&NewResponse> = firsts.iter().map(|job| &job.response).collect();
-    let turn = crate::store::write_turn::take(db, Holder::Responses).await;
-    let stored = store_batch(db, &responses).await;
+    let turn = parts.turns.take(Holder::Responses).await;
+    let stored = store_batch(db, &parts.pending_counts, &responses).await;
     count_today(daily_counts, &responses, &stored);
     drop(turn);
     let outcomes = match stored {
@@ -181,14 +190,18 @@ fn answer(firsts: Vec<Job>, mut repeats: HashMap<Uuid, Vec<Job>>, outcomes: Vec<
 /// three round trips; on SQLite one script (see `store_in_one_call`). The
 /// `responses.received` events are queued by the fold that counts the responses into the
 /// totals (see `pending_rollups`).
-async fn store_batch(db: &DatabaseConnection, responses: &[&NewResponse]) -> ApiResult<Vec<ApiResult<Receipt>>> {
+async fn store_batch(
+    db: &DatabaseConnection,
+    counts: &PendingCounts,
+    responses: &[&NewResponse],
+) -> ApiResult<Vec<ApiResult<Receipt>>> {
     let one_campaign = responses.iter().all(|r| r.row.campaign_id == responses[0].row.campaign_id);
     match db.get_database_backend() {
-        DbBackend::Postgres if one_campaign => store(db, responses).await,
-        DbBackend::Sqlite if one_campaign => store_in_one_call(db, responses).await,
+        DbBackend::Postgres if one_campaign => store(db, counts, responses).await,
+        DbBackend::Sqlite if one_campaign => store_in_one_call(db, counts, responses).await,
         _ => {
             let txn = crate::store::begin_write(db).await?;
-            let outcomes = store(&txn, responses).await?;
+            let outcomes = store(&txn, counts, responses).await?;
             txn.commit().await?;
             Ok(outcomes)
         }
@@ -199,7 +212,11 @@ async fn store_batch(db: &DatabaseConnection, responses: &[&NewResponse]) -> Api
 /// script, handed to SQLite's thread in one call. Each call is a wait for that thread to be
 /// scheduled and then for the writer to be woken with the answer; with the machine busy, the
 /// five or so calls of a batch written statement by statement took about half its time.
-async fn store_in_one_call(db: &DatabaseConnection, responses: &[&NewResponse]) -> ApiResult<Vec<ApiResult<Receipt>>> {
+async fn store_in_one_call(
+    db: &DatabaseConnection,
+    counts: &PendingCounts,
+    responses: &[&NewResponse],
+) -> ApiResult<Vec<ApiResult<Receipt>>> {
     let pending_id = Uuid::new_v4();
     let script = sqlite_script(pending_id, responses);
     let stored = match db.query_all_raw(script).await.and_then(submission_ids) {
@@ -212,7 +229,7 @@ async fn store_in_one_call(db: &DatabaseConnection, responses: &[&NewResponse]) 
             return Err(err.into());
         }
     };
-    remember_stored(pending_id, responses, &stored);
+    remember_stored(counts, pending_id, responses, &stored);
     Ok(outcomes(db, responses, &stored).await?)
 }
 
@@ -308,8 +325,12 @@ fn copy_of(err: &ApiError) -> ApiError {
 /// campaign's responses, the connection itself (every write is then one statement). Each
 /// outcome is the new receipt, the earlier receipt of a submission id stored before, or a
 /// conflict if that one had other answers.
-pub async fn store(db: &impl ConnectionTrait, responses: &[&NewResponse]) -> ApiResult<Vec<ApiResult<Receipt>>> {
-    let inserted = insert_responses(db, responses).await?;
+pub async fn store(
+    db: &impl ConnectionTrait,
+    counts: &PendingCounts,
+    responses: &[&NewResponse],
+) -> ApiResult<Vec<ApiResult<Receipt>>> {
+    let inserted = insert_responses(db, counts, responses).await?;
     Ok(outcomes(db, responses, &inserted).await?)
 }
 
@@ -353,7 +374,11 @@ fn statement_sizes(mut rows: usize) -> Vec<usize> {
 /// running totals, one pending row per campaign (a batch rarely spans two); returns the new
 /// submission ids. What the stored responses add to the totals is remembered for this
 /// process's fold.
-async fn insert_responses(db: &impl ConnectionTrait, responses: &[&NewResponse]) -> Result<HashSet<Uuid>, DbErr> {
+async fn insert_responses(
+    db: &impl ConnectionTrait,
+    counts: &PendingCounts,
+    responses: &[&NewResponse],
+) -> Result<HashSet<Uuid>, DbErr> {
     let mut per_campaign: BTreeMap<Uuid, Vec<&NewResponse>> = BTreeMap::new();
     for r in responses {
         per_campaign.entry(r.row.campaign_id).or_default().push(r);
@@ -362,21 +387,21 @@ async fn insert_responses(db: &impl ConnectionTrait, responses: &[&NewResponse])
     for (campaign_id, responses) in per_campaign {
         let pending_id = Uuid::new_v4();
         let stored = insert_and_record(db, pending_id, campaign_id, &responses).await?;
-        remember_stored(pending_id, &responses, &stored);
+        remember_stored(counts, pending_id, &responses, &stored);
         inserted.extend(stored);
     }
     Ok(inserted)
 }
 
 /// Remembers what the responses stored (`stored`: their submission ids) under the pending
-/// record `pending_id` add, for this process's fold.
-fn remember_stored(pending_id: Uuid, responses: &[&NewResponse], stored: &HashSet<Uuid>) {
+/// record `pending_id` add, for this app's fold.
+fn remember_stored(counts: &PendingCounts, pending_id: Uuid, responses: &[&NewResponse], stored: &HashSet<Uuid>) {
     let counted: Vec<_> = responses
         .iter()
         .filter(|r| stored.contains(&r.row.submission_id))
         .map(|r| (&r.row, r.answers.as_slice()))
         .collect();
-    pending::remember(pending_id, &counted);
+    pending::remember(counts, pending_id, &counted);
 }
 
 /// One campaign's responses: on PostgreSQL one statement stores and records them; SQLite has

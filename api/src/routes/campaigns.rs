@@ -39,10 +39,7 @@ pub async fn change_phase(
     body: ValidJson<PhaseChange>,
 ) -> ApiResult<HttpResponse> {
     user.require_admin()?;
-    let campaign = campaigns::advance(&state.db, &user.subject, *id, body.0.phase).await?;
-    let data = serde_json::json!({"phase": body.0.phase.as_str()});
-    crate::webhooks::subscriptions::emit_logged(&state.db, crate::webhooks::EventType::CampaignPhaseChanged, *id, data)
-        .await;
+    let campaign = campaigns::advance(&state.db, &state.link_changes, &user.subject, *id, body.0.phase).await?;
     Ok(HttpResponse::Ok().json(CampaignDto::try_from(campaign)?))
 }
 
@@ -56,7 +53,7 @@ pub async fn change_settings(
     body: ValidJson<ScoringSettings>,
 ) -> ApiResult<HttpResponse> {
     user.require_admin()?;
-    let campaign = campaigns::set_settings(&state.db, &user.subject, *id, &body.0).await?;
+    let campaign = campaigns::set_settings(&state.db, &state.link_changes, &user.subject, *id, &body.0).await?;
     Ok(HttpResponse::Ok().json(CampaignDto::try_from(campaign)?))
 }
 

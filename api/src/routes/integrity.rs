@@ -42,7 +42,7 @@ pub async fn set_controls(
     body: ValidJson<Controls>,
 ) -> ApiResult<HttpResponse> {
     user.require_admin()?;
-    let link = links::set_controls(&state.db, *id, &body.0).await?;
+    let link = links::set_controls(&state.db, &state.link_changes, *id, &body.0).await?;
     Ok(HttpResponse::Ok().json(LinkDto::new(link, &state.settings.public_url)))
 }
 

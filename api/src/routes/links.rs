@@ -61,5 +61,6 @@ pub async fn get_link(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiR
 #[post("/links/{id}/revoke")]
 pub async fn revoke_link(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     user.require_admin()?;
-    Ok(HttpResponse::Ok().json(LinkDto::new(links::revoke(&state.db, *id).await?, &state.settings.public_url)))
+    Ok(HttpResponse::Ok()
+        .json(LinkDto::new(links::revoke(&state.db, &state.link_changes, *id).await?, &state.settings.public_url)))
 }

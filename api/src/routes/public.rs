@@ -36,9 +36,9 @@ pub fn language(query: Option<Lang>, req: &HttpRequest) -> Lang {
 }
 
 /// The in-memory controls' view of who is sending: a day-scoped key of the address.
-pub fn sender<'a>(state: &'a AppState, req: &HttpRequest) -> Sender<'a> {
-    let source = client_ip(req, &state.settings.trusted_proxies).map(|ip| state.guard.source_key(ip));
-    Sender { guard: &state.guard, source }
+pub fn sender(state: &AppState, req: &HttpRequest) -> Sender {
+    let source = client_ip(req, &state.settings.trusted_proxies).map(|ip| state.intake.guard.source_key(ip));
+    Sender { source }
 }
 
 /// The questionnaire behind a public link, in the requested language.

@@ -158,7 +158,7 @@ async fn export_report(
         min_cell_size: state.settings.min_cell_size,
         show_small_cells: user.role == Role::Admin,
     };
-    reports::report(&state.db, request).await
+    state.reports.report(&state.db, request).await
 }
 
 /// Satisfaction figures as CSV (UTF-8 with BOM), with the same small-cell rule as the API.

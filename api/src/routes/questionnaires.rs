@@ -86,7 +86,8 @@ pub async fn update_questionnaire(
 #[post("/questionnaires/{id}/publish")]
 pub async fn publish_questionnaire(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     user.require_admin()?;
-    Ok(HttpResponse::Ok().json(QuestionnaireDto::from(questionnaires::publish(&state.db, *id).await?)))
+    Ok(HttpResponse::Ok()
+        .json(QuestionnaireDto::from(questionnaires::publish(&state.db, &state.link_changes, *id).await?)))
 }
 
 /// Close a published questionnaire: its links stop taking responses.
@@ -94,7 +95,8 @@ pub async fn publish_questionnaire(state: State, user: AuthUser, id: web::Path<U
 #[post("/questionnaires/{id}/close")]
 pub async fn close_questionnaire(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     user.require_admin()?;
-    Ok(HttpResponse::Ok().json(QuestionnaireDto::from(questionnaires::close(&state.db, *id).await?)))
+    Ok(HttpResponse::Ok()
+        .json(QuestionnaireDto::from(questionnaires::close(&state.db, &state.link_changes, *id).await?)))
 }
 
 /// Start a new draft version from this one (the way to change a published questionnaire).

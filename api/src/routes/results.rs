@@ -29,7 +29,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[post("/campaigns/{id}/results")]
 pub async fn compute(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     user.require_admin()?;
-    let version = results::compute(&state.db, &user.subject, *id).await?;
+    let version = results::compute(&state.db, &state.reports, &user.subject, *id).await?;
     Ok(HttpResponse::Created().json(results::to_dto(&state.db, version).await?))
 }
 
@@ -71,14 +71,6 @@ pub async fn approve(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiRe
 pub async fn publish(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     user.require_admin()?;
     let version = results::publish(&state.db, &user.subject, *id).await?;
-    let data = serde_json::json!({"result_id": version.id, "version": version.version});
-    crate::webhooks::subscriptions::emit_logged(
-        &state.db,
-        crate::webhooks::EventType::ResultsPublished,
-        version.campaign_id,
-        data,
-    )
-    .await;
     Ok(HttpResponse::Ok().json(results::to_dto(&state.db, version).await?))
 }
 

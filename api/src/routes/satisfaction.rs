@@ -10,7 +10,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::etag::json_with_etag;
 use crate::http::principal::AuthUser;
 use crate::http::responses::ReadErrors;
-use crate::totals::reports::{self, Grouping, ReportRequest, SatisfactionFilter, SatisfactionReport};
+use crate::totals::reports::{Grouping, ReportRequest, SatisfactionFilter, SatisfactionReport};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(by_unit).service(by_unit_dimension).service(by_channel).service(by_source).service(by_period);
@@ -46,7 +46,7 @@ async fn report(
         min_cell_size: state.settings.min_cell_size,
         show_small_cells: user.role == Role::Admin,
     };
-    json_with_etag(req, &reports::report(&state.db, request).await?)
+    json_with_etag(req, &state.reports.report(&state.db, request).await?)
 }
 
 /// Satisfaction per unit, from the overall question.

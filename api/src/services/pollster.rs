@@ -28,6 +28,7 @@ use crate::http::principal::AuthUser;
 use crate::intake::submit::round_to_hour;
 use crate::services::registry::questionnaires::{self, Parsed};
 use crate::totals::delta::{AnswerPlace, Counters, RollupDelta};
+use crate::webhooks::{EventType, outbox};
 
 pub const MAX_BATCH: usize = 1000;
 
@@ -274,18 +275,6 @@ pub async fn push(
     }
     let items: Vec<ItemOutcome> = outcomes.into_iter().flatten().collect();
     let count = |status| items.iter().filter(|o| o.status == status).count();
-    if count(ItemStatus::Created) > 0 {
-        let data =
-            serde_json::json!({"source": "pollster", "client_id": client_id, "count": count(ItemStatus::Created)});
-        // The batch is stored already: a failure to queue the event is logged, not returned.
-        crate::webhooks::subscriptions::emit_logged(
-            db,
-            crate::webhooks::EventType::ResponsesReceived,
-            campaign_id,
-            data,
-        )
-        .await;
-    }
     Ok(PushReport {
         created: count(ItemStatus::Created),
         unchanged: count(ItemStatus::Unchanged),
@@ -373,6 +362,8 @@ async fn store(
             pollster_answer::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await?;
         }
         rollup.apply(&txn, Source::Pollster).await?;
+        let data = serde_json::json!({"source": "pollster", "client_id": client_id, "count": responses.len()});
+        outbox::emit(&txn, EventType::ResponsesReceived, campaign_id, data).await?;
         txn.commit().await?;
     }
     Ok(results)

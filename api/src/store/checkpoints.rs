@@ -21,10 +21,10 @@ use std::time::Duration;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement};
 
-use crate::store::write_turn::{self, Holder};
+use crate::store::write_turn::{Holder, WriteTurns};
 
-/// How often the task copies what the writer appended.
-const INTERVAL: Duration = Duration::from_millis(100);
+/// How often the job copies what the writer appended.
+pub const INTERVAL: Duration = Duration::from_millis(100);
 /// Log length (pages) past which the task has the log start again.
 const RESTART_AT_PAGES: i64 = 4_000;
 /// SQLite's own checkpoint, on every connection: well past `RESTART_AT_PAGES`.
@@ -33,23 +33,17 @@ pub const BACKSTOP_PAGES: u32 = 16_000;
 /// previous one, so that little is left for the one that holds the writer.
 const PASSES_BEFORE_RESTART: usize = 3;
 
-/// Starts the task on SQLite; on PostgreSQL there is nothing to do.
-pub fn spawn(db: DatabaseConnection) {
+/// Copies the log; past `RESTART_AT_PAGES` pages, has it start again. On PostgreSQL there is
+/// nothing to copy.
+pub async fn copy_log(db: &DatabaseConnection, turns: &WriteTurns) -> Result<(), DbErr> {
     if db.get_database_backend() != DbBackend::Sqlite {
-        return;
+        return Ok(());
     }
-    tokio::spawn(async move {
-        loop {
-            tokio::time::sleep(INTERVAL).await;
-            if let Err(err) = copy_log(&db, RESTART_AT_PAGES).await {
-                tracing::warn!(error = %err, "the write-ahead log could not be copied; retrying shortly");
-            }
-        }
-    });
+    copy_log_past(db, turns, RESTART_AT_PAGES).await
 }
 
 /// Copies the log; past `restart_at` pages, has it start again.
-async fn copy_log(db: &DatabaseConnection, restart_at: i64) -> Result<(), DbErr> {
+async fn copy_log_past(db: &DatabaseConnection, turns: &WriteTurns, restart_at: i64) -> Result<(), DbErr> {
     if checkpoint(db).await? < restart_at {
         return Ok(());
     }
@@ -64,7 +58,7 @@ async fn copy_log(db: &DatabaseConnection, restart_at: i64) -> Result<(), DbErr>
         tracing::warn!(error = %err, "the database file could not be synced ahead of the log's restart");
     }
     checkpoint(db).await?;
-    let _writer_held = write_turn::take(db, Holder::LogRestart).await;
+    let _writer_held = turns.take(Holder::LogRestart).await;
     checkpoint(db).await?;
     Ok(())
 }
@@ -91,8 +85,8 @@ mod tests {
     use crate::store::checkpoints::*;
 
     /// One write transaction of about a page, taken in turn as the response writer takes it.
-    async fn write_a_page(writer: &DatabaseConnection) -> Result<(), DbErr> {
-        let _turn = write_turn::take(writer, Holder::Responses).await;
+    async fn write_a_page(writer: &DatabaseConnection, turns: &WriteTurns) -> Result<(), DbErr> {
+        let _turn = turns.take(Holder::Responses).await;
         let txn = crate::store::begin_write(writer).await?;
         txn.execute_unprepared("INSERT INTO filler (bytes) VALUES (randomblob(3000))").await?;
         txn.commit().await
@@ -120,28 +114,34 @@ mod tests {
         let shared = crate::store::connect::connect(&url, 2).await?;
         shared.execute_unprepared("CREATE TABLE filler (bytes BLOB NOT NULL)").await?;
         let writer = crate::store::connect::connect_writer(&url, &shared).await?;
+        let turns = WriteTurns::for_backend(sea_orm::DbBackend::Sqlite);
         for _ in 0..100 {
-            write_a_page(&writer).await?;
+            write_a_page(&writer, &turns).await?;
         }
         let before = checkpoint(&shared).await?;
         assert!(before >= 100, "the log holds every page written so far: {before}");
 
         let (stop, commits) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicUsize::new(0)));
         let committing = tokio::spawn({
-            let (writer, stop, commits) = (writer.clone(), stop.clone(), commits.clone());
+            let (writer, turns, stop, commits) = (writer.clone(), turns.clone(), stop.clone(), commits.clone());
             async move {
                 while !stop.load(Ordering::Relaxed) {
-                    write_a_page(&writer).await?;
+                    write_a_page(&writer, &turns).await?;
                     commits.fetch_add(1, Ordering::Relaxed);
                 }
                 Ok::<_, DbErr>(())
             }
         });
-        copy_log(&shared, 50).await?;
+        copy_log_past(&shared, &turns, 50).await?;
         let copied_at = commits.load(Ordering::Relaxed);
-        while commits.load(Ordering::Relaxed) < copied_at + 10 {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
+        let ten_more = async {
+            while commits.load(Ordering::Relaxed) < copied_at + 10 {
+                tokio::task::yield_now().await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(60), ten_more)
+            .await
+            .map_err(|_| DbErr::Custom("the writer did not go on committing".to_owned()))?;
         stop.store(true, Ordering::Relaxed);
         committing.await.map_err(|err| DbErr::Custom(err.to_string()))??;
 

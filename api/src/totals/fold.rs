@@ -14,6 +14,7 @@
 //! need not read the subscriptions for every batch.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Query};
@@ -24,29 +25,98 @@ use crate::domain::vocabulary::Source;
 use crate::error::ApiResult;
 use crate::metrics::METRICS;
 use crate::store::write_turn::Holder;
+use crate::store::write_turn::WriteTurns;
 use crate::totals::delta::RollupDelta;
+use crate::totals::packed;
 use crate::totals::pending::{TABLE, count, decode, merge_received};
+use crate::totals::pending_counts::{PendingCounts, Recorded};
 use crate::totals::summed::SummedTotals;
-use crate::totals::{packed, pending_counts};
-use crate::webhooks::{EventType, subscriptions};
+use crate::webhooks::{EventType, outbox};
 
 /// How often pending responses are folded into the totals: at most what a report counts itself.
-const FOLD_INTERVAL: Duration = Duration::from_millis(200);
+pub const FOLD_INTERVAL: Duration = Duration::from_millis(200);
 /// Most pending rows (batches) one fold takes, to keep its transaction short after a backlog.
 /// A fold upserts every total its responses touch, however many responses that is: taking 64
 /// rows (about 900 responses at full load in the benchmark) it upserted 0.65 totals per
 /// response; taking all of an interval's batches at once, about 0.15.
 const ROWS_PER_FOLD: usize = 512;
-/// The batches this process recorded as pending (see `recorded_deltas`).
+
+/// One app's fold: the connection it writes through (on SQLite the response writer's), the
+/// write turns it takes there, and what the app's own pending batches add.
+pub struct Fold {
+    db: DatabaseConnection,
+    turns: Arc<WriteTurns>,
+    counts: Arc<PendingCounts>,
+}
+
+impl Fold {
+    pub fn new(db: DatabaseConnection, turns: Arc<WriteTurns>, counts: Arc<PendingCounts>) -> Self {
+        Self { db, turns, counts }
+    }
+
+    /// Counts pending rows into the totals and announces their responses: those this app
+    /// recorded and up to `ROWS_PER_FOLD` others; returns how many rows it folded. If it
+    /// fails, the rows stay pending and what this app knew of them is forgotten: the next
+    /// fold reads their responses back.
+    pub async fn once(&self) -> ApiResult<usize> {
+        let db = &self.db;
+        let mut known = KnownBatches::default();
+        known.take_recorded(&self.counts);
+        let prepared = Prepared::sum(db, &known).await?;
+        let turn = self.turns.take(Holder::Fold).await;
+        known.take_recorded(&self.counts); // the batches written since the fold began
+        let txn = crate::store::begin_write(db).await?;
+        let taken = take_rows(&txn, &prepared.ids, &known).await?;
+        let unknown = count(&txn, &taken.unknown_responses).await?;
+        let mut received = known.received(&taken.known);
+        merge_received(&mut received, &unknown.received);
+        let totals = totals_to_write(&txn, prepared, &known, &taken, unknown.totals).await?;
+        totals.write(&txn, Source::CitizenLink).await?;
+        announce(&txn, &received).await?;
+        txn.commit().await?;
+        // Let the writer go first: freeing a few dozen batches' maps took a tenth of a fold's hold.
+        drop(turn);
+        known.put_back_all_but(&taken.known, &self.counts);
+        Ok(taken.count)
+    }
+
+    /// Folds until a fold finds less than a full load (a backlog takes several), or one fails
+    /// (the rows stay pending and are tried again at the next interval). Returns how many
+    /// rows were folded.
+    pub async fn all(&self) -> usize {
+        let mut total = 0;
+        loop {
+            let started = Instant::now();
+            match self.once().await {
+                Ok(0) => return total,
+                Ok(folded) => {
+                    total += folded;
+                    METRICS.rollup_folded_rows.inc_by(folded as u64);
+                    METRICS.rollup_fold_seconds.observe(started.elapsed().as_secs_f64());
+                    if folded < ROWS_PER_FOLD {
+                        return total;
+                    }
+                }
+                Err(err) => {
+                    METRICS.rollup_fold_failures.inc();
+                    tracing::warn!(error = %err, "pending responses could not be folded into the totals; retrying shortly");
+                    return total;
+                }
+            }
+        }
+    }
+}
+
+/// The batches this app recorded as pending (see `pending_counts`).
 #[derive(Default)]
 struct KnownBatches {
-    each: HashMap<Uuid, pending_counts::Recorded>,
+    each: HashMap<Uuid, Recorded>,
 }
 
 impl KnownBatches {
     /// Takes what was recorded since the last call.
-    fn take_recorded(&mut self) {
-        self.each.extend(pending_counts::take_all());
+    fn take_recorded(&mut self, counts: &PendingCounts) {
+        self.each.extend(counts.take_all());
     }
 
     fn knows(&self, pending_id: Uuid) -> bool {
@@ -74,16 +144,16 @@ impl KnownBatches {
     /// Puts back, for a later fold, the entries of rows this fold did not take (a batch not
     /// committed yet, or folded by another replica) while they are young (see
     /// `pending_counts::put_back`).
-    fn put_back_all_but(self, taken: &HashSet<Uuid>) {
+    fn put_back_all_but(self, taken: &HashSet<Uuid>, counts: &PendingCounts) {
         for (pending_id, entry) in self.each {
             if !taken.contains(&pending_id) {
-                pending_counts::put_back(pending_id, entry);
+                counts.put_back(pending_id, entry);
             }
         }
     }
 }
 
-/// What the batches this process knew of when a fold began add to the stored totals, added
+/// What the batches this app knew of when a fold began add to the stored totals, added
 /// up before the fold's write turn.
 struct Prepared {
     ids: HashSet<Uuid>,
@@ -102,9 +172,9 @@ impl Prepared {
     }
 }
 
-/// Those of `ids` that are pending rows in this database. A batch this process recorded may
-/// not be: not committed yet, folded by another replica, or (in the tests, which run many
-/// apps in one process) another database's; prepared sums that counted it could not be used.
+/// Those of `ids` that are pending rows in this database. A batch this app recorded may not
+/// be: not committed yet, or folded by another replica; prepared sums that counted it could
+/// not be used.
 async fn pending_among(db: &DatabaseConnection, ids: impl Iterator<Item = Uuid>) -> Result<HashSet<Uuid>, DbErr> {
     let ids: Vec<Uuid> = ids.collect();
     if ids.is_empty() {
@@ -127,7 +197,7 @@ fn padded(mut ids: Vec<Uuid>) -> Vec<Uuid> {
     ids
 }
 
-/// The pending rows a fold took: those this process knows, and the responses of the others.
+/// The pending rows a fold took: those this app knows, and the responses of the others.
 #[derive(Default)]
 struct TakenRows {
     known: HashSet<Uuid>,
@@ -166,31 +236,6 @@ async fn take_rows(
     Ok(taken)
 }
 
-/// Counts pending rows into the totals and announces their responses: those this process
-/// recorded and up to `ROWS_PER_FOLD` others; returns how many rows it folded. If it fails,
-/// the rows stay pending and what this process knew of them is forgotten: the next fold
-/// reads their responses back.
-pub async fn fold(db: &DatabaseConnection) -> ApiResult<usize> {
-    let mut known = KnownBatches::default();
-    known.take_recorded();
-    let prepared = Prepared::sum(db, &known).await?;
-    let turn = crate::store::write_turn::take(db, Holder::Fold).await;
-    known.take_recorded(); // the batches written since the fold began
-    let txn = crate::store::begin_write(db).await?;
-    let taken = take_rows(&txn, &prepared.ids, &known).await?;
-    let unknown = count(&txn, &taken.unknown_responses).await?;
-    let mut received = known.received(&taken.known);
-    merge_received(&mut received, &unknown.received);
-    let totals = totals_to_write(&txn, prepared, &known, &taken, unknown.totals).await?;
-    totals.write(&txn, Source::CitizenLink).await?;
-    announce(&txn, &received).await?;
-    txn.commit().await?;
-    // Let the writer go first: freeing a few dozen batches' maps took a tenth of a fold's hold.
-    drop(turn);
-    known.put_back_all_but(&taken.known);
-    Ok(taken.count)
-}
-
 /// The totals with the rows `taken` added: the prepared sums plus the batches taken besides,
 /// if every prepared row was taken and no other writer changed the totals since they were
 /// read; else summed again from what is stored now. Takes `packed::lock` for them.
@@ -224,48 +269,14 @@ async fn announce(db: &impl ConnectionTrait, received: &BTreeMap<(Uuid, Uuid), u
     let event = EventType::ResponsesReceived;
     let campaigns: BTreeSet<Uuid> = received.keys().map(|(campaign_id, _)| *campaign_id).collect();
     for campaign_id in campaigns {
-        let subscribers = subscriptions::recipients(db, event, campaign_id).await?;
+        let subscribers = outbox::recipients(db, event, campaign_id).await?;
         if subscribers.is_empty() {
             continue;
         }
         for (&(_, unit_id), &count) in received.range((campaign_id, Uuid::nil())..=(campaign_id, Uuid::max())) {
             let data = serde_json::json!({"source": "citizen_link", "unit_id": unit_id, "count": count});
-            subscriptions::queue(db, &subscribers, event, campaign_id, data).await?;
+            outbox::queue(db, &subscribers, event, campaign_id, data).await?;
         }
     }
     Ok(())
-}
-
-/// Starts the folder on the current runtime; it runs until the process ends. Every replica
-/// runs one.
-pub fn spawn_folder(db: DatabaseConnection) {
-    tokio::spawn(async move {
-        loop {
-            tokio::time::sleep(FOLD_INTERVAL).await;
-            fold_backlog(&db).await;
-        }
-    });
-}
-
-/// Folds until a fold finds less than a full load, or fails (the rows stay pending and are
-/// tried again at the next interval).
-async fn fold_backlog(db: &DatabaseConnection) {
-    loop {
-        let started = Instant::now();
-        match fold(db).await {
-            Ok(0) => return,
-            Ok(folded) => {
-                METRICS.rollup_folded_rows.inc_by(folded as u64);
-                METRICS.rollup_fold_seconds.observe(started.elapsed().as_secs_f64());
-                if folded < ROWS_PER_FOLD {
-                    return;
-                }
-            }
-            Err(err) => {
-                METRICS.rollup_fold_failures.inc();
-                tracing::warn!(error = %err, "pending responses could not be folded into the totals; retrying shortly");
-                return;
-            }
-        }
-    }
 }

@@ -24,7 +24,7 @@ use entity::response;
 use crate::domain::questionnaire::CheckedAnswer;
 use crate::intake::packing;
 use crate::totals::delta::RollupDelta;
-use crate::totals::pending_counts;
+use crate::totals::pending_counts::PendingCounts;
 
 pub const TABLE: &str = "satisfaction_pending";
 /// Responses read per statement; a short list is padded to this length so that every read
@@ -87,11 +87,11 @@ pub fn record_new(pending_id: Uuid, campaign_id: Uuid, response_ids: &[Uuid]) ->
     Statement::from_sql_and_values(DbBackend::Sqlite, sql, values)
 }
 
-/// Remembers what the pending row `pending_id`, just written with `responses`, adds, so that
-/// this process's fold need not read them back (see `recorded_deltas`).
-pub fn remember(pending_id: Uuid, responses: &[(&response::Model, &[CheckedAnswer])]) {
+/// Remembers in `counts` what the pending row `pending_id`, just written with `responses`,
+/// adds, so that this app's fold need not read them back.
+pub fn remember(counts: &PendingCounts, pending_id: Uuid, responses: &[(&response::Model, &[CheckedAnswer])]) {
     if !responses.is_empty() {
-        pending_counts::remember(pending_id, Counted::of(responses));
+        counts.remember(pending_id, Counted::of(responses));
     }
 }
 

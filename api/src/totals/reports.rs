@@ -6,7 +6,7 @@
 //! computed while nothing was pending is kept until the campaign's totals change.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
 use sea_orm::ConnectionTrait;
@@ -19,6 +19,7 @@ use crate::domain::satisfaction::{Interval, LevelShare, OptionCount, figures};
 use crate::domain::vocabulary::Source;
 use crate::error::ApiResult;
 use crate::totals::cache::VersionedCache;
+use crate::totals::snapshot::KeptTotals;
 use crate::totals::snapshot::{self, CubeRow};
 
 /// How a report groups the answers.
@@ -190,33 +191,51 @@ impl ReportRequest {
     }
 }
 
-/// Reports kept per request while the campaign's totals are unchanged and nothing is pending.
-static REPORTS: LazyLock<VersionedCache<ReportRequest, SatisfactionReport>> =
-    LazyLock::new(|| VersionedCache::new(REPORT_CELL_BUDGET, |report| report.cells.len()));
-
 /// At most this many cells kept over every report (about half a kilobyte each): the unit ×
 /// dimension report of a 500-unit campaign holds 3,500.
 const REPORT_CELL_BUDGET: usize = 20_000;
 
-/// The report: kept by this replica when the campaign's totals have not changed since it was
-/// computed and no responses are pending (see `versioned_cache`); computed otherwise, from
-/// kept totals where they are current (see `report_cube`). Not to be called inside a
-/// transaction that has changed the totals: what it computes would be kept for a version that
-/// a rollback would hand to another change.
-pub async fn report(db: &impl ConnectionTrait, request: ReportRequest) -> ApiResult<Arc<SatisfactionReport>> {
-    let reads_pending = request.sources().contains(&Source::CitizenLink);
-    let state = snapshot::campaign_state(db, request.campaign_id, reads_pending).await?;
-    if state.pending.is_empty()
-        && let Some(kept) = REPORTS.get(&request, state.version)
-    {
-        return Ok(kept);
+/// What an app keeps of the totals it read and the reports it computed, each while its
+/// campaign's totals version holds (see `cache`).
+pub struct Reports {
+    totals: KeptTotals,
+    reports: VersionedCache<ReportRequest, SatisfactionReport>,
+}
+
+impl Default for Reports {
+    fn default() -> Self {
+        Self {
+            totals: KeptTotals::default(),
+            reports: VersionedCache::new(REPORT_CELL_BUDGET, |report| report.cells.len()),
+        }
     }
-    let (report, current_at) = compute(db, &request, &state).await?;
-    let report = Arc::new(report);
-    if let Some(version) = current_at {
-        REPORTS.put(request, version, report.clone());
+}
+
+impl Reports {
+    /// The report: kept when the campaign's totals have not changed since it was computed and
+    /// no responses are pending; computed otherwise, from kept totals where they are current
+    /// (see `snapshot`). Not to be called inside a transaction that has changed the totals:
+    /// what it computes would be kept for a version that a rollback would hand to another
+    /// change.
+    pub async fn report(
+        &self,
+        db: &impl ConnectionTrait,
+        request: ReportRequest,
+    ) -> ApiResult<Arc<SatisfactionReport>> {
+        let reads_pending = request.sources().contains(&Source::CitizenLink);
+        let state = snapshot::campaign_state(db, request.campaign_id, reads_pending).await?;
+        if state.pending.is_empty()
+            && let Some(kept) = self.reports.get(&request, state.version)
+        {
+            return Ok(kept);
+        }
+        let (report, current_at) = compute(db, &self.totals, &request, &state).await?;
+        let report = Arc::new(report);
+        if let Some(version) = current_at {
+            self.reports.put(request, version, report.clone());
+        }
+        Ok(report)
     }
-    Ok(report)
 }
 
 /// The report as of `state`, or of a later read of the totals; with the `totals_version` it
@@ -224,12 +243,13 @@ pub async fn report(db: &impl ConnectionTrait, request: ReportRequest) -> ApiRes
 /// (it is then right, but for no single version).
 async fn compute(
     db: &impl ConnectionTrait,
+    kept: &KeptTotals,
     request: &ReportRequest,
     state: &snapshot::CampaignState,
 ) -> ApiResult<(SatisfactionReport, Option<i64>)> {
     let mut cubes = Vec::new();
     for source in request.sources() {
-        cubes.push((source, snapshot::cube(db, source, request, state).await?));
+        cubes.push((source, snapshot::cube(db, kept, source, request, state).await?));
     }
     let pending: Vec<Uuid> = cubes.iter().flat_map(|(_, cube)| cube.pending.iter().copied()).collect();
     let shape = snapshot::Shape::of(request.grouping);

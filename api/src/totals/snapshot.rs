@@ -1,14 +1,14 @@
-//! What a satisfaction report reads: each source's running totals (see `rollups`), summed per
-//! the columns its grouping keeps apart, and for citizens' links the responses not folded
-//! into them yet (see `pending_rollups`).
+//! What a satisfaction report reads: each source's running totals, summed per the columns its
+//! grouping keeps apart, and for citizens' links the responses not folded into them yet
+//! (see `pending`), with the campaign's totals version, all in one statement.
 //!
-//! Every read comes with the campaign's `totals_version`, so that the totals read can be
-//! kept (`TOTALS`) and reused while the version is unchanged: a report then costs one
-//! indexed lookup of the version and the pending records, plus counting those few pending
-//! responses, instead of reading and summing every row of the totals.
+//! Because every read comes with the version, the totals read can be kept (`KeptTotals`) and
+//! reused while the version is unchanged: a report then costs one indexed lookup of the
+//! version and the pending records, plus counting those few pending responses, instead of
+//! reading and summing every row of the totals.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, UnionType};
@@ -49,8 +49,15 @@ type TotalsKey = (Uuid, Source, Grouping, Option<Uuid>);
 /// totals of a 500-unit campaign are about 20,000 rows; a year of a campaign's hours, 50,000.
 const TOTALS_ROW_BUDGET: usize = 100_000;
 
-static TOTALS: LazyLock<VersionedCache<TotalsKey, Vec<CubeRow>>> =
-    LazyLock::new(|| VersionedCache::new(TOTALS_ROW_BUDGET, Vec::len));
+/// The totals an app has read, per (campaign, source, grouping, unit), each kept while its
+/// campaign's totals version holds.
+pub struct KeptTotals(VersionedCache<TotalsKey, Vec<CubeRow>>);
+
+impl Default for KeptTotals {
+    fn default() -> Self {
+        Self(VersionedCache::new(TOTALS_ROW_BUDGET, Vec::len))
+    }
+}
 
 /// The campaign's `totals_version` and the responses pending for its totals, read together.
 pub struct CampaignState {
@@ -164,6 +171,7 @@ pub async fn campaign_state(
 /// between can neither hide nor double a response.
 pub async fn cube(
     db: &impl ConnectionTrait,
+    kept: &KeptTotals,
     source: Source,
     request: &ReportRequest,
     state: &CampaignState,
@@ -171,7 +179,7 @@ pub async fn cube(
     // Only citizens' links have pending responses.
     let pending_of = |pending: &[Uuid]| if source == Source::CitizenLink { pending.to_vec() } else { Vec::new() };
     let key = (request.campaign_id, source, request.grouping, request.unit);
-    if let Some(totals) = TOTALS.get(&key, state.version) {
+    if let Some(totals) = kept.0.get(&key, state.version) {
         return Ok(Cube { totals, version: state.version, pending: pending_of(&state.pending) });
     }
     let shape = Shape::of(request.grouping);
@@ -182,7 +190,7 @@ pub async fn cube(
     }
     let (totals, read) = run(db, &query, request.campaign_id, &shape).await?;
     let totals = Arc::new(totals);
-    TOTALS.put(key, read.version, totals.clone());
+    kept.0.put(key, read.version, totals.clone());
     Ok(Cube { totals, version: read.version, pending: pending_of(&read.pending) })
 }
 

@@ -1,4 +1,4 @@
-//! The delivery worker: a background task that sends due deliveries, logs each attempt and
+//! Delivery: the job that sends due deliveries from the outbox, logs each attempt and
 //! schedules retries with exponential backoff (base × 2ⁿ) until `max_attempts`.
 
 use std::time::{Duration, Instant};
@@ -15,62 +15,45 @@ use entity::{webhook_attempt, webhook_delivery, webhook_subscription};
 use crate::store::now;
 use crate::webhooks::{WebhookSettings, signing, target};
 
-const POLL: Duration = Duration::from_millis(250);
+/// How often the delivery job looks for due deliveries.
+pub const POLL: Duration = Duration::from_millis(250);
+/// Most deliveries sent per round.
 const BATCH: u64 = 20;
-/// Rounds between two overdue checks (about 2 s).
-const OVERDUE_EVERY: u64 = 8;
 
-/// Starts the worker on the current runtime; it runs until the process ends.
-pub fn spawn(db: DatabaseConnection, settings: WebhookSettings) {
-    // reqwest is built without a default crypto provider: use ring, as sqlx does.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = match reqwest::Client::builder()
-        .timeout(settings.timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-    {
-        Ok(client) => client,
-        Err(err) => {
-            tracing::error!(error = %err, "webhook client could not be built; webhooks are off");
-            return;
-        }
-    };
-    tokio::spawn(async move {
-        let mut round: u64 = 0;
-        loop {
-            // Overdue rectification measures are looked for every few seconds.
-            if round.is_multiple_of(OVERDUE_EVERY)
-                && let Err(err) = crate::services::evaluation::rectification::notify_overdue(&db).await
-            {
-                tracing::warn!(error = %err, "overdue check failed");
-            }
-            if let Err(err) = run_due(&db, &client, &settings).await {
-                tracing::warn!(error = %err, "webhook delivery round failed");
-            }
-            round += 1;
-            tokio::time::sleep(POLL).await;
-        }
-    });
+/// Sends due deliveries with one HTTP client, under one app's webhook settings.
+pub struct Deliverer {
+    client: reqwest::Client,
+    settings: WebhookSettings,
 }
 
-async fn run_due(
-    db: &DatabaseConnection,
-    client: &reqwest::Client,
-    settings: &WebhookSettings,
-) -> Result<(), sea_orm::DbErr> {
-    let due = webhook_delivery::Entity::find()
-        .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
-        .filter(webhook_delivery::Column::NextAttemptAt.lte(now()))
-        .order_by_asc(webhook_delivery::Column::NextAttemptAt)
-        .limit(BATCH)
-        .all(db)
-        .await?;
-    for delivery in due {
-        if claim(db, &delivery, settings).await? {
-            deliver(db, client, settings, delivery).await?;
-        }
+impl Deliverer {
+    pub fn new(settings: WebhookSettings) -> Result<Self, reqwest::Error> {
+        // reqwest is built without a default crypto provider: use ring, as sqlx does. Only
+        // the first install of the process takes effect; later ones find it there.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client =
+            reqwest::Client::builder().timeout(settings.timeout).redirect(reqwest::redirect::Policy::none()).build()?;
+        Ok(Self { client, settings })
     }
-    Ok(())
+
+    /// Sends the deliveries due now, up to a batch; returns how many this call sent.
+    pub async fn deliver_due(&self, db: &DatabaseConnection) -> Result<usize, sea_orm::DbErr> {
+        let due = webhook_delivery::Entity::find()
+            .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
+            .filter(webhook_delivery::Column::NextAttemptAt.lte(now()))
+            .order_by_asc(webhook_delivery::Column::NextAttemptAt)
+            .limit(BATCH)
+            .all(db)
+            .await?;
+        let mut sent = 0;
+        for delivery in due {
+            if claim(db, &delivery, &self.settings).await? {
+                deliver(db, &self.client, &self.settings, delivery).await?;
+                sent += 1;
+            }
+        }
+        Ok(sent)
+    }
 }
 
 /// Pushes the next attempt time forward before sending, so that another replica polling

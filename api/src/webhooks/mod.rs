@@ -2,6 +2,7 @@
 //! scheme, retried with exponential backoff for a bounded time, and logged per attempt.
 
 pub mod delivery;
+pub mod outbox;
 pub mod signing;
 pub mod subscriptions;
 pub mod target;

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use entity::vocabulary::DeliveryStatus;
-use entity::{api_client, webhook_attempt, webhook_delivery, webhook_subscription};
+use entity::{webhook_attempt, webhook_delivery, webhook_subscription};
 
 use crate::auth::Role;
 use crate::error::{ApiError, ApiResult};
@@ -196,79 +196,5 @@ pub async fn redeliver(db: &impl ConnectionTrait, user: &AuthUser, delivery_id: 
     }
     .update(db)
     .await?;
-    Ok(())
-}
-
-/// Queues `event` after the change it announces was stored: a failure is logged, never
-/// turned into an error for a request whose change already succeeded.
-pub async fn emit_logged(db: &impl ConnectionTrait, event: EventType, campaign_id: Uuid, data: serde_json::Value) {
-    if let Err(err) = emit(db, event, campaign_id, data).await {
-        tracing::warn!(error = %err, event = event.as_str(), "could not queue a webhook event");
-    }
-}
-
-/// Queues `event` for every active subscription to it whose client may see `campaign_id`.
-pub async fn emit(
-    db: &impl ConnectionTrait,
-    event: EventType,
-    campaign_id: Uuid,
-    data: serde_json::Value,
-) -> ApiResult<()> {
-    let subscriptions = recipients(db, event, campaign_id).await?;
-    queue(db, &subscriptions, event, campaign_id, data).await
-}
-
-/// The active subscriptions to `event` whose client may see `campaign_id`.
-pub async fn recipients(db: &impl ConnectionTrait, event: EventType, campaign_id: Uuid) -> ApiResult<Vec<Uuid>> {
-    let subscriptions =
-        webhook_subscription::Entity::find().filter(webhook_subscription::Column::DisabledAt.is_null()).all(db).await?;
-    let mut wanted = Vec::new();
-    for subscription in subscriptions {
-        let subscribed = serde_json::from_value::<Vec<EventType>>(subscription.events.clone())
-            .is_ok_and(|events| events.contains(&event));
-        if !subscribed {
-            continue;
-        }
-        let client = api_client::Entity::find_by_id(subscription.client_id).one(db).await?;
-        let in_scope = client.is_some_and(|c| {
-            c.disabled_at.is_none()
-                && serde_json::from_value::<Vec<Uuid>>(c.campaign_ids).is_ok_and(|ids| ids.contains(&campaign_id))
-        });
-        if in_scope {
-            wanted.push(subscription.id);
-        }
-    }
-    Ok(wanted)
-}
-
-/// Queues one delivery of `event` per subscription.
-pub async fn queue(
-    db: &impl ConnectionTrait,
-    subscriptions: &[Uuid],
-    event: EventType,
-    campaign_id: Uuid,
-    data: serde_json::Value,
-) -> ApiResult<()> {
-    let now = crate::store::now();
-    for subscription_id in subscriptions {
-        let event_id = Uuid::new_v4();
-        let payload = serde_json::json!({
-            "id": event_id, "type": event.as_str(), "timestamp": now.to_rfc3339(),
-            "data": {"campaign_id": campaign_id, "details": data}
-        });
-        webhook_delivery::ActiveModel {
-            id: Set(Uuid::new_v4()),
-            subscription_id: Set(*subscription_id),
-            event_id: Set(event_id),
-            event_type: Set(event),
-            payload: Set(payload.to_string()),
-            status: Set(DeliveryStatus::Pending),
-            attempts: Set(0),
-            next_attempt_at: Set(Some(now)),
-            created_at: Set(now),
-        }
-        .insert(db)
-        .await?;
-    }
     Ok(())
 }

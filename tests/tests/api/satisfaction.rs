@@ -2,8 +2,10 @@ use chrono::DurationRound;
 
 use pingyi::auth::Role;
 use pingyi::domain::vocabulary::Source;
-use pingyi::store::write_turn;
-use pingyi::totals::{delta, fold, packed, pending, pending_counts, summed};
+use pingyi::store::write_turn::{self, WriteTurns};
+use pingyi::totals::fold::Fold;
+use pingyi::totals::pending_counts::PendingCounts;
+use pingyi::totals::{delta, packed, pending, summed};
 use pingyi_tests::{TestApp, count_rows, problem, spawn_app};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -168,16 +170,13 @@ async fn concurrent_submissions_are_each_counted_once() {
     assert_eq!(total, 11 + 40, "{by_period}");
 }
 
-/// Drops this process's memory of what pending rows add, as if another replica had recorded
-/// them: a fold then reads their responses back. (It drops the memory of tests running
-/// beside this one too; their folds read back as well, which changes no figure.)
-fn forget_what_was_recorded() {
-    pending_counts::take_all();
+/// A fold of another app on the same database, as another replica runs it: it knows
+/// nothing of the batches this app recorded, and reads their responses back.
+pub(crate) fn another_replicas_fold(db: &sea_orm::DatabaseConnection) -> Fold {
+    Fold::new(db.clone(), WriteTurns::for_backend(db.get_database_backend()), Default::default())
 }
 
-/// A folder beside the app's own, as another replica would run, folding every 15 ms and
-/// every other time after forgetting what this process remembered of the pending rows (as
-/// for rows another replica recorded: they are read back).
+/// Another replica's fold running beside the app's own, folding in a loop until stopped.
 pub(crate) struct SecondFolder {
     done: std::sync::Arc<std::sync::atomic::AtomicBool>,
     task: tokio::task::JoinHandle<()>,
@@ -188,14 +187,10 @@ impl SecondFolder {
         let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let stop = done.clone();
         let task = tokio::spawn(async move {
-            let mut round = 0;
+            let fold = another_replicas_fold(&db);
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                round += 1;
-                if round % 2 == 0 {
-                    forget_what_was_recorded();
-                }
-                fold::fold(&db).await.expect("a fold beside the app's own");
-                tokio::time::sleep(std::time::Duration::from_millis(15)).await;
+                fold.once().await.expect("a fold beside the app's own");
+                tokio::task::yield_now().await;
             }
         });
         Self { done, task }
@@ -207,14 +202,32 @@ impl SecondFolder {
     }
 }
 
-/// Waits until every pending response is folded into the totals.
+/// Folds every pending response into the totals now.
 async fn until_folded(s: &Scenario) {
-    let mut waited = 0;
-    while s.app.count("satisfaction_pending").await > 0 {
-        assert!(waited < 100, "pending totals were not folded within 10 s");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        waited += 1;
+    s.app.jobs.fold().await;
+    assert_eq!(s.app.count("satisfaction_pending").await, 0, "every pending response was folded");
+}
+
+/// Waits, for at most ten seconds, until a fold of the app has added up its batches and waits
+/// to write: for the write turn on SQLite, for the campaign's totals lock on PostgreSQL.
+async fn until_a_fold_waits(s: &Scenario, turns: &WriteTurns) {
+    let waiting_for_the_lock = "SELECT COUNT(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted \
+                                AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+    for _ in 0..1000 {
+        let waits = match s.app.db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => {
+                let statement = sea_orm::Statement::from_string(sea_orm::DbBackend::Postgres, waiting_for_the_lock);
+                let row = s.app.db.query_one_raw(statement).await.unwrap().unwrap();
+                row.try_get::<i64>("", "n").unwrap() > 0
+            }
+            _ => turns.waiting() > 0,
+        };
+        if waits {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
+    panic!("no fold came to wait for its turn within ten seconds");
 }
 
 /// A new web link to unit B, on a second questionnaire of the campaign.
@@ -310,7 +323,7 @@ async fn totals_summed_before_another_change_are_no_longer_current() {
     until_folded(&s).await;
     let summed =
         summed::SummedTotals::read(&s.app.db, Source::CitizenLink, a_thousand_answers(&s).totals).await.unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await; // the app's folder finds nothing
+    assert_eq!(s.app.jobs.fold().await, 0, "a fold that finds nothing pending");
     assert!(summed.is_current(&s.app.db).await.unwrap(), "nothing changed the totals yet");
     let txn = pingyi::store::begin_write(&s.app.db).await.unwrap();
     a_thousand_answers(&s).totals.apply(&txn, Source::Pollster).await.unwrap();
@@ -335,14 +348,16 @@ async fn a_change_while_a_fold_waits_to_write_still_counts() {
             assert_eq!(s.app.submit(&slug, "satisfied").await.status(), 201);
             submitted += 1;
         }
-        let turn = write_turn::take(&s.app.db, write_turn::Holder::Fold).await;
+        let turns = s.app.jobs.write_turns();
+        let turn = turns.take(write_turn::Holder::Fold).await;
         let txn = pingyi::store::begin_write(&s.app.db).await.unwrap();
         packed::lock(&txn, &std::collections::BTreeSet::from([s.campaign])).await.unwrap();
         if count_rows(&txn, "satisfaction_pending").await == 0 {
             continue; // folded before the test took the turn and the lock: try again
         }
-        // Meanwhile the app's folder adds up the pending batches, then waits.
-        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        // Meanwhile the app's fold adds up the pending batches, then waits for the turn
+        // (SQLite) or the lock (PostgreSQL).
+        until_a_fold_waits(&s, &turns).await;
         a_thousand_answers(&s).totals.apply(&txn, Source::CitizenLink).await.unwrap();
         txn.commit().await.unwrap();
         drop(turn);
@@ -352,20 +367,21 @@ async fn a_change_while_a_fold_waits_to_write_still_counts() {
     assert_eq!(folded_overall_answers(&s).await, before + submitted + 3000);
 }
 
-/// An entry this process remembers for a pending row that another replica's folder took
-/// first is never counted, however often a fold finds the row gone (each fold puts it back
-/// until it is too old: see `recorded_deltas`), and the responses around it are each
-/// counted once.
+/// An entry an app remembers for a pending row that another replica's fold took first is
+/// never counted, however often a fold finds the row gone (each fold puts it back until it
+/// is too old: see `pending_counts`), and the responses around it are each counted once.
 #[tokio::test]
 async fn a_remembered_batch_folded_elsewhere_is_never_counted() {
     let s = scenario().await;
     let slug = another_link_to_b(&s).await;
     until_folded(&s).await;
-    pending_counts::remember(Uuid::new_v4(), a_thousand_answers(&s));
+    let counts = std::sync::Arc::new(PendingCounts::default());
+    counts.remember(Uuid::new_v4(), a_thousand_answers(&s));
+    let fold = Fold::new(s.app.db.clone(), WriteTurns::for_backend(s.app.db.get_database_backend()), counts);
     for _ in 0..5 {
         assert_eq!(s.app.submit(&slug, "satisfied").await.status(), 201);
     }
-    fold::fold(&s.app.db).await.unwrap();
+    fold.once().await.unwrap();
     for _ in 0..3 {
         assert_eq!(s.app.submit(&slug, "satisfied").await.status(), 201);
     }

@@ -4,6 +4,7 @@ use std::time::Duration;
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use pingyi_tests::{problem, spawn_app_with};
+use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 use sha2::Sha256;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -164,8 +165,17 @@ async fn each_citizen_response_is_announced_once_with_its_unit() {
     };
     wait_for(|| announced() >= SENT).await;
     second_folder.stop().await;
-    tokio::time::sleep(Duration::from_millis(600)).await; // three more of the app's folds
-    assert_eq!(announced(), SENT);
+    // With nothing left pending no fold can announce more: what the outbox holds is all.
+    w.app.jobs.fold().await;
+    assert_eq!(w.app.count("satisfaction_pending").await, 0);
+    let queued: u64 = entity::webhook_delivery::Entity::find()
+        .all(&w.app.db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|d| serde_json::from_str::<Value>(&d.payload).unwrap()["data"]["details"]["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!((queued, announced()), (SENT, SENT));
 }
 
 #[tokio::test]
@@ -217,4 +227,59 @@ async fn private_targets_are_refused_unless_allowed() {
         403,
     )
     .await;
+}
+
+/// Stops every write to the outbox at the database, on either kind of database.
+async fn refuse_outbox_writes(db: &sea_orm::DatabaseConnection, refuse: bool) {
+    use sea_orm::ConnectionTrait;
+    let sql = match (db.get_database_backend(), refuse) {
+        (sea_orm::DbBackend::Postgres, true) => {
+            "CREATE FUNCTION refuse_outbox() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'the outbox is refused'; END $$; \
+             CREATE TRIGGER refuse_outbox BEFORE INSERT ON webhook_deliveries \
+             FOR EACH ROW EXECUTE FUNCTION refuse_outbox();"
+        }
+        (sea_orm::DbBackend::Postgres, false) => "DROP TRIGGER refuse_outbox ON webhook_deliveries;",
+        (_, true) => {
+            "CREATE TRIGGER refuse_outbox BEFORE INSERT ON webhook_deliveries \
+             BEGIN SELECT RAISE(ABORT, 'the outbox is refused'); END;"
+        }
+        (_, false) => "DROP TRIGGER refuse_outbox;",
+    };
+    db.execute_unprepared(sql).await.unwrap();
+}
+
+/// An event is written in the transaction of the change it announces: when it cannot be
+/// written, the change is not made either (and the client is told), and once it can, the
+/// change and its event are stored together.
+#[tokio::test]
+async fn a_change_whose_event_cannot_be_queued_is_not_made() {
+    let w = world().await;
+    let (_, reader) = w.client("reader", None).await;
+    let (url, _received) = receiver(vec![204]).await;
+    let made =
+        w.app.created("/api/v1/webhooks", &reader, &json!({"url": url, "events": ["campaign.phase_changed"]})).await;
+    let subscription = made["subscription"]["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/campaigns/{}", w.campaign);
+    let phase = || async { w.app.get(&path, &w.admin).await.json::<Value>().await.unwrap()["phase"].clone() };
+    let before = phase().await;
+    let next = match before.as_str().unwrap() {
+        "mobilisation" => "survey",
+        "survey" => "rectification",
+        other => panic!("the campaign is in {other}"),
+    };
+
+    refuse_outbox_writes(&w.app.db, true).await;
+    let refused = w.app.post(&format!("{path}/phase"), &w.admin, &json!({"phase": next})).await;
+    assert!(refused.status().is_server_error(), "{}", refused.status());
+    assert_eq!(phase().await, before, "the phase did not change without its event");
+    assert_eq!(w.app.count("webhook_deliveries").await, 0);
+
+    refuse_outbox_writes(&w.app.db, false).await;
+    let moved = w.app.post(&format!("{path}/phase"), &w.admin, &json!({"phase": next})).await;
+    assert_eq!(moved.status(), 200);
+    assert_eq!(phase().await, json!(next));
+    let queued = deliveries(&w, &reader, &subscription).await;
+    assert_eq!(queued.as_array().unwrap().len(), 1, "the event was queued with the change: {queued}");
+    assert_eq!(queued[0]["event_type"], "campaign.phase_changed");
 }

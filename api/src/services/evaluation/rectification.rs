@@ -6,7 +6,11 @@ pub use entity::vocabulary::{MeasureStatus, ProblemSource};
 
 use chrono::{NaiveDate, Utc};
 use entity::{measure, problem, rectification_report};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionSession,
+    TransactionTrait,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -17,6 +21,7 @@ use crate::domain::text;
 use crate::domain::vocabulary::Phase;
 use crate::error::{ApiError, ApiResult};
 use crate::http::principal::AuthUser;
+use crate::webhooks::{EventType, outbox};
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
@@ -286,32 +291,34 @@ pub async fn reports(db: &impl ConnectionTrait, user: &AuthUser, campaign_id: Uu
         .collect())
 }
 
-/// Emits `rectification.overdue` once per measure that has passed its deadline unfinished.
-pub async fn notify_overdue(db: &impl ConnectionTrait) -> ApiResult<usize> {
+/// Emits `rectification.overdue` once per measure that has passed its deadline unfinished;
+/// returns how many were announced. Each measure is marked and its event written in one
+/// transaction, and only by the check that marks it: checks running at once on several
+/// replicas announce it once.
+pub async fn notify_overdue<C: ConnectionTrait + TransactionTrait>(db: &C) -> ApiResult<usize> {
     let today = Utc::now().date_naive();
     let candidates = measure::Entity::find()
         .filter(measure::Column::OverdueNotifiedAt.is_null())
         .filter(measure::Column::Deadline.lt(today))
-        .filter(measure::Column::Status.is_in(["planned", "in_progress"]))
+        .filter(measure::Column::Status.is_in([MeasureStatus::Planned, MeasureStatus::InProgress]))
         .all(db)
         .await?;
+    let mut announced = 0;
     for m in &candidates {
         let Some(found) = problem::Entity::find_by_id(m.problem_id).one(db).await? else { continue };
-        measure::ActiveModel {
-            id: Set(m.id),
-            overdue_notified_at: Set(Some(crate::store::now())),
-            ..Default::default()
+        let txn = crate::store::begin_write(db).await?;
+        let marked = measure::Entity::update_many()
+            .col_expr(measure::Column::OverdueNotifiedAt, Expr::value(crate::store::now()))
+            .filter(measure::Column::Id.eq(m.id))
+            .filter(measure::Column::OverdueNotifiedAt.is_null())
+            .exec(&txn)
+            .await?;
+        if marked.rows_affected == 1 {
+            let data = serde_json::json!({"measure_id": m.id, "problem_id": m.problem_id, "unit_id": m.unit_id, "deadline": m.deadline});
+            outbox::emit(&txn, EventType::RectificationOverdue, found.campaign_id, data).await?;
+            announced += 1;
         }
-        .update(db)
-        .await?;
-        let data = serde_json::json!({"measure_id": m.id, "problem_id": m.problem_id, "unit_id": m.unit_id, "deadline": m.deadline});
-        crate::webhooks::subscriptions::emit(
-            db,
-            crate::webhooks::EventType::RectificationOverdue,
-            found.campaign_id,
-            data,
-        )
-        .await?;
+        txn.commit().await?;
     }
-    Ok(candidates.len())
+    Ok(announced)
 }

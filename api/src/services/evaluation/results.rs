@@ -18,7 +18,8 @@ use uuid::Uuid;
 use crate::domain::composite::{self, Component, Rules, UnitInputs, UnitResult, Weights};
 use crate::domain::vocabulary::{Phase, Source};
 use crate::error::{ApiError, ApiResult};
-use crate::totals::reports::{self, Grouping, ReportRequest};
+use crate::totals::reports::{Grouping, ReportRequest, Reports};
+use crate::webhooks::{EventType, outbox};
 
 /// Distinct approvals that freeze a version.
 pub const APPROVALS_NEEDED: usize = 2;
@@ -67,6 +68,7 @@ fn rules_of(campaign: &campaign::Model) -> ApiResult<Rules> {
 /// Per unit: the overall rate (0–100) and valid answers of one source.
 async fn source_scores(
     db: &impl ConnectionTrait,
+    reports: &Reports,
     campaign_id: Uuid,
     source: Source,
 ) -> ApiResult<HashMap<Uuid, Component>> {
@@ -79,7 +81,7 @@ async fn source_scores(
         min_cell_size: 1,
         show_small_cells: true,
     };
-    let report = reports::report(db, request).await?;
+    let report = reports.report(db, request).await?;
     Ok(report
         .cells
         .iter()
@@ -107,10 +109,10 @@ async fn figure_scores(db: &impl ConnectionTrait, campaign_id: Uuid) -> ApiResul
         .collect())
 }
 
-pub async fn gather(db: &impl ConnectionTrait, campaign_id: Uuid) -> ApiResult<Vec<UnitInputs>> {
+pub async fn gather(db: &impl ConnectionTrait, reports: &Reports, campaign_id: Uuid) -> ApiResult<Vec<UnitInputs>> {
     let unit_ids = crate::services::registry::campaign_units::unit_ids(db, campaign_id).await?;
-    let citizens = source_scores(db, campaign_id, Source::CitizenLink).await?;
-    let raw_pollster = source_scores(db, campaign_id, Source::Pollster).await?;
+    let citizens = source_scores(db, reports, campaign_id, Source::CitizenLink).await?;
+    let raw_pollster = source_scores(db, reports, campaign_id, Source::Pollster).await?;
     let figures = figure_scores(db, campaign_id).await?;
     let conference = crate::services::evaluation::conference::unit_scores(db, campaign_id).await?;
     let notices = crate::services::evaluation::supervision::notices(db, campaign_id).await?;
@@ -164,13 +166,14 @@ pub async fn to_dto(db: &impl ConnectionTrait, m: result_version::Model) -> ApiR
 
 pub async fn compute<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    reports: &Reports,
     actor: &str,
     campaign_id: Uuid,
 ) -> ApiResult<result_version::Model> {
     let campaign = crate::services::registry::campaigns::find(db, campaign_id).await?;
     crate::services::registry::campaigns::require_phase(&campaign, &[Phase::Assessment], "computing results")?;
     let rules = rules_of(&campaign)?;
-    let inputs = gather(db, campaign_id).await?;
+    let inputs = gather(db, reports, campaign_id).await?;
     let units = composite::compute(&inputs, &rules);
     let txn = crate::store::begin_write(db).await?;
     let latest: Option<i32> = result_version::Entity::find()
@@ -306,6 +309,8 @@ pub async fn publish<C: ConnectionTrait + TransactionTrait>(
         Some(serde_json::json!({"status": "published", "version": updated.version})),
     )
     .await?;
+    let data = serde_json::json!({"result_id": updated.id, "version": updated.version});
+    outbox::emit(&txn, EventType::ResultsPublished, updated.campaign_id, data).await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -314,7 +319,7 @@ pub async fn publish<C: ConnectionTrait + TransactionTrait>(
 pub async fn published(db: &impl ConnectionTrait, campaign_id: Uuid) -> ApiResult<result_version::Model> {
     result_version::Entity::find()
         .filter(result_version::Column::CampaignId.eq(campaign_id))
-        .filter(result_version::Column::Status.eq("published"))
+        .filter(result_version::Column::Status.eq(ResultStatus::Published))
         .order_by_desc(result_version::Column::Version)
         .one(db)
         .await?

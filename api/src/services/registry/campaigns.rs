@@ -12,6 +12,8 @@ use crate::domain::campaign::{DateRange, Phases, ScoringSettings};
 use crate::domain::text;
 use crate::domain::vocabulary::Phase;
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::store::link_changes::LinkChanges;
+use crate::webhooks::{EventType, outbox};
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
@@ -163,6 +165,7 @@ pub const OPEN_PHASES: &[Phase] = &[Phase::Mobilisation, Phase::Survey, Phase::R
 /// Moves the campaign to the next phase (one step, never back), recording it in the audit log.
 pub async fn advance<C: sea_orm::ConnectionTrait + sea_orm::TransactionTrait>(
     db: &C,
+    changes: &LinkChanges,
     actor: &str,
     id: Uuid,
     to: Phase,
@@ -189,14 +192,16 @@ pub async fn advance<C: sea_orm::ConnectionTrait + sea_orm::TransactionTrait>(
         Some(serde_json::json!({"phase": to.as_str()})),
     )
     .await?;
+    outbox::emit(&txn, EventType::CampaignPhaseChanged, id, serde_json::json!({"phase": to.as_str()})).await?;
     sea_orm::TransactionSession::commit(txn).await?;
-    crate::store::link_changes::invalidate();
+    changes.changed_here();
     Ok(updated)
 }
 
 /// Replaces the scoring settings, recording the before and after in the audit log.
 pub async fn set_settings<C: sea_orm::ConnectionTrait + sea_orm::TransactionTrait>(
     db: &C,
+    changes: &LinkChanges,
     actor: &str,
     id: Uuid,
     settings: &ScoringSettings,
@@ -222,6 +227,6 @@ pub async fn set_settings<C: sea_orm::ConnectionTrait + sea_orm::TransactionTrai
     )
     .await?;
     sea_orm::TransactionSession::commit(txn).await?;
-    crate::store::link_changes::invalidate();
+    changes.changed_here();
     Ok(updated)
 }

@@ -12,6 +12,7 @@ use validator::Validate;
 
 use crate::domain::vocabulary::{Channel, QuestionnaireStatus};
 use crate::error::{ApiError, ApiResult};
+use crate::store::link_changes::LinkChanges;
 
 /// 12 characters from a 57-letter alphabet without look-alikes: about 70 bits.
 const SLUG_LEN: usize = 12;
@@ -229,7 +230,7 @@ pub async fn find_by_slug(db: &impl ConnectionTrait, slug: &str) -> ApiResult<su
         .ok_or_else(|| ApiError::NotFound("no survey at this address".to_owned()))
 }
 
-pub async fn revoke(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<survey_link::Model> {
+pub async fn revoke(db: &impl ConnectionTrait, changes: &LinkChanges, id: Uuid) -> ApiResult<survey_link::Model> {
     let link = find(db, id).await?;
     if link.revoked_at.is_some() {
         return Ok(link);
@@ -237,16 +238,21 @@ pub async fn revoke(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<survey_lin
     let model =
         survey_link::ActiveModel { id: Set(id), revoked_at: Set(Some(crate::store::now())), ..Default::default() };
     let revoked = model.update(db).await?;
-    crate::store::link_changes::invalidate();
+    changes.changed_here();
     Ok(revoked)
 }
 
-pub async fn set_controls(db: &impl ConnectionTrait, id: Uuid, controls: &Controls) -> ApiResult<survey_link::Model> {
+pub async fn set_controls(
+    db: &impl ConnectionTrait,
+    changes: &LinkChanges,
+    id: Uuid,
+    controls: &Controls,
+) -> ApiResult<survey_link::Model> {
     find(db, id).await?;
     let mut model = survey_link::ActiveModel { id: Set(id), ..Default::default() };
     controls.apply(&mut model);
     let updated = model.update(db).await?;
-    crate::store::link_changes::invalidate();
+    changes.changed_here();
     Ok(updated)
 }
 

@@ -12,6 +12,7 @@ use crate::domain::questionnaire::{LocalizedText, Question, check_questions};
 use crate::domain::templates::template;
 use crate::domain::vocabulary::{Category, QuestionnaireStatus};
 use crate::error::{ApiError, ApiResult};
+use crate::store::link_changes::LinkChanges;
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
@@ -172,6 +173,7 @@ pub async fn update_draft(db: &impl ConnectionTrait, id: Uuid, input: DraftUpdat
 
 async fn set_status(
     db: &impl ConnectionTrait,
+    changes: &LinkChanges,
     id: Uuid,
     from: QuestionnaireStatus,
     to: QuestionnaireStatus,
@@ -185,16 +187,16 @@ async fn set_status(
         model.published_at = Set(Some(crate::store::now()));
     }
     let updated = model.update(db).await?;
-    crate::store::link_changes::invalidate();
+    changes.changed_here();
     updated.try_into()
 }
 
-pub async fn publish(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<Parsed> {
-    set_status(db, id, QuestionnaireStatus::Draft, QuestionnaireStatus::Published).await
+pub async fn publish(db: &impl ConnectionTrait, changes: &LinkChanges, id: Uuid) -> ApiResult<Parsed> {
+    set_status(db, changes, id, QuestionnaireStatus::Draft, QuestionnaireStatus::Published).await
 }
 
-pub async fn close(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<Parsed> {
-    set_status(db, id, QuestionnaireStatus::Published, QuestionnaireStatus::Closed).await
+pub async fn close(db: &impl ConnectionTrait, changes: &LinkChanges, id: Uuid) -> ApiResult<Parsed> {
+    set_status(db, changes, id, QuestionnaireStatus::Published, QuestionnaireStatus::Closed).await
 }
 
 /// A new draft version copied from `id`; the old version and its responses stay as they are.

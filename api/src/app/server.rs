@@ -1,0 +1,91 @@
+//! The HTTP server of one app: its routes, the app data handlers reach, error handlers for
+//! what actix rejects before a handler runs, the OpenAPI document and Swagger UI, and the
+//! middleware (body deadline, request log, metrics).
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::error::QueryPayloadError;
+use actix_web::http::header::ContentType;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpRequest, HttpServer, guard, web};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::{Config, SwaggerUi};
+
+use crate::app::AppState;
+use crate::auth::TokenKeys;
+use crate::error::ApiError;
+use crate::http::known_routes::KnownRoutes;
+use crate::http::openapi::ApiDoc;
+use crate::http::{BODY_LIMIT, body_deadline};
+use crate::{metrics, routes, telemetry};
+
+/// The OpenAPI document, generated from the registered routes.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(routes::configure).split_for_parts().1
+}
+
+/// Starts serving `state` on `listener`; the server runs until it is stopped or awaited.
+pub fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
+    let keys = web::Data::new(TokenKeys::new(&state.settings.jwt_secret, state.settings.token_ttl_seconds));
+    let state = web::Data::new(state);
+    let spec = openapi();
+    let known = web::Data::new(KnownRoutes::from_openapi(&spec));
+    let spec = web::Data::new(OpenApiJson::of(&spec));
+    let body_timeout = state.settings.body_timeout;
+    let server = HttpServer::new(move || {
+        App::new()
+            .into_utoipa_app()
+            .configure(routes::configure)
+            .into_app()
+            .app_data(state.clone())
+            .app_data(keys.clone())
+            .app_data(known.clone())
+            .app_data(web::PayloadConfig::new(BODY_LIMIT))
+            .app_data(
+                web::PathConfig::default()
+                    .error_handler(|err, _| ApiError::NotFound(format!("no such resource: {err}")).into()),
+            )
+            .app_data(web::QueryConfig::default().error_handler(query_error))
+            .app_data(spec.clone())
+            // Guarded like Swagger UI's routes: other methods fall through to `unknown_route`.
+            .service(web::resource(OPENAPI_PATH).guard(guard::Get()).to(serve_openapi))
+            .service(SwaggerUi::new("/docs/{_:.*}").config(Config::from(OPENAPI_PATH)))
+            .default_service(web::to(unknown_route))
+            .wrap(from_fn(move |req, next| body_deadline::limit(body_timeout, req, next)))
+            .wrap(from_fn(telemetry::log_request))
+            .wrap(from_fn(metrics::observe_request))
+    })
+    .shutdown_timeout(10)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+const OPENAPI_PATH: &str = "/openapi.json";
+
+/// The OpenAPI document, serialised once and shared by every worker: a worker's own copy of
+/// the document (as Swagger UI's `url` would keep) took 3 MiB each.
+struct OpenApiJson(web::Bytes);
+
+impl OpenApiJson {
+    fn of(spec: &utoipa::openapi::OpenApi) -> Self {
+        Self(serde_json::to_vec(spec).unwrap_or_else(|_| unreachable!("the document is plain data")).into())
+    }
+}
+
+async fn serve_openapi(spec: web::Data<OpenApiJson>) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok().content_type(ContentType::json()).body(spec.0.clone())
+}
+
+async fn unknown_route(req: HttpRequest, known: web::Data<KnownRoutes>) -> Result<actix_web::HttpResponse, ApiError> {
+    match known.allowed(req.path()) {
+        Some(allowed) => Err(ApiError::MethodNotAllowed(allowed.to_owned())),
+        None => Err(ApiError::NotFound(format!("no route for {} {}", req.method(), req.path()))),
+    }
+}
+
+fn query_error(err: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::BadRequest(format!("invalid query string: {err}")).into()
+}

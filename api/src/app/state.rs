@@ -1,0 +1,27 @@
+//! What every handler of one app may reach. Everything an app keeps between requests lives
+//! here or in what it holds, so that two apps in one process (every test binary) share
+//! nothing.
+
+use std::sync::Arc;
+
+use actix_web::web;
+use sea_orm::DatabaseConnection;
+
+use crate::config::Settings;
+use crate::intake::Intake;
+use crate::store::link_changes::LinkChanges;
+use crate::totals::reports::Reports;
+
+pub struct AppState {
+    /// The shared pool of connections.
+    pub db: DatabaseConnection,
+    pub settings: Settings,
+    /// The citizens' write path: link cache, ballot controls, daily cap, group-commit writer.
+    pub intake: Intake,
+    /// The totals and reports this app has read and computed, kept while they are current.
+    pub reports: Reports,
+    /// Changes this app made that its link cache must see at once.
+    pub link_changes: Arc<LinkChanges>,
+}
+
+pub type State = web::Data<AppState>;
