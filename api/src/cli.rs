@@ -3,7 +3,7 @@
 use std::io::BufRead;
 
 use crate::app::Application;
-use crate::auth::Role;
+use crate::auth::{Principal, Role};
 use crate::config::{self, Settings};
 use crate::demo;
 use crate::services::registry::accounts::{self, AccountInput};
@@ -75,7 +75,9 @@ async fn create_admin(username: String) -> CliResult {
     connect::migrate(&db).await?;
     let input = AccountInput { username, password, role: Role::Admin, unit_id: None };
     validator::Validate::validate(&input).map_err(|e| format!("invalid account: {e}"))?;
-    let account = accounts::create(&db, input).await.map_err(|e| format!("could not create the account: {e}"))?;
+    let account = accounts::create(&db, &Principal::operator("cli"), input)
+        .await
+        .map_err(|e| format!("could not create the account: {e}"))?;
     println!("admin account '{}' created ({})", account.username, account.id);
     Ok(())
 }

@@ -6,6 +6,7 @@ use entity::{account, campaign, survey_link, unit};
 use rand::Rng;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
+use crate::auth::Principal;
 use crate::auth::Role;
 use crate::domain::vocabulary::{Category, Channel, Phase, UnitKind};
 use crate::error::ApiResult;
@@ -44,9 +45,10 @@ pub async fn load(db: &DatabaseConnection) -> ApiResult<DemoSummary> {
 async fn create_campaign(db: &DatabaseConnection) -> ApiResult<()> {
     // The demo is loaded before the service starts: no link cache has anything to reload.
     let changes = LinkChanges::default();
+    let demo = Principal::operator("demo");
     let campaign = campaigns::create(
         db,
-        "demo",
+        &demo,
         campaigns::CampaignInput {
             year: DEMO_YEAR,
             title: "昭化区2017年度民主评议政风行风".to_owned(),
@@ -56,15 +58,16 @@ async fn create_campaign(db: &DatabaseConnection) -> ApiResult<()> {
         },
     )
     .await?;
-    campaigns::advance(db, &changes, "demo", campaign.id, Phase::Survey).await?;
+    campaigns::advance(db, &changes, &demo, campaign.id, Phase::Survey).await?;
     for category in Category::ALL {
         let draft = questionnaires::create(
             db,
+            &demo,
             campaign.id,
             questionnaires::NewQuestionnaire { category: *category, title: None, questions: None },
         )
         .await?;
-        let published = questionnaires::publish(db, &changes, draft.model.id).await?;
+        let published = questionnaires::publish(db, &changes, &demo, draft.model.id).await?;
         for (code, name, unit_category, kind) in KEY_UNITS.iter().filter(|u| u.2 == *category) {
             let unit = match unit::Entity::find().filter(unit::Column::Code.eq(*code)).one(db).await? {
                 Some(unit) => unit,
@@ -76,12 +79,12 @@ async fn create_campaign(db: &DatabaseConnection) -> ApiResult<()> {
                         kind: *kind,
                         parent_id: None,
                     };
-                    units::create(db, input).await?
+                    units::create(db, &demo, input).await?
                 }
             };
             let key_unit =
                 campaign_units::NewCampaignUnit { unit_id: unit.id, role: campaign_units::UnitRole::DistrictKey };
-            campaign_units::add(db, "demo", campaign.id, key_unit).await?;
+            campaign_units::add(db, &demo, campaign.id, key_unit).await?;
             let link = links::NewLink {
                 unit_id: unit.id,
                 channel: Channel::Web,
@@ -89,7 +92,7 @@ async fn create_campaign(db: &DatabaseConnection) -> ApiResult<()> {
                 closes_at: None,
                 controls: Default::default(),
             };
-            links::create(db, published.model.id, link).await?;
+            links::create(db, &demo, published.model.id, link).await?;
         }
     }
     Ok(())
@@ -109,7 +112,7 @@ async fn ensure_admin(db: &DatabaseConnection) -> ApiResult<Option<(String, Stri
         role: Role::Admin,
         unit_id: None,
     };
-    accounts::create(db, input).await?;
+    accounts::create(db, &Principal::operator("demo"), input).await?;
     Ok(Some((DEMO_ADMIN.to_owned(), password)))
 }
 

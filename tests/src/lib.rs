@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use pingyi::app::{Application, Jobs};
-use pingyi::auth::Role;
+use pingyi::auth::{Principal, Role};
 use pingyi::config::{Secret, Settings};
 use pingyi::services::registry::accounts::{self, AccountInput};
 use reqwest::{Client, Method, Response};
@@ -204,7 +204,7 @@ impl TestApp {
     /// Creates an account straight through the service layer (as `pingyi create-admin` does).
     pub async fn create_account(&self, username: &str, role: Role, unit_id: Option<Uuid>) {
         let input = AccountInput { username: username.to_owned(), password: PASSWORD.to_owned(), role, unit_id };
-        accounts::create(&self.db, input).await.expect("create the account");
+        accounts::create(&self.db, &Principal::operator("tests"), input).await.expect("create the account");
     }
 
     pub async fn login(&self, username: &str) -> String {

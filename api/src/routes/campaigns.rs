@@ -5,11 +5,11 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::app::State;
+use crate::auth::Principal;
 use crate::domain::campaign::ScoringSettings;
 use crate::error::ApiResult;
 use crate::http::json::ValidJson;
 use crate::http::pagination::{Page, PageParams};
-use crate::http::principal::AuthUser;
 use crate::http::responses::{ReadErrors, WriteErrors};
 use crate::services::registry::campaigns::{self, CampaignDto, CampaignInput};
 
@@ -34,12 +34,11 @@ pub struct PhaseChange {
 #[post("/campaigns/{id}/phase")]
 pub async fn change_phase(
     state: State,
-    user: AuthUser,
+    who: Principal,
     id: web::Path<Uuid>,
     body: ValidJson<PhaseChange>,
 ) -> ApiResult<HttpResponse> {
-    user.require_admin()?;
-    let campaign = campaigns::advance(&state.db, &state.link_changes, &user.subject, *id, body.0.phase).await?;
+    let campaign = campaigns::advance(&state.db, &state.link_changes, &who, *id, body.0.phase).await?;
     Ok(HttpResponse::Ok().json(CampaignDto::try_from(campaign)?))
 }
 
@@ -48,30 +47,28 @@ pub async fn change_phase(
 #[put("/campaigns/{id}/settings")]
 pub async fn change_settings(
     state: State,
-    user: AuthUser,
+    who: Principal,
     id: web::Path<Uuid>,
     body: ValidJson<ScoringSettings>,
 ) -> ApiResult<HttpResponse> {
-    user.require_admin()?;
-    let campaign = campaigns::set_settings(&state.db, &state.link_changes, &user.subject, *id, &body.0).await?;
+    let campaign = campaigns::set_settings(&state.db, &state.link_changes, &who, *id, &body.0).await?;
     Ok(HttpResponse::Ok().json(CampaignDto::try_from(campaign)?))
 }
 
 /// Create a campaign; phases default to the plan's calendar and settings to the plan's values.
 #[utoipa::path(tag = "campaigns", request_body = CampaignInput, security(("bearer" = [])), responses((status = 201, body = CampaignDto), WriteErrors))]
 #[post("/campaigns")]
-pub async fn create_campaign(state: State, user: AuthUser, body: ValidJson<CampaignInput>) -> ApiResult<HttpResponse> {
-    user.require_admin()?;
-    let campaign = campaigns::create(&state.db, &user.subject, body.0).await?;
+pub async fn create_campaign(state: State, who: Principal, body: ValidJson<CampaignInput>) -> ApiResult<HttpResponse> {
+    let campaign = campaigns::create(&state.db, &who, body.0).await?;
     Ok(HttpResponse::Created().json(CampaignDto::try_from(campaign)?))
 }
 
 /// List campaigns, newest year first.
 #[utoipa::path(tag = "campaigns", params(PageParams), security(("bearer" = [])), responses((status = 200, body = Page<CampaignDto>), ReadErrors))]
 #[get("/campaigns")]
-pub async fn list_campaigns(state: State, _user: AuthUser, page: web::Query<PageParams>) -> ApiResult<HttpResponse> {
+pub async fn list_campaigns(state: State, who: Principal, page: web::Query<PageParams>) -> ApiResult<HttpResponse> {
     let (limit, offset) = page.resolve()?;
-    let (items, total) = campaigns::list(&state.db, limit, offset).await?;
+    let (items, total) = campaigns::list(&state.db, &who, limit, offset).await?;
     let items = items.into_iter().map(CampaignDto::try_from).collect::<ApiResult<Vec<_>>>()?;
     Ok(HttpResponse::Ok().json(Page { items, total, limit, offset }))
 }
@@ -79,6 +76,6 @@ pub async fn list_campaigns(state: State, _user: AuthUser, page: web::Query<Page
 /// One campaign.
 #[utoipa::path(tag = "campaigns", params(("id" = Uuid, Path)), security(("bearer" = [])), responses((status = 200, body = CampaignDto), ReadErrors))]
 #[get("/campaigns/{id}")]
-pub async fn get_campaign(state: State, _user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(CampaignDto::try_from(campaigns::find(&state.db, *id).await?)?))
+pub async fn get_campaign(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(CampaignDto::try_from(campaigns::get(&state.db, &who, *id).await?)?))
 }

@@ -8,9 +8,9 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::app::State;
+use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::http::json::ValidJson;
-use crate::http::principal::AuthUser;
 use crate::http::responses::{PublicErrors, ReadErrors, WriteErrors};
 use crate::services::evaluation::conference::{self, Ballot, IssuedCode, NewSession, SessionDto, Tally};
 
@@ -28,30 +28,27 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[post("/campaigns/{id}/conference/sessions")]
 pub async fn open_session(
     state: State,
-    user: AuthUser,
+    who: Principal,
     id: web::Path<Uuid>,
     body: ValidJson<NewSession>,
 ) -> ApiResult<HttpResponse> {
-    user.require_admin()?;
-    Ok(HttpResponse::Created().json(SessionDto::from(conference::open_session(&state.db, *id, body.0).await?)))
+    Ok(HttpResponse::Created().json(SessionDto::from(conference::open_session(&state.db, &who, *id, body.0).await?)))
 }
 
 /// One single-use ballot code for every evaluator who has none for this session yet.
 #[utoipa::path(tag = "conference", params(("id" = Uuid, Path, description = "session id")), security(("bearer" = [])), responses((status = 201, body = Vec<IssuedCode>), WriteErrors))]
 #[post("/conference/sessions/{id}/codes")]
-pub async fn issue_codes(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    user.require_admin()?;
+pub async fn issue_codes(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Created()
         .insert_header(("Cache-Control", "no-store"))
-        .json(conference::issue_codes(&state.db, *id).await?))
+        .json(conference::issue_codes(&state.db, &who, *id).await?))
 }
 
 /// Close the session: the tally is final and its scores are shown at once.
 #[utoipa::path(tag = "conference", params(("id" = Uuid, Path, description = "session id")), security(("bearer" = [])), responses((status = 200, body = SessionDto), WriteErrors))]
 #[post("/conference/sessions/{id}/close")]
-pub async fn close_session(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    user.require_admin()?;
-    Ok(HttpResponse::Ok().json(SessionDto::from(conference::close(&state.db, &user.subject, *id).await?)))
+pub async fn close_session(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(SessionDto::from(conference::close(&state.db, &who, *id).await?)))
 }
 
 /// Cast a ballot with a single-use code: every unit (and, in dimension mode, every

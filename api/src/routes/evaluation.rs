@@ -8,10 +8,9 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::app::State;
-use crate::auth::Role;
+use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::http::json::ValidJson;
-use crate::http::principal::AuthUser;
 use crate::http::responses::{ReadErrors, WriteErrors};
 use crate::services::audit::{self, AuditDto, ChainCheck};
 use crate::services::evaluation::conference::{self, EvaluatorDto, NewEvaluators};
@@ -31,29 +30,24 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(verify_audit);
 }
 
-const READERS: &[Role] = &[Role::Admin, Role::Observer, Role::Approver, Role::Reader];
-
 /// Add a unit to a campaign as a district key unit, a township's key unit (a station or
 /// window; two per township at most) or a self-organised one.
 #[utoipa::path(tag = "evaluation", params(("id" = Uuid, Path, description = "campaign id")), request_body = NewCampaignUnit, security(("bearer" = [])), responses((status = 201, body = CampaignUnitDto), WriteErrors))]
 #[post("/campaigns/{id}/units")]
 pub async fn add_unit(
     state: State,
-    user: AuthUser,
+    who: Principal,
     id: web::Path<Uuid>,
     body: ValidJson<NewCampaignUnit>,
 ) -> ApiResult<HttpResponse> {
-    user.require_admin()?;
-    Ok(HttpResponse::Created().json(campaign_units::add(&state.db, &user.subject, *id, body.0).await?))
+    Ok(HttpResponse::Created().json(campaign_units::add(&state.db, &who, *id, body.0).await?))
 }
 
 /// The units of a campaign with their role and reason.
 #[utoipa::path(tag = "evaluation", params(("id" = Uuid, Path, description = "campaign id")), security(("bearer" = [])), responses((status = 200, body = Vec<CampaignUnitDto>), ReadErrors))]
 #[get("/campaigns/{id}/units")]
-pub async fn list_units(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    user.require_reader()?;
-    user.require_campaign(*id)?;
-    Ok(HttpResponse::Ok().json(campaign_units::list(&state.db, *id).await?))
+pub async fn list_units(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(campaign_units::list(&state.db, &who, *id).await?))
 }
 
 /// Recruit evaluators (评议代表): anonymous codes in a group.
@@ -61,20 +55,18 @@ pub async fn list_units(state: State, user: AuthUser, id: web::Path<Uuid>) -> Ap
 #[post("/campaigns/{id}/evaluators")]
 pub async fn add_evaluators(
     state: State,
-    user: AuthUser,
+    who: Principal,
     id: web::Path<Uuid>,
     body: ValidJson<NewEvaluators>,
 ) -> ApiResult<HttpResponse> {
-    user.require_admin()?;
-    Ok(HttpResponse::Created().json(conference::add_evaluators(&state.db, *id, body.0).await?))
+    Ok(HttpResponse::Created().json(conference::add_evaluators(&state.db, &who, *id, body.0).await?))
 }
 
 /// The evaluators of a campaign.
 #[utoipa::path(tag = "evaluation", params(("id" = Uuid, Path, description = "campaign id")), security(("bearer" = [])), responses((status = 200, body = Vec<EvaluatorDto>), ReadErrors))]
 #[get("/campaigns/{id}/evaluators")]
-pub async fn list_evaluators(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    user.require(&[Role::Admin, Role::Observer])?;
-    Ok(HttpResponse::Ok().json(conference::evaluators(&state.db, *id).await?))
+pub async fn list_evaluators(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(conference::evaluators(&state.db, &who, *id).await?))
 }
 
 /// Record a supervision notice about a unit.
@@ -82,23 +74,19 @@ pub async fn list_evaluators(state: State, user: AuthUser, id: web::Path<Uuid>) 
 #[post("/campaigns/{id}/notices")]
 pub async fn add_notice(
     state: State,
-    user: AuthUser,
+    who: Principal,
     id: web::Path<Uuid>,
     body: ValidJson<NewNotice>,
 ) -> ApiResult<HttpResponse> {
-    user.require_admin()?;
-    Ok(HttpResponse::Created()
-        .json(NoticeDto::from(supervision::add_notice(&state.db, &user.subject, *id, body.0).await?)))
+    Ok(HttpResponse::Created().json(NoticeDto::from(supervision::add_notice(&state.db, &who, *id, body.0).await?)))
 }
 
 /// The supervision notices of a campaign.
 #[utoipa::path(tag = "evaluation", params(("id" = Uuid, Path, description = "campaign id")), security(("bearer" = [])), responses((status = 200, body = Vec<NoticeDto>), ReadErrors))]
 #[get("/campaigns/{id}/notices")]
-pub async fn list_notices(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    user.require(READERS)?;
-    user.require_campaign(*id)?;
+pub async fn list_notices(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok()
-        .json(supervision::notices(&state.db, *id).await?.into_iter().map(NoticeDto::from).collect::<Vec<_>>()))
+        .json(supervision::notices(&state.db, &who, *id).await?.into_iter().map(NoticeDto::from).collect::<Vec<_>>()))
 }
 
 /// Record a violation case confirmed by the disciplinary or law-enforcement authorities:
@@ -107,23 +95,21 @@ pub async fn list_notices(state: State, user: AuthUser, id: web::Path<Uuid>) -> 
 #[post("/campaigns/{id}/violations")]
 pub async fn add_violation(
     state: State,
-    user: AuthUser,
+    who: Principal,
     id: web::Path<Uuid>,
     body: ValidJson<NewViolation>,
 ) -> ApiResult<HttpResponse> {
-    user.require_admin()?;
     Ok(HttpResponse::Created()
-        .json(ViolationDto::from(supervision::add_violation(&state.db, &user.subject, *id, body.0).await?)))
+        .json(ViolationDto::from(supervision::add_violation(&state.db, &who, *id, body.0).await?)))
 }
 
 /// The violation cases of a campaign.
 #[utoipa::path(tag = "evaluation", params(("id" = Uuid, Path, description = "campaign id")), security(("bearer" = [])), responses((status = 200, body = Vec<ViolationDto>), ReadErrors))]
 #[get("/campaigns/{id}/violations")]
-pub async fn list_violations(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    user.require(READERS)?;
-    user.require_campaign(*id)?;
-    Ok(HttpResponse::Ok()
-        .json(supervision::violations(&state.db, *id).await?.into_iter().map(ViolationDto::from).collect::<Vec<_>>()))
+pub async fn list_violations(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(
+        supervision::violations(&state.db, &who, *id).await?.into_iter().map(ViolationDto::from).collect::<Vec<_>>(),
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -139,20 +125,18 @@ pub struct AuditQuery {
 /// The audit log, oldest first.
 #[utoipa::path(tag = "evaluation", params(AuditQuery), security(("bearer" = [])), responses((status = 200, body = Vec<AuditDto>), ReadErrors))]
 #[get("/audit")]
-pub async fn audit_log(state: State, user: AuthUser, query: web::Query<AuditQuery>) -> ApiResult<HttpResponse> {
-    user.require(&[Role::Admin, Role::Observer])?;
+pub async fn audit_log(state: State, who: Principal, query: web::Query<AuditQuery>) -> ApiResult<HttpResponse> {
     let limit = query.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::invalid("limit", "must be between 1 and 1000"));
     }
-    let records = audit::list(&state.db, query.after.unwrap_or(0), limit).await?;
+    let records = audit::list(&state.db, &who, query.after.unwrap_or(0), limit).await?;
     Ok(HttpResponse::Ok().json(records.into_iter().map(AuditDto::from).collect::<Vec<_>>()))
 }
 
 /// Recompute the audit chain and report the first record that does not match.
 #[utoipa::path(tag = "evaluation", security(("bearer" = [])), responses((status = 200, body = ChainCheck), ReadErrors))]
 #[get("/audit/verify")]
-pub async fn verify_audit(state: State, user: AuthUser) -> ApiResult<HttpResponse> {
-    user.require(&[Role::Admin, Role::Observer])?;
-    Ok(HttpResponse::Ok().json(audit::verify(&state.db).await?))
+pub async fn verify_audit(state: State, who: Principal) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(audit::verify(&state.db, &who).await?))
 }

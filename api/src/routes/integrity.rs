@@ -9,11 +9,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::app::State;
-use crate::auth::Role;
+use crate::auth::Principal;
 use crate::domain::questionnaire::Lang;
 use crate::error::{ApiError, ApiResult};
 use crate::http::json::ValidJson;
-use crate::http::principal::AuthUser;
 use crate::http::responses::{ReadErrors, WriteErrors};
 use crate::services::integrity::bursts::BurstRule;
 use crate::services::integrity::exclusions::{self, BurstReport, ExclusionDto, NewExclusion};
@@ -37,12 +36,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[put("/links/{id}/controls")]
 pub async fn set_controls(
     state: State,
-    user: AuthUser,
+    who: Principal,
     id: web::Path<Uuid>,
     body: ValidJson<Controls>,
 ) -> ApiResult<HttpResponse> {
-    user.require_admin()?;
-    let link = links::set_controls(&state.db, &state.link_changes, *id, &body.0).await?;
+    let link = links::set_controls(&state.db, &state.link_changes, &who, *id, &body.0).await?;
     Ok(HttpResponse::Ok().json(LinkDto::new(link, &state.settings.public_url)))
 }
 
@@ -51,47 +49,42 @@ pub async fn set_controls(
 #[post("/links/{id}/invitations")]
 pub async fn create_invitations(
     state: State,
-    user: AuthUser,
+    who: Principal,
     id: web::Path<Uuid>,
     body: ValidJson<NewInvitations>,
 ) -> ApiResult<HttpResponse> {
-    user.require_admin()?;
-    let made = invitations::generate(&state.db, *id, body.0.count).await?;
+    let made = invitations::generate(&state.db, &who, *id, body.0.count).await?;
     Ok(HttpResponse::Created().insert_header((header::CACHE_CONTROL, "no-store")).json(made))
 }
 
 /// Hours in which a link took far more responses than it normally does.
 #[utoipa::path(tag = "integrity", params(("id" = Uuid, Path, description = "campaign id")), security(("bearer" = [])), responses((status = 200, body = BurstReport), ReadErrors))]
 #[get("/campaigns/{id}/bursts")]
-pub async fn burst_report(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    user.require(&[Role::Admin, Role::Observer])?;
-    Ok(HttpResponse::Ok().json(exclusions::bursts(&state.db, *id, BurstRule::default()).await?))
+pub async fn burst_report(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(exclusions::bursts(&state.db, &who, *id, BurstRule::default()).await?))
 }
 
 /// Every batch exclusion of a campaign, undone ones included.
 #[utoipa::path(tag = "integrity", params(("id" = Uuid, Path, description = "campaign id")), security(("bearer" = [])), responses((status = 200, body = Vec<ExclusionDto>), ReadErrors))]
 #[get("/campaigns/{id}/exclusions")]
-pub async fn list_exclusions(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    user.require(&[Role::Admin, Role::Observer])?;
-    let records = exclusions::list(&state.db, *id).await?;
+pub async fn list_exclusions(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let records = exclusions::list(&state.db, &who, *id).await?;
     Ok(HttpResponse::Ok().json(records.into_iter().map(ExclusionDto::from).collect::<Vec<_>>()))
 }
 
 /// Leave one link's responses of one (finished) hour out of every figure, with a reason.
 #[utoipa::path(tag = "integrity", request_body = NewExclusion, security(("bearer" = [])), responses((status = 201, body = ExclusionDto), WriteErrors))]
 #[post("/exclusions")]
-pub async fn create_exclusion(state: State, user: AuthUser, body: ValidJson<NewExclusion>) -> ApiResult<HttpResponse> {
-    user.require_admin()?;
-    let record = exclusions::exclude(&state.db, &user.subject, body.0).await?;
+pub async fn create_exclusion(state: State, who: Principal, body: ValidJson<NewExclusion>) -> ApiResult<HttpResponse> {
+    let record = exclusions::exclude(&state.db, &who, body.0).await?;
     Ok(HttpResponse::Created().json(ExclusionDto::from(record)))
 }
 
 /// Undo an exclusion: the batch counts again; the record stays, completed.
 #[utoipa::path(tag = "integrity", params(("id" = Uuid, Path)), security(("bearer" = [])), responses((status = 200, body = ExclusionDto), WriteErrors))]
 #[post("/exclusions/{id}/undo")]
-pub async fn undo_exclusion(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    user.require_admin()?;
-    Ok(HttpResponse::Ok().json(ExclusionDto::from(exclusions::undo(&state.db, &user.subject, *id).await?)))
+pub async fn undo_exclusion(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(ExclusionDto::from(exclusions::undo(&state.db, &who, *id).await?)))
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema, Default, PartialEq, Eq)]
@@ -121,16 +114,16 @@ pub struct PosterQuery {
 #[get("/campaigns/{id}/posters.zip")]
 pub async fn posters_zip(
     state: State,
-    user: AuthUser,
+    who: Principal,
     id: web::Path<Uuid>,
     query: web::Query<PosterQuery>,
 ) -> ApiResult<HttpResponse> {
-    user.require(&[Role::Admin, Role::Observer])?;
+    let live = links::live_of_campaign(&state.db, &who, *id).await?;
     let campaign = campaigns::find(&state.db, *id).await?;
     let format = query.format.unwrap_or_default();
     let lang = query.lang.unwrap_or_default();
     let mut sources = Vec::new();
-    for link in links::all_of_campaign(&state.db, *id).await?.into_iter().filter(|l| l.revoked_at.is_none()) {
+    for link in live {
         let unit = units::find(&state.db, link.unit_id).await?;
         let name = format!(
             "{}-{}-{}.{}",

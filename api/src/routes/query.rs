@@ -9,14 +9,14 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::app::State;
-use crate::auth::Role;
+use crate::auth::Principal;
 use crate::domain::vocabulary::Source;
 use crate::error::{ApiError, ApiResult};
-use crate::http::principal::AuthUser;
 use crate::http::responses::ReadErrors;
 use crate::services::query::exports;
-use crate::services::query::rows::{self, Cursor, RowFilter, RowPage, RowQuery};
-use crate::totals::reports::{self, Granularity, Grouping, ReportRequest};
+use crate::services::query::figures;
+use crate::services::query::rows::{self, RowFilter, RowPage};
+use crate::totals::reports::{self, Granularity, Grouping, SatisfactionFilter};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_responses)
@@ -28,39 +28,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-/// Who may read which rows: pollsters their own pushes only; units none.
-async fn row_query(state: &State, user: &AuthUser, campaign_id: Uuid, filter: &RowFilter) -> ApiResult<RowQuery> {
-    user.require(&[Role::Admin, Role::Observer, Role::Reader, Role::Pollster])?;
-    user.require_campaign(campaign_id)?;
-    let source = filter.source.unwrap_or(Source::CitizenLink);
-    let client_id = if user.role == Role::Pollster {
-        if source != Source::Pollster {
-            return Err(ApiError::Forbidden(
-                "a pollster may read the rows it pushed only (source=pollster)".to_owned(),
-            ));
-        }
-        user.client_id()
-    } else {
-        None
-    };
-    crate::services::registry::campaigns::find(&state.db, campaign_id).await?;
-    let limit = filter.limit.unwrap_or(rows::DEFAULT_LIMIT);
-    if !(1..=rows::MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::invalid("limit", format!("must be between 1 and {}", rows::MAX_LIMIT)));
-    }
-    Ok(RowQuery {
-        campaign_id,
-        source,
-        unit_id: filter.unit_id,
-        channel: filter.channel.clone(),
-        client_id,
-        // An empty `after` is the same as none: the first page.
-        after: filter.after.as_deref().filter(|a| !a.is_empty()).map(Cursor::decode).transpose()?,
-        limit,
-        include_current_hour: false,
-    })
-}
-
 /// Anonymous response rows of one source, oldest first by (hour, id). Rows appear once the
 /// hour they arrived in is over, so paging with `after` never misses or repeats a row while
 /// responses keep arriving.
@@ -68,11 +35,11 @@ async fn row_query(state: &State, user: &AuthUser, campaign_id: Uuid, filter: &R
 #[get("/campaigns/{id}/responses")]
 pub async fn list_responses(
     state: State,
-    user: AuthUser,
+    who: Principal,
     id: web::Path<Uuid>,
     filter: web::Query<RowFilter>,
 ) -> ApiResult<HttpResponse> {
-    let query = row_query(&state, &user, *id, &filter).await?;
+    let query = rows::query_for(&state.db, &who, *id, &filter).await?;
     Ok(HttpResponse::Ok().json(rows::page(&state.db, &query).await?))
 }
 
@@ -85,11 +52,11 @@ fn attachment(name: &str) -> (header::HeaderName, String) {
 #[get("/campaigns/{id}/exports/responses.csv")]
 pub async fn export_responses_csv(
     state: State,
-    user: AuthUser,
+    who: Principal,
     id: web::Path<Uuid>,
     filter: web::Query<RowFilter>,
 ) -> ApiResult<HttpResponse> {
-    let query = row_query(&state, &user, *id, &filter).await?;
+    let query = rows::query_for(&state.db, &who, *id, &filter).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header(attachment("responses.csv"))
@@ -106,11 +73,11 @@ fn stream_file(file: std::fs::File, content_type: &'static str, name: &str) -> H
 #[get("/campaigns/{id}/exports/responses.xlsx")]
 pub async fn export_responses_xlsx(
     state: State,
-    user: AuthUser,
+    who: Principal,
     id: web::Path<Uuid>,
     filter: web::Query<RowFilter>,
 ) -> ApiResult<HttpResponse> {
-    let query = row_query(&state, &user, *id, &filter).await?;
+    let query = rows::query_for(&state.db, &who, *id, &filter).await?;
     Ok(stream_file(exports::responses_xlsx(&state.db, query).await?, XLSX, "responses.xlsx"))
 }
 
@@ -136,12 +103,10 @@ pub struct ExportQuery {
 
 async fn export_report(
     state: &State,
-    user: &AuthUser,
+    who: &Principal,
     campaign_id: Uuid,
     query: &ExportQuery,
 ) -> ApiResult<std::sync::Arc<reports::SatisfactionReport>> {
-    user.require(&[Role::Admin, Role::Observer, Role::Reader])?;
-    user.require_campaign(campaign_id)?;
     let grouping = match query.grouping.unwrap_or(ExportGrouping::Unit) {
         ExportGrouping::Unit => Grouping::Unit,
         ExportGrouping::Dimension => Grouping::UnitDimension,
@@ -149,16 +114,8 @@ async fn export_report(
         ExportGrouping::Source => Grouping::UnitSource,
         ExportGrouping::Period => Grouping::Period,
     };
-    let request = ReportRequest {
-        campaign_id,
-        grouping,
-        unit: query.unit_id,
-        source: query.source,
-        granularity: query.granularity.unwrap_or_default(),
-        min_cell_size: state.settings.min_cell_size,
-        show_small_cells: user.role == Role::Admin,
-    };
-    state.reports.report(&state.db, request).await
+    let filter = SatisfactionFilter { unit_id: query.unit_id, source: query.source, granularity: query.granularity };
+    figures::export(&state.db, &state.reports, who, campaign_id, grouping, &filter, state.settings.min_cell_size).await
 }
 
 /// Satisfaction figures as CSV (UTF-8 with BOM), with the same small-cell rule as the API.
@@ -166,11 +123,11 @@ async fn export_report(
 #[get("/campaigns/{id}/exports/satisfaction.csv")]
 pub async fn export_satisfaction_csv(
     state: State,
-    user: AuthUser,
+    who: Principal,
     id: web::Path<Uuid>,
     query: web::Query<ExportQuery>,
 ) -> ApiResult<HttpResponse> {
-    let report = export_report(&state, &user, *id, &query).await?;
+    let report = export_report(&state, &who, *id, &query).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header(attachment("satisfaction.csv"))
@@ -182,11 +139,11 @@ pub async fn export_satisfaction_csv(
 #[get("/campaigns/{id}/exports/satisfaction.xlsx")]
 pub async fn export_satisfaction_xlsx(
     state: State,
-    user: AuthUser,
+    who: Principal,
     id: web::Path<Uuid>,
     query: web::Query<ExportQuery>,
 ) -> ApiResult<HttpResponse> {
-    let report = export_report(&state, &user, *id, &query).await?;
+    let report = export_report(&state, &who, *id, &query).await?;
     let file = web::block(move || exports::report_xlsx(&report)).await.map_err(ApiError::internal)??;
     Ok(stream_file(file, XLSX, "satisfaction.xlsx"))
 }

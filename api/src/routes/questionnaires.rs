@@ -5,12 +5,11 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::app::State;
-use crate::domain::templates::{Template, template};
-use crate::domain::vocabulary::Category;
+use crate::auth::Principal;
+use crate::domain::templates::Template;
 use crate::error::ApiResult;
 use crate::http::json::ValidJson;
 use crate::http::pagination::{Page, PageParams};
-use crate::http::principal::AuthUser;
 use crate::http::responses::{ReadErrors, WriteErrors};
 use crate::services::registry::questionnaires::{self, DraftUpdate, NewQuestionnaire, QuestionnaireDto};
 
@@ -28,8 +27,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// The shipped reference questionnaires, one per category.
 #[utoipa::path(tag = "questionnaires", security(("bearer" = [])), responses((status = 200, body = Vec<Template>), ReadErrors))]
 #[get("/questionnaire-templates")]
-pub async fn list_templates(_user: AuthUser) -> HttpResponse {
-    HttpResponse::Ok().json(Category::ALL.iter().map(|c| template(*c)).collect::<Vec<_>>())
+pub async fn list_templates(who: Principal) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(questionnaires::templates(&who)?))
 }
 
 /// Create a draft questionnaire from the category's template, or from the given questions.
@@ -37,12 +36,11 @@ pub async fn list_templates(_user: AuthUser) -> HttpResponse {
 #[post("/campaigns/{id}/questionnaires")]
 pub async fn create_questionnaire(
     state: State,
-    user: AuthUser,
+    who: Principal,
     id: web::Path<Uuid>,
     body: ValidJson<NewQuestionnaire>,
 ) -> ApiResult<HttpResponse> {
-    user.require_admin()?;
-    let created = questionnaires::create(&state.db, *id, body.0).await?;
+    let created = questionnaires::create(&state.db, &who, *id, body.0).await?;
     Ok(HttpResponse::Created().json(QuestionnaireDto::from(created)))
 }
 
@@ -51,12 +49,12 @@ pub async fn create_questionnaire(
 #[get("/campaigns/{id}/questionnaires")]
 pub async fn list_questionnaires(
     state: State,
-    _user: AuthUser,
+    who: Principal,
     id: web::Path<Uuid>,
     page: web::Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
     let (limit, offset) = page.resolve()?;
-    let (items, total) = questionnaires::list(&state.db, *id, limit, offset).await?;
+    let (items, total) = questionnaires::list(&state.db, &who, *id, limit, offset).await?;
     let items: Vec<QuestionnaireDto> = items.into_iter().map(QuestionnaireDto::from).collect();
     Ok(HttpResponse::Ok().json(Page { items, total, limit, offset }))
 }
@@ -64,8 +62,8 @@ pub async fn list_questionnaires(
 /// One questionnaire version.
 #[utoipa::path(tag = "questionnaires", params(("id" = Uuid, Path)), security(("bearer" = [])), responses((status = 200, body = QuestionnaireDto), ReadErrors))]
 #[get("/questionnaires/{id}")]
-pub async fn get_questionnaire(state: State, _user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(QuestionnaireDto::from(questionnaires::find(&state.db, *id).await?)))
+pub async fn get_questionnaire(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(QuestionnaireDto::from(questionnaires::get(&state.db, &who, *id).await?)))
 }
 
 /// Replace a draft's title and questions. Published and closed versions answer 409.
@@ -73,36 +71,33 @@ pub async fn get_questionnaire(state: State, _user: AuthUser, id: web::Path<Uuid
 #[put("/questionnaires/{id}")]
 pub async fn update_questionnaire(
     state: State,
-    user: AuthUser,
+    who: Principal,
     id: web::Path<Uuid>,
     body: ValidJson<DraftUpdate>,
 ) -> ApiResult<HttpResponse> {
-    user.require_admin()?;
-    Ok(HttpResponse::Ok().json(QuestionnaireDto::from(questionnaires::update_draft(&state.db, *id, body.0).await?)))
+    Ok(HttpResponse::Ok()
+        .json(QuestionnaireDto::from(questionnaires::update_draft(&state.db, &who, *id, body.0).await?)))
 }
 
 /// Publish a draft: from now on it never changes and its links take responses.
 #[utoipa::path(tag = "questionnaires", params(("id" = Uuid, Path)), security(("bearer" = [])), responses((status = 200, body = QuestionnaireDto), WriteErrors))]
 #[post("/questionnaires/{id}/publish")]
-pub async fn publish_questionnaire(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    user.require_admin()?;
+pub async fn publish_questionnaire(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok()
-        .json(QuestionnaireDto::from(questionnaires::publish(&state.db, &state.link_changes, *id).await?)))
+        .json(QuestionnaireDto::from(questionnaires::publish(&state.db, &state.link_changes, &who, *id).await?)))
 }
 
 /// Close a published questionnaire: its links stop taking responses.
 #[utoipa::path(tag = "questionnaires", params(("id" = Uuid, Path)), security(("bearer" = [])), responses((status = 200, body = QuestionnaireDto), WriteErrors))]
 #[post("/questionnaires/{id}/close")]
-pub async fn close_questionnaire(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    user.require_admin()?;
+pub async fn close_questionnaire(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok()
-        .json(QuestionnaireDto::from(questionnaires::close(&state.db, &state.link_changes, *id).await?)))
+        .json(QuestionnaireDto::from(questionnaires::close(&state.db, &state.link_changes, &who, *id).await?)))
 }
 
 /// Start a new draft version from this one (the way to change a published questionnaire).
 #[utoipa::path(tag = "questionnaires", params(("id" = Uuid, Path)), security(("bearer" = [])), responses((status = 201, body = QuestionnaireDto), WriteErrors))]
 #[post("/questionnaires/{id}/versions")]
-pub async fn new_questionnaire_version(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    user.require_admin()?;
-    Ok(HttpResponse::Created().json(QuestionnaireDto::from(questionnaires::new_version(&state.db, *id).await?)))
+pub async fn new_questionnaire_version(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Created().json(QuestionnaireDto::from(questionnaires::new_version(&state.db, &who, *id).await?)))
 }

@@ -5,9 +5,9 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::app::State;
+use crate::auth::Principal;
 use crate::error::ApiResult;
 use crate::http::json::ValidJson;
-use crate::http::principal::AuthUser;
 use crate::http::responses::{ReadErrors, WriteErrors};
 use crate::services::evaluation::rectification::{
     self, MeasureDto, NewMeasure, NewProblem, NewReport, ProblemDto, ReportDto, StatusChange,
@@ -28,18 +28,18 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[post("/campaigns/{id}/problems")]
 pub async fn add_problem(
     state: State,
-    user: AuthUser,
+    who: Principal,
     id: web::Path<Uuid>,
     body: ValidJson<NewProblem>,
 ) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Created().json(ProblemDto::from(rectification::add_problem(&state.db, &user, *id, body.0).await?)))
+    Ok(HttpResponse::Created().json(ProblemDto::from(rectification::add_problem(&state.db, &who, *id, body.0).await?)))
 }
 
 /// Problems of a campaign (unit accounts: their own unit's).
 #[utoipa::path(tag = "rectification", params(("id" = Uuid, Path, description = "campaign id")), security(("bearer" = [])), responses((status = 200, body = Vec<ProblemDto>), ReadErrors))]
 #[get("/campaigns/{id}/problems")]
-pub async fn list_problems(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    let list = rectification::problems(&state.db, &user, *id).await?;
+pub async fn list_problems(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let list = rectification::problems(&state.db, &who, *id).await?;
     Ok(HttpResponse::Ok().json(list.into_iter().map(ProblemDto::from).collect::<Vec<_>>()))
 }
 
@@ -48,11 +48,11 @@ pub async fn list_problems(state: State, user: AuthUser, id: web::Path<Uuid>) ->
 #[post("/problems/{id}/measures")]
 pub async fn add_measure(
     state: State,
-    user: AuthUser,
+    who: Principal,
     id: web::Path<Uuid>,
     body: ValidJson<NewMeasure>,
 ) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Created().json(MeasureDto::from(rectification::add_measure(&state.db, &user, *id, body.0).await?)))
+    Ok(HttpResponse::Created().json(MeasureDto::from(rectification::add_measure(&state.db, &who, *id, body.0).await?)))
 }
 
 /// Change a measure's status; only the office marks one `verified`.
@@ -60,19 +60,18 @@ pub async fn add_measure(
 #[put("/measures/{id}/status")]
 pub async fn set_status(
     state: State,
-    user: AuthUser,
+    who: Principal,
     id: web::Path<Uuid>,
     body: ValidJson<StatusChange>,
 ) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok()
-        .json(MeasureDto::from(rectification::set_status(&state.db, &user, *id, body.0.status).await?)))
+    Ok(HttpResponse::Ok().json(MeasureDto::from(rectification::set_status(&state.db, &who, *id, body.0.status).await?)))
 }
 
 /// Measures of a campaign, earliest deadline first, each flagged when overdue.
 #[utoipa::path(tag = "rectification", params(("id" = Uuid, Path, description = "campaign id")), security(("bearer" = [])), responses((status = 200, body = Vec<MeasureDto>), ReadErrors))]
 #[get("/campaigns/{id}/measures")]
-pub async fn list_measures(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    let list = rectification::measures(&state.db, &user, *id).await?;
+pub async fn list_measures(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let list = rectification::measures(&state.db, &who, *id).await?;
     Ok(HttpResponse::Ok().json(list.into_iter().map(MeasureDto::from).collect::<Vec<_>>()))
 }
 
@@ -81,11 +80,11 @@ pub async fn list_measures(state: State, user: AuthUser, id: web::Path<Uuid>) ->
 #[post("/campaigns/{id}/rectification-reports")]
 pub async fn add_report(
     state: State,
-    user: AuthUser,
+    who: Principal,
     id: web::Path<Uuid>,
     body: ValidJson<NewReport>,
 ) -> ApiResult<HttpResponse> {
-    let r = rectification::add_report(&state.db, &user, *id, body.0).await?;
+    let r = rectification::add_report(&state.db, &who, *id, body.0).await?;
     Ok(HttpResponse::Created().json(ReportDto {
         id: r.id,
         campaign_id: r.campaign_id,
@@ -98,6 +97,6 @@ pub async fn add_report(
 /// Rectification reports of a campaign.
 #[utoipa::path(tag = "rectification", params(("id" = Uuid, Path, description = "campaign id")), security(("bearer" = [])), responses((status = 200, body = Vec<ReportDto>), ReadErrors))]
 #[get("/campaigns/{id}/rectification-reports")]
-pub async fn list_reports(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(rectification::reports(&state.db, &user, *id).await?))
+pub async fn list_reports(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(rectification::reports(&state.db, &who, *id).await?))
 }

@@ -5,9 +5,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::app::State;
-use crate::auth::Role;
+use crate::auth::Principal;
 use crate::error::ApiResult;
-use crate::http::principal::AuthUser;
 use crate::http::responses::{PublicErrors, ReadErrors, WriteErrors};
 use crate::services::evaluation::results::{self, ResultVersionDto};
 
@@ -27,20 +26,17 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// (assessment phase only).
 #[utoipa::path(tag = "results", params(("id" = Uuid, Path, description = "campaign id")), security(("bearer" = [])), responses((status = 201, body = ResultVersionDto), WriteErrors))]
 #[post("/campaigns/{id}/results")]
-pub async fn compute(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    user.require_admin()?;
-    let version = results::compute(&state.db, &state.reports, &user.subject, *id).await?;
+pub async fn compute(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let version = results::compute(&state.db, &state.reports, &who, *id).await?;
     Ok(HttpResponse::Created().json(results::to_dto(&state.db, version).await?))
 }
 
 /// Every result version of a campaign.
 #[utoipa::path(tag = "results", params(("id" = Uuid, Path, description = "campaign id")), security(("bearer" = [])), responses((status = 200, body = Vec<ResultVersionDto>), ReadErrors))]
 #[get("/campaigns/{id}/results")]
-pub async fn list(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    user.require(&[Role::Admin, Role::Observer, Role::Approver, Role::Reader])?;
-    user.require_campaign(*id)?;
+pub async fn list(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let mut out = Vec::new();
-    for version in results::list(&state.db, *id).await? {
+    for version in results::list(&state.db, &who, *id).await? {
         out.push(results::to_dto(&state.db, version).await?);
     }
     Ok(HttpResponse::Ok().json(out))
@@ -49,28 +45,24 @@ pub async fn list(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResul
 /// One result version.
 #[utoipa::path(tag = "results", params(("id" = Uuid, Path)), security(("bearer" = [])), responses((status = 200, body = ResultVersionDto), ReadErrors))]
 #[get("/results/{id}")]
-pub async fn get_one(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    user.require(&[Role::Admin, Role::Observer, Role::Approver, Role::Reader])?;
-    let version = results::find(&state.db, *id).await?;
-    user.require_campaign(version.campaign_id)?;
+pub async fn get_one(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let version = results::get(&state.db, &who, *id).await?;
     Ok(HttpResponse::Ok().json(results::to_dto(&state.db, version).await?))
 }
 
 /// Approve a draft (leading-group approvers); the second distinct approval freezes it.
 #[utoipa::path(tag = "results", params(("id" = Uuid, Path)), security(("bearer" = [])), responses((status = 200, body = ResultVersionDto), WriteErrors))]
 #[post("/results/{id}/approve")]
-pub async fn approve(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    user.require(&[Role::Approver])?;
-    let version = results::approve(&state.db, &user.subject, *id).await?;
+pub async fn approve(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let version = results::approve(&state.db, &who, *id).await?;
     Ok(HttpResponse::Ok().json(results::to_dto(&state.db, version).await?))
 }
 
 /// Publish an approved version: readable by anyone, without authentication.
 #[utoipa::path(tag = "results", params(("id" = Uuid, Path)), security(("bearer" = [])), responses((status = 200, body = ResultVersionDto), WriteErrors))]
 #[post("/results/{id}/publish")]
-pub async fn publish(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    user.require_admin()?;
-    let version = results::publish(&state.db, &user.subject, *id).await?;
+pub async fn publish(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let version = results::publish(&state.db, &who, *id).await?;
     Ok(HttpResponse::Ok().json(results::to_dto(&state.db, version).await?))
 }
 
@@ -89,10 +81,8 @@ fn report_cells(rows: &[crate::web::report::ReportRow]) -> Vec<Vec<String>> {
 /// The results report as CSV (UTF-8 with BOM).
 #[utoipa::path(tag = "results", params(("id" = Uuid, Path)), security(("bearer" = [])), responses((status = 200, description = "CSV", content_type = "text/csv"), ReadErrors))]
 #[get("/results/{id}/report.csv")]
-pub async fn report_csv(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    user.require(&[Role::Admin, Role::Observer, Role::Approver, Role::Reader])?;
-    let version = results::find(&state.db, *id).await?;
-    user.require_campaign(version.campaign_id)?;
+pub async fn report_csv(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let version = results::get(&state.db, &who, *id).await?;
     let (_, rows) = results::report_rows(&state.db, &version).await?;
     let mut bytes = crate::services::query::exports::BOM.to_vec();
     let header = crate::web::report::HEADER.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>();
@@ -106,10 +96,8 @@ pub async fn report_csv(state: State, user: AuthUser, id: web::Path<Uuid>) -> Ap
 /// The results report as XLSX.
 #[utoipa::path(tag = "results", params(("id" = Uuid, Path)), security(("bearer" = [])), responses((status = 200, description = "XLSX workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ReadErrors))]
 #[get("/results/{id}/report.xlsx")]
-pub async fn report_xlsx(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    user.require(&[Role::Admin, Role::Observer, Role::Approver, Role::Reader])?;
-    let version = results::find(&state.db, *id).await?;
-    user.require_campaign(version.campaign_id)?;
+pub async fn report_xlsx(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let version = results::get(&state.db, &who, *id).await?;
     let (_, rows) = results::report_rows(&state.db, &version).await?;
     let lines = report_cells(&rows);
     let file = web::block(move || {

@@ -5,48 +5,28 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::app::State;
-use crate::auth::Role;
-use crate::error::{ApiError, ApiResult};
+use crate::auth::Principal;
+use crate::error::ApiResult;
 use crate::http::etag::json_with_etag;
-use crate::http::principal::AuthUser;
 use crate::http::responses::ReadErrors;
-use crate::totals::reports::{Grouping, ReportRequest, SatisfactionFilter, SatisfactionReport};
+use crate::services::query::figures;
+use crate::totals::reports::{Grouping, SatisfactionFilter, SatisfactionReport};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(by_unit).service(by_unit_dimension).service(by_channel).service(by_source).service(by_period);
 }
 
-/// The unit a caller may see: the `unit` role only its own.
-fn unit_for(user: &AuthUser, asked: Option<Uuid>) -> ApiResult<Option<Uuid>> {
-    match (user.unit_scope()?, asked) {
-        (Some(own), Some(asked)) if own != asked => {
-            Err(ApiError::Forbidden("a unit account may read its own unit only".to_owned()))
-        }
-        (Some(own), _) => Ok(Some(own)),
-        (None, asked) => Ok(asked),
-    }
-}
-
 async fn report(
     state: &State,
     req: &HttpRequest,
-    user: &AuthUser,
+    who: &Principal,
     campaign_id: Uuid,
     grouping: Grouping,
     filter: &SatisfactionFilter,
 ) -> ApiResult<HttpResponse> {
-    user.require_reader()?;
-    user.require_campaign(campaign_id)?;
-    let request = ReportRequest {
-        campaign_id,
-        grouping,
-        unit: unit_for(user, filter.unit_id)?,
-        source: filter.source,
-        granularity: filter.granularity.unwrap_or_default(),
-        min_cell_size: state.settings.min_cell_size,
-        show_small_cells: user.role == Role::Admin,
-    };
-    json_with_etag(req, &state.reports.report(&state.db, request).await?)
+    let min_cell_size = state.settings.min_cell_size;
+    let report = figures::satisfaction(&state.db, &state.reports, who, campaign_id, grouping, filter, min_cell_size);
+    json_with_etag(req, &report.await?)
 }
 
 /// Satisfaction per unit, from the overall question.
@@ -55,11 +35,11 @@ async fn report(
 pub async fn by_unit(
     state: State,
     req: HttpRequest,
-    user: AuthUser,
+    who: Principal,
     id: web::Path<Uuid>,
     filter: web::Query<SatisfactionFilter>,
 ) -> ApiResult<HttpResponse> {
-    report(&state, &req, &user, *id, Grouping::Unit, &filter).await
+    report(&state, &req, &who, *id, Grouping::Unit, &filter).await
 }
 
 /// Satisfaction per unit and dimension.
@@ -68,11 +48,11 @@ pub async fn by_unit(
 pub async fn by_unit_dimension(
     state: State,
     req: HttpRequest,
-    user: AuthUser,
+    who: Principal,
     id: web::Path<Uuid>,
     filter: web::Query<SatisfactionFilter>,
 ) -> ApiResult<HttpResponse> {
-    report(&state, &req, &user, *id, Grouping::UnitDimension, &filter).await
+    report(&state, &req, &who, *id, Grouping::UnitDimension, &filter).await
 }
 
 /// Satisfaction per channel, from the overall question.
@@ -81,11 +61,11 @@ pub async fn by_unit_dimension(
 pub async fn by_channel(
     state: State,
     req: HttpRequest,
-    user: AuthUser,
+    who: Principal,
     id: web::Path<Uuid>,
     filter: web::Query<SatisfactionFilter>,
 ) -> ApiResult<HttpResponse> {
-    report(&state, &req, &user, *id, Grouping::Channel, &filter).await
+    report(&state, &req, &who, *id, Grouping::Channel, &filter).await
 }
 
 /// Satisfaction per unit and source (citizens' links, pollster), from the overall question.
@@ -94,11 +74,11 @@ pub async fn by_channel(
 pub async fn by_source(
     state: State,
     req: HttpRequest,
-    user: AuthUser,
+    who: Principal,
     id: web::Path<Uuid>,
     filter: web::Query<SatisfactionFilter>,
 ) -> ApiResult<HttpResponse> {
-    report(&state, &req, &user, *id, Grouping::UnitSource, &filter).await
+    report(&state, &req, &who, *id, Grouping::UnitSource, &filter).await
 }
 
 /// Satisfaction per day or month (UTC) of answering, from the overall question.
@@ -107,9 +87,9 @@ pub async fn by_source(
 pub async fn by_period(
     state: State,
     req: HttpRequest,
-    user: AuthUser,
+    who: Principal,
     id: web::Path<Uuid>,
     filter: web::Query<SatisfactionFilter>,
 ) -> ApiResult<HttpResponse> {
-    report(&state, &req, &user, *id, Grouping::Period, &filter).await
+    report(&state, &req, &who, *id, Grouping::Period, &filter).await
 }

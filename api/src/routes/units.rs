@@ -5,10 +5,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::app::State;
+use crate::auth::Principal;
 use crate::error::ApiResult;
 use crate::http::json::ValidJson;
 use crate::http::pagination::{Page, PageParams};
-use crate::http::principal::AuthUser;
 use crate::http::responses::{ReadErrors, WriteErrors};
 use crate::services::registry::units::{self, UnitDto, UnitFilter, UnitInput};
 
@@ -19,9 +19,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// Register a unit.
 #[utoipa::path(tag = "units", request_body = UnitInput, security(("bearer" = [])), responses((status = 201, body = UnitDto), WriteErrors))]
 #[post("/units")]
-pub async fn create_unit(state: State, user: AuthUser, body: ValidJson<UnitInput>) -> ApiResult<HttpResponse> {
-    user.require_admin()?;
-    let unit = units::create(&state.db, body.0).await?;
+pub async fn create_unit(state: State, who: Principal, body: ValidJson<UnitInput>) -> ApiResult<HttpResponse> {
+    let unit = units::create(&state.db, &who, body.0).await?;
     Ok(HttpResponse::Created().json(UnitDto::try_from(unit)?))
 }
 
@@ -30,12 +29,12 @@ pub async fn create_unit(state: State, user: AuthUser, body: ValidJson<UnitInput
 #[get("/units")]
 pub async fn list_units(
     state: State,
-    _user: AuthUser,
+    who: Principal,
     page: web::Query<PageParams>,
     filter: web::Query<UnitFilter>,
 ) -> ApiResult<HttpResponse> {
     let (limit, offset) = page.resolve()?;
-    let (items, total) = units::list(&state.db, &filter, limit, offset).await?;
+    let (items, total) = units::list(&state.db, &who, &filter, limit, offset).await?;
     let items = items.into_iter().map(UnitDto::try_from).collect::<ApiResult<Vec<_>>>()?;
     Ok(HttpResponse::Ok().json(Page { items, total, limit, offset }))
 }
@@ -43,8 +42,8 @@ pub async fn list_units(
 /// One unit.
 #[utoipa::path(tag = "units", params(("id" = Uuid, Path)), security(("bearer" = [])), responses((status = 200, body = UnitDto), ReadErrors))]
 #[get("/units/{id}")]
-pub async fn get_unit(state: State, _user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(UnitDto::try_from(units::find(&state.db, *id).await?)?))
+pub async fn get_unit(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(UnitDto::try_from(units::get(&state.db, &who, *id).await?)?))
 }
 
 /// Replace a unit's fields.
@@ -52,11 +51,10 @@ pub async fn get_unit(state: State, _user: AuthUser, id: web::Path<Uuid>) -> Api
 #[put("/units/{id}")]
 pub async fn update_unit(
     state: State,
-    user: AuthUser,
+    who: Principal,
     id: web::Path<Uuid>,
     body: ValidJson<UnitInput>,
 ) -> ApiResult<HttpResponse> {
-    user.require_admin()?;
-    let unit = units::update(&state.db, *id, body.0).await?;
+    let unit = units::update(&state.db, &who, *id, body.0).await?;
     Ok(HttpResponse::Ok().json(UnitDto::try_from(unit)?))
 }

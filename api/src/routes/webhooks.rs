@@ -5,9 +5,9 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::app::State;
+use crate::auth::Principal;
 use crate::error::ApiResult;
 use crate::http::json::ValidJson;
-use crate::http::principal::AuthUser;
 use crate::http::responses::{ReadErrors, WriteErrors};
 use crate::webhooks::subscriptions::{self, DeliveryDto, NewSubscription, SubscriptionDto, SubscriptionWithSecret};
 
@@ -27,18 +27,18 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[post("/webhooks")]
 pub async fn create_subscription(
     state: State,
-    user: AuthUser,
+    who: Principal,
     body: ValidJson<NewSubscription>,
 ) -> ApiResult<HttpResponse> {
-    let made = subscriptions::create(&state.db, &user, state.settings.webhooks.allow_private_targets, body.0).await?;
+    let made = subscriptions::create(&state.db, &who, state.settings.webhooks.allow_private_targets, body.0).await?;
     Ok(HttpResponse::Created().insert_header(("Cache-Control", "no-store")).json(made))
 }
 
 /// The caller's subscriptions (admins: all).
 #[utoipa::path(tag = "webhooks", security(("bearer" = [])), responses((status = 200, body = Vec<SubscriptionDto>), ReadErrors))]
 #[get("/webhooks")]
-pub async fn list_subscriptions(state: State, user: AuthUser) -> ApiResult<HttpResponse> {
-    let list = subscriptions::list(&state.db, &user)
+pub async fn list_subscriptions(state: State, who: Principal) -> ApiResult<HttpResponse> {
+    let list = subscriptions::list(&state.db, &who)
         .await?
         .into_iter()
         .map(SubscriptionDto::try_from)
@@ -49,21 +49,21 @@ pub async fn list_subscriptions(state: State, user: AuthUser) -> ApiResult<HttpR
 /// Stop a subscription; pending deliveries end as failed.
 #[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path)), security(("bearer" = [])), responses((status = 200, body = SubscriptionDto), WriteErrors))]
 #[post("/webhooks/{id}/disable")]
-pub async fn disable_subscription(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(SubscriptionDto::try_from(subscriptions::disable(&state.db, &user, *id).await?)?))
+pub async fn disable_subscription(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(SubscriptionDto::try_from(subscriptions::disable(&state.db, &who, *id).await?)?))
 }
 
 /// The delivery log of a subscription: every delivery with every attempt.
 #[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path)), security(("bearer" = [])), responses((status = 200, body = Vec<DeliveryDto>), ReadErrors))]
 #[get("/webhooks/{id}/deliveries")]
-pub async fn list_deliveries(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(subscriptions::deliveries(&state.db, &user, *id).await?))
+pub async fn list_deliveries(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(subscriptions::deliveries(&state.db, &who, *id).await?))
 }
 
 /// Send a delivery again (same event id), with a fresh series of attempts.
 #[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path, description = "delivery id")), security(("bearer" = [])), responses((status = 202, description = "Queued"), WriteErrors))]
 #[post("/webhooks/deliveries/{id}/redeliver")]
-pub async fn redeliver(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    subscriptions::redeliver(&state.db, &user, *id).await?;
+pub async fn redeliver(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    subscriptions::redeliver(&state.db, &who, *id).await?;
     Ok(HttpResponse::Accepted().finish())
 }

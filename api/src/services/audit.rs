@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 
 use entity::audit_record;
 
+use crate::auth::{Permission, Principal};
 use crate::error::ApiResult;
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -121,7 +122,18 @@ pub async fn record(
     Ok(())
 }
 
-pub async fn list(db: &impl ConnectionTrait, after_seq: i64, limit: u64) -> ApiResult<Vec<audit_record::Model>> {
+/// Records after `after_seq`, oldest first, for those who read the audit log.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    who: &Principal,
+    after_seq: i64,
+    limit: u64,
+) -> ApiResult<Vec<audit_record::Model>> {
+    who.require(Permission::ReadAudit)?;
+    page(db, after_seq, limit).await
+}
+
+async fn page(db: &impl ConnectionTrait, after_seq: i64, limit: u64) -> ApiResult<Vec<audit_record::Model>> {
     use sea_orm::{ColumnTrait, QueryFilter};
     Ok(audit_record::Entity::find()
         .filter(audit_record::Column::Seq.gt(after_seq))
@@ -132,13 +144,14 @@ pub async fn list(db: &impl ConnectionTrait, after_seq: i64, limit: u64) -> ApiR
 }
 
 /// Recomputes the whole chain.
-pub async fn verify(db: &impl ConnectionTrait) -> ApiResult<ChainCheck> {
+pub async fn verify(db: &impl ConnectionTrait, who: &Principal) -> ApiResult<ChainCheck> {
+    who.require(Permission::ReadAudit)?;
     let mut prev = GENESIS.to_owned();
     let mut expected_seq = 1;
     let mut records = 0;
     let mut after = 0;
     loop {
-        let page = list(db, after, 1000).await?;
+        let page = page(db, after, 1000).await?;
         if page.is_empty() {
             return Ok(ChainCheck { valid: true, records, first_invalid_seq: None });
         }

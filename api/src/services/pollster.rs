@@ -20,11 +20,11 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::auth::{Permission, Principal, Role};
 use crate::domain::questionnaire::check_answers;
 use crate::domain::text;
 use crate::domain::vocabulary::{Phase, PollsterChannel, QuestionnaireStatus, Source};
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::http::principal::AuthUser;
 use crate::intake::submit::round_to_hour;
 use crate::services::registry::questionnaires::{self, Parsed};
 use crate::totals::delta::{AnswerPlace, Counters, RollupDelta};
@@ -219,15 +219,16 @@ fn outcome(
     ItemOutcome { index, line: None, external_id, status, response_id, errors }
 }
 
-/// Checks, classifies and stores a batch for `user` (a pollster with a client scope).
+/// Checks, classifies and stores a batch for `who` (a pollster with a client scope).
 pub async fn push(
     db: &DatabaseConnection,
-    user: &AuthUser,
+    who: &Principal,
     campaign_id: Uuid,
     raw_items: Vec<serde_json::Value>,
 ) -> ApiResult<PushReport> {
-    let client_id = user.client_id().ok_or_else(|| ApiError::Forbidden("only API clients push results".to_owned()))?;
-    user.require_campaign(campaign_id)?;
+    who.require(Permission::PushResults)?;
+    let client_id = who.require_client("pushes")?;
+    who.require_campaign(campaign_id)?;
     let campaign = crate::services::registry::campaigns::find(db, campaign_id).await?;
     crate::services::registry::campaigns::require_phase(&campaign, PUSH_PHASES, "pushing results")?;
     if raw_items.len() > MAX_BATCH {
@@ -246,7 +247,7 @@ pub async fn push(
         }
     }
     for (_, item) in &parsed {
-        user.require_unit(item.unit_id)?;
+        who.require_pushing_for(item.unit_id)?;
     }
     let mut lookups = Lookups::default();
     let mut checked = Vec::new();
@@ -454,13 +455,14 @@ fn check_figure(input: &NewFigure) -> ApiResult<()> {
 /// Stores a figure as the current one for (campaign, unit, client); the previous stays, superseded.
 pub async fn push_figure(
     db: &DatabaseConnection,
-    user: &AuthUser,
+    who: &Principal,
     campaign_id: Uuid,
     input: NewFigure,
 ) -> ApiResult<pollster_figure::Model> {
-    let client_id = user.client_id().ok_or_else(|| ApiError::Forbidden("only API clients push results".to_owned()))?;
-    user.require_campaign(campaign_id)?;
-    user.require_unit(input.unit_id)?;
+    who.require(Permission::PushResults)?;
+    let client_id = who.require_client("pushes")?;
+    who.require_campaign(campaign_id)?;
+    who.require_pushing_for(input.unit_id)?;
     let campaign = crate::services::registry::campaigns::find(db, campaign_id).await?;
     crate::services::registry::campaigns::require_phase(&campaign, PUSH_PHASES, "pushing results")?;
     crate::services::registry::units::find(db, input.unit_id)
@@ -502,12 +504,13 @@ pub async fn push_figure(
 /// Figures of a campaign: current ones, or all with `history`. Pollsters see their own only.
 pub async fn figures(
     db: &impl ConnectionTrait,
-    user: &AuthUser,
+    who: &Principal,
     campaign_id: Uuid,
     unit_id: Option<Uuid>,
     history: bool,
 ) -> ApiResult<Vec<pollster_figure::Model>> {
-    user.require_campaign(campaign_id)?;
+    who.require(Permission::ReadPollsterFigures)?;
+    who.require_campaign(campaign_id)?;
     crate::services::registry::campaigns::find(db, campaign_id).await?;
     let mut query = pollster_figure::Entity::find()
         .filter(pollster_figure::Column::CampaignId.eq(campaign_id))
@@ -519,8 +522,8 @@ pub async fn figures(
     if !history {
         query = query.filter(pollster_figure::Column::SupersededAt.is_null());
     }
-    if user.role == crate::auth::Role::Pollster
-        && let Some(client) = user.client_id()
+    if who.role == Role::Pollster
+        && let Some(client) = who.client_id()
     {
         query = query.filter(pollster_figure::Column::ClientId.eq(client));
     }
@@ -572,10 +575,11 @@ pub fn csv_items(body: &[u8]) -> ApiResult<Vec<(usize, Result<serde_json::Value,
 /// Pushes a CSV upload: the same rules as a JSON batch, each outcome naming its line.
 pub async fn push_csv(
     db: &DatabaseConnection,
-    user: &AuthUser,
+    who: &Principal,
     campaign_id: Uuid,
     body: &[u8],
 ) -> ApiResult<PushReport> {
+    who.require(Permission::PushResults)?;
     let records = csv_items(body)?;
     let mut lines = Vec::new();
     let mut values = Vec::new();
@@ -589,7 +593,7 @@ pub async fn push_csv(
             Err(message) => unreadable.push((line, message)),
         }
     }
-    let mut report = push(db, user, campaign_id, values).await?;
+    let mut report = push(db, who, campaign_id, values).await?;
     for outcome in &mut report.items {
         outcome.line = lines.get(outcome.index).copied();
     }

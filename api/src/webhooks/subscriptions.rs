@@ -10,8 +10,8 @@ use entity::vocabulary::DeliveryStatus;
 use entity::{webhook_attempt, webhook_delivery, webhook_subscription};
 
 use crate::auth::Role;
+use crate::auth::{Permission, Principal};
 use crate::error::{ApiError, ApiResult};
-use crate::http::principal::AuthUser;
 use crate::webhooks::{EventType, signing, target};
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
@@ -80,17 +80,17 @@ impl TryFrom<webhook_subscription::Model> for SubscriptionDto {
     }
 }
 
-fn owner(user: &AuthUser) -> ApiResult<Uuid> {
-    user.client_id().ok_or_else(|| ApiError::Forbidden("webhooks belong to API clients: use a client token".to_owned()))
+fn owner(who: &Principal) -> ApiResult<Uuid> {
+    who.require_client("webhooks")
 }
 
 pub async fn create(
     db: &impl ConnectionTrait,
-    user: &AuthUser,
+    who: &Principal,
     allow_private: bool,
     input: NewSubscription,
 ) -> ApiResult<SubscriptionWithSecret> {
-    let client_id = owner(user)?;
+    let client_id = owner(who)?;
     target::check(&input.url, allow_private).await.map_err(|reason| ApiError::invalid("url", reason))?;
     let secret = signing::new_secret();
     let model = webhook_subscription::ActiveModel {
@@ -107,29 +107,31 @@ pub async fn create(
     Ok(SubscriptionWithSecret { subscription: model.try_into()?, secret })
 }
 
-/// A subscription the user may manage: its own client's, or any for admins.
-pub async fn find_for(db: &impl ConnectionTrait, user: &AuthUser, id: Uuid) -> ApiResult<webhook_subscription::Model> {
+/// A subscription the principal may manage: its own client's, or any for admins.
+pub async fn find_for(db: &impl ConnectionTrait, who: &Principal, id: Uuid) -> ApiResult<webhook_subscription::Model> {
+    who.require(Permission::ManageWebhooks)?;
     let found = webhook_subscription::Entity::find_by_id(id)
         .one(db)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no subscription {id}")))?;
-    if user.role == Role::Admin || user.client_id() == Some(found.client_id) {
+    if who.role == Role::Admin || who.client_id() == Some(found.client_id) {
         Ok(found)
     } else {
         Err(ApiError::NotFound(format!("no subscription {id}")))
     }
 }
 
-pub async fn list(db: &impl ConnectionTrait, user: &AuthUser) -> ApiResult<Vec<webhook_subscription::Model>> {
+pub async fn list(db: &impl ConnectionTrait, who: &Principal) -> ApiResult<Vec<webhook_subscription::Model>> {
+    who.require(Permission::ManageWebhooks)?;
     let mut query = webhook_subscription::Entity::find().order_by_asc(webhook_subscription::Column::CreatedAt);
-    if user.role != Role::Admin {
-        query = query.filter(webhook_subscription::Column::ClientId.eq(owner(user)?));
+    if who.role != Role::Admin {
+        query = query.filter(webhook_subscription::Column::ClientId.eq(owner(who)?));
     }
     Ok(query.all(db).await?)
 }
 
-pub async fn disable(db: &impl ConnectionTrait, user: &AuthUser, id: Uuid) -> ApiResult<webhook_subscription::Model> {
-    find_for(db, user, id).await?;
+pub async fn disable(db: &impl ConnectionTrait, who: &Principal, id: Uuid) -> ApiResult<webhook_subscription::Model> {
+    find_for(db, who, id).await?;
     let update = webhook_subscription::ActiveModel {
         id: Set(id),
         disabled_at: Set(Some(crate::store::now())),
@@ -140,10 +142,10 @@ pub async fn disable(db: &impl ConnectionTrait, user: &AuthUser, id: Uuid) -> Ap
 
 pub async fn deliveries(
     db: &impl ConnectionTrait,
-    user: &AuthUser,
+    who: &Principal,
     subscription_id: Uuid,
 ) -> ApiResult<Vec<DeliveryDto>> {
-    find_for(db, user, subscription_id).await?;
+    find_for(db, who, subscription_id).await?;
     let list = webhook_delivery::Entity::find()
         .filter(webhook_delivery::Column::SubscriptionId.eq(subscription_id))
         .order_by_asc(webhook_delivery::Column::CreatedAt)
@@ -181,12 +183,12 @@ pub async fn deliveries(
 }
 
 /// Queues a delivery again (after a failure, or to replay one): same event id, attempts from 0.
-pub async fn redeliver(db: &impl ConnectionTrait, user: &AuthUser, delivery_id: Uuid) -> ApiResult<()> {
+pub async fn redeliver(db: &impl ConnectionTrait, who: &Principal, delivery_id: Uuid) -> ApiResult<()> {
     let delivery = webhook_delivery::Entity::find_by_id(delivery_id)
         .one(db)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no delivery {delivery_id}")))?;
-    find_for(db, user, delivery.subscription_id).await?;
+    find_for(db, who, delivery.subscription_id).await?;
     webhook_delivery::ActiveModel {
         id: Set(delivery_id),
         status: Set(DeliveryStatus::Pending),

@@ -21,6 +21,7 @@ use validator::Validate;
 use entity::vocabulary::SessionStatus;
 use entity::{ballot_code, conference_score, conference_session, evaluator};
 
+use crate::auth::{Permission, Principal};
 use crate::domain::composite::Component;
 use crate::domain::questionnaire::OVERALL;
 use crate::domain::templates::{dimensions, template};
@@ -123,9 +124,11 @@ pub struct Tally {
 
 pub async fn add_evaluators<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    who: &Principal,
     campaign_id: Uuid,
     input: NewEvaluators,
 ) -> ApiResult<Vec<EvaluatorDto>> {
+    who.require(Permission::ManageCampaigns)?;
     let campaign = crate::services::registry::campaigns::find(db, campaign_id).await?;
     crate::services::registry::campaigns::require_phase(
         &campaign,
@@ -155,7 +158,13 @@ pub async fn add_evaluators<C: ConnectionTrait + TransactionTrait>(
     Ok(made)
 }
 
-pub async fn evaluators(db: &impl ConnectionTrait, campaign_id: Uuid) -> ApiResult<Vec<EvaluatorDto>> {
+/// The campaign's representatives, by code, for those who read them.
+pub async fn evaluators(db: &impl ConnectionTrait, who: &Principal, campaign_id: Uuid) -> ApiResult<Vec<EvaluatorDto>> {
+    who.require(Permission::ReadEvaluators)?;
+    evaluators_of(db, campaign_id).await
+}
+
+async fn evaluators_of(db: &impl ConnectionTrait, campaign_id: Uuid) -> ApiResult<Vec<EvaluatorDto>> {
     Ok(evaluator::Entity::find()
         .filter(evaluator::Column::CampaignId.eq(campaign_id))
         .order_by_asc(evaluator::Column::Code)
@@ -168,9 +177,11 @@ pub async fn evaluators(db: &impl ConnectionTrait, campaign_id: Uuid) -> ApiResu
 
 pub async fn open_session(
     db: &impl ConnectionTrait,
+    who: &Principal,
     campaign_id: Uuid,
     input: NewSession,
 ) -> ApiResult<conference_session::Model> {
+    who.require(Permission::RunConference)?;
     let campaign = crate::services::registry::campaigns::find(db, campaign_id).await?;
     crate::services::registry::campaigns::require_phase(&campaign, &[Phase::Assessment], "the conference")?;
     if crate::services::registry::campaign_units::unit_ids(db, campaign_id).await?.is_empty() {
@@ -198,8 +209,10 @@ pub async fn find_session(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<conf
 /// One single-use code per evaluator of the campaign who has none for this session yet.
 pub async fn issue_codes<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    who: &Principal,
     session_id: Uuid,
 ) -> ApiResult<Vec<IssuedCode>> {
+    who.require(Permission::RunConference)?;
     let session = find_session(db, session_id).await?;
     let have: HashSet<Uuid> = ballot_code::Entity::find()
         .filter(ballot_code::Column::SessionId.eq(session_id))
@@ -210,7 +223,7 @@ pub async fn issue_codes<C: ConnectionTrait + TransactionTrait>(
         .collect();
     let txn = crate::store::begin_write(db).await?;
     let mut issued = Vec::new();
-    for e in evaluators(&txn, session.campaign_id).await?.into_iter().filter(|e| !have.contains(&e.id)) {
+    for e in evaluators_of(&txn, session.campaign_id).await?.into_iter().filter(|e| !have.contains(&e.id)) {
         let code = new_code();
         ballot_code::ActiveModel {
             id: Set(Uuid::new_v4()),
@@ -304,9 +317,10 @@ pub async fn cast(db: &DatabaseConnection, session_id: Uuid, ballot: Ballot) -> 
 
 pub async fn close<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    actor: &str,
+    who: &Principal,
     session_id: Uuid,
 ) -> ApiResult<conference_session::Model> {
+    who.require(Permission::RunConference)?;
     let session = find_session(db, session_id).await?;
     if session.status != SessionStatus::Open {
         return Err(ApiError::Conflict("this session is closed already".to_owned()));
@@ -322,7 +336,7 @@ pub async fn close<C: ConnectionTrait + TransactionTrait>(
     .await?;
     crate::services::audit::record(
         &txn,
-        actor,
+        &who.subject,
         "conference.closed",
         "conference_session",
         &session_id.to_string(),

@@ -16,11 +16,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::auth::Role;
+use crate::auth::{Permission, Principal};
 use crate::domain::text;
 use crate::domain::vocabulary::Phase;
 use crate::error::{ApiError, ApiResult};
-use crate::http::principal::AuthUser;
 use crate::webhooks::{EventType, outbox};
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
@@ -138,22 +137,18 @@ impl From<measure::Model> for MeasureDto {
 }
 
 /// Admins may act for any unit; unit accounts for their own only.
-fn require_unit_access(user: &AuthUser, unit_id: Uuid) -> ApiResult<()> {
-    match user.role {
-        Role::Admin => Ok(()),
-        Role::Unit if user.unit_id == Some(unit_id) => Ok(()),
-        Role::Unit => Err(ApiError::Forbidden("a unit account may act for its own unit only".to_owned())),
-        _ => Err(ApiError::Forbidden(format!("the {} role may not do this", user.role.as_str()))),
-    }
+fn require_unit_access(who: &Principal, unit_id: Uuid) -> ApiResult<()> {
+    who.require(Permission::ActOnRectification)?;
+    who.require_unit_access(unit_id)
 }
 
 pub async fn add_problem(
     db: &impl ConnectionTrait,
-    user: &AuthUser,
+    who: &Principal,
     campaign_id: Uuid,
     input: NewProblem,
 ) -> ApiResult<problem::Model> {
-    require_unit_access(user, input.unit_id)?;
+    require_unit_access(who, input.unit_id)?;
     let campaign = crate::services::registry::campaigns::find(db, campaign_id).await?;
     crate::services::registry::campaigns::require_phase(
         &campaign,
@@ -178,12 +173,12 @@ pub async fn add_problem(
 }
 
 /// Problems of a campaign: admins and observers all, unit accounts their own.
-pub async fn problems(db: &impl ConnectionTrait, user: &AuthUser, campaign_id: Uuid) -> ApiResult<Vec<problem::Model>> {
-    user.require(&[Role::Admin, Role::Observer, Role::Unit])?;
+pub async fn problems(db: &impl ConnectionTrait, who: &Principal, campaign_id: Uuid) -> ApiResult<Vec<problem::Model>> {
+    who.require(Permission::ReadRectification)?;
     let mut query = problem::Entity::find()
         .filter(problem::Column::CampaignId.eq(campaign_id))
         .order_by_asc(problem::Column::FoundOn);
-    if let Some(own) = user.unit_scope()? {
+    if let Some(own) = who.unit_scope()? {
         query = query.filter(problem::Column::UnitId.eq(own));
     }
     Ok(query.all(db).await?)
@@ -191,7 +186,7 @@ pub async fn problems(db: &impl ConnectionTrait, user: &AuthUser, campaign_id: U
 
 pub async fn add_measure(
     db: &impl ConnectionTrait,
-    user: &AuthUser,
+    who: &Principal,
     problem_id: Uuid,
     input: NewMeasure,
 ) -> ApiResult<measure::Model> {
@@ -199,7 +194,7 @@ pub async fn add_measure(
         .one(db)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no problem {problem_id}")))?;
-    require_unit_access(user, found.unit_id)?;
+    require_unit_access(who, found.unit_id)?;
     Ok(measure::ActiveModel {
         id: Set(Uuid::new_v4()),
         problem_id: Set(problem_id),
@@ -217,7 +212,7 @@ pub async fn add_measure(
 
 pub async fn set_status(
     db: &impl ConnectionTrait,
-    user: &AuthUser,
+    who: &Principal,
     measure_id: Uuid,
     status: MeasureStatus,
 ) -> ApiResult<measure::Model> {
@@ -225,8 +220,8 @@ pub async fn set_status(
         .one(db)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no measure {measure_id}")))?;
-    require_unit_access(user, found.unit_id)?;
-    if status == MeasureStatus::Verified && user.role != Role::Admin {
+    require_unit_access(who, found.unit_id)?;
+    if status == MeasureStatus::Verified && !who.may(Permission::VerifyMeasures) {
         return Err(ApiError::Forbidden("only the evaluation office verifies measures".to_owned()));
     }
     Ok(measure::ActiveModel {
@@ -239,8 +234,8 @@ pub async fn set_status(
     .await?)
 }
 
-pub async fn measures(db: &impl ConnectionTrait, user: &AuthUser, campaign_id: Uuid) -> ApiResult<Vec<measure::Model>> {
-    let problem_ids: Vec<Uuid> = problems(db, user, campaign_id).await?.into_iter().map(|p| p.id).collect();
+pub async fn measures(db: &impl ConnectionTrait, who: &Principal, campaign_id: Uuid) -> ApiResult<Vec<measure::Model>> {
+    let problem_ids: Vec<Uuid> = problems(db, who, campaign_id).await?.into_iter().map(|p| p.id).collect();
     Ok(measure::Entity::find()
         .filter(measure::Column::ProblemId.is_in(problem_ids))
         .order_by_asc(measure::Column::Deadline)
@@ -250,12 +245,11 @@ pub async fn measures(db: &impl ConnectionTrait, user: &AuthUser, campaign_id: U
 
 pub async fn add_report(
     db: &impl ConnectionTrait,
-    user: &AuthUser,
+    who: &Principal,
     campaign_id: Uuid,
     input: NewReport,
 ) -> ApiResult<rectification_report::Model> {
-    user.require(&[Role::Unit, Role::Admin])?;
-    require_unit_access(user, input.unit_id)?;
+    require_unit_access(who, input.unit_id)?;
     crate::services::registry::campaigns::find(db, campaign_id).await?;
     Ok(rectification_report::ActiveModel {
         id: Set(Uuid::new_v4()),
@@ -269,12 +263,12 @@ pub async fn add_report(
 }
 
 /// Reports are read by the office, observers (who stand for the representatives) and the unit itself.
-pub async fn reports(db: &impl ConnectionTrait, user: &AuthUser, campaign_id: Uuid) -> ApiResult<Vec<ReportDto>> {
-    user.require(&[Role::Admin, Role::Observer, Role::Approver, Role::Unit])?;
+pub async fn reports(db: &impl ConnectionTrait, who: &Principal, campaign_id: Uuid) -> ApiResult<Vec<ReportDto>> {
+    who.require(Permission::ReadRectificationReports)?;
     let mut query = rectification_report::Entity::find()
         .filter(rectification_report::Column::CampaignId.eq(campaign_id))
         .order_by_asc(rectification_report::Column::SubmittedAt);
-    if let Some(own) = user.unit_scope()? {
+    if let Some(own) = who.unit_scope()? {
         query = query.filter(rectification_report::Column::UnitId.eq(own));
     }
     Ok(query

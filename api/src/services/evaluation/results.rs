@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::auth::{Permission, Principal};
 use crate::domain::composite::{self, Component, Rules, UnitInputs, UnitResult, Weights};
 use crate::domain::vocabulary::{Phase, Source};
 use crate::error::{ApiError, ApiResult};
@@ -115,8 +116,8 @@ pub async fn gather(db: &impl ConnectionTrait, reports: &Reports, campaign_id: U
     let raw_pollster = source_scores(db, reports, campaign_id, Source::Pollster).await?;
     let figures = figure_scores(db, campaign_id).await?;
     let conference = crate::services::evaluation::conference::unit_scores(db, campaign_id).await?;
-    let notices = crate::services::evaluation::supervision::notices(db, campaign_id).await?;
-    let violations = crate::services::evaluation::supervision::violations(db, campaign_id).await?;
+    let notices = crate::services::evaluation::supervision::notices_of(db, campaign_id).await?;
+    let violations = crate::services::evaluation::supervision::violations_of(db, campaign_id).await?;
     Ok(unit_ids
         .into_iter()
         .map(|unit_id| {
@@ -167,9 +168,10 @@ pub async fn to_dto(db: &impl ConnectionTrait, m: result_version::Model) -> ApiR
 pub async fn compute<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     reports: &Reports,
-    actor: &str,
+    who: &Principal,
     campaign_id: Uuid,
 ) -> ApiResult<result_version::Model> {
+    who.require(Permission::ManageResults)?;
     let campaign = crate::services::registry::campaigns::find(db, campaign_id).await?;
     crate::services::registry::campaigns::require_phase(&campaign, &[Phase::Assessment], "computing results")?;
     let rules = rules_of(&campaign)?;
@@ -199,7 +201,7 @@ pub async fn compute<C: ConnectionTrait + TransactionTrait>(
     .await?;
     crate::services::audit::record(
         &txn,
-        actor,
+        &who.subject,
         "results.computed",
         "result_version",
         &model.id.to_string(),
@@ -215,7 +217,21 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<result_versi
     result_version::Entity::find_by_id(id).one(db).await?.ok_or_else(|| ApiError::NotFound(format!("no result {id}")))
 }
 
-pub async fn list(db: &impl ConnectionTrait, campaign_id: Uuid) -> ApiResult<Vec<result_version::Model>> {
+/// One result version, for those who read results (clients: of their campaigns).
+pub async fn get(db: &impl ConnectionTrait, who: &Principal, id: Uuid) -> ApiResult<result_version::Model> {
+    who.require(Permission::ReadResults)?;
+    let version = find(db, id).await?;
+    who.require_campaign(version.campaign_id)?;
+    Ok(version)
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    who: &Principal,
+    campaign_id: Uuid,
+) -> ApiResult<Vec<result_version::Model>> {
+    who.require(Permission::ReadResults)?;
+    who.require_campaign(campaign_id)?;
     crate::services::registry::campaigns::find(db, campaign_id).await?;
     Ok(result_version::Entity::find()
         .filter(result_version::Column::CampaignId.eq(campaign_id))
@@ -227,9 +243,10 @@ pub async fn list(db: &impl ConnectionTrait, campaign_id: Uuid) -> ApiResult<Vec
 /// One approver's approval; the second distinct one freezes the draft as approved.
 pub async fn approve<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    approver: &str,
+    who: &Principal,
     id: Uuid,
 ) -> ApiResult<result_version::Model> {
+    who.require(Permission::ApproveResults)?;
     let txn = crate::store::begin_write(db).await?;
     let result = find(&txn, id).await?;
     let campaign = crate::services::registry::campaigns::find(&txn, result.campaign_id).await?;
@@ -239,7 +256,7 @@ pub async fn approve<C: ConnectionTrait + TransactionTrait>(
     }
     result_approval::ActiveModel {
         result_id: Set(id),
-        approver: Set(approver.to_owned()),
+        approver: Set(who.subject.clone()),
         approved_at: Set(crate::store::now()),
     }
     .insert(&txn)
@@ -266,7 +283,7 @@ pub async fn approve<C: ConnectionTrait + TransactionTrait>(
     let after = serde_json::json!({"version": updated.version, "approvals": count, "status": updated.status});
     crate::services::audit::record(
         &txn,
-        approver,
+        &who.subject,
         "results.approved",
         "result_version",
         &id.to_string(),
@@ -280,9 +297,10 @@ pub async fn approve<C: ConnectionTrait + TransactionTrait>(
 
 pub async fn publish<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    actor: &str,
+    who: &Principal,
     id: Uuid,
 ) -> ApiResult<result_version::Model> {
+    who.require(Permission::ManageResults)?;
     let txn = crate::store::begin_write(db).await?;
     let result = find(&txn, id).await?;
     if result.status != ResultStatus::Approved {
@@ -301,7 +319,7 @@ pub async fn publish<C: ConnectionTrait + TransactionTrait>(
     .await?;
     crate::services::audit::record(
         &txn,
-        actor,
+        &who.subject,
         "results.published",
         "result_version",
         &id.to_string(),

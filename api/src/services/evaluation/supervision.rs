@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::auth::{Permission, Principal};
 use crate::domain::text;
 use crate::error::{ApiError, ApiResult};
 
@@ -112,10 +113,11 @@ async fn check_unit(db: &impl ConnectionTrait, campaign_id: Uuid, unit_id: Uuid)
 
 pub async fn add_notice<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    actor: &str,
+    who: &Principal,
     campaign_id: Uuid,
     input: NewNotice,
 ) -> ApiResult<supervision_notice::Model> {
+    who.require(Permission::ManageCampaigns)?;
     check_unit(db, campaign_id, input.unit_id).await?;
     if input.points.is_none() && input.score.is_none() {
         return Err(ApiError::invalid("points", "give points (points mode) or a score (component mode)"));
@@ -137,7 +139,7 @@ pub async fn add_notice<C: ConnectionTrait + TransactionTrait>(
     let after = serde_json::to_value(NoticeDto::from(model.clone())).map_err(ApiError::internal)?;
     crate::services::audit::record(
         &txn,
-        actor,
+        &who.subject,
         "notice.recorded",
         "supervision_notice",
         &model.id.to_string(),
@@ -151,10 +153,11 @@ pub async fn add_notice<C: ConnectionTrait + TransactionTrait>(
 
 pub async fn add_violation<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    actor: &str,
+    who: &Principal,
     campaign_id: Uuid,
     input: NewViolation,
 ) -> ApiResult<violation_case::Model> {
+    who.require(Permission::ManageCampaigns)?;
     check_unit(db, campaign_id, input.unit_id).await?;
     let txn = crate::store::begin_write(db).await?;
     let model = violation_case::ActiveModel {
@@ -171,7 +174,7 @@ pub async fn add_violation<C: ConnectionTrait + TransactionTrait>(
     let after = serde_json::to_value(ViolationDto::from(model.clone())).map_err(ApiError::internal)?;
     crate::services::audit::record(
         &txn,
-        actor,
+        &who.subject,
         "violation.recorded",
         "violation_case",
         &model.id.to_string(),
@@ -183,7 +186,21 @@ pub async fn add_violation<C: ConnectionTrait + TransactionTrait>(
     Ok(model)
 }
 
-pub async fn notices(db: &impl ConnectionTrait, campaign_id: Uuid) -> ApiResult<Vec<supervision_notice::Model>> {
+/// The campaign's supervision notices, for those who read the evaluation.
+pub async fn notices(
+    db: &impl ConnectionTrait,
+    who: &Principal,
+    campaign_id: Uuid,
+) -> ApiResult<Vec<supervision_notice::Model>> {
+    who.require(Permission::ReadEvaluation)?;
+    who.require_campaign(campaign_id)?;
+    notices_of(db, campaign_id).await
+}
+
+pub(crate) async fn notices_of(
+    db: &impl ConnectionTrait,
+    campaign_id: Uuid,
+) -> ApiResult<Vec<supervision_notice::Model>> {
     Ok(supervision_notice::Entity::find()
         .filter(supervision_notice::Column::CampaignId.eq(campaign_id))
         .order_by_asc(supervision_notice::Column::IssuedOn)
@@ -191,7 +208,21 @@ pub async fn notices(db: &impl ConnectionTrait, campaign_id: Uuid) -> ApiResult<
         .await?)
 }
 
-pub async fn violations(db: &impl ConnectionTrait, campaign_id: Uuid) -> ApiResult<Vec<violation_case::Model>> {
+/// The campaign's violation cases, for those who read the evaluation.
+pub async fn violations(
+    db: &impl ConnectionTrait,
+    who: &Principal,
+    campaign_id: Uuid,
+) -> ApiResult<Vec<violation_case::Model>> {
+    who.require(Permission::ReadEvaluation)?;
+    who.require_campaign(campaign_id)?;
+    violations_of(db, campaign_id).await
+}
+
+pub(crate) async fn violations_of(
+    db: &impl ConnectionTrait,
+    campaign_id: Uuid,
+) -> ApiResult<Vec<violation_case::Model>> {
     Ok(violation_case::Entity::find()
         .filter(violation_case::Column::CampaignId.eq(campaign_id))
         .order_by_asc(violation_case::Column::ConfirmedOn)

@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::auth::{Permission, Principal};
 use crate::domain::text;
 use crate::domain::vocabulary::Source;
 use crate::error::{ApiError, ApiResult};
@@ -97,7 +98,13 @@ async fn active_exclusions(db: &impl ConnectionTrait, link_ids: &[Uuid]) -> ApiR
         .await?)
 }
 
-pub async fn bursts(db: &impl ConnectionTrait, campaign_id: Uuid, rule: BurstRule) -> ApiResult<BurstReport> {
+pub async fn bursts(
+    db: &impl ConnectionTrait,
+    who: &Principal,
+    campaign_id: Uuid,
+    rule: BurstRule,
+) -> ApiResult<BurstReport> {
+    who.require(Permission::ReadIntegrity)?;
     crate::services::registry::campaigns::find(db, campaign_id).await?;
     let counts = response::Entity::find()
         .select_only()
@@ -196,9 +203,10 @@ fn whole_hour(hour: DateTime<FixedOffset>) -> ApiResult<DateTime<FixedOffset>> {
 
 pub async fn exclude<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    by: &str,
+    who: &Principal,
     input: NewExclusion,
 ) -> ApiResult<batch_exclusion::Model> {
+    who.require(Permission::ManageIntegrity)?;
     let hour = whole_hour(input.hour)?;
     let link = LinkOf::find(db, input.link_id).await?;
     let txn = crate::store::begin_write(db).await?;
@@ -212,7 +220,7 @@ pub async fn exclude<C: ConnectionTrait + TransactionTrait>(
         link_id: Set(input.link_id),
         hour: Set(hour),
         reason: Set(input.reason.trim().to_owned()),
-        excluded_by: Set(by.to_owned()),
+        excluded_by: Set(who.subject.clone()),
         created_at: Set(crate::store::now()),
         undone_at: Set(None),
         undone_by: Set(None),
@@ -222,7 +230,7 @@ pub async fn exclude<C: ConnectionTrait + TransactionTrait>(
     flag_batch(&txn, link, hour, true).await?;
     crate::services::audit::record(
         &txn,
-        by,
+        &who.subject,
         "batch.excluded",
         "batch_exclusion",
         &record.id.to_string(),
@@ -236,9 +244,10 @@ pub async fn exclude<C: ConnectionTrait + TransactionTrait>(
 
 pub async fn undo<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    by: &str,
+    who: &Principal,
     id: Uuid,
 ) -> ApiResult<batch_exclusion::Model> {
+    who.require(Permission::ManageIntegrity)?;
     let txn = crate::store::begin_write(db).await?;
     let record = batch_exclusion::Entity::find_by_id(id)
         .one(&txn)
@@ -251,7 +260,7 @@ pub async fn undo<C: ConnectionTrait + TransactionTrait>(
     let updated = batch_exclusion::ActiveModel {
         id: Set(id),
         undone_at: Set(Some(crate::store::now())),
-        undone_by: Set(Some(by.to_owned())),
+        undone_by: Set(Some(who.subject.clone())),
         ..Default::default()
     }
     .update(&txn)
@@ -260,7 +269,7 @@ pub async fn undo<C: ConnectionTrait + TransactionTrait>(
     flag_batch(&txn, link, hour, false).await?;
     crate::services::audit::record(
         &txn,
-        by,
+        &who.subject,
         "batch.exclusion_undone",
         "batch_exclusion",
         &id.to_string(),
@@ -272,7 +281,12 @@ pub async fn undo<C: ConnectionTrait + TransactionTrait>(
     Ok(updated)
 }
 
-pub async fn list(db: &impl ConnectionTrait, campaign_id: Uuid) -> ApiResult<Vec<batch_exclusion::Model>> {
+pub async fn list(
+    db: &impl ConnectionTrait,
+    who: &Principal,
+    campaign_id: Uuid,
+) -> ApiResult<Vec<batch_exclusion::Model>> {
+    who.require(Permission::ReadIntegrity)?;
     crate::services::registry::campaigns::find(db, campaign_id).await?;
     let links = crate::services::registry::links::all_of_campaign(db, campaign_id).await?;
     let ids: Vec<Uuid> = links.into_iter().map(|l| l.id).collect();

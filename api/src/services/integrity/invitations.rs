@@ -14,6 +14,7 @@ use validator::Validate;
 
 use entity::invitation_code;
 
+use crate::auth::{Permission, Principal};
 use crate::error::{ApiError, ApiResult};
 
 /// Without look-alike characters, so a code read from paper is typed right.
@@ -53,9 +54,11 @@ pub fn hash_code(code: &str) -> String {
 
 pub async fn generate<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    who: &Principal,
     link_id: Uuid,
     count: u32,
 ) -> ApiResult<Invitations> {
+    who.require(Permission::ManageIntegrity)?;
     crate::services::registry::links::find(db, link_id).await?;
     let codes: Vec<String> = (0..count).map(|_| new_code()).collect();
     let txn = crate::store::begin_write(db).await?;

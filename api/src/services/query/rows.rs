@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::auth::{Permission, Principal, Role};
 use crate::domain::vocabulary::Source;
 use crate::error::{ApiError, ApiResult};
 
@@ -229,6 +230,44 @@ pub async fn page(db: &impl ConnectionTrait, q: &RowQuery) -> ApiResult<RowPage>
         })
         .collect();
     Ok(RowPage { items, next_cursor })
+}
+
+/// Who may read which rows: pollsters their own pushes only; units none.
+pub async fn query_for(
+    db: &impl ConnectionTrait,
+    who: &Principal,
+    campaign_id: Uuid,
+    filter: &RowFilter,
+) -> ApiResult<RowQuery> {
+    who.require(Permission::ReadRows)?;
+    who.require_campaign(campaign_id)?;
+    let source = filter.source.unwrap_or(Source::CitizenLink);
+    let client_id = if who.role == Role::Pollster {
+        if source != Source::Pollster {
+            return Err(ApiError::Forbidden(
+                "a pollster may read the rows it pushed only (source=pollster)".to_owned(),
+            ));
+        }
+        who.client_id()
+    } else {
+        None
+    };
+    crate::services::registry::campaigns::find(db, campaign_id).await?;
+    let limit = filter.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::invalid("limit", format!("must be between 1 and {}", MAX_LIMIT)));
+    }
+    Ok(RowQuery {
+        campaign_id,
+        source,
+        unit_id: filter.unit_id,
+        channel: filter.channel.clone(),
+        client_id,
+        // An empty `after` is the same as none: the first page.
+        after: filter.after.as_deref().filter(|a| !a.is_empty()).map(Cursor::decode).transpose()?,
+        limit,
+        include_current_hour: false,
+    })
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use validator::Validate;
 use entity::account;
 
 use crate::auth::{self, Role};
+use crate::auth::{Permission, Principal};
 use crate::domain::text;
 use crate::error::{ApiError, ApiResult};
 
@@ -60,7 +61,8 @@ fn check_role(input: &AccountInput) -> ApiResult<()> {
     }
 }
 
-pub async fn create(db: &impl ConnectionTrait, input: AccountInput) -> ApiResult<account::Model> {
+pub async fn create(db: &impl ConnectionTrait, who: &Principal, input: AccountInput) -> ApiResult<account::Model> {
+    who.require(Permission::ManageAccounts)?;
     check_role(&input)?;
     if let Some(unit_id) = input.unit_id {
         crate::services::registry::units::find(db, unit_id)
@@ -82,7 +84,13 @@ pub async fn create(db: &impl ConnectionTrait, input: AccountInput) -> ApiResult
     Ok(model.insert(db).await?)
 }
 
-pub async fn list(db: &impl ConnectionTrait, limit: u64, offset: u64) -> ApiResult<(Vec<account::Model>, u64)> {
+pub async fn list(
+    db: &impl ConnectionTrait,
+    who: &Principal,
+    limit: u64,
+    offset: u64,
+) -> ApiResult<(Vec<account::Model>, u64)> {
+    who.require(Permission::ManageAccounts)?;
     let query = account::Entity::find().order_by_asc(account::Column::Username);
     Ok(crate::store::fetch_page(db, query, limit, offset).await?)
 }

@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::auth::{Permission, Principal};
 use crate::domain::vocabulary::UnitKind;
 use crate::error::{ApiError, ApiResult};
 
@@ -120,10 +121,12 @@ async fn insert(
 
 pub async fn add<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    actor: &str,
+    who: &Principal,
     campaign_id: Uuid,
     input: NewCampaignUnit,
 ) -> ApiResult<CampaignUnitDto> {
+    who.require(Permission::ManageCampaigns)?;
+    who.require_campaign(campaign_id)?;
     let campaign = crate::services::registry::campaigns::find(db, campaign_id).await?;
     crate::services::registry::campaigns::require_phase(
         &campaign,
@@ -137,7 +140,7 @@ pub async fn add<C: ConnectionTrait + TransactionTrait>(
     if input.role == UnitRole::TownshipKey {
         check_township_key(&txn, campaign_id, &unit).await?;
     }
-    let model = insert(&txn, actor, campaign_id, input.unit_id, input.role, UnitReason::Designated).await?;
+    let model = insert(&txn, &who.subject, campaign_id, input.unit_id, input.role, UnitReason::Designated).await?;
     txn.commit().await?;
     Ok(to_dto(model, unit.name))
 }
@@ -150,7 +153,9 @@ pub async fn carry_over(db: &impl ConnectionTrait, actor: &str, campaign_id: Uui
     Ok(())
 }
 
-pub async fn list(db: &impl ConnectionTrait, campaign_id: Uuid) -> ApiResult<Vec<CampaignUnitDto>> {
+pub async fn list(db: &impl ConnectionTrait, who: &Principal, campaign_id: Uuid) -> ApiResult<Vec<CampaignUnitDto>> {
+    who.require(Permission::ReadCampaignUnits)?;
+    who.require_campaign(campaign_id)?;
     crate::services::registry::campaigns::find(db, campaign_id).await?;
     let members = campaign_unit::Entity::find()
         .filter(campaign_unit::Column::CampaignId.eq(campaign_id))

@@ -8,6 +8,7 @@ use validator::Validate;
 
 use entity::campaign;
 
+use crate::auth::{Permission, Principal};
 use crate::domain::campaign::{DateRange, Phases, ScoringSettings};
 use crate::domain::text;
 use crate::domain::vocabulary::Phase;
@@ -76,14 +77,22 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<campaign::Mo
     campaign::Entity::find_by_id(id).one(db).await?.ok_or_else(|| ApiError::NotFound(format!("no campaign {id}")))
 }
 
+/// One campaign, for anyone who reads the register.
+pub async fn get(db: &impl ConnectionTrait, who: &Principal, id: Uuid) -> ApiResult<campaign::Model> {
+    who.require(Permission::ReadRegister)?;
+    who.require_campaign(id)?;
+    find(db, id).await
+}
+
 /// Creates a campaign; with `carry_over_from`, the previous campaign's bottom N (from its
 /// newest approved result) become district key units, reason "carried over", in the same
 /// transaction.
 pub async fn create<C: sea_orm::ConnectionTrait + sea_orm::TransactionTrait>(
     db: &C,
-    actor: &str,
+    who: &Principal,
     input: CampaignInput,
 ) -> ApiResult<campaign::Model> {
+    who.require(Permission::ManageCampaigns)?;
     let carried = match input.carry_over_from {
         Some(previous) => {
             find(db, previous).await.map_err(|_| ApiError::invalid("carry_over_from", "no such campaign"))?;
@@ -93,7 +102,7 @@ pub async fn create<C: sea_orm::ConnectionTrait + sea_orm::TransactionTrait>(
     };
     let txn = crate::store::begin_write(db).await?;
     let created = insert(&txn, input).await?;
-    crate::services::registry::campaign_units::carry_over(&txn, actor, created.id, &carried).await?;
+    crate::services::registry::campaign_units::carry_over(&txn, &who.subject, created.id, &carried).await?;
     sea_orm::TransactionSession::commit(txn).await?;
     Ok(created)
 }
@@ -131,7 +140,13 @@ async fn insert(db: &impl ConnectionTrait, input: CampaignInput) -> ApiResult<ca
     })
 }
 
-pub async fn list(db: &impl ConnectionTrait, limit: u64, offset: u64) -> ApiResult<(Vec<campaign::Model>, u64)> {
+pub async fn list(
+    db: &impl ConnectionTrait,
+    who: &Principal,
+    limit: u64,
+    offset: u64,
+) -> ApiResult<(Vec<campaign::Model>, u64)> {
+    who.require(Permission::ReadRegister)?;
     let query = campaign::Entity::find().order_by_desc(campaign::Column::Year);
     Ok(crate::store::fetch_page(db, query, limit, offset).await?)
 }
@@ -166,10 +181,11 @@ pub const OPEN_PHASES: &[Phase] = &[Phase::Mobilisation, Phase::Survey, Phase::R
 pub async fn advance<C: sea_orm::ConnectionTrait + sea_orm::TransactionTrait>(
     db: &C,
     changes: &LinkChanges,
-    actor: &str,
+    who: &Principal,
     id: Uuid,
     to: Phase,
 ) -> ApiResult<campaign::Model> {
+    who.require(Permission::ManageCampaigns)?;
     let txn = crate::store::begin_write(db).await?;
     let current = find(&txn, id).await?;
     let from = phase_of(&current)?;
@@ -184,7 +200,7 @@ pub async fn advance<C: sea_orm::ConnectionTrait + sea_orm::TransactionTrait>(
         campaign::ActiveModel { id: Set(id), current_phase: Set(to), ..Default::default() }.update(&txn).await?;
     crate::services::audit::record(
         &txn,
-        actor,
+        &who.subject,
         "campaign.phase_changed",
         "campaign",
         &id.to_string(),
@@ -202,10 +218,11 @@ pub async fn advance<C: sea_orm::ConnectionTrait + sea_orm::TransactionTrait>(
 pub async fn set_settings<C: sea_orm::ConnectionTrait + sea_orm::TransactionTrait>(
     db: &C,
     changes: &LinkChanges,
-    actor: &str,
+    who: &Principal,
     id: Uuid,
     settings: &ScoringSettings,
 ) -> ApiResult<campaign::Model> {
+    who.require(Permission::ManageCampaigns)?;
     let errors = settings.check();
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
@@ -218,7 +235,7 @@ pub async fn set_settings<C: sea_orm::ConnectionTrait + sea_orm::TransactionTrai
         campaign::ActiveModel { id: Set(id), settings: Set(after.clone()), ..Default::default() }.update(&txn).await?;
     crate::services::audit::record(
         &txn,
-        actor,
+        &who.subject,
         "campaign.settings_changed",
         "campaign",
         &id.to_string(),

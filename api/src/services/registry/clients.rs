@@ -14,6 +14,7 @@ use validator::Validate;
 
 use entity::api_client;
 
+use crate::auth::{Permission, Principal};
 use crate::auth::{Role, Scope};
 use crate::domain::text;
 use crate::error::{ApiError, ApiResult};
@@ -112,7 +113,14 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<api_client::
     api_client::Entity::find_by_id(id).one(db).await?.ok_or_else(|| ApiError::NotFound(format!("no client {id}")))
 }
 
-pub async fn create(db: &impl ConnectionTrait, input: NewClient) -> ApiResult<ClientWithSecret> {
+/// One client, for the office.
+pub async fn get(db: &impl ConnectionTrait, who: &Principal, id: Uuid) -> ApiResult<api_client::Model> {
+    who.require(Permission::ManageClients)?;
+    find(db, id).await
+}
+
+pub async fn create(db: &impl ConnectionTrait, who: &Principal, input: NewClient) -> ApiResult<ClientWithSecret> {
+    who.require(Permission::ManageClients)?;
     if input.role == ClientRole::Reader && input.unit_ids.is_some() {
         return Err(ApiError::invalid("unit_ids", "applies to pollsters only"));
     }
@@ -138,12 +146,14 @@ pub async fn create(db: &impl ConnectionTrait, input: NewClient) -> ApiResult<Cl
     Ok(ClientWithSecret { client: model.try_into()?, client_secret: secret })
 }
 
-pub async fn list(db: &impl ConnectionTrait) -> ApiResult<Vec<api_client::Model>> {
+pub async fn list(db: &impl ConnectionTrait, who: &Principal) -> ApiResult<Vec<api_client::Model>> {
+    who.require(Permission::ManageClients)?;
     Ok(api_client::Entity::find().order_by_asc(api_client::Column::CreatedAt).all(db).await?)
 }
 
 /// A new secret; the old one stops working at once (tokens already issued run out).
-pub async fn rotate_secret(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<ClientWithSecret> {
+pub async fn rotate_secret(db: &impl ConnectionTrait, who: &Principal, id: Uuid) -> ApiResult<ClientWithSecret> {
+    who.require(Permission::ManageClients)?;
     find(db, id).await?;
     let secret = new_secret();
     let model = api_client::ActiveModel { id: Set(id), secret_hash: Set(hash_secret(&secret)), ..Default::default() }
@@ -152,7 +162,13 @@ pub async fn rotate_secret(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<Cli
     Ok(ClientWithSecret { client: model.try_into()?, client_secret: secret })
 }
 
-pub async fn set_disabled(db: &impl ConnectionTrait, id: Uuid, disabled: bool) -> ApiResult<api_client::Model> {
+pub async fn set_disabled(
+    db: &impl ConnectionTrait,
+    who: &Principal,
+    id: Uuid,
+    disabled: bool,
+) -> ApiResult<api_client::Model> {
+    who.require(Permission::ManageClients)?;
     find(db, id).await?;
     let at = disabled.then(crate::store::now);
     Ok(api_client::ActiveModel { id: Set(id), disabled_at: Set(at), ..Default::default() }.update(db).await?)

@@ -10,6 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::auth::{Permission, Principal};
 use crate::domain::vocabulary::{Channel, QuestionnaireStatus};
 use crate::error::{ApiError, ApiResult};
 use crate::store::link_changes::LinkChanges;
@@ -172,9 +173,11 @@ pub fn state(link: &survey_link::Model, status: QuestionnaireStatus, now: DateTi
 
 pub async fn create(
     db: &impl ConnectionTrait,
+    who: &Principal,
     questionnaire_id: Uuid,
     input: NewLink,
 ) -> ApiResult<survey_link::Model> {
+    who.require(Permission::ManageCampaigns)?;
     let questionnaire = crate::services::registry::questionnaires::find(db, questionnaire_id).await?;
     if questionnaire.status != QuestionnaireStatus::Published {
         return Err(ApiError::Conflict("links can be made for published questionnaires only".to_owned()));
@@ -222,6 +225,12 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<survey_link:
     survey_link::Entity::find_by_id(id).one(db).await?.ok_or_else(|| ApiError::NotFound(format!("no link {id}")))
 }
 
+/// One link, for those who read links.
+pub async fn get(db: &impl ConnectionTrait, who: &Principal, id: Uuid) -> ApiResult<survey_link::Model> {
+    who.require(Permission::ReadLinks)?;
+    find(db, id).await
+}
+
 pub async fn find_by_slug(db: &impl ConnectionTrait, slug: &str) -> ApiResult<survey_link::Model> {
     survey_link::Entity::find()
         .filter(survey_link::Column::Slug.eq(slug))
@@ -230,7 +239,13 @@ pub async fn find_by_slug(db: &impl ConnectionTrait, slug: &str) -> ApiResult<su
         .ok_or_else(|| ApiError::NotFound("no survey at this address".to_owned()))
 }
 
-pub async fn revoke(db: &impl ConnectionTrait, changes: &LinkChanges, id: Uuid) -> ApiResult<survey_link::Model> {
+pub async fn revoke(
+    db: &impl ConnectionTrait,
+    changes: &LinkChanges,
+    who: &Principal,
+    id: Uuid,
+) -> ApiResult<survey_link::Model> {
+    who.require(Permission::ManageCampaigns)?;
     let link = find(db, id).await?;
     if link.revoked_at.is_some() {
         return Ok(link);
@@ -245,9 +260,11 @@ pub async fn revoke(db: &impl ConnectionTrait, changes: &LinkChanges, id: Uuid) 
 pub async fn set_controls(
     db: &impl ConnectionTrait,
     changes: &LinkChanges,
+    who: &Principal,
     id: Uuid,
     controls: &Controls,
 ) -> ApiResult<survey_link::Model> {
+    who.require(Permission::ManageIntegrity)?;
     find(db, id).await?;
     let mut model = survey_link::ActiveModel { id: Set(id), ..Default::default() };
     controls.apply(&mut model);
@@ -266,6 +283,18 @@ async fn questionnaire_ids(db: &impl ConnectionTrait, campaign_id: Uuid) -> ApiR
         .await?)
 }
 
+/// Every live (not revoked) link of a campaign, for its posters in bulk.
+pub async fn live_of_campaign(
+    db: &impl ConnectionTrait,
+    who: &Principal,
+    campaign_id: Uuid,
+) -> ApiResult<Vec<survey_link::Model>> {
+    who.require(Permission::ReadLinks)?;
+    who.require_campaign(campaign_id)?;
+    crate::services::registry::campaigns::find(db, campaign_id).await?;
+    Ok(all_of_campaign(db, campaign_id).await?.into_iter().filter(|l| l.revoked_at.is_none()).collect())
+}
+
 /// Every link of a campaign, unpaginated (for exports and reports).
 pub async fn all_of_campaign(db: &impl ConnectionTrait, campaign_id: Uuid) -> ApiResult<Vec<survey_link::Model>> {
     let questionnaire_ids = questionnaire_ids(db, campaign_id).await?;
@@ -279,11 +308,13 @@ pub async fn all_of_campaign(db: &impl ConnectionTrait, campaign_id: Uuid) -> Ap
 
 pub async fn list(
     db: &impl ConnectionTrait,
+    who: &Principal,
     campaign_id: Uuid,
     filter: &LinkFilter,
     limit: u64,
     offset: u64,
 ) -> ApiResult<(Vec<survey_link::Model>, u64)> {
+    who.require(Permission::ReadLinks)?;
     crate::services::registry::campaigns::find(db, campaign_id).await?;
     let questionnaire_ids = questionnaire_ids(db, campaign_id).await?;
     let mut query = survey_link::Entity::find()

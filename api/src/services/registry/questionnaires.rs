@@ -8,8 +8,9 @@ use validator::Validate;
 
 use entity::questionnaire;
 
+use crate::auth::{Permission, Principal};
 use crate::domain::questionnaire::{LocalizedText, Question, check_questions};
-use crate::domain::templates::template;
+use crate::domain::templates::{Template, template};
 use crate::domain::vocabulary::{Category, QuestionnaireStatus};
 use crate::error::{ApiError, ApiResult};
 use crate::store::link_changes::LinkChanges;
@@ -117,6 +118,12 @@ fn check(questions: &[Question]) -> ApiResult<()> {
     if errors.is_empty() { Ok(()) } else { Err(ApiError::Validation(errors)) }
 }
 
+/// The shipped reference questionnaires, one per category.
+pub fn templates(who: &Principal) -> ApiResult<Vec<Template>> {
+    who.require(Permission::ReadRegister)?;
+    Ok(Category::ALL.iter().map(|c| template(*c)).collect())
+}
+
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<Parsed> {
     questionnaire::Entity::find_by_id(id)
         .one(db)
@@ -125,7 +132,19 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<Parsed> {
         .try_into()
 }
 
-pub async fn create(db: &impl ConnectionTrait, campaign_id: Uuid, input: NewQuestionnaire) -> ApiResult<Parsed> {
+/// One questionnaire version, for anyone who reads the register.
+pub async fn get(db: &impl ConnectionTrait, who: &Principal, id: Uuid) -> ApiResult<Parsed> {
+    who.require(Permission::ReadRegister)?;
+    find(db, id).await
+}
+
+pub async fn create(
+    db: &impl ConnectionTrait,
+    who: &Principal,
+    campaign_id: Uuid,
+    input: NewQuestionnaire,
+) -> ApiResult<Parsed> {
+    who.require(Permission::ManageCampaigns)?;
     crate::services::registry::campaigns::find(db, campaign_id).await?;
     let base = template(input.category);
     let questions = input.questions.unwrap_or(base.questions);
@@ -158,7 +177,13 @@ fn require_draft(parsed: &Parsed) -> ApiResult<()> {
     }
 }
 
-pub async fn update_draft(db: &impl ConnectionTrait, id: Uuid, input: DraftUpdate) -> ApiResult<Parsed> {
+pub async fn update_draft(
+    db: &impl ConnectionTrait,
+    who: &Principal,
+    id: Uuid,
+    input: DraftUpdate,
+) -> ApiResult<Parsed> {
+    who.require(Permission::ManageCampaigns)?;
     let current = find(db, id).await?;
     require_draft(&current)?;
     check(&input.questions)?;
@@ -191,16 +216,19 @@ async fn set_status(
     updated.try_into()
 }
 
-pub async fn publish(db: &impl ConnectionTrait, changes: &LinkChanges, id: Uuid) -> ApiResult<Parsed> {
+pub async fn publish(db: &impl ConnectionTrait, changes: &LinkChanges, who: &Principal, id: Uuid) -> ApiResult<Parsed> {
+    who.require(Permission::ManageCampaigns)?;
     set_status(db, changes, id, QuestionnaireStatus::Draft, QuestionnaireStatus::Published).await
 }
 
-pub async fn close(db: &impl ConnectionTrait, changes: &LinkChanges, id: Uuid) -> ApiResult<Parsed> {
+pub async fn close(db: &impl ConnectionTrait, changes: &LinkChanges, who: &Principal, id: Uuid) -> ApiResult<Parsed> {
+    who.require(Permission::ManageCampaigns)?;
     set_status(db, changes, id, QuestionnaireStatus::Published, QuestionnaireStatus::Closed).await
 }
 
 /// A new draft version copied from `id`; the old version and its responses stay as they are.
-pub async fn new_version(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<Parsed> {
+pub async fn new_version(db: &impl ConnectionTrait, who: &Principal, id: Uuid) -> ApiResult<Parsed> {
+    who.require(Permission::ManageCampaigns)?;
     let source = find(db, id).await?;
     let latest: Option<i32> = questionnaire::Entity::find()
         .select_only()
@@ -227,10 +255,12 @@ pub async fn new_version(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<Parse
 
 pub async fn list(
     db: &impl ConnectionTrait,
+    who: &Principal,
     campaign_id: Uuid,
     limit: u64,
     offset: u64,
 ) -> ApiResult<(Vec<Parsed>, u64)> {
+    who.require(Permission::ReadRegister)?;
     crate::services::registry::campaigns::find(db, campaign_id).await?;
     let query = questionnaire::Entity::find()
         .filter(questionnaire::Column::CampaignId.eq(campaign_id))

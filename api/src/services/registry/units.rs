@@ -8,6 +8,7 @@ use validator::Validate;
 
 use entity::unit;
 
+use crate::auth::{Permission, Principal};
 use crate::domain::text;
 use crate::domain::vocabulary::{Category, UnitKind};
 use crate::error::{ApiError, ApiResult};
@@ -71,6 +72,12 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<unit::Model>
     unit::Entity::find_by_id(id).one(db).await?.ok_or_else(|| ApiError::NotFound(format!("no unit {id}")))
 }
 
+/// One unit, for anyone who reads the register.
+pub async fn get(db: &impl ConnectionTrait, who: &Principal, id: Uuid) -> ApiResult<unit::Model> {
+    who.require(Permission::ReadRegister)?;
+    find(db, id).await
+}
+
 async fn check_parent(db: &impl ConnectionTrait, id: Option<Uuid>, parent_id: Option<Uuid>) -> ApiResult<()> {
     let Some(parent_id) = parent_id else { return Ok(()) };
     if Some(parent_id) == id {
@@ -94,14 +101,16 @@ fn active_model(id: Uuid, input: UnitInput) -> unit::ActiveModel {
     }
 }
 
-pub async fn create(db: &impl ConnectionTrait, input: UnitInput) -> ApiResult<unit::Model> {
+pub async fn create(db: &impl ConnectionTrait, who: &Principal, input: UnitInput) -> ApiResult<unit::Model> {
+    who.require(Permission::ManageCampaigns)?;
     check_parent(db, None, input.parent_id).await?;
     let mut model = active_model(Uuid::new_v4(), input);
     model.created_at = Set(crate::store::now());
     Ok(model.insert(db).await?)
 }
 
-pub async fn update(db: &impl ConnectionTrait, id: Uuid, input: UnitInput) -> ApiResult<unit::Model> {
+pub async fn update(db: &impl ConnectionTrait, who: &Principal, id: Uuid, input: UnitInput) -> ApiResult<unit::Model> {
+    who.require(Permission::ManageCampaigns)?;
     find(db, id).await?;
     check_parent(db, Some(id), input.parent_id).await?;
     Ok(active_model(id, input).update(db).await?)
@@ -109,10 +118,12 @@ pub async fn update(db: &impl ConnectionTrait, id: Uuid, input: UnitInput) -> Ap
 
 pub async fn list(
     db: &impl ConnectionTrait,
+    who: &Principal,
     filter: &UnitFilter,
     limit: u64,
     offset: u64,
 ) -> ApiResult<(Vec<unit::Model>, u64)> {
+    who.require(Permission::ReadRegister)?;
     let mut query = unit::Entity::find().order_by_asc(unit::Column::Code);
     if let Some(parent) = filter.parent_id {
         query = query.filter(unit::Column::ParentId.eq(parent));
