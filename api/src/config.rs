@@ -26,9 +26,8 @@ use crate::webhooks::WebhookSettings;
 
 pub const MIN_SECRET_BYTES: usize = 32;
 
-/// SQLite has one writer, and each connection keeps its own page and statement caches
-/// (about 4 MiB under load): beyond a few connections more only cost memory. In the
-/// benchmark 4 connections took 86 MiB and wrote faster than 16, which took 131 MiB.
+/// SQLite has one writer, and each connection keeps its own page and statement caches:
+/// beyond a few connections more only cost memory (docs/benchmarks.md has the figures).
 fn default_pool_size(database_url: &str) -> u32 {
     if database_url.starts_with("sqlite:") { 4 } else { 16 }
 }

@@ -1,9 +1,8 @@
 use pingyi::{cli, telemetry};
 
-/// glibc's allocator took a fifth of the service's CPU time under load (many small,
-/// short-lived allocations across threads); mimalloc takes a fraction of that. Built with
-/// `no_thp`: with transparent huge pages its arena was resident in 2 MiB pieces, about
-/// 30 MiB more at the same load.
+/// The service makes many small, short-lived allocations across threads, on which glibc's
+/// allocator spends far more of the CPU than mimalloc. Built with `no_thp`: with transparent
+/// huge pages mimalloc's arena is resident in huge pages, and so larger at the same load.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -27,9 +27,9 @@ pub struct Metrics {
     pub ingest_batch_seconds: Histogram,
     pub ingest_responses: IntCounterVec,
     pub webhook_deliveries: IntCounterVec,
-    pub rollup_folded_rows: IntCounter,
-    pub rollup_fold_seconds: Histogram,
-    pub rollup_fold_failures: IntCounter,
+    pub folded_batches: IntCounter,
+    pub fold_seconds: Histogram,
+    pub fold_failures: IntCounter,
     pub sqlite_write_turn_seconds: HistogramVec,
     pub sqlite_log_sync_seconds: Histogram,
 }
@@ -94,17 +94,16 @@ impl Metrics {
             "Webhook delivery attempts by result (delivered, retrying, failed)",
             &["result"],
         );
-        let rollup_folded_rows = plain_counter(
-            "pingyi_rollup_folded_rows_total",
+        let folded_batches = plain_counter(
+            "pingyi_fold_batches_total",
             "Pending batches of citizens' responses counted into the running totals",
         );
-        let rollup_fold_seconds = histogram(
-            "pingyi_rollup_fold_duration_seconds",
+        let fold_seconds = histogram(
+            "pingyi_fold_duration_seconds",
             "Time to count one set of pending batches into the running totals",
             LATENCY_BUCKETS.to_vec(),
         );
-        let rollup_fold_failures =
-            plain_counter("pingyi_rollup_fold_failures_total", "Folds into the running totals that failed");
+        let fold_failures = plain_counter("pingyi_fold_failures_total", "Folds into the running totals that failed");
         let sqlite_write_turn_seconds = latency_histograms(
             "pingyi_sqlite_write_turn_hold_seconds",
             "How long SQLite's single write turn was held, by holder (responses, fold, log_restart)",
@@ -125,9 +124,9 @@ impl Metrics {
             Box::new(ingest_batch_seconds.clone()),
             Box::new(ingest_responses.clone()),
             Box::new(webhook_deliveries.clone()),
-            Box::new(rollup_folded_rows.clone()),
-            Box::new(rollup_fold_seconds.clone()),
-            Box::new(rollup_fold_failures.clone()),
+            Box::new(folded_batches.clone()),
+            Box::new(fold_seconds.clone()),
+            Box::new(fold_failures.clone()),
             Box::new(sqlite_write_turn_seconds.clone()),
             Box::new(sqlite_log_sync_seconds.clone()),
         ];
@@ -144,9 +143,9 @@ impl Metrics {
             ingest_batch_seconds,
             ingest_responses,
             webhook_deliveries,
-            rollup_folded_rows,
-            rollup_fold_seconds,
-            rollup_fold_failures,
+            folded_batches,
+            fold_seconds,
+            fold_failures,
             sqlite_write_turn_seconds,
             sqlite_log_sync_seconds,
         }
@@ -186,7 +185,7 @@ pub static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
 
 /// The route pattern a request matched. Read after routing: actix then looks it up by the
 /// resource it routed to, where before routing it would match the path against every
-/// pattern again (a fifth of the service's CPU time in the benchmark). Unmatched paths share
+/// pattern again, on every request. Unmatched paths share
 /// one label so that scanners cannot grow the label set.
 pub fn route_of(req: &actix_web::HttpRequest) -> String {
     req.match_pattern().unwrap_or_else(|| "(unmatched)".to_owned())

@@ -65,8 +65,8 @@ pub fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> 
 
 const OPENAPI_PATH: &str = "/openapi.json";
 
-/// The OpenAPI document, serialised once and shared by every worker: a worker's own copy of
-/// the document (as Swagger UI's `url` would keep) took 3 MiB each.
+/// The OpenAPI document, serialised once and shared by every worker: Swagger UI's `url`
+/// would keep a copy of the whole document per worker.
 struct OpenApiJson(web::Bytes);
 
 impl OpenApiJson {

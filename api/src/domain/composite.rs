@@ -85,6 +85,18 @@ pub enum Grade {
     NotScored,
 }
 
+impl Grade {
+    /// The grade's name in Chinese and English, as reports print it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Grade::Excellent => "优秀 excellent",
+            Grade::Qualified => "合格 qualified",
+            Grade::Unqualified => "不合格 unqualified",
+            Grade::NotScored => "未评分 not scored",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ComponentResult {
     /// `conference`, `third_party`, `citizen_links` or `supervision`.

@@ -8,8 +8,9 @@ use crate::error::{ApiError, ApiResult};
 /// Serves `value` as JSON with a strong ETag of its bytes, or 304 when the client has it.
 pub fn json_with_etag<T: serde::Serialize>(req: &HttpRequest, value: &T) -> ApiResult<HttpResponse> {
     let body = serde_json::to_vec(value).map_err(ApiError::internal)?;
-    // A fast 64-bit hash: SHA-256 of a report took a sixth of its time, and a validator needs
-    // no cryptographic strength (a new release may change the tags: one cache miss).
+    // A fast 64-bit hash: a validator needs no cryptographic strength, and a cryptographic
+    // hash of every report served is work for nothing (a new release may change the tags:
+    // one cache miss).
     let mut hasher = std::hash::DefaultHasher::new();
     std::hash::Hasher::write(&mut hasher, &body);
     let tag = EntityTag::new_strong(format!("{:016x}", std::hash::Hasher::finish(&hasher)));

@@ -2,9 +2,9 @@
 //!
 //! On PostgreSQL the count is read from `responses` through the (link, hour) index on every
 //! submission to a capped link: several replicas may write, and only the database knows.
-//! On SQLite that index cost about a third of the pages the single writer wrote per group
-//! commit, so it is not there (migration `m20261203_000014`); one process writes a SQLite
-//! database, so the counts are kept here instead. The first capped submission of a campaign
+//! On SQLite that index would add a place per link to every group commit of the single
+//! writer, so it is not there; one process writes a SQLite database, so the counts are kept
+//! here instead. The first capped submission of a campaign
 //! in a day reads the day's count of each of its links through the (campaign, hour) index;
 //! from then on the response writer adds what each commit stored. Both happen while holding
 //! SQLite's write turn, so no commit lands between the read and the first addition, and

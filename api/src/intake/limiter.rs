@@ -1,6 +1,6 @@
 //! In-memory controls keyed by an HMAC of the client address.
 //!
-//! The HMAC key is random, lives only in this process and is replaced every UTC day, so the
+//! The HMAC key is random, lives only in the app's memory and is replaced every UTC day, so the
 //! keys cannot be turned back into addresses by anyone who reads memory later, nor linked
 //! across days; nothing here is ever written to disk or the database. Replacing the key also
 //! clears every bucket and remembered submission.
@@ -21,8 +21,8 @@ use uuid::Uuid;
 pub struct SourceKey([u8; 16]);
 
 /// Which bucket: one source's for one link, as a digest of the two. The table holds up to
-/// `MAX_TRACKED` of them; compact keys and buckets make it 3 MiB instead of 7.5 (and a
-/// growing table holds the old and the new one at once).
+/// `MAX_TRACKED` of them, so keys and buckets are kept compact (and a growing table holds
+/// the old and the new one at once).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct BucketKey([u8; 16]);
 
@@ -150,7 +150,7 @@ impl Guard {
     }
 }
 
-/// Most buckets, and most remembered submissions, kept at once: about 3 and 10 MiB.
+/// Most buckets, and most remembered submissions, kept at once: a bound on the memory of both.
 const MAX_TRACKED: usize = 100_000;
 /// How often idle buckets and expired submissions are forgotten.
 const PRUNE_INTERVAL: Duration = Duration::from_secs(10);
@@ -162,8 +162,8 @@ const IDLE_BUCKET: Duration = Duration::from_secs(3600);
 /// active, starts afresh: memory stays bounded, and a flood from that many addresses is
 /// beyond what per-address limits can hold anyway (see the README's threat model).
 /// Pruning walks every bucket under the lock, so it runs on a clock rather than every so
-/// many calls: under load, pruning every 1,024 calls walked 100,000 buckets a dozen times a
-/// second and took a tenth of the service's CPU (reading the clock per bucket) and its p99.
+/// many calls: counted in calls, it would walk the whole table many times a second exactly
+/// when the service is busiest.
 fn prune(state: &mut State) {
     let now = Instant::now();
     state.pruned_at = now;

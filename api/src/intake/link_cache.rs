@@ -7,7 +7,8 @@
 //! replica or operator) is what it was when the entry was loaded. Each cache reads that
 //! counter at most once per check interval (`CHECK_INTERVAL` in the service), so a change
 //! made elsewhere is seen within about that long, and unchanged links are never reloaded
-//! (with hundreds of links, reloading each every second cost a fifth of the throughput).
+//! (with hundreds of links, reloading each on a timer is a steady share of the database's
+//! work for nothing).
 //! Changes made through this app are counted in its `LinkChanges`, so that its cache reads
 //! the counter again at its next request and sees them at once. `MAX_AGE` bounds what a
 //! change the triggers cannot see (a logical replica, which skips triggers) could leave stale.
@@ -47,7 +48,7 @@ const MAX_ENTRIES: usize = 10_000;
 pub struct LinkContext {
     pub link: survey_link::Model,
     /// The rest is shared by every link of the questionnaire: its questions are tens of
-    /// kilobytes of JSON, and a copy per link held 20 MB with 300 links to one questionnaire.
+    /// kilobytes of JSON, which a copy per link would multiply by the links.
     pub questionnaire: Arc<Parsed>,
     pub campaign: Arc<campaign::Model>,
     /// The campaign's settings, parsed once per load rather than once per submission.

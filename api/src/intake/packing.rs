@@ -4,7 +4,7 @@
 use sea_orm::DbErr;
 
 use crate::domain::questionnaire::CheckedAnswer;
-use crate::totals::delta::{AnswerPlace, Counters, RollupDelta};
+use crate::totals::delta::{AnswerPlace, Counters, TotalsDelta};
 
 pub fn pack(answers: &[CheckedAnswer]) -> String {
     serde_json::to_string(answers).unwrap_or_else(|_| unreachable!("answers are plain data"))
@@ -15,7 +15,7 @@ pub fn unpack(stored: &str) -> Result<Vec<CheckedAnswer>, DbErr> {
 }
 
 /// What one response's answers add to the running totals.
-pub fn count_into(delta: &mut RollupDelta, response: &entity::response::Model, answers: &[CheckedAnswer]) {
+pub fn count_into(delta: &mut TotalsDelta, response: &entity::response::Model, answers: &[CheckedAnswer]) {
     for a in answers {
         let place = AnswerPlace {
             campaign_id: response.campaign_id,

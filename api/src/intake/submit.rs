@@ -250,7 +250,7 @@ async fn accept(
 /// Spends the invitation code and stores the response in one transaction: all or nothing.
 /// The code row is not linked to the response. On SQLite the transaction takes the write turn
 /// like the response writer's, and the response is counted for the daily cap before the turn
-/// is given up (see `daily_counts`).
+/// is given up (see `daily_cap`).
 async fn store_with_code(
     db: &DatabaseConnection,
     intake: &Intake,

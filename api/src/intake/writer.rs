@@ -3,11 +3,11 @@
 //! Handlers hand checked responses to a queue and wait. A few writer tasks each take
 //! whatever is queued (up to `MAX_BATCH`) and write it atomically — responses and a record
 //! of the responses to count into the running totals and announce to webhooks shortly (see
-//! `pending_rollups`) — and answer every waiting handler only after the commit. Under load
+//! `totals::pending`) — and answer every waiting handler only after the commit. Under load
 //! one commit (one fsync) carries many responses; when idle a batch is one response and
 //! nothing waits for a timer. Acknowledged therefore always means committed, and durable: on
 //! SQLite the writer's commits are answered once the log is synced after them, which runs
-//! while the writer writes the next batch (see `sqlite_log_sync`). A batch of one
+//! while the writer writes the next batch (see `store::log_sync`). A batch of one
 //! campaign's responses (nearly every batch) reaches the database in one call: on PostgreSQL
 //! one statement, on SQLite one script with its transaction (see `store_batch`).
 
@@ -189,7 +189,7 @@ fn answer(firsts: Vec<Job>, mut repeats: HashMap<Uuid, Vec<Job>>, outcomes: Vec<
 /// PostgreSQL one statement, and so its own transaction, where a transaction around it takes
 /// three round trips; on SQLite one script (see `store_in_one_call`). The
 /// `responses.received` events are queued by the fold that counts the responses into the
-/// totals (see `pending_rollups`).
+/// totals (see `totals::pending`).
 async fn store_batch(
     db: &DatabaseConnection,
     counts: &PendingCounts,
@@ -210,8 +210,8 @@ async fn store_batch(
 
 /// SQLite, one campaign's batch: the transaction, its INSERTs and the pending record as one
 /// script, handed to SQLite's thread in one call. Each call is a wait for that thread to be
-/// scheduled and then for the writer to be woken with the answer; with the machine busy, the
-/// five or so calls of a batch written statement by statement took about half its time.
+/// scheduled and then for the writer to be woken with the answer; with the machine busy,
+/// the several calls of a batch written statement by statement are much of its time.
 async fn store_in_one_call(
     db: &DatabaseConnection,
     counts: &PendingCounts,
@@ -359,7 +359,7 @@ async fn outcomes(
 /// How many rows each INSERT of a batch of `rows` holds on SQLite: powers of two, largest
 /// first. Written statement by statement, every batch size then uses the same seven
 /// statements, which stay prepared on each connection. (The one-call script of
-/// `store_in_one_call` is cached whole, per batch size; measured, it was still faster.)
+/// `store_in_one_call` is cached whole, per batch size, and is still faster: fewer calls.)
 fn statement_sizes(mut rows: usize) -> Vec<usize> {
     let mut sizes = Vec::new();
     while rows > 0 {

@@ -74,8 +74,8 @@ pub async fn public_results(state: State, id: web::Path<Uuid>) -> ApiResult<Http
     Ok(HttpResponse::Ok().json(results::to_dto(&state.db, version).await?))
 }
 
-fn report_cells(rows: &[crate::web::report::ReportRow]) -> Vec<Vec<String>> {
-    rows.iter().map(crate::web::report::cells).collect()
+fn report_cells(rows: &[results::ReportRow]) -> Vec<Vec<String>> {
+    rows.iter().map(crate::services::query::exports::cells).collect()
 }
 
 /// The results report as CSV (UTF-8 with BOM).
@@ -85,7 +85,7 @@ pub async fn report_csv(state: State, who: Principal, id: web::Path<Uuid>) -> Ap
     let version = results::get(&state.db, &who, *id).await?;
     let (_, rows) = results::report_rows(&state.db, &version).await?;
     let mut bytes = crate::services::query::exports::BOM.to_vec();
-    let header = crate::web::report::HEADER.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>();
+    let header = crate::services::query::exports::HEADER.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>();
     bytes.extend(crate::services::query::exports::csv_bytes(std::iter::once(header).chain(report_cells(&rows)))?);
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
@@ -101,7 +101,11 @@ pub async fn report_xlsx(state: State, who: Principal, id: web::Path<Uuid>) -> A
     let (_, rows) = results::report_rows(&state.db, &version).await?;
     let lines = report_cells(&rows);
     let file = web::block(move || {
-        crate::services::query::exports::workbook_file("results", &crate::web::report::HEADER, lines.into_iter())
+        crate::services::query::exports::workbook_file(
+            "results",
+            &crate::services::query::exports::HEADER,
+            lines.into_iter(),
+        )
     })
     .await
     .map_err(crate::error::ApiError::internal)??;

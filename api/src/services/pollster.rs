@@ -27,7 +27,7 @@ use crate::domain::vocabulary::{Phase, PollsterChannel, QuestionnaireStatus, Sou
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::intake::submit::round_to_hour;
 use crate::services::registry::questionnaires::{self, Parsed};
-use crate::totals::delta::{AnswerPlace, Counters, RollupDelta};
+use crate::totals::delta::{AnswerPlace, Counters, TotalsDelta};
 use crate::webhooks::{EventType, outbox};
 
 pub const MAX_BATCH: usize = 1000;
@@ -306,7 +306,7 @@ async fn store(
     let mut results = Vec::new();
     let mut responses = Vec::new();
     let mut answers = Vec::new();
-    let mut rollup = RollupDelta::default();
+    let mut rollup = TotalsDelta::default();
     for c in checked {
         let external_id = Some(c.item.external_id.clone());
         if let Some(earlier) = existing.get(&c.item.external_id) {

@@ -2,9 +2,8 @@
 //! its commits.
 //!
 //! By default SQLite copies the log (a checkpoint) in the commit that takes it past 1,000
-//! pages: at full load in the benchmark that was about fifteen times a second, each holding
-//! the response writer, and the citizens waiting on it, for 10 ms or more. Here a task of
-//! its own copies the log on another connection while the writer goes on appending
+//! pages: at full load that is many times a second, each holding the response writer, and
+//! the citizens waiting on it, for the whole copy. Here a job of its own copies the log on another connection while the writer goes on appending
 //! (`PASSIVE`: it never waits for nor blocks a writer). The log starts again from its
 //! beginning only in a write transaction that begins when every page in it has been copied:
 //! a copy has to end between one commit and the writer's next transaction, which with
@@ -51,7 +50,7 @@ async fn copy_log_past(db: &DatabaseConnection, turns: &WriteTurns, restart_at: 
         checkpoint(db).await?;
     }
     // The held copy ends by syncing the database file, which writes out every page the
-    // passes above copied too: about 10 ms on a grown database, with the writer held. Synced
+    // passes above copied too, with the writer held. Synced
     // here first, the held copy syncs only what the last pass copied. Only a speed-up: should
     // it fail, the held copy still syncs everything itself.
     if let Err(err) = sync_database_file(db).await {

@@ -7,8 +7,8 @@ use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement};
 
 /// Prepared statements kept per connection (sqlx's default is 100). Batched inserts come in
-/// many sizes, each its own statement of up to tens of kilobytes; 100 of them on each of 16
-/// connections took tens of MiB of memory in the benchmark.
+/// many sizes, each its own statement of up to tens of kilobytes: a hundred of them on each
+/// connection of the pool is memory for statements that are rarely used again.
 const STATEMENT_CACHE: usize = 24;
 /// A pooled connection is pinged before use only after lying idle this long (sqlx pings on
 /// every checkout by default). sqlx already pings each connection when it is returned, so a
@@ -43,7 +43,7 @@ async fn open(url: &str, max_connections: u32, synchronous: SqliteSynchronous) -
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
                 .statement_cache_capacity(STATEMENT_CACHE)
-                // SQLite's own checkpoint as a backstop only (see `sqlite_checkpoints`).
+                // SQLite's own checkpoint as a backstop only (see `store::checkpoints`).
                 .pragma("wal_autocheckpoint", crate::store::checkpoints::BACKSTOP_PAGES.to_string())
         })
         .map_sqlx_postgres_opts(|opts| opts.statement_cache_capacity(STATEMENT_CACHE));
@@ -53,10 +53,10 @@ async fn open(url: &str, max_connections: u32, synchronous: SqliteSynchronous) -
 /// The connection citizens' responses are written and folded through. On SQLite, a pool of
 /// its own with one connection: SQLite has one writer anyway, and a connection drops its
 /// whole page cache when it finds that another connection wrote since its last
-/// transaction, so with the writes spread over the pool every batch read the index pages
-/// it touched back from the file (about 25 KB per response in the benchmark). Its commits
+/// transaction, so with the writes spread over the pool every batch would read the index
+/// pages it touched back from the file. Its commits
 /// are at `synchronous=NORMAL`: what it commits is answered only once `LogSync` has synced
-/// the log (see `sqlite_log_sync`). On PostgreSQL, the shared pool.
+/// the log (see `store::log_sync`). On PostgreSQL, the shared pool.
 pub async fn connect_writer(url: &str, shared: &DatabaseConnection) -> Result<DatabaseConnection, DbErr> {
     match shared.get_database_backend() {
         DbBackend::Sqlite => open(url, 1, SqliteSynchronous::Normal).await,

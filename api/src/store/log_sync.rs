@@ -1,8 +1,8 @@
 //! Syncing SQLite's write-ahead log beside the single writer instead of inside its turn.
 //!
 //! At `synchronous=FULL` a commit syncs the log before it returns, holding SQLite's write
-//! lock and the service's write turn the while: 1–3 ms per batch, tens of milliseconds when
-//! the disk stalls, with no other batch written meanwhile. The response writer's connection
+//! lock and the app's write turn the while: no other batch is written during any sync, and
+//! when the disk stalls, every citizen in flight waits. The response writer's connection
 //! is at `synchronous=NORMAL` instead (its commits are atomic but not yet on disk), and a
 //! batch's citizens are answered only once the log file has been synced after the batch's
 //! commit. The writer writes the next batch while that sync runs, and one sync covers every
@@ -89,7 +89,7 @@ impl LogSync {
     }
 }
 
-/// Syncs the log, timed. Opened for each sync (`db::sync_file`): SQLite deletes the log when
+/// Syncs the log, timed. Opened for each sync (`connect::sync_file`): SQLite deletes the log when
 /// its last connection closes, after copying it into the database file and syncing that, and
 /// starts a new one.
 async fn sync_log(file: PathBuf) -> Result<(), DbErr> {

@@ -2,7 +2,7 @@
 //! totals are unchanged.
 //!
 //! Every transaction that changes a campaign's totals raises its `totals_version` (see
-//! `rollups`), so a value computed from the totals at version V is still right for any later
+//! `summed`), so a value computed from the totals at version V is still right for any later
 //! request that finds version V: checking that costs one indexed lookup, where computing
 //! reads and rolls up every row of the totals. Each replica keeps its own entries and checks
 //! them against the database on every request, so a change made through another replica is

@@ -1,12 +1,12 @@
 //! Running totals of the answers.
 //!
-//! Pollster batches, exclusions and restorations build a `RollupDelta` and apply it in the
+//! Pollster batches, exclusions and restorations build a `TotalsDelta` and apply it in the
 //! transaction that writes the answers. Citizens' responses are counted in shortly after
-//! their commit instead, by a fold (see `pending_rollups`). Reports read the totals plus the
+//! their commit instead, by a fold (see `totals::pending`). Reports read the totals plus the
 //! responses not folded in yet, never all the answers: their cost depends on the number of
 //! units, channels and options, not on the number of responses.
 //!
-//! How the totals are stored, and how concurrent writers take turns, is `totals_store`'s
+//! How the totals are stored, and how concurrent writers take turns, is `packed`'s
 //! concern. Each application also raises the campaign's `totals_version`, which tells
 //! replicas when a cached report is stale.
 
@@ -59,12 +59,12 @@ pub type HourKey = (Uuid, Uuid, DateTime<FixedOffset>, String);
 
 /// Changes to the totals, merged per row before they reach the database.
 #[derive(Clone, Debug, Default)]
-pub struct RollupDelta {
+pub struct TotalsDelta {
     cells: BTreeMap<CellKey, Counters>,
     hours: BTreeMap<HourKey, Counters>,
 }
 
-impl RollupDelta {
+impl TotalsDelta {
     /// Adds `counters` at `place`. Text answers and answers without a dimension count nowhere.
     pub fn count(&mut self, place: AnswerPlace, counters: Counters) {
         let (Some(dimension), Some(option)) = (place.dimension, place.option_key) else { return };
@@ -89,7 +89,7 @@ impl RollupDelta {
 
     /// Adds `other`'s changes to these. A key (three strings) is copied only where these
     /// have none: a fold merges a few dozen batches that touch mostly the same totals.
-    pub fn merge(&mut self, other: &RollupDelta) {
+    pub fn merge(&mut self, other: &TotalsDelta) {
         add_each(&mut self.cells, &other.cells);
         add_each(&mut self.hours, &other.hours);
     }
@@ -141,7 +141,7 @@ mod tests {
 
     #[test]
     fn answers_merge_per_cell_and_only_the_overall_question_counts_per_hour() {
-        let mut delta = RollupDelta::default();
+        let mut delta = TotalsDelta::default();
         delta.count(place(Some(OVERALL), Some("satisfied")), Counters::of_answer(Some(0.8)));
         delta.count(place(Some(OVERALL), Some("satisfied")), Counters::of_answer(Some(0.8)));
         delta.count(place(Some("integrity"), Some("dont_know")), Counters::of_answer(None));
@@ -158,9 +158,9 @@ mod tests {
 
     #[test]
     fn a_merge_adds_the_shared_totals_and_keeps_the_others() {
-        let mut merged = RollupDelta::default();
+        let mut merged = TotalsDelta::default();
         merged.count(place(Some(OVERALL), Some("satisfied")), Counters::of_answer(Some(0.8)));
-        let mut batch = RollupDelta::default();
+        let mut batch = TotalsDelta::default();
         batch.count(place(Some(OVERALL), Some("satisfied")), Counters::of_answer(Some(0.8)));
         batch.count(place(Some("integrity"), Some("dont_know")), Counters::of_answer(None));
         merged.merge(&batch);

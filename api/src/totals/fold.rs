@@ -26,7 +26,7 @@ use crate::error::ApiResult;
 use crate::metrics::METRICS;
 use crate::store::write_turn::Holder;
 use crate::store::write_turn::WriteTurns;
-use crate::totals::delta::RollupDelta;
+use crate::totals::delta::TotalsDelta;
 use crate::totals::packed;
 use crate::totals::pending::{TABLE, count, decode, merge_received};
 use crate::totals::pending_counts::{PendingCounts, Recorded};
@@ -36,9 +36,9 @@ use crate::webhooks::{EventType, outbox};
 /// How often pending responses are folded into the totals: at most what a report counts itself.
 pub const FOLD_INTERVAL: Duration = Duration::from_millis(200);
 /// Most pending rows (batches) one fold takes, to keep its transaction short after a backlog.
-/// A fold upserts every total its responses touch, however many responses that is: taking 64
-/// rows (about 900 responses at full load in the benchmark) it upserted 0.65 totals per
-/// response; taking all of an interval's batches at once, about 0.15.
+/// A fold writes every total its responses touch once, however many responses that is, and
+/// an interval's batches touch mostly the same totals: the more batches one fold takes, the
+/// fewer totals it writes per response.
 const ROWS_PER_FOLD: usize = 512;
 
 /// One app's fold: the connection it writes through (on SQLite the response writer's), the
@@ -74,7 +74,7 @@ impl Fold {
         totals.write(&txn, Source::CitizenLink).await?;
         announce(&txn, &received).await?;
         txn.commit().await?;
-        // Let the writer go first: freeing a few dozen batches' maps took a tenth of a fold's hold.
+        // Let the writer go first: freeing the batches' maps is no work it need wait for.
         drop(turn);
         known.put_back_all_but(&taken.known, &self.counts);
         Ok(taken.count)
@@ -91,14 +91,14 @@ impl Fold {
                 Ok(0) => return total,
                 Ok(folded) => {
                     total += folded;
-                    METRICS.rollup_folded_rows.inc_by(folded as u64);
-                    METRICS.rollup_fold_seconds.observe(started.elapsed().as_secs_f64());
+                    METRICS.folded_batches.inc_by(folded as u64);
+                    METRICS.fold_seconds.observe(started.elapsed().as_secs_f64());
                     if folded < ROWS_PER_FOLD {
                         return total;
                     }
                 }
                 Err(err) => {
-                    METRICS.rollup_fold_failures.inc();
+                    METRICS.fold_failures.inc();
                     tracing::warn!(error = %err, "pending responses could not be folded into the totals; retrying shortly");
                     return total;
                 }
@@ -124,8 +124,8 @@ impl KnownBatches {
     }
 
     /// What the batches `ids` add to the totals, merged.
-    fn totals<'a>(&self, ids: impl IntoIterator<Item = &'a Uuid>) -> RollupDelta {
-        let mut totals = RollupDelta::default();
+    fn totals<'a>(&self, ids: impl IntoIterator<Item = &'a Uuid>) -> TotalsDelta {
+        let mut totals = TotalsDelta::default();
         for entry in ids.into_iter().filter_map(|pending_id| self.each.get(pending_id)) {
             totals.merge(&entry.counted.totals);
         }
@@ -161,10 +161,9 @@ struct Prepared {
 }
 
 impl Prepared {
-    /// Reads on `db`, the folder's connection (on SQLite the response writer's too: the only
-    /// one that writes, so its page cache holds what the last fold wrote; read through a
-    /// connection of its own, the rows also took memory on that connection's thread: the peak
-    /// RSS rose by a few MiB at 20 units and by 10 to 18 at 300).
+    /// Reads on `db`, the fold's connection (on SQLite the response writer's too: the only one
+    /// that writes, so its page cache holds what the last fold wrote; read through a
+    /// connection of its own, the rows would also take memory on that connection's thread).
     async fn sum(db: &DatabaseConnection, known: &KnownBatches) -> Result<Self, DbErr> {
         let ids = pending_among(db, known.each.keys().copied()).await?;
         let delta = known.totals(&ids);
@@ -190,7 +189,7 @@ async fn pending_among(db: &DatabaseConnection, ids: impl Iterator<Item = Uuid>)
 
 /// `ids` padded with the nil id (never a pending row's) to the next power of two: a fold
 /// lists a different number of batches each time, and on SQLite its statements share the
-/// response writer's connection, whose cache of prepared statements (`db::STATEMENT_CACHE`)
+/// response writer's connection, whose cache of prepared statements (`store::connect::STATEMENT_CACHE`)
 /// would otherwise take a new one for every count, crowding out the batches' own.
 fn padded(mut ids: Vec<Uuid>) -> Vec<Uuid> {
     ids.resize(ids.len().next_power_of_two(), Uuid::nil());
@@ -244,7 +243,7 @@ async fn totals_to_write(
     prepared: Prepared,
     known: &KnownBatches,
     taken: &TakenRows,
-    unknown: RollupDelta,
+    unknown: TotalsDelta,
 ) -> Result<SummedTotals, DbErr> {
     let mut besides = known.totals(taken.known.difference(&prepared.ids));
     besides.merge(&unknown);

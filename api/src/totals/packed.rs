@@ -1,4 +1,4 @@
-//! How the running totals are stored: packed (migration 12). A cell row holds, for one
+//! How the running totals are stored: packed (see the baseline migration). A cell row holds, for one
 //! (campaign, source, unit, channel), the counters of every (dimension, option) answered
 //! there; an hour row, for one (campaign, source, unit, answer hour), those of every option of
 //! the overall question. Each row's counters are one JSON array of `[entry, answers, valid,
@@ -128,7 +128,7 @@ pub async fn lock(db: &impl ConnectionTrait, campaigns: &BTreeSet<Uuid>) -> Resu
 
 /// Adds `added` to `summed`, the campaign's `source` rows with changes added so far; a row
 /// not there yet is first read from what is stored. Call holding `lock` for the campaign,
-/// or else write the rows only if no other writer changed them since (see `rollups`).
+/// or else write the rows only if no other writer changed them since (see `summed`).
 pub async fn add_to<R: PackedRow>(
     db: &impl ConnectionTrait,
     campaign_id: Uuid,

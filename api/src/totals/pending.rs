@@ -1,8 +1,8 @@
 //! Citizens' responses stored but not yet counted into the running totals.
 //!
-//! Counting them into the totals in every group commit made each commit update hundreds of
-//! rows: on PostgreSQL every writer locked the same rows, which took most of the commit's
-//! time; on SQLite it was most of the single writer's work. Instead a batch records the ids
+//! Counting them into the totals in every group commit would make each commit update
+//! hundreds of rows: on PostgreSQL every writer would lock the same rows and wait for the
+//! others; on SQLite it would be most of the single writer's work. Instead a batch records the ids
 //! of the responses it stored, as one row per campaign in `satisfaction_pending`, with them
 //! (so the record is exactly as durable as they are; on SQLite it may also name responses of
 //! the batch that were not stored, which count nowhere), and the fold (`fold`) counts them
@@ -23,7 +23,7 @@ use entity::response;
 
 use crate::domain::questionnaire::CheckedAnswer;
 use crate::intake::packing;
-use crate::totals::delta::RollupDelta;
+use crate::totals::delta::TotalsDelta;
 use crate::totals::pending_counts::PendingCounts;
 
 pub const TABLE: &str = "satisfaction_pending";
@@ -35,7 +35,7 @@ const IDS_PER_READ: usize = 128;
 /// events (how many responses per campaign and unit).
 #[derive(Clone, Debug, Default)]
 pub struct Counted {
-    pub totals: RollupDelta,
+    pub totals: TotalsDelta,
     pub received: BTreeMap<(Uuid, Uuid), u64>,
 }
 
@@ -60,7 +60,7 @@ impl Counted {
     }
 }
 
-/// On PostgreSQL the statement that stores one campaign's responses (`ingest`) records
+/// On PostgreSQL the statement that stores one campaign's responses (`intake::writer`) records
 /// them as pending itself, with this clause after a CTE `stored` that returns
 /// the stored responses' `id`. Its parameters `$12` and `$13` are the pending row's id and
 /// the campaign; the row holds the ids as a JSON array, and none is written if nothing was stored.
@@ -70,7 +70,7 @@ pub const RECORD_STORED: &str = "recorded AS (INSERT INTO satisfaction_pending (
 /// SQLite (on PostgreSQL `RECORD_STORED` does it): the statement, run in the batch's
 /// transaction just before its INSERTs, that records as the pending row `pending_id` those of
 /// the batch's responses (`response_ids`) not stored yet, if any. Run in the same call as the
-/// INSERTs (`ingest`), it cannot read what they return; but the transaction holds SQLite's
+/// INSERTs (`intake::writer`), it cannot read what they return; but the transaction holds SQLite's
 /// single writer, and a batch holds each submission once, so the ids absent now are exactly
 /// those the INSERTs store. A retry's id is its stored response's (see `response_ids`), so
 /// naming it would count that response twice.

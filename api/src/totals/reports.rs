@@ -1,6 +1,6 @@
 //! Satisfaction figures per unit, unit × dimension, channel, unit × source and period.
 //!
-//! Each source's running totals, plus what is pending for them (read by `report_cube`), give
+//! Each source's running totals, plus what is pending for them (read by `snapshot`), give
 //! the counts per (unit, channel, dimension, option) or per answer hour; each report then
 //! rolls those up in Rust, and the arithmetic lives in `domain::satisfaction`. A report
 //! computed while nothing was pending is kept until the campaign's totals change.
@@ -20,7 +20,7 @@ use crate::domain::vocabulary::Source;
 use crate::error::ApiResult;
 use crate::totals::cache::VersionedCache;
 use crate::totals::snapshot::KeptTotals;
-use crate::totals::snapshot::{self, CubeRow};
+use crate::totals::snapshot::{self, TotalsRow};
 
 /// How a report groups the answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
@@ -106,7 +106,7 @@ fn period_of(at: &DateTime<FixedOffset>, granularity: Granularity) -> String {
     }
 }
 
-fn key_of(row: &CubeRow, source: Source, grouping: Grouping, granularity: Granularity) -> Option<CellKey> {
+fn key_of(row: &TotalsRow, source: Source, grouping: Grouping, granularity: Granularity) -> Option<CellKey> {
     let overall = row.dimension.as_deref() == Some(OVERALL);
     let dim = || Some(OVERALL.to_owned());
     match grouping {
@@ -123,7 +123,7 @@ fn key_of(row: &CubeRow, source: Source, grouping: Grouping, granularity: Granul
 /// Rolls rows up into cells, merging the counts of one option across the rolled-up rows
 /// (totals and pending changes alike).
 fn roll_up<'a>(
-    rows: impl IntoIterator<Item = (Source, &'a CubeRow)>,
+    rows: impl IntoIterator<Item = (Source, &'a TotalsRow)>,
     grouping: Grouping,
     granularity: Granularity,
     min_cell_size: i64,
@@ -247,14 +247,14 @@ async fn compute(
     request: &ReportRequest,
     state: &snapshot::CampaignState,
 ) -> ApiResult<(SatisfactionReport, Option<i64>)> {
-    let mut cubes = Vec::new();
+    let mut read = Vec::new();
     for source in request.sources() {
-        cubes.push((source, snapshot::cube(db, kept, source, request, state).await?));
+        read.push((source, snapshot::source_totals(db, kept, source, request, state).await?));
     }
-    let pending: Vec<Uuid> = cubes.iter().flat_map(|(_, cube)| cube.pending.iter().copied()).collect();
+    let pending: Vec<Uuid> = read.iter().flat_map(|(_, totals)| totals.pending.iter().copied()).collect();
     let shape = snapshot::Shape::of(request.grouping);
     let pending_rows = snapshot::pending_rows(db, &pending, request.unit, &shape).await?;
-    let rows = cubes.iter().flat_map(|(source, cube)| cube.totals.iter().map(move |row| (*source, row)));
+    let rows = read.iter().flat_map(|(source, totals)| totals.totals.iter().map(move |row| (*source, row)));
     let rows = rows.chain(pending_rows.iter().map(|row| (Source::CitizenLink, row)));
     let report = SatisfactionReport {
         campaign_id: request.campaign_id,
@@ -263,7 +263,7 @@ async fn compute(
         min_cell_size: request.min_cell_size,
         cells: roll_up(rows, request.grouping, request.granularity, request.min_cell_size, request.show_small_cells),
     };
-    let versions: BTreeSet<i64> = cubes.iter().map(|(_, cube)| cube.version).collect();
+    let versions: BTreeSet<i64> = read.iter().map(|(_, totals)| totals.version).collect();
     let version = (versions.len() == 1 && pending.is_empty()).then(|| versions.first().copied()).flatten();
     Ok((report, version))
 }
@@ -272,7 +272,7 @@ async fn compute(
 mod tests {
     use crate::totals::reports::*;
 
-    fn refs(rows: &[(Source, CubeRow)]) -> impl Iterator<Item = (Source, &CubeRow)> {
+    fn refs(rows: &[(Source, TotalsRow)]) -> impl Iterator<Item = (Source, &TotalsRow)> {
         rows.iter().map(|(source, row)| (*source, row))
     }
 
@@ -283,10 +283,10 @@ mod tests {
         option: &str,
         answers: i64,
         weight: Option<f64>,
-    ) -> (Source, CubeRow) {
+    ) -> (Source, TotalsRow) {
         (
             Source::CitizenLink,
-            CubeRow {
+            TotalsRow {
                 unit_id: Some(unit),
                 channel: Some(channel.to_owned()),
                 answered_at: None,
@@ -322,9 +322,9 @@ mod tests {
 
     #[test]
     fn pending_responses_add_to_the_totals_and_an_option_back_at_zero_is_left_out() {
-        use crate::totals::delta::{AnswerPlace, Counters, RollupDelta};
+        use crate::totals::delta::{AnswerPlace, Counters, TotalsDelta};
         let (unit, other) = (Uuid::new_v4(), Uuid::new_v4());
-        let mut pending = RollupDelta::default();
+        let mut pending = TotalsDelta::default();
         let place = |unit_id, option_key| AnswerPlace {
             campaign_id: Uuid::nil(),
             unit_id,

@@ -19,7 +19,7 @@ use crate::domain::questionnaire::OVERALL;
 use crate::domain::vocabulary::Source;
 use crate::error::{ApiError, ApiResult};
 use crate::totals::cache::VersionedCache;
-use crate::totals::delta::{Counters, RollupDelta};
+use crate::totals::delta::{Counters, TotalsDelta};
 use crate::totals::packed::{self, CellRow, HourRow, PackedRow};
 use crate::totals::pending;
 use crate::totals::reports::{Grouping, ReportRequest};
@@ -27,7 +27,7 @@ use crate::totals::reports::{Grouping, ReportRequest};
 /// Counts of one option in one (unit, channel, dimension) or one answer hour; the columns the
 /// grouping does not keep apart are `None`.
 #[derive(Debug, Default)]
-pub struct CubeRow {
+pub struct TotalsRow {
     pub unit_id: Option<Uuid>,
     pub channel: Option<String>,
     pub dimension: Option<String>,
@@ -38,9 +38,9 @@ pub struct CubeRow {
     pub weight_sum: f64,
 }
 
-/// (unit, channel, dimension, answer hour, option): a cube row's place, `None` where the
+/// (unit, channel, dimension, answer hour, option): a totals row's place, `None` where the
 /// grouping does not keep those apart.
-type CubeKey = (Option<Uuid>, Option<String>, Option<String>, Option<DateTime<FixedOffset>>, String);
+type RowKey = (Option<Uuid>, Option<String>, Option<String>, Option<DateTime<FixedOffset>>, String);
 
 /// Totals kept per (campaign, source, grouping, unit), with the version they hold for.
 type TotalsKey = (Uuid, Source, Grouping, Option<Uuid>);
@@ -51,7 +51,7 @@ const TOTALS_ROW_BUDGET: usize = 100_000;
 
 /// The totals an app has read, per (campaign, source, grouping, unit), each kept while its
 /// campaign's totals version holds.
-pub struct KeptTotals(VersionedCache<TotalsKey, Vec<CubeRow>>);
+pub struct KeptTotals(VersionedCache<TotalsKey, Vec<TotalsRow>>);
 
 impl Default for KeptTotals {
     fn default() -> Self {
@@ -67,21 +67,21 @@ pub struct CampaignState {
 
 /// What one source's report reads: its totals, the version they hold for, and (citizens'
 /// links) the responses pending at that version.
-pub struct Cube {
-    pub totals: Arc<Vec<CubeRow>>,
+pub struct SourceTotals {
+    pub totals: Arc<Vec<TotalsRow>>,
     pub version: i64,
     pub pending: Vec<Uuid>,
 }
 
-/// What a cube statement's rows are, by their first column.
+/// What a snapshot statement's rows are, by their first column.
 const TOTALS_LINE: i64 = 0;
 const VERSION_LINE: i64 = 1;
 const PENDING_LINE: i64 = 2;
 
-/// One row of a cube statement, whose columns are (line, unit_id, channel or answered_at,
+/// One row of a snapshot statement, whose columns are (line, unit_id, channel or answered_at,
 /// text, version): one packed row of totals; the campaign's `totals_version`; or a record
 /// of pending responses.
-enum CubeLine {
+enum SnapshotLine {
     Totals(PackedLine),
     Version(i64),
     Pending(String),
@@ -95,7 +95,7 @@ struct PackedLine {
     counts: String,
 }
 
-impl CubeLine {
+impl SnapshotLine {
     fn decode(row: &QueryResult, shape: &Shape) -> Result<Self, DbErr> {
         Ok(match row.try_get_by_index::<i64>(0)? {
             TOTALS_LINE => Self::Totals(PackedLine {
@@ -106,7 +106,7 @@ impl CubeLine {
             }),
             VERSION_LINE => Self::Version(row.try_get_by_index(4)?),
             PENDING_LINE => Self::Pending(row.try_get_by_index(3)?),
-            other => return Err(DbErr::Custom(format!("a cube statement returned a line of kind {other}"))),
+            other => return Err(DbErr::Custom(format!("a snapshot statement returned a line of kind {other}"))),
         })
     }
 }
@@ -132,20 +132,20 @@ impl Shape {
     }
 }
 
-/// Runs a cube statement. Without a version row there is no such campaign.
+/// Runs a snapshot statement. Without a version row there is no such campaign.
 async fn run(
     db: &impl ConnectionTrait,
     query: &SelectStatement,
     campaign_id: Uuid,
     shape: &Shape,
-) -> ApiResult<(Vec<CubeRow>, CampaignState)> {
+) -> ApiResult<(Vec<TotalsRow>, CampaignState)> {
     let statement = db.get_database_backend().build(query);
     let (mut packed, mut version, mut pending) = (Vec::new(), None, Vec::new());
     for row in db.query_all_raw(statement).await? {
-        match CubeLine::decode(&row, shape)? {
-            CubeLine::Totals(line) => packed.push(line),
-            CubeLine::Version(read) => version = Some(read),
-            CubeLine::Pending(ids) => pending.extend(pending::decode(&ids)?),
+        match SnapshotLine::decode(&row, shape)? {
+            SnapshotLine::Totals(line) => packed.push(line),
+            SnapshotLine::Version(read) => version = Some(read),
+            SnapshotLine::Pending(ids) => pending.extend(pending::decode(&ids)?),
         }
     }
     let version = version.ok_or_else(|| ApiError::NotFound(format!("no campaign {campaign_id}")))?;
@@ -169,18 +169,18 @@ pub async fn campaign_state(
 /// otherwise read now, with the version and pending responses of that read. Totals, version
 /// and pending records always come from one statement (one snapshot), so that a fold in
 /// between can neither hide nor double a response.
-pub async fn cube(
+pub async fn source_totals(
     db: &impl ConnectionTrait,
     kept: &KeptTotals,
     source: Source,
     request: &ReportRequest,
     state: &CampaignState,
-) -> ApiResult<Cube> {
+) -> ApiResult<SourceTotals> {
     // Only citizens' links have pending responses.
     let pending_of = |pending: &[Uuid]| if source == Source::CitizenLink { pending.to_vec() } else { Vec::new() };
     let key = (request.campaign_id, source, request.grouping, request.unit);
     if let Some(totals) = kept.0.get(&key, state.version) {
-        return Ok(Cube { totals, version: state.version, pending: pending_of(&state.pending) });
+        return Ok(SourceTotals { totals, version: state.version, pending: pending_of(&state.pending) });
     }
     let shape = Shape::of(request.grouping);
     let mut query = totals_query(&shape, source, request.campaign_id, request.unit);
@@ -191,17 +191,17 @@ pub async fn cube(
     let (totals, read) = run(db, &query, request.campaign_id, &shape).await?;
     let totals = Arc::new(totals);
     kept.0.put(key, read.version, totals.clone());
-    Ok(Cube { totals, version: read.version, pending: pending_of(&read.pending) })
+    Ok(SourceTotals { totals, version: read.version, pending: pending_of(&read.pending) })
 }
 
-/// What the pending responses `ids` add, as cube rows of `shape` (read back from the
+/// What the pending responses `ids` add, as totals rows of `shape` (read back from the
 /// stored responses).
 pub async fn pending_rows(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
     unit: Option<Uuid>,
     shape: &Shape,
-) -> ApiResult<Vec<CubeRow>> {
+) -> ApiResult<Vec<TotalsRow>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -212,10 +212,10 @@ fn col(name: &'static str) -> Expr {
     Expr::col(Alias::new(name))
 }
 
-/// Sums packed rows into the cube rows of `shape`, in key order.
-fn sum_packed(lines: &[PackedLine], shape: &Shape) -> Result<Vec<CubeRow>, DbErr> {
+/// Sums packed rows into the totals rows of `shape`, in key order.
+fn sum_packed(lines: &[PackedLine], shape: &Shape) -> Result<Vec<TotalsRow>, DbErr> {
     let grouped = |name: &str| shape.grouped.contains(&name);
-    let mut sums: BTreeMap<CubeKey, Counters> = BTreeMap::new();
+    let mut sums: BTreeMap<RowKey, Counters> = BTreeMap::new();
     for line in lines {
         let unit = grouped("unit_id").then_some(line.unit_id);
         if shape.by_hour {
@@ -236,7 +236,7 @@ fn sum_packed(lines: &[PackedLine], shape: &Shape) -> Result<Vec<CubeRow>, DbErr
     }
     Ok(sums
         .into_iter()
-        .map(|((unit_id, channel, dimension, answered_at, option_key), c)| CubeRow {
+        .map(|((unit_id, channel, dimension, answered_at, option_key), c)| TotalsRow {
             unit_id,
             channel,
             dimension,
@@ -309,22 +309,22 @@ fn pending_query(campaign_id: Uuid) -> SelectStatement {
 }
 
 /// The rows the totals would hold for `delta`, in the shape `totals_query` reads them.
-pub fn rows_of(delta: &RollupDelta, unit: Option<Uuid>, by_hour: bool) -> Vec<CubeRow> {
+pub fn rows_of(delta: &TotalsDelta, unit: Option<Uuid>, by_hour: bool) -> Vec<TotalsRow> {
     let wanted = |u: &Uuid| unit.is_none_or(|unit| unit == *u);
-    let row = |option_key: &str, counters: &Counters| CubeRow {
+    let row = |option_key: &str, counters: &Counters| TotalsRow {
         option_key: option_key.to_owned(),
         answers: counters.answers,
         valid: counters.valid,
         weight_sum: counters.weight_sum,
-        ..CubeRow::default()
+        ..TotalsRow::default()
     };
     if by_hour {
         let hours = delta.hours().filter(|((_, u, ..), _)| wanted(u));
-        return hours.map(|((_, _, at, option), c)| CubeRow { answered_at: Some(*at), ..row(option, c) }).collect();
+        return hours.map(|((_, _, at, option), c)| TotalsRow { answered_at: Some(*at), ..row(option, c) }).collect();
     }
     let cells = delta.cells().filter(|((_, u, ..), _)| wanted(u));
     cells
-        .map(|((_, u, channel, dimension, option), c)| CubeRow {
+        .map(|((_, u, channel, dimension, option), c)| TotalsRow {
             unit_id: Some(*u),
             channel: Some(channel.clone()),
             dimension: Some(dimension.clone()),

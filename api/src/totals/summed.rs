@@ -13,9 +13,9 @@ use sea_orm::{ConnectionTrait, DbErr};
 use uuid::Uuid;
 
 use crate::domain::vocabulary::Source;
-use crate::totals::delta::{CellKey, Counters, HourKey, RollupDelta};
+use crate::totals::delta::{CellKey, Counters, HourKey, TotalsDelta};
 
-impl RollupDelta {
+impl TotalsDelta {
     /// Applies the changes to `source`'s totals. Call inside the transaction that writes the
     /// answers.
     pub async fn apply(self, db: &impl ConnectionTrait, source: Source) -> Result<(), DbErr> {
@@ -44,7 +44,7 @@ pub struct SummedTotals {
 
 impl SummedTotals {
     /// The stored totals `delta` touches, with it added, read with no lock.
-    pub async fn read(db: &impl ConnectionTrait, source: Source, delta: RollupDelta) -> Result<Self, DbErr> {
+    pub async fn read(db: &impl ConnectionTrait, source: Source, delta: TotalsDelta) -> Result<Self, DbErr> {
         // Before the totals: a change committed between the two reads then shows as a new version.
         let versions = read_versions(db, &delta.campaigns()).await?;
         let mut summed = Self { versions, ..Self::default() };
@@ -60,7 +60,7 @@ impl SummedTotals {
     }
 
     /// Adds `delta`: to the rows summed already, and to the stored ones, read, for the others.
-    pub async fn add(&mut self, db: &impl ConnectionTrait, source: Source, delta: RollupDelta) -> Result<(), DbErr> {
+    pub async fn add(&mut self, db: &impl ConnectionTrait, source: Source, delta: TotalsDelta) -> Result<(), DbErr> {
         let (cells, hours) = delta.into_parts();
         for (campaign_id, rows) in cell_rows(cells) {
             let summed = self.cells.entry(campaign_id).or_default();

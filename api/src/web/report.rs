@@ -3,50 +3,10 @@
 
 use std::fmt::Write;
 
-use serde::Serialize;
-
-use crate::domain::composite::{Grade, Rules, UnitResult};
+use crate::domain::composite::{Grade, Rules};
 use crate::domain::questionnaire::Lang;
+use crate::services::evaluation::results::ReportRow;
 use crate::web::html::{escape, page};
-
-/// One line of the report.
-#[derive(Debug, Clone, Serialize)]
-pub struct ReportRow {
-    pub rank: Option<u32>,
-    pub unit_code: String,
-    pub unit_name: String,
-    pub conference: Option<f64>,
-    pub third_party: Option<f64>,
-    pub citizen_links: Option<f64>,
-    pub supervision: Option<f64>,
-    pub composite: Option<f64>,
-    pub grade: Grade,
-    pub violation: bool,
-    pub bottom: bool,
-}
-
-pub const HEADER: [&str; 11] = [
-    "rank",
-    "unit_code",
-    "unit_name",
-    "conference",
-    "third_party",
-    "citizen_links",
-    "supervision",
-    "composite",
-    "grade",
-    "violation",
-    "bottom",
-];
-
-fn grade_name(grade: Grade) -> &'static str {
-    match grade {
-        Grade::Excellent => "优秀 excellent",
-        Grade::Qualified => "合格 qualified",
-        Grade::Unqualified => "不合格 unqualified",
-        Grade::NotScored => "未评分 not scored",
-    }
-}
 
 fn colour(grade: Grade) -> &'static str {
     match grade {
@@ -55,40 +15,6 @@ fn colour(grade: Grade) -> &'static str {
         Grade::Unqualified => "#a4161a",
         Grade::NotScored => "#8c959f",
     }
-}
-
-pub fn row(result: &UnitResult, unit_code: String, unit_name: String) -> ReportRow {
-    let score = |source: &str| result.components.iter().find(|c| c.source == source).and_then(|c| c.score);
-    ReportRow {
-        rank: result.rank,
-        unit_code,
-        unit_name,
-        conference: score("conference"),
-        third_party: score("third_party"),
-        citizen_links: score("citizen_links"),
-        supervision: score("supervision").or((result.supervision_points != 0.0).then_some(result.supervision_points)),
-        composite: result.composite,
-        grade: result.grade,
-        violation: result.violation,
-        bottom: result.bottom,
-    }
-}
-
-pub fn cells(row: &ReportRow) -> Vec<String> {
-    let number = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_default();
-    vec![
-        row.rank.map(|r| r.to_string()).unwrap_or_default(),
-        row.unit_code.clone(),
-        row.unit_name.clone(),
-        number(row.conference),
-        number(row.third_party),
-        number(row.citizen_links),
-        number(row.supervision),
-        number(row.composite),
-        grade_name(row.grade).to_owned(),
-        row.violation.to_string(),
-        row.bottom.to_string(),
-    ]
 }
 
 /// Horizontal bars, 0–100, a line at each grade bound.
@@ -116,7 +42,7 @@ pub fn chart(rows: &[ReportRow], rules: &Rules) -> String {
             x(score) - LABEL,
             BAR - 6.0,
             colour(r.grade),
-            escape(grade_name(r.grade)),
+            escape(r.grade.label()),
             x(score) + 4.0,
             y + 17.0,
             r.composite.map(|c| format!("{c:.2}")).unwrap_or_else(|| "—".to_owned())
@@ -149,7 +75,7 @@ pub fn html(title: &str, version: i32, status: &str, rows: &[ReportRow], rules: 
     }
     body.push_str("</tr></thead><tbody>");
     for r in rows {
-        let c = cells(r);
+        let c = crate::services::query::exports::cells(r);
         let flag = if r.violation {
             " ⚠ 违纪违法"
         } else if r.bottom {

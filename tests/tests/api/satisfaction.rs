@@ -391,7 +391,7 @@ async fn a_remembered_batch_folded_elsewhere_is_never_counted() {
 }
 
 /// A report computed with nothing pending is kept and served again while the campaign's
-/// totals are unchanged (see `versioned_cache`); a fold of new responses and an exclusion each
+/// totals are unchanged (see `totals::cache`); a fold of new responses and an exclusion each
 /// change the totals, and the next report shows the change.
 #[tokio::test]
 async fn a_kept_report_gives_way_to_every_change_of_the_totals() {

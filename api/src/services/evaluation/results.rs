@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::{Permission, Principal};
-use crate::domain::composite::{self, Component, Rules, UnitInputs, UnitResult, Weights};
+use crate::domain::composite::{self, Component, Grade, Rules, UnitInputs, UnitResult, Weights};
 use crate::domain::vocabulary::{Phase, Source};
 use crate::error::{ApiError, ApiResult};
 use crate::totals::reports::{Grouping, ReportRequest, Reports};
@@ -361,16 +361,50 @@ pub async fn bottom_units(db: &impl ConnectionTrait, campaign_id: Uuid) -> ApiRe
     Ok(body.units.into_iter().filter(|u| u.bottom).map(|u| u.unit_id).collect())
 }
 
+/// One line of the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportRow {
+    pub rank: Option<u32>,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub conference: Option<f64>,
+    pub third_party: Option<f64>,
+    pub citizen_links: Option<f64>,
+    pub supervision: Option<f64>,
+    pub composite: Option<f64>,
+    pub grade: Grade,
+    pub violation: bool,
+    pub bottom: bool,
+}
+
+/// The report line of one unit's result.
+pub fn report_row(result: &UnitResult, unit_code: String, unit_name: String) -> ReportRow {
+    let score = |source: &str| result.components.iter().find(|c| c.source == source).and_then(|c| c.score);
+    ReportRow {
+        rank: result.rank,
+        unit_code,
+        unit_name,
+        conference: score("conference"),
+        third_party: score("third_party"),
+        citizen_links: score("citizen_links"),
+        supervision: score("supervision").or((result.supervision_points != 0.0).then_some(result.supervision_points)),
+        composite: result.composite,
+        grade: result.grade,
+        violation: result.violation,
+        bottom: result.bottom,
+    }
+}
+
 /// The report lines of a version, in rank order, with unit codes and names.
 pub async fn report_rows(
     db: &impl ConnectionTrait,
     version: &result_version::Model,
-) -> ApiResult<(Rules, Vec<crate::web::report::ReportRow>)> {
+) -> ApiResult<(Rules, Vec<ReportRow>)> {
     let body: ResultBody = serde_json::from_value(version.results.clone()).map_err(ApiError::internal)?;
     let mut rows = Vec::new();
     for unit in &body.units {
         let found = crate::services::registry::units::find(db, unit.unit_id).await?;
-        rows.push(crate::web::report::row(unit, found.code, found.name));
+        rows.push(report_row(unit, found.code, found.name));
     }
     Ok((body.rules, rows))
 }

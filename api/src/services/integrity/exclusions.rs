@@ -22,7 +22,7 @@ use crate::domain::vocabulary::Source;
 use crate::error::{ApiError, ApiResult};
 use crate::intake::packing;
 use crate::services::integrity::bursts::{BurstRule, median};
-use crate::totals::delta::RollupDelta;
+use crate::totals::delta::TotalsDelta;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Burst {
@@ -155,7 +155,7 @@ async fn flag_batch(
         .all(db)
         .await?;
     for chunk in flipping.chunks(500) {
-        let mut delta = RollupDelta::default();
+        let mut delta = TotalsDelta::default();
         for r in chunk {
             packing::count_into(&mut delta, r, &packing::unpack(&r.answers)?);
         }

@@ -11,6 +11,7 @@ use rust_xlsxwriter::{Workbook, Worksheet};
 use sea_orm::DatabaseConnection;
 
 use crate::error::{ApiError, ApiResult};
+use crate::services::evaluation::results::ReportRow;
 use crate::services::query::rows::{self, Cursor, ResponseRow, RowQuery};
 use crate::totals::reports::{Cell, SatisfactionReport};
 
@@ -205,4 +206,37 @@ pub async fn responses_xlsx(db: &DatabaseConnection, mut query: RowQuery) -> Api
     })
     .await
     .map_err(ApiError::internal)?
+}
+
+/// The columns of a results report in CSV and XLSX.
+pub const HEADER: [&str; 11] = [
+    "rank",
+    "unit_code",
+    "unit_name",
+    "conference",
+    "third_party",
+    "citizen_links",
+    "supervision",
+    "composite",
+    "grade",
+    "violation",
+    "bottom",
+];
+
+/// The cells of one line of a results report.
+pub fn cells(row: &ReportRow) -> Vec<String> {
+    let number = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_default();
+    vec![
+        row.rank.map(|r| r.to_string()).unwrap_or_default(),
+        row.unit_code.clone(),
+        row.unit_name.clone(),
+        number(row.conference),
+        number(row.third_party),
+        number(row.citizen_links),
+        number(row.supervision),
+        number(row.composite),
+        row.grade.label().to_owned(),
+        row.violation.to_string(),
+        row.bottom.to_string(),
+    ]
 }
