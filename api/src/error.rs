@@ -20,6 +20,9 @@ pub enum ApiError {
     NotFound(String),
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A unique value already taken: what kind of record, and by which fields.
+    #[error("conflict: {0}")]
+    Duplicate(Duplicate),
     /// The path exists but not with this method; holds the methods it takes (`Allow`).
     #[error("method not allowed; allowed: {0}")]
     MethodNotAllowed(String),
@@ -57,8 +60,98 @@ impl ApiError {
     }
 }
 
+/// A unique constraint a write ran into: the kind of record and the fields whose values are
+/// taken, read from the database's error (never the values themselves).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Duplicate {
+    pub resource: String,
+    pub fields: Vec<String>,
+    /// Said instead of the generic sentence, where the operation knows better.
+    pub detail: Option<String>,
+}
+
+impl Duplicate {
+    /// The same duplicate, told in the operation's own words.
+    pub fn told(self, detail: impl Into<String>) -> ApiError {
+        ApiError::Duplicate(Self { detail: Some(detail.into()), ..self })
+    }
+
+    /// What the client is told.
+    pub fn describe(&self) -> String {
+        match &self.detail {
+            Some(detail) => detail.clone(),
+            None => format!("a {} with the same {} exists already", self.resource, self.fields.join(" and ")),
+        }
+    }
+
+    /// The duplicate a database error reports, if it is one: on PostgreSQL from the error's
+    /// table and its detail (`Key (a, b)=(…) already exists.`), on SQLite from its message
+    /// (`UNIQUE constraint failed: table.a, table.b`).
+    fn of(err: &DbErr) -> Option<Self> {
+        use sea_orm::sqlx::error::ErrorKind;
+        use sea_orm::sqlx::postgres::PgDatabaseError;
+        let (DbErr::Exec(runtime) | DbErr::Query(runtime)) = err else { return None };
+        let sea_orm::RuntimeErr::SqlxError(cause) = runtime else { return None };
+        let sea_orm::sqlx::Error::Database(db) = cause.as_ref() else { return None };
+        if db.kind() != ErrorKind::UniqueViolation {
+            return None;
+        }
+        let (table, fields) = match db.try_downcast_ref::<PgDatabaseError>() {
+            Some(pg) => {
+                let detail = pg.detail().unwrap_or_default();
+                let columns = detail.strip_prefix("Key (").and_then(|rest| rest.split_once(")=")).map(|(c, _)| c);
+                (pg.table()?.to_owned(), columns?.split(", ").map(str::to_owned).collect())
+            }
+            None => {
+                let columns = db.message().split_once("constraint failed: ")?.1;
+                let mut table = String::new();
+                let mut fields = Vec::new();
+                for qualified in columns.split(", ") {
+                    let (t, column) = qualified.split_once('.')?;
+                    table = t.to_owned();
+                    fields.push(column.to_owned());
+                }
+                (table, fields)
+            }
+        };
+        Some(Self { resource: resource_of(&table), fields, detail: None })
+    }
+}
+
+impl std::fmt::Display for Duplicate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+/// What a table's records are called in a message.
+fn resource_of(table: &str) -> String {
+    let known = [
+        ("accounts", "account"),
+        ("api_clients", "API client"),
+        ("campaigns", "campaign"),
+        ("campaign_units", "campaign unit"),
+        ("evaluators", "representative"),
+        ("questionnaires", "questionnaire version"),
+        ("survey_links", "survey link"),
+        ("invitation_codes", "invitation code"),
+        ("ballot_codes", "ballot code"),
+        ("pollster_responses", "pollster response"),
+        ("result_versions", "result version"),
+        ("result_approvals", "approval"),
+        ("units", "unit"),
+    ];
+    match known.iter().find(|(name, _)| *name == table) {
+        Some((_, resource)) => (*resource).to_owned(),
+        None => table.trim_end_matches('s').replace('_', " "),
+    }
+}
+
 impl From<DbErr> for ApiError {
     fn from(err: DbErr) -> Self {
+        if let Some(duplicate) = Duplicate::of(&err) {
+            return Self::Duplicate(duplicate);
+        }
         match err.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(_)) => {
                 return Self::Conflict("a record with the same unique value already exists".to_owned());
@@ -139,5 +232,55 @@ fn describe(error: &ValidationError) -> String {
             _ => "is out of range".to_owned(),
         },
         code => format!("is invalid ({code})"),
+    }
+}
+
+/// An error and its causes, each once, from the outermost in: what an operator needs to read
+/// when something failed inside the service.
+pub fn cause_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut chain = err.to_string();
+    let mut next = err.source();
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        // Many errors print their cause in their own message already.
+        if !chain.contains(&text) {
+            chain.push_str(": ");
+            chain.push_str(&text);
+        }
+        next = cause.source();
+    }
+    chain
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("the batch could not be stored")]
+    struct Outer(#[source] Middle);
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("the connection broke")]
+    struct Middle(#[source] std::io::Error);
+
+    #[test]
+    fn the_whole_cause_chain_is_told_once() {
+        let err = Outer(Middle(std::io::Error::other("reset by peer")));
+        assert_eq!(cause_chain(&err), "the batch could not be stored: the connection broke: reset by peer");
+        let internal = ApiError::internal(err);
+        let ApiError::Internal(cause) = &internal else { unreachable!() };
+        assert!(cause_chain(cause.as_ref()).ends_with("reset by peer"));
+    }
+
+    #[test]
+    fn a_duplicate_names_its_resource_and_fields() {
+        let duplicate = Duplicate {
+            resource: resource_of("evaluators"),
+            fields: vec!["campaign_id".into(), "code".into()],
+            detail: None,
+        };
+        assert_eq!(duplicate.describe(), "a representative with the same campaign_id and code exists already");
+        assert_eq!(resource_of("webhook_subscriptions"), "webhook subscription");
     }
 }

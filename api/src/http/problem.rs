@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, FieldError, cause_chain};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -40,7 +40,7 @@ impl ApiError {
             Self::Unauthorized(_) => ("unauthorized", "Authentication is required"),
             Self::Forbidden(_) => ("forbidden", "Not allowed for this account"),
             Self::NotFound(_) => ("not-found", "Not found"),
-            Self::Conflict(_) => ("conflict", "Conflicts with the current state"),
+            Self::Conflict(_) | Self::Duplicate(_) => ("conflict", "Conflicts with the current state"),
             Self::Gone(_) => ("gone", "No longer available"),
             Self::PayloadTooLarge(_) => ("payload-too-large", "The request body is too large"),
             Self::RequestTimeout(_) => ("request-timeout", "The request body arrived too slowly"),
@@ -58,6 +58,7 @@ impl ApiError {
             Self::Unavailable(_) => "the database cannot be reached; retry shortly".to_owned(),
             Self::Internal(_) => "an unexpected error occurred; it has been logged".to_owned(),
             Self::TooManyRequests { detail, .. } => detail.clone(),
+            Self::Duplicate(duplicate) => duplicate.describe(),
             Self::MethodNotAllowed(allowed) => format!("this path takes {allowed}"),
             Self::BadRequest(d)
             | Self::Unauthorized(d)
@@ -74,6 +75,9 @@ impl ApiError {
         let (kind, title) = self.kind_and_title();
         let errors = match self {
             Self::Validation(errors) => errors.clone(),
+            Self::Duplicate(duplicate) => {
+                duplicate.fields.iter().map(|field| FieldError::new(field.clone(), "is taken already")).collect()
+            }
             _ => Vec::new(),
         };
         Problem {
@@ -94,7 +98,7 @@ impl ResponseError for ApiError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Conflict(_) | Self::Duplicate(_) => StatusCode::CONFLICT,
             Self::Gone(_) => StatusCode::GONE,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
@@ -107,8 +111,8 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         match self {
-            Self::Internal(cause) => tracing::error!(error = %cause, "internal error"),
-            Self::Unavailable(cause) => tracing::warn!(error = %cause, "database unavailable"),
+            Self::Internal(cause) => tracing::error!(error = %cause_chain(cause.as_ref()), "internal error"),
+            Self::Unavailable(cause) => tracing::warn!(error = %cause_chain(cause), "database unavailable"),
             _ => {}
         }
         let mut response = HttpResponse::build(self.status_code());

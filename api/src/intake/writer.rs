@@ -317,6 +317,7 @@ fn copy_of(err: &ApiError) -> ApiError {
     match err {
         ApiError::Unavailable(cause) => ApiError::Unavailable(DbErr::Custom(cause.to_string())),
         ApiError::Conflict(detail) => ApiError::Conflict(detail.clone()),
+        ApiError::Duplicate(duplicate) => ApiError::Duplicate(duplicate.clone()),
         other => ApiError::Internal(other.to_string().into()),
     }
 }

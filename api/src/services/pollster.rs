@@ -268,7 +268,7 @@ pub async fn push(
     }
     // A concurrent push of the same batch may win the race; classify again once if so.
     let stored = match store(db, client_id, campaign_id, &checked).await {
-        Err(ApiError::Conflict(_)) => store(db, client_id, campaign_id, &checked).await?,
+        Err(ApiError::Duplicate(_)) => store(db, client_id, campaign_id, &checked).await?,
         other => other?,
     };
     for (index, item_outcome) in stored {

@@ -46,7 +46,7 @@ async fn invalid_units_name_every_bad_field_and_store_nothing() {
     assert_eq!(fields(&problem(app.post("/api/v1/units", &admin, &orphan).await, 422).await), ["parent_id"]);
     assert_eq!(app.count("units").await, 0);
     app.unit(&admin, "dup", "government").await;
-    problem(
+    let taken = problem(
         app.post(
             "/api/v1/units",
             &admin,
@@ -56,6 +56,9 @@ async fn invalid_units_name_every_bad_field_and_store_nothing() {
         409,
     )
     .await;
+    // The database's unique constraint is named to the client: the record and the field.
+    assert_eq!(fields(&taken), ["code"], "{taken}");
+    assert_eq!(taken["detail"], "a unit with the same code exists already");
 }
 
 #[tokio::test]

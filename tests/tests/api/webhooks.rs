@@ -272,6 +272,9 @@ async fn a_change_whose_event_cannot_be_queued_is_not_made() {
     refuse_outbox_writes(&w.app.db, true).await;
     let refused = w.app.post(&format!("{path}/phase"), &w.admin, &json!({"phase": next})).await;
     assert!(refused.status().is_server_error(), "{}", refused.status());
+    let sent = refused.text().await.unwrap();
+    assert!(!sent.contains("outbox is refused"), "the cause is not sent: {sent}");
+    assert!(pingyi_tests::captured_logs().contains("the outbox is refused"), "the whole cause chain is logged");
     assert_eq!(phase().await, before, "the phase did not change without its event");
     assert_eq!(w.app.count("webhook_deliveries").await, 0);
 

@@ -262,8 +262,8 @@ pub async fn approve<C: ConnectionTrait + TransactionTrait>(
     .insert(&txn)
     .await
     .map_err(|e| match ApiError::from(e) {
-        ApiError::Conflict(_) => {
-            ApiError::Conflict("you approved this version already; a second approver is needed".to_owned())
+        ApiError::Duplicate(duplicate) => {
+            duplicate.told("you approved this version already; a second approver is needed")
         }
         other => other,
     })?;

@@ -73,9 +73,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
         .insert(&txn)
         .await
         .map_err(|e| match ApiError::from(e) {
-            ApiError::Conflict(_) => {
-                ApiError::Conflict("a generated code collided with an existing one; retry".to_owned())
-            }
+            ApiError::Duplicate(duplicate) => duplicate.told("a generated code collided with an existing one; retry"),
             other => other,
         })?;
     }

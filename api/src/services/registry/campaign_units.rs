@@ -102,7 +102,7 @@ async fn insert(
     .insert(db)
     .await
     .map_err(|e| match ApiError::from(e) {
-        ApiError::Conflict(_) => ApiError::Conflict("the unit is in this campaign already".to_owned()),
+        ApiError::Duplicate(duplicate) => duplicate.told("the unit is in this campaign already"),
         other => other,
     })?;
     let after = serde_json::json!({"unit_id": unit_id, "role": role, "reason": reason});

@@ -135,7 +135,7 @@ async fn insert(db: &impl ConnectionTrait, input: CampaignInput) -> ApiResult<ca
         totals_version: Set(0),
     };
     model.insert(db).await.map_err(|e| match ApiError::from(e) {
-        ApiError::Conflict(_) => ApiError::Conflict(format!("a campaign for {} already exists", input.year)),
+        ApiError::Duplicate(duplicate) => duplicate.told(format!("a campaign for {} already exists", input.year)),
         other => other,
     })
 }

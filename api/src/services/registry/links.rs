@@ -214,8 +214,8 @@ pub async fn create(
     };
     input.controls.apply(&mut model);
     model.insert(db).await.map_err(|e| match ApiError::from(e) {
-        ApiError::Conflict(_) => {
-            ApiError::Conflict("this questionnaire already has a link for that unit and channel".to_owned())
+        ApiError::Duplicate(duplicate) => {
+            duplicate.told("this questionnaire already has a link for that unit and channel")
         }
         other => other,
     })
