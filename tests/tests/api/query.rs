@@ -43,7 +43,7 @@ async fn cursor_pages_stay_stable_while_responses_keep_arriving() {
     let mut seen = HashSet::new();
     let mut cursor: Option<String> = None;
     let mut pages = 0;
-    loop {
+    for _ in 0..100 {
         let url = match &cursor {
             Some(after) => format!("{path}?limit=2&after={after}"),
             None => format!("{path}?limit=2"),

@@ -340,10 +340,12 @@ async fn a_change_while_a_fold_waits_to_write_still_counts() {
     let slug = another_link_to_b(&s).await;
     until_folded(&s).await;
     let before = folded_overall_answers(&s).await;
-    let (mut submitted, mut changes) = (0, 0);
+    let (mut submitted, mut changes, mut tries) = (0, 0, 0);
     // Three times: a fold that began just before the test took the turn and the lock may
     // have had nothing to add up yet.
     while changes < 3 {
+        tries += 1;
+        assert!(tries <= 50, "the app's fold always folded before the test took the turn");
         for _ in 0..3 {
             assert_eq!(s.app.submit(&slug, "satisfied").await.status(), 201);
             submitted += 1;
