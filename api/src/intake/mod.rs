@@ -17,7 +17,11 @@ pub mod writer;
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, FixedOffset};
 use sea_orm::DatabaseConnection;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
 
 use crate::intake::daily_cap::DailyCounts;
 use crate::intake::limiter::Guard;
@@ -27,6 +31,17 @@ use crate::store::link_changes::LinkChanges;
 use crate::store::log_sync::LogSync;
 use crate::store::write_turn::WriteTurns;
 use crate::totals::pending_counts::PendingCounts;
+
+/// What a citizen is told of a stored submission.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Receipt {
+    pub response_id: Uuid,
+    pub submission_id: Uuid,
+    /// The submission time as stored: rounded down to the hour.
+    pub submitted_hour: DateTime<FixedOffset>,
+    /// True when this submission id had been accepted before and nothing new was stored.
+    pub replayed: bool,
+}
 
 /// What the write path keeps for one app: the link cache, the in-memory ballot controls, the
 /// daily cap's counts and the group-commit writer, with the write turns and pending counts

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, DurationRound, FixedOffset, TimeDelta, Utc};
 use entity::{invitation_code, response, survey_link};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -19,11 +19,11 @@ use validator::Validate;
 use crate::domain::questionnaire::check_answers;
 use crate::domain::vocabulary::Phase;
 use crate::error::{ApiError, ApiResult};
-use crate::intake::Intake;
 use crate::intake::limiter::{Guard, SourceKey};
 use crate::intake::link_cache::{self, LinkContext};
 use crate::intake::response_ids;
 use crate::intake::writer::{self, NewResponse};
+use crate::intake::{Intake, Receipt};
 use crate::services::integrity::invitations;
 use crate::services::registry::links::{self, Controls, LinkState};
 use crate::store::write_turn::Holder;
@@ -55,16 +55,6 @@ pub struct Submission {
 /// What the in-memory controls know of the sender: a day-scoped key, never the address.
 pub struct Sender {
     pub source: Option<SourceKey>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct Receipt {
-    pub response_id: Uuid,
-    pub submission_id: Uuid,
-    /// The submission time as stored: rounded down to the hour.
-    pub submitted_hour: DateTime<FixedOffset>,
-    /// True when this submission id had been accepted before and nothing new was stored.
-    pub replayed: bool,
 }
 
 /// Identifies the content of a submission, to tell a retry from a different body under the same id.

@@ -27,8 +27,8 @@ use entity::response;
 
 use crate::domain::questionnaire::CheckedAnswer;
 use crate::error::{ApiError, ApiResult};
+use crate::intake::Receipt;
 use crate::intake::daily_cap::DailyCounts;
-use crate::intake::submit::Receipt;
 use crate::metrics::METRICS;
 use crate::store::log_sync::LogSync;
 use crate::store::write_turn::{Holder, WriteTurns};

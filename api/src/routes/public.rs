@@ -12,7 +12,8 @@ use crate::error::ApiResult;
 use crate::http::client_address::client_ip;
 use crate::http::json::ValidJson;
 use crate::http::responses::PublicErrors;
-use crate::intake::submit::{self, Receipt, Sender, Submission};
+use crate::intake::Receipt;
+use crate::intake::submit::{self, Sender, Submission};
 use crate::intake::survey::{self, SurveyView};
 
 pub fn configure(cfg: &mut ServiceConfig) {

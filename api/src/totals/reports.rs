@@ -19,24 +19,9 @@ use crate::domain::satisfaction::{Interval, LevelShare, OptionCount, figures};
 use crate::domain::vocabulary::Source;
 use crate::error::ApiResult;
 use crate::totals::cache::VersionedCache;
+pub use crate::totals::snapshot::Grouping;
 use crate::totals::snapshot::KeptTotals;
 use crate::totals::snapshot::{self, TotalsRow};
-
-/// How a report groups the answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Grouping {
-    /// Per unit, from the overall question.
-    Unit,
-    /// Per unit and dimension, from every rating question that has a dimension.
-    UnitDimension,
-    /// Per channel, from the overall question.
-    Channel,
-    /// Per unit and source, from the overall question.
-    UnitSource,
-    /// Per day or month of answering, from the overall question.
-    Period,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize, ToSchema, Default)]
 #[serde(rename_all = "snake_case")]
@@ -249,7 +234,11 @@ async fn compute(
 ) -> ApiResult<(SatisfactionReport, Option<i64>)> {
     let mut read = Vec::new();
     for source in request.sources() {
-        read.push((source, snapshot::source_totals(db, kept, source, request, state).await?));
+        read.push((
+            source,
+            snapshot::source_totals(db, kept, source, (request.campaign_id, request.grouping, request.unit), state)
+                .await?,
+        ));
     }
     let pending: Vec<Uuid> = read.iter().flat_map(|(_, totals)| totals.pending.iter().copied()).collect();
     let shape = snapshot::Shape::of(request.grouping);

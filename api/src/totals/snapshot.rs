@@ -13,6 +13,8 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, UnionType};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
+use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::domain::questionnaire::OVERALL;
@@ -22,7 +24,22 @@ use crate::totals::cache::VersionedCache;
 use crate::totals::delta::{Counters, TotalsDelta};
 use crate::totals::packed::{self, CellRow, HourRow, PackedRow};
 use crate::totals::pending;
-use crate::totals::reports::{Grouping, ReportRequest};
+
+/// How a report groups the answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Grouping {
+    /// Per unit, from the overall question.
+    Unit,
+    /// Per unit and dimension, from every rating question that has a dimension.
+    UnitDimension,
+    /// Per channel, from the overall question.
+    Channel,
+    /// Per unit and source, from the overall question.
+    UnitSource,
+    /// Per day or month of answering, from the overall question.
+    Period,
+}
 
 /// Counts of one option in one (unit, channel, dimension) or one answer hour; the columns the
 /// grouping does not keep apart are `None`.
@@ -165,7 +182,8 @@ pub async fn campaign_state(
     Ok(run(db, &query, campaign_id, &Shape::of(Grouping::Unit)).await?.1)
 }
 
-/// `source`'s totals for `request` as of `state` (kept ones, when they hold for its version);
+/// `source`'s totals of a campaign, grouped and for a unit as `(campaign_id, grouping, unit)`
+/// says, as of `state` (kept ones, when they hold for its version);
 /// otherwise read now, with the version and pending responses of that read. Totals, version
 /// and pending records always come from one statement (one snapshot), so that a fold in
 /// between can neither hide nor double a response.
@@ -173,22 +191,22 @@ pub async fn source_totals(
     db: &impl ConnectionTrait,
     kept: &KeptTotals,
     source: Source,
-    request: &ReportRequest,
+    (campaign_id, grouping, unit): (Uuid, Grouping, Option<Uuid>),
     state: &CampaignState,
 ) -> ApiResult<SourceTotals> {
     // Only citizens' links have pending responses.
     let pending_of = |pending: &[Uuid]| if source == Source::CitizenLink { pending.to_vec() } else { Vec::new() };
-    let key = (request.campaign_id, source, request.grouping, request.unit);
+    let key = (campaign_id, source, grouping, unit);
     if let Some(totals) = kept.0.get(&key, state.version) {
         return Ok(SourceTotals { totals, version: state.version, pending: pending_of(&state.pending) });
     }
-    let shape = Shape::of(request.grouping);
-    let mut query = totals_query(&shape, source, request.campaign_id, request.unit);
-    query.union(UnionType::All, version_query(request.campaign_id));
+    let shape = Shape::of(grouping);
+    let mut query = totals_query(&shape, source, campaign_id, unit);
+    query.union(UnionType::All, version_query(campaign_id));
     if source == Source::CitizenLink {
-        query.union(UnionType::All, pending_query(request.campaign_id));
+        query.union(UnionType::All, pending_query(campaign_id));
     }
-    let (totals, read) = run(db, &query, request.campaign_id, &shape).await?;
+    let (totals, read) = run(db, &query, campaign_id, &shape).await?;
     let totals = Arc::new(totals);
     kept.0.put(key, read.version, totals.clone());
     Ok(SourceTotals { totals, version: read.version, pending: pending_of(&read.pending) })
