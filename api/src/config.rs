@@ -19,10 +19,11 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use rand::Rng;
+use std::net::IpAddr;
+use std::str::FromStr;
 
-use crate::http::client_address::TrustedProxies;
-use crate::webhooks::WebhookSettings;
+use ipnet::IpNet;
+use rand::Rng;
 
 pub const MIN_SECRET_BYTES: usize = 32;
 
@@ -85,6 +86,58 @@ pub struct Settings {
     /// Peers whose `Forwarded` / `X-Forwarded-For` headers are believed.
     pub trusted_proxies: TrustedProxies,
     pub webhooks: WebhookSettings,
+}
+
+/// Peers whose forwarded headers are believed (`PINGYI_TRUSTED_PROXIES`).
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(Vec<IpNet>);
+
+impl FromStr for TrustedProxies {
+    type Err = String;
+
+    /// A comma-separated list of addresses or CIDR ranges; empty means none.
+    fn from_str(list: &str) -> Result<Self, String> {
+        list.split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(|item| {
+                item.parse::<IpNet>()
+                    .or_else(|_| item.parse::<IpAddr>().map(IpNet::from))
+                    .map_err(|_| format!("'{item}' is not an address or CIDR range"))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Self)
+    }
+}
+
+impl TrustedProxies {
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        self.0.iter().any(|net| net.contains(&ip))
+    }
+}
+
+/// How deliveries are retried and where they may go.
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    /// Delay before the second attempt; each later one doubles it.
+    pub retry_base: std::time::Duration,
+    /// Attempts in all before a delivery is marked failed.
+    pub max_attempts: u32,
+    /// Whether targets on loopback or private addresses are allowed (tests, intranets).
+    pub allow_private_targets: bool,
+    /// How long one attempt may take.
+    pub timeout: std::time::Duration,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            retry_base: std::time::Duration::from_secs(30),
+            max_attempts: 8,
+            allow_private_targets: false,
+            timeout: std::time::Duration::from_secs(10),
+        }
+    }
 }
 
 /// Reads an environment variable, treating an empty value as unset.

@@ -6,8 +6,7 @@ use entity::{account, campaign, survey_link, unit};
 use rand::Rng;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
-use crate::auth::Principal;
-use crate::auth::Role;
+use crate::auth::{Principal, Role};
 use crate::domain::vocabulary::{Category, Channel, Phase, UnitKind};
 use crate::error::ApiResult;
 use crate::services::registry::{accounts, campaign_units, campaigns, links, questionnaires, units};

@@ -6,8 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::domain::text;
-use crate::error::FieldError;
+use crate::domain::{FieldError, text};
 
 /// The dimension code of the overall-satisfaction question; per-unit figures use it.
 pub const OVERALL: &str = "overall";

@@ -3,37 +3,10 @@
 //! could write whatever they like in them.
 
 use std::net::IpAddr;
-use std::str::FromStr;
 
 use actix_web::HttpRequest;
-use ipnet::IpNet;
 
-#[derive(Debug, Clone, Default)]
-pub struct TrustedProxies(Vec<IpNet>);
-
-impl FromStr for TrustedProxies {
-    type Err = String;
-
-    /// A comma-separated list of addresses or CIDR ranges; empty means none.
-    fn from_str(list: &str) -> Result<Self, String> {
-        list.split(',')
-            .map(str::trim)
-            .filter(|item| !item.is_empty())
-            .map(|item| {
-                item.parse::<IpNet>()
-                    .or_else(|_| item.parse::<IpAddr>().map(IpNet::from))
-                    .map_err(|_| format!("'{item}' is not an address or CIDR range"))
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(Self)
-    }
-}
-
-impl TrustedProxies {
-    pub fn contains(&self, ip: IpAddr) -> bool {
-        self.0.iter().any(|net| net.contains(&ip))
-    }
-}
+use crate::config::TrustedProxies;
 
 /// The client address of `req`: the peer's, or — when the peer is a trusted proxy — the
 /// right-most forwarded address that is not itself a trusted proxy.

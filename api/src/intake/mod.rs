@@ -8,7 +8,6 @@
 pub mod daily_cap;
 pub mod limiter;
 pub mod link_cache;
-pub mod packing;
 pub mod response_ids;
 pub mod submit;
 pub mod survey;

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, DurationRound, FixedOffset, TimeDelta, Utc};
+use chrono::{TimeDelta, Utc};
 use entity::{invitation_code, response, survey_link};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde::Deserialize;
@@ -69,10 +69,6 @@ fn body_hash(slug: &str, answers: &BTreeMap<String, String>) -> [u8; 32] {
         hasher.update([0]);
     }
     hasher.finalize().into()
-}
-
-pub fn round_to_hour(time: DateTime<Utc>) -> DateTime<FixedOffset> {
-    time.duration_trunc(TimeDelta::hours(1)).unwrap_or(time).fixed_offset()
 }
 
 fn refuse(state: LinkState) -> ApiError {
@@ -221,9 +217,9 @@ async fn accept(
         campaign_id: questionnaire.model.campaign_id,
         unit_id: link.unit_id,
         channel: link.channel,
-        submitted_hour: round_to_hour(Utc::now()),
+        submitted_hour: crate::store::this_hour(),
         excluded: false,
-        answers: crate::intake::packing::pack(&answers),
+        answers: crate::store::answers::pack(&answers),
     };
     let new = NewResponse { row, answers };
     let receipt = match code {
@@ -303,13 +299,6 @@ async fn spend_code_and_store(
 #[cfg(test)]
 mod tests {
     use crate::intake::submit::*;
-
-    #[test]
-    fn the_hour_is_kept_and_the_minutes_dropped() {
-        let time = DateTime::parse_from_rfc3339("2017-07-03T10:47:12Z").map(|t| t.with_timezone(&Utc));
-        let rounded = time.map(round_to_hour).map(|t| t.to_rfc3339());
-        assert_eq!(rounded.ok().as_deref(), Some("2017-07-03T10:00:00+00:00"));
-    }
 
     #[test]
     fn the_hash_depends_on_link_and_answers() {

@@ -13,9 +13,8 @@ use crate::auth::Principal;
 use crate::domain::vocabulary::Source;
 use crate::error::{ApiError, ApiResult};
 use crate::http::responses::ReadErrors;
-use crate::services::query::exports;
-use crate::services::query::figures;
 use crate::services::query::rows::{self, RowFilter, RowPage};
+use crate::services::query::{exports, figures};
 use crate::totals::reports::{self, Granularity, Grouping, SatisfactionFilter};
 
 pub fn configure(cfg: &mut ServiceConfig) {

@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use entity::{pollster_answer, pollster_figure, pollster_response, unit};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -25,7 +25,6 @@ use crate::domain::questionnaire::check_answers;
 use crate::domain::text;
 use crate::domain::vocabulary::{Phase, PollsterChannel, QuestionnaireStatus, Source};
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::intake::submit::round_to_hour;
 use crate::services::registry::questionnaires::{self, Parsed};
 use crate::totals::delta::{AnswerPlace, Counters, TotalsDelta};
 use crate::webhooks::{EventType, outbox};
@@ -302,7 +301,7 @@ async fn store(
             .await?;
         existing.extend(found.into_iter().map(|r| (r.external_id.clone(), r)));
     }
-    let received_hour = round_to_hour(Utc::now());
+    let received_hour = crate::store::this_hour();
     let mut results = Vec::new();
     let mut responses = Vec::new();
     let mut answers = Vec::new();

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, FixedOffset};
 use uuid::Uuid;
 
-use crate::domain::questionnaire::OVERALL;
+use crate::domain::questionnaire::{CheckedAnswer, OVERALL};
 
 /// The counts one or more answers add to a cell.
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
@@ -100,6 +100,21 @@ impl TotalsDelta {
 
     pub fn hours(&self) -> impl Iterator<Item = (&HourKey, &Counters)> {
         self.hours.iter()
+    }
+
+    /// Adds what one response's answers add to the running totals.
+    pub fn count_response(&mut self, response: &entity::response::Model, answers: &[CheckedAnswer]) {
+        for a in answers {
+            let place = AnswerPlace {
+                campaign_id: response.campaign_id,
+                unit_id: response.unit_id,
+                channel: response.channel.as_str(),
+                dimension: a.dimension.as_deref(),
+                option_key: a.option_key.as_deref(),
+                answered_at: Some(response.submitted_hour),
+            };
+            self.count(place, Counters::of_answer(a.weight));
+        }
     }
 
     /// The changes per cell and per hour.

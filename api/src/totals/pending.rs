@@ -22,7 +22,7 @@ use uuid::Uuid;
 use entity::response;
 
 use crate::domain::questionnaire::CheckedAnswer;
-use crate::intake::packing;
+use crate::store::answers;
 use crate::totals::delta::TotalsDelta;
 use crate::totals::pending_counts::PendingCounts;
 
@@ -50,7 +50,7 @@ impl Counted {
     }
 
     fn add(&mut self, row: &response::Model, checked: &[CheckedAnswer]) {
-        packing::count_into(&mut self.totals, row, checked);
+        self.totals.count_response(row, checked);
         *self.received.entry((row.campaign_id, row.unit_id)).or_default() += 1;
     }
 
@@ -107,7 +107,7 @@ pub async fn count(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Counted, D
         let mut padded = chunk.to_vec();
         padded.resize(IDS_PER_READ, Uuid::nil());
         for found in response::Entity::find().filter(response::Column::Id.is_in(padded)).all(db).await? {
-            counted.add(&found, &packing::unpack(&found.answers)?);
+            counted.add(&found, &answers::unpack(&found.answers)?);
         }
     }
     Ok(counted)

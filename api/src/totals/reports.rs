@@ -16,10 +16,11 @@ use uuid::Uuid;
 
 use crate::domain::questionnaire::OVERALL;
 use crate::domain::satisfaction::{Interval, LevelShare, OptionCount, figures};
+pub use crate::totals::snapshot::Grouping;
+
 use crate::domain::vocabulary::Source;
 use crate::error::ApiResult;
 use crate::totals::cache::VersionedCache;
-pub use crate::totals::snapshot::Grouping;
 use crate::totals::snapshot::KeptTotals;
 use crate::totals::snapshot::{self, TotalsRow};
 

@@ -74,7 +74,7 @@ async fn a_response_is_stored_anonymously_with_the_hour_only() {
     for marker in ["203.0.113.77", "Marker-UA-1234", "127.0.0.1"] {
         assert!(!everything.contains(marker), "{marker} must not be stored");
     }
-    let answers = pingyi::intake::packing::unpack(&row.answers).unwrap();
+    let answers = pingyi::store::answers::unpack(&row.answers).unwrap();
     assert_eq!(answers.len(), 8);
     let overall = answers.iter().find(|a| a.question_key == "overall").unwrap();
     assert_eq!((overall.option_key.as_deref(), overall.weight), (Some("basically_satisfied"), Some(0.6)));

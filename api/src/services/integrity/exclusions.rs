@@ -20,8 +20,8 @@ use crate::auth::{Permission, Principal};
 use crate::domain::text;
 use crate::domain::vocabulary::Source;
 use crate::error::{ApiError, ApiResult};
-use crate::intake::packing;
 use crate::services::integrity::bursts::{BurstRule, median};
+use crate::store::answers;
 use crate::totals::delta::TotalsDelta;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -157,7 +157,7 @@ async fn flag_batch(
     for chunk in flipping.chunks(500) {
         let mut delta = TotalsDelta::default();
         for r in chunk {
-            packing::count_into(&mut delta, r, &packing::unpack(&r.answers)?);
+            delta.count_response(r, &answers::unpack(&r.answers)?);
         }
         let delta = if excluded { delta.negated() } else { delta };
         response::Entity::update_many()

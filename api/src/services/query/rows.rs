@@ -184,7 +184,7 @@ async fn answers_by_response(db: &impl ConnectionTrait, heads: &[HeadRow]) -> Ap
     let mut unpacked = Vec::new();
     for head in heads {
         if let Some(packed) = &head.packed {
-            let rows = crate::intake::packing::unpack(packed)?.into_iter().map(|a| AnswerRow {
+            let rows = crate::store::answers::unpack(packed)?.into_iter().map(|a| AnswerRow {
                 response_id: head.id,
                 question_key: a.question_key,
                 option_key: a.option_key,
