@@ -1,7 +1,7 @@
 //! The composite result: components → composite score → grade (with the violation override)
 //! → rank → bottom N. A pure function, so that the rules can be read and tested on their own.
 //!
-//! The rules, as implemented and documented in the README:
+//! The rules, as docs/evaluation-rules.md states them for readers:
 //! - A sample-based component (conference, third-party survey, citizen links) counts when it
 //!   has at least `min_sample` answers; supervision counts (in component mode) when the unit
 //!   has a scored notice. Components that do not count, or weigh 0, are left out and the
