@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
-/// A single-use ballot code; stored as a hash, never linked to the ballot cast with it.
+/// A representative's single-use ballot code for a session, stored as a hash. Spending it
+/// writes nothing here (see `ballot_spend`); one live code per representative per session.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "ballot_codes")]
 pub struct Model {
@@ -8,8 +9,8 @@ pub struct Model {
     pub id: Uuid,
     pub session_id: Uuid,
     pub evaluator_id: Uuid,
+    #[sea_orm(unique)]
     pub code_hash: String,
-    pub used_at: Option<DateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

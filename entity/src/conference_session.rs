@@ -13,6 +13,8 @@ pub struct Model {
     pub status: SessionStatus,
     pub opened_at: DateTimeWithTimeZone,
     pub closed_at: Option<DateTimeWithTimeZone>,
+    /// Ballots cast.
+    pub ballots: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
-/// A single-use code for a closed group. Deliberately unlinked from any response.
+/// A single-use code for a closed group, stored as a hash. Spending it writes nothing here
+/// (see `invitation_spend`), and nothing links it to a response.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "invitation_codes")]
 pub struct Model {
@@ -10,7 +11,6 @@ pub struct Model {
     /// SHA-256 of the code; the code itself is shown once and never stored.
     #[sea_orm(unique)]
     pub code_hash: String,
-    pub used_at: Option<DateTimeWithTimeZone>,
     pub created_at: DateTimeWithTimeZone,
 }
 

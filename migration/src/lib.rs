@@ -7,13 +7,19 @@ pub use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{DatabaseConnection, DbBackend};
 
 mod m20261206_000001_baseline;
+mod m20261206_000002_one_active_record;
+mod m20261206_000003_secret_ballots;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261206_000001_baseline::Migration)]
+        vec![
+            Box::new(m20261206_000001_baseline::Migration),
+            Box::new(m20261206_000002_one_active_record::Migration),
+            Box::new(m20261206_000003_secret_ballots::Migration),
+        ]
     }
 }
 

@@ -308,6 +308,38 @@ impl TestApp {
     pub async fn count(&self, table: &str) -> i64 {
         count_rows(&self.db, table).await
     }
+
+    /// Sends the same request `n` times at once; the statuses, sorted.
+    pub async fn at_once(
+        &self,
+        n: usize,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Vec<u16> {
+        let sends = (0..n).map(|_| self.request(method.clone(), path, token, body));
+        let mut statuses: Vec<u16> =
+            futures_util::future::join_all(sends).await.iter().map(|r| r.status().as_u16()).collect();
+        statuses.sort_unstable();
+        statuses
+    }
+
+    /// The audit log's records of `action` on `entity_id`.
+    pub async fn audited(&self, action: &str, entity_id: &str) -> u64 {
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+        entity::audit_record::Entity::find()
+            .filter(entity::audit_record::Column::Action.eq(action))
+            .filter(entity::audit_record::Column::EntityId.eq(entity_id))
+            .count(&self.db)
+            .await
+            .unwrap()
+    }
+}
+
+/// How many of `statuses` are `status`.
+pub fn how_many(statuses: &[u16], status: u16) -> usize {
+    statuses.iter().filter(|s| **s == status).count()
 }
 
 /// The rows in `table`, as `db` (a connection or a transaction) sees them.

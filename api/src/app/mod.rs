@@ -17,6 +17,7 @@ pub use state::{AppState, State};
 use crate::config::Settings;
 use crate::intake::link_cache::CHECK_INTERVAL;
 use crate::intake::{Intake, IntakeParts};
+use crate::services::integrity::codes::{SpendKey, SpendKeyError};
 use crate::store::connect;
 use crate::store::link_changes::LinkChanges;
 use crate::store::log_sync::LogSync;
@@ -28,6 +29,8 @@ use crate::totals::reports::Reports;
 pub enum StartupError {
     #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),
+    #[error("{0}")]
+    SpendKey(#[from] SpendKeyError),
     #[error("cannot listen on {address}: {source}")]
     Bind { address: String, source: std::io::Error },
 }
@@ -45,6 +48,8 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let db = connect::connect(&settings.database_url, settings.db_max_connections).await?;
         connect::migrate(&db).await?;
+        let spend_key = SpendKey::derive(&settings.jwt_secret);
+        spend_key.check(&db).await?;
         let writer = connect::connect_writer(&settings.database_url, &db).await?;
         let turns = WriteTurns::for_backend(db.get_database_backend());
         let pending_counts = Arc::new(PendingCounts::default());
@@ -57,6 +62,7 @@ impl Application {
             pending_counts,
             link_changes: link_changes.clone(),
             link_check_interval: CHECK_INTERVAL,
+            spend_key: spend_key.clone(),
         });
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|source| StartupError::Bind { address: settings.bind.clone(), source })?;
@@ -64,7 +70,7 @@ impl Application {
             .local_addr()
             .map_err(|source| StartupError::Bind { address: settings.bind.clone(), source })?
             .port();
-        let state = AppState { db, settings, intake, reports: Reports::default(), link_changes };
+        let state = AppState { db, settings, intake, reports: Reports::default(), link_changes, spend_key };
         let server = server::serve(listener, state)
             .map_err(|source| StartupError::Bind { address: format!("port {port}"), source })?;
         let running = jobs.clone().start();

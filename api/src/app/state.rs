@@ -9,6 +9,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::config::Settings;
 use crate::intake::Intake;
+use crate::services::integrity::codes::SpendKey;
 use crate::store::link_changes::LinkChanges;
 use crate::totals::reports::Reports;
 
@@ -22,6 +23,8 @@ pub struct AppState {
     pub reports: Reports,
     /// Changes this app made that its link cache must see at once.
     pub link_changes: Arc<LinkChanges>,
+    /// Makes the tags that record single-use codes as spent (see `services::integrity::codes`).
+    pub spend_key: SpendKey,
 }
 
 pub type State = web::Data<AppState>;

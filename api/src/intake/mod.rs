@@ -26,6 +26,7 @@ use crate::intake::daily_cap::DailyCounts;
 use crate::intake::limiter::Guard;
 use crate::intake::link_cache::LinkCache;
 use crate::intake::writer::{BatchWriter, WriterParts};
+use crate::services::integrity::codes::SpendKey;
 use crate::store::link_changes::LinkChanges;
 use crate::store::log_sync::LogSync;
 use crate::store::write_turn::WriteTurns;
@@ -50,6 +51,8 @@ pub struct Intake {
     pub guard: Guard,
     pub daily_counts: Arc<DailyCounts>,
     pub writer: BatchWriter,
+    /// Records invitation codes as spent.
+    pub spend_key: SpendKey,
     turns: Arc<WriteTurns>,
     pending_counts: Arc<PendingCounts>,
 }
@@ -65,6 +68,7 @@ pub struct IntakeParts {
     pub link_changes: Arc<LinkChanges>,
     /// How often the link cache reads the database's change counter.
     pub link_check_interval: Duration,
+    pub spend_key: SpendKey,
 }
 
 impl Intake {
@@ -83,6 +87,7 @@ impl Intake {
             guard: Guard::default(),
             daily_counts,
             writer,
+            spend_key: parts.spend_key,
             turns: parts.turns,
             pending_counts: parts.pending_counts,
         }

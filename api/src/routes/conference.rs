@@ -12,11 +12,12 @@ use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::http::json::ValidJson;
 use crate::http::responses::{PublicErrors, ReadErrors, WriteErrors};
-use crate::services::evaluation::conference::{self, Ballot, IssuedCode, NewSession, SessionDto, Tally};
+use crate::services::evaluation::conference::{self, Ballot, BallotReceipt, IssuedCode, NewSession, SessionDto, Tally};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(open_session)
         .service(issue_codes)
+        .service(reissue_code)
         .service(close_session)
         .service(cast_ballot)
         .service(tally)
@@ -44,6 +45,17 @@ pub async fn issue_codes(state: State, who: Principal, id: web::Path<Uuid>) -> A
         .json(conference::issue_codes(&state.db, &who, *id).await?))
 }
 
+/// Replace a representative's ballot code (a lost slip): the old code stops working, the new
+/// one is shown once. A ballot already cast with the old code stays counted.
+#[utoipa::path(tag = "conference", params(("id" = Uuid, Path, description = "session id"), ("evaluator" = String, Path, description = "the representative's code, e.g. E-007")), security(("bearer" = [])), responses((status = 201, body = IssuedCode), WriteErrors))]
+#[post("/conference/sessions/{id}/codes/{evaluator}/reissue")]
+pub async fn reissue_code(state: State, who: Principal, path: web::Path<(Uuid, String)>) -> ApiResult<HttpResponse> {
+    let (session, evaluator) = path.into_inner();
+    Ok(HttpResponse::Created()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(conference::reissue(&state.db, &who, session, &evaluator).await?))
+}
+
 /// Close the session: the tally is final and its scores are shown at once.
 #[utoipa::path(tag = "conference", params(("id" = Uuid, Path, description = "session id")), security(("bearer" = [])), responses((status = 200, body = SessionDto), WriteErrors))]
 #[post("/conference/sessions/{id}/close")]
@@ -53,11 +65,10 @@ pub async fn close_session(state: State, who: Principal, id: web::Path<Uuid>) ->
 
 /// Cast a ballot with a single-use code: every unit (and, in dimension mode, every
 /// dimension of its category) scored once.
-#[utoipa::path(tag = "conference", params(("id" = Uuid, Path, description = "session id")), request_body = Ballot, responses((status = 201, description = "Counted"), PublicErrors))]
+#[utoipa::path(tag = "conference", params(("id" = Uuid, Path, description = "session id")), request_body = Ballot, responses((status = 201, body = BallotReceipt), PublicErrors))]
 #[post("/public/conference/{id}/ballots")]
 pub async fn cast_ballot(state: State, id: web::Path<Uuid>, body: ValidJson<Ballot>) -> ApiResult<HttpResponse> {
-    conference::cast(&state.db, *id, body.0).await?;
-    Ok(HttpResponse::Created().json(serde_json::json!({"counted": true})))
+    Ok(HttpResponse::Created().json(conference::cast(&state.db, &state.spend_key, *id, body.0).await?))
 }
 
 /// The tally: ballot counts while the session is open, scores once it is closed.

@@ -9,6 +9,7 @@ use crate::auth::Principal;
 use crate::error::ApiResult;
 use crate::http::responses::{PublicErrors, ReadErrors, WriteErrors};
 use crate::services::evaluation::results::{self, ResultVersionDto};
+use crate::services::query::exports;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(compute)
@@ -74,19 +75,13 @@ pub async fn public_results(state: State, id: web::Path<Uuid>) -> ApiResult<Http
     Ok(HttpResponse::Ok().json(results::to_dto(&state.db, version).await?))
 }
 
-fn report_cells(rows: &[results::ReportRow]) -> Vec<Vec<String>> {
-    rows.iter().map(crate::services::query::exports::cells).collect()
-}
-
 /// The results report as CSV (UTF-8 with BOM).
 #[utoipa::path(tag = "results", params(("id" = Uuid, Path)), security(("bearer" = [])), responses((status = 200, description = "CSV", content_type = "text/csv"), ReadErrors))]
 #[get("/results/{id}/report.csv")]
 pub async fn report_csv(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let version = results::get(&state.db, &who, *id).await?;
     let (_, rows) = results::report_rows(&state.db, &version).await?;
-    let mut bytes = crate::services::query::exports::BOM.to_vec();
-    let header = crate::services::query::exports::HEADER.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>();
-    bytes.extend(crate::services::query::exports::csv_bytes(std::iter::once(header).chain(report_cells(&rows)))?);
+    let bytes = exports::csv_file(&exports::RESULT_COLUMNS, rows.iter().map(exports::result_line))?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header(("Content-Disposition", "attachment; filename=\"results.csv\""))
@@ -99,16 +94,10 @@ pub async fn report_csv(state: State, who: Principal, id: web::Path<Uuid>) -> Ap
 pub async fn report_xlsx(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let version = results::get(&state.db, &who, *id).await?;
     let (_, rows) = results::report_rows(&state.db, &version).await?;
-    let lines = report_cells(&rows);
-    let file = web::block(move || {
-        crate::services::query::exports::workbook_file(
-            "results",
-            &crate::services::query::exports::HEADER,
-            lines.into_iter(),
-        )
-    })
-    .await
-    .map_err(crate::error::ApiError::internal)??;
+    let lines: Vec<Vec<exports::Cell>> = rows.iter().map(exports::result_line).collect();
+    let file = web::block(move || exports::workbook_file("results", &exports::RESULT_COLUMNS, lines.into_iter()))
+        .await
+        .map_err(crate::error::ApiError::internal)??;
     let stream = tokio_util::io::ReaderStream::new(tokio::fs::File::from_std(file));
     Ok(HttpResponse::Ok()
         .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

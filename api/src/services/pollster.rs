@@ -7,7 +7,7 @@
 //! of a batch are written in one transaction. A batch naming a unit outside the client's
 //! scope is refused whole (403).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::NaiveDate;
 use entity::{pollster_answer, pollster_figure, pollster_response, unit};
@@ -25,6 +25,7 @@ use crate::domain::questionnaire::check_answers;
 use crate::domain::text;
 use crate::domain::vocabulary::{Phase, PollsterChannel, QuestionnaireStatus, Source};
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::services::registry::campaign_units::not_a_member;
 use crate::services::registry::questionnaires::{self, Parsed};
 use crate::totals::delta::{AnswerPlace, Counters, TotalsDelta};
 use crate::webhooks::{EventType, outbox};
@@ -145,6 +146,7 @@ fn prefixed(errors: Vec<FieldError>, index: usize) -> Vec<FieldError> {
 struct Lookups {
     questionnaires: HashMap<Uuid, Option<Parsed>>,
     units: HashMap<Uuid, Option<unit::Model>>,
+    members: Option<HashSet<Uuid>>,
 }
 
 impl Lookups {
@@ -165,6 +167,14 @@ impl Lookups {
         }
         Ok(self.units.get(&id).and_then(Option::as_ref))
     }
+
+    async fn is_member(&mut self, db: &impl ConnectionTrait, campaign_id: Uuid, unit_id: Uuid) -> ApiResult<bool> {
+        if self.members.is_none() {
+            let ids = crate::services::registry::campaign_units::unit_ids(db, campaign_id).await?;
+            self.members = Some(ids.into_iter().collect());
+        }
+        Ok(self.members.as_ref().is_some_and(|members| members.contains(&unit_id)))
+    }
 }
 
 /// Every reason `item` cannot be stored, or its checked answers.
@@ -184,6 +194,8 @@ async fn check_item(
     let unit_category = lookups.unit(db, item.unit_id).await?.map(|u| u.category);
     if unit_category.is_none() {
         errors.push(FieldError::new("unit_id", "no such unit"));
+    } else if !lookups.is_member(db, campaign_id, item.unit_id).await? {
+        errors.push(FieldError::new("unit_id", not_a_member(item.unit_id)));
     }
     let Some(questionnaire) = lookups.questionnaire(db, item.questionnaire_id).await? else {
         errors.push(FieldError::new("questionnaire_id", "no such questionnaire"));
@@ -355,6 +367,8 @@ async fn store(
     }
     if !responses.is_empty() {
         let txn = crate::store::begin_write(db).await?;
+        let campaign = crate::services::registry::campaigns::hold(&txn, campaign_id).await?;
+        crate::services::registry::campaigns::require_phase(&campaign, PUSH_PHASES, "pushing results")?;
         for chunk in responses.chunks(500) {
             pollster_response::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await?;
         }
@@ -462,14 +476,23 @@ pub async fn push_figure(
     let client_id = who.require_client("pushes")?;
     who.require_campaign(campaign_id)?;
     who.require_pushing_for(input.unit_id)?;
-    let campaign = crate::services::registry::campaigns::find(db, campaign_id).await?;
-    crate::services::registry::campaigns::require_phase(&campaign, PUSH_PHASES, "pushing results")?;
-    crate::services::registry::units::find(db, input.unit_id)
-        .await
-        .map_err(|_| ApiError::invalid("unit_id", "no such unit"))?;
     check_figure(&input)?;
+    store_figure(db, client_id, campaign_id, &input).await
+}
+
+async fn store_figure(
+    db: &DatabaseConnection,
+    client_id: Uuid,
+    campaign_id: Uuid,
+    input: &NewFigure,
+) -> ApiResult<pollster_figure::Model> {
     let now = crate::store::now();
     let txn = crate::store::begin_write(db).await?;
+    let campaign = crate::services::registry::campaigns::hold(&txn, campaign_id).await?;
+    crate::services::registry::campaigns::require_phase(&campaign, PUSH_PHASES, "pushing results")?;
+    // Figures for one unit are stored one at a time, each superseding the one before; a
+    // unique index over current figures backs this.
+    crate::services::registry::campaign_units::lock_member(&txn, campaign_id, input.unit_id, "unit_id").await?;
     pollster_figure::Entity::update_many()
         .col_expr(pollster_figure::Column::SupersededAt, sea_orm::sea_query::Expr::value(now))
         .filter(pollster_figure::Column::CampaignId.eq(campaign_id))

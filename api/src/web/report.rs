@@ -74,8 +74,8 @@ pub fn html(title: &str, version: i32, status: &str, rows: &[ReportRow], rules: 
         let _ = write!(body, "<th style=\"text-align:left;border-bottom:2px solid #1f2328\">{h}</th>");
     }
     body.push_str("</tr></thead><tbody>");
+    let number = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_default();
     for r in rows {
-        let c = crate::services::query::exports::cells(r);
         let flag = if r.violation {
             " ⚠ 违纪违法"
         } else if r.bottom {
@@ -86,15 +86,15 @@ pub fn html(title: &str, version: i32, status: &str, rows: &[ReportRow], rules: 
         let _ = write!(
             body,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><b>{}</b></td><td style=\"color:{}\">{}{}</td></tr>",
-            c[0],
-            escape(&c[2]),
-            c[3],
-            c[4],
-            c[5],
-            c[6],
-            c[7],
+            r.rank.map(|rank| rank.to_string()).unwrap_or_default(),
+            escape(&r.unit_name),
+            number(r.conference),
+            number(r.third_party),
+            number(r.citizen_links),
+            number(r.supervision),
+            number(r.composite),
             colour(r.grade),
-            escape(&c[8]),
+            escape(r.grade.label()),
             flag
         );
     }

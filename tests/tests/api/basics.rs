@@ -87,7 +87,7 @@ async fn a_body_that_arrives_too_slowly_is_refused_with_408() {
     assert!(late.contains("application/problem+json") && late.contains("request-timeout"), "{late}");
     assert!(started.elapsed() < std::time::Duration::from_secs(5), "answered at the deadline, not later");
 
-    let body = format!("{{\"submission_id\": \"{}\", \"answers\": {{}}}}", uuid::Uuid::nil());
+    let body = format!("{{\"submission_id\": \"{}\", \"answers\": {{}}}}", uuid::Uuid::new_v4());
     let padded = format!("{body:<100}");
     let (first, second) = padded.split_at(50);
     let in_time = send_slowly(&app.address, &[first, second], std::time::Duration::from_millis(300)).await;

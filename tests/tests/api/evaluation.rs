@@ -314,6 +314,10 @@ async fn units_see_only_their_own_problems_and_overdue_measures_are_flagged_and_
     let campaign = app.campaign(&admin, 2017).await;
     let own = app.unit(&admin, "own", "government").await;
     let other = app.unit(&admin, "other", "government").await;
+    for member in [own, other] {
+        let body = json!({"unit_id": member, "role": "district_key"});
+        app.created(&format!("/api/v1/campaigns/{campaign}/units"), &admin, &body).await;
+    }
     let unit = app.token(Role::Unit, Some(own)).await;
     let (_, reader) =
         app.client_token(&admin, &json!({"name": "portal", "role": "reader", "campaign_ids": [campaign]})).await;
@@ -386,4 +390,67 @@ async fn units_see_only_their_own_problems_and_overdue_measures_are_flagged_and_
     let reports: Value =
         app.get(&format!("/api/v1/campaigns/{campaign}/rectification-reports"), &observer).await.json().await.unwrap();
     assert_eq!(reports.as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_lost_slip_is_replaced_and_the_old_code_stops_working() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let campaign = app.campaign(&admin, 2017).await;
+    let unit = app.unit(&admin, "jtysj", "government").await;
+    app.created(
+        &format!("/api/v1/campaigns/{campaign}/units"),
+        &admin,
+        &json!({"unit_id": unit, "role": "district_key"}),
+    )
+    .await;
+    app.phase(&admin, campaign, "rectification").await;
+    app.phase(&admin, campaign, "assessment").await;
+    app.created(&format!("/api/v1/campaigns/{campaign}/evaluators"), &admin, &json!({"group": "deputies", "count": 2}))
+        .await;
+    let session = app
+        .created(&format!("/api/v1/campaigns/{campaign}/conference/sessions"), &admin, &json!({"mode": "overall"}))
+        .await;
+    let session = session["id"].as_str().unwrap().to_owned();
+    let slips = app.created(&format!("/api/v1/conference/sessions/{session}/codes"), &admin, &json!({})).await;
+    let lost = slips.as_array().unwrap().iter().find(|s| s["evaluator_code"] == "E-001").unwrap()["ballot_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let again = app.created(&format!("/api/v1/conference/sessions/{session}/codes"), &admin, &json!({})).await;
+    assert_eq!(again.as_array().map(Vec::len), Some(0), "no second code without a reissue");
+
+    let new =
+        app.created(&format!("/api/v1/conference/sessions/{session}/codes/E-001/reissue"), &admin, &json!({})).await;
+    assert_eq!(new["evaluator_code"], "E-001");
+    assert_ne!(new["ballot_code"].as_str(), Some(lost.as_str()));
+    problem(
+        app.post(&format!("/api/v1/conference/sessions/{session}/codes/E-099/reissue"), &admin, &json!({})).await,
+        404,
+    )
+    .await;
+    assert_eq!(app.audited("conference.code_reissued", &session).await, 1);
+
+    let path = format!("/api/v1/public/conference/{session}/ballots");
+    let ballot = |code: &str| json!({"code": code, "scores": [{"unit_id": unit, "dimension": "overall", "option": "satisfied"}]});
+    problem(app.request(reqwest::Method::POST, &path, None, Some(&ballot(&lost))).await, 403).await;
+    let cast =
+        app.request(reqwest::Method::POST, &path, None, Some(&ballot(new["ballot_code"].as_str().unwrap()))).await;
+    assert_eq!(cast.status(), 201);
+    // 不了解 is an answer too: it is counted as cast, not in the score.
+    let other = slips.as_array().unwrap().iter().find(|s| s["evaluator_code"] == "E-002").unwrap()["ballot_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let unsure = json!({"code": other, "scores": [{"unit_id": unit, "dimension": "overall", "option": "dont_know"}]});
+    assert_eq!(app.request(reqwest::Method::POST, &path, None, Some(&unsure)).await.status(), 201);
+    app.created(&format!("/api/v1/conference/sessions/{session}/close"), &admin, &json!({})).await;
+    let tally: Value = app
+        .request(reqwest::Method::GET, &format!("/api/v1/public/conference/{session}/tally"), None, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!((tally["ballots"].as_i64(), tally["units"][0]["ballots"].as_i64()), (Some(2), Some(1)));
+    assert_eq!(tally["units"][0]["score"], 80.0);
 }

@@ -21,6 +21,10 @@ pub async fn world() -> World {
     let unit = app.unit(&admin, "jtysj", "government").await;
     let other_unit = app.unit(&admin, "jyj", "government").await;
     let questionnaire = app.published_questionnaire(&admin, campaign, "government").await;
+    for member in [unit, other_unit] {
+        let body = json!({"unit_id": member, "role": "district_key"});
+        app.created(&format!("/api/v1/campaigns/{campaign}/units"), &admin, &body).await;
+    }
     World { app, admin, campaign, other_campaign, questionnaire, unit, other_unit }
 }
 
@@ -270,4 +274,35 @@ async fn summary_figures_keep_history_and_sources_stay_apart() {
         .await
         .unwrap();
     assert_eq!(both["cells"][0]["responses"], 2);
+}
+
+#[tokio::test]
+async fn records_for_a_unit_outside_the_campaign_are_refused_naming_it() {
+    let w = world().await;
+    let outsider = w.app.unit(&w.admin, "wbdw", "government").await;
+    let (_, pollster) = w.client("pollster", None).await;
+    let base = format!("/api/v1/campaigns/{}", w.campaign);
+    let named = |problem: &Value| {
+        let errors = problem["errors"].as_array().unwrap();
+        errors.iter().any(|e| {
+            e["field"].as_str().unwrap().ends_with("unit_id")
+                && e["message"].as_str().unwrap().contains(&outsider.to_string())
+        })
+    };
+    let figure = json!({"unit_id": outsider, "satisfaction_rate": 0.9, "sample_size": 400, "method": "CATI", "field_period": {"starts_on": "2017-08-01", "ends_on": "2017-08-31"}});
+    assert!(named(&problem(w.app.post(&format!("{base}/pollster/figures"), &pollster, &figure).await, 422).await));
+    let notice = json!({"unit_id": outsider, "issued_on": "2017-09-12", "issuing_body": "区委督查室", "summary": "窗口人员脱岗", "points": -3.0});
+    assert!(named(&problem(w.app.post(&format!("{base}/notices"), &w.admin, &notice).await, 422).await));
+    let violation = json!({"unit_id": outsider, "confirmed_on": "2017-10-30", "authority": "区纪委", "reference": "昭纪〔2017〕12号"});
+    assert!(named(&problem(w.app.post(&format!("{base}/violations"), &w.admin, &violation).await, 422).await));
+    let finding = json!({"unit_id": outsider, "source": "free_text", "description": "窗口排队时间过长", "found_on": "2017-08-20", "public": true});
+    assert!(named(&problem(w.app.post(&format!("{base}/problems"), &w.admin, &finding).await, 422).await));
+    let mut item = w.item("ZH-1", "satisfied");
+    item["unit_id"] = json!(outsider);
+    let report: Value = w.push(&pollster, vec![item]).await.json().await.unwrap();
+    assert_eq!((report["created"].as_u64(), report["invalid"].as_u64()), (Some(0), Some(1)));
+    assert!(named(&report["items"][0]));
+    for table in ["pollster_figures", "supervision_notices", "violation_cases", "problems", "pollster_responses"] {
+        assert_eq!(w.app.count(table).await, 0, "{table}");
+    }
 }

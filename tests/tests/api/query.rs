@@ -133,3 +133,56 @@ async fn xlsx_and_csv_exports_hold_the_expected_cells() {
     assert!(text.starts_with("\u{feff}unit_id,dimension"));
     assert_eq!(text.lines().count(), 2);
 }
+
+#[tokio::test]
+async fn exports_keep_codes_as_text_and_never_run_what_citizens_typed() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let campaign = app.campaign(&admin, 2017).await;
+    let unit = app.unit(&admin, "0812", "government").await;
+    let questionnaire = app.published_questionnaire(&admin, campaign, "government").await;
+    let slug = app.link(&admin, questionnaire, unit, "web").await;
+    let mut answers = pingyi_tests::government_answers("satisfied");
+    answers["suggestions"] = Value::from("=HYPERLINK(\"http://example.com\",\"点此\")");
+    assert_eq!(app.submit_answers(&slug, Uuid::new_v4(), answers).await.status(), 201);
+    age_everything(&app).await;
+
+    let csv =
+        app.get(&format!("/api/v1/campaigns/{campaign}/exports/responses.csv"), &admin).await.text().await.unwrap();
+    let suggestion = csv.lines().find(|l| l.contains("suggestions")).unwrap();
+    assert!(suggestion.ends_with(",\"'=HYPERLINK(\"\"http://example.com\"\",\"\"点此\"\")\""), "{suggestion}");
+
+    let rows =
+        app.get(&format!("/api/v1/campaigns/{campaign}/exports/responses.xlsx"), &admin).await.bytes().await.unwrap();
+    let mut workbook: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(rows.to_vec())).unwrap();
+    let range = calamine::Reader::worksheet_range(&mut workbook, "responses").unwrap();
+    let typed = range.rows().find(|r| r[8] == "suggestions").unwrap();
+    assert_eq!(typed[9], calamine::Data::String("=HYPERLINK(\"http://example.com\",\"点此\")".to_owned()));
+    let formulas = calamine::Reader::worksheet_formula(&mut workbook, "responses").unwrap();
+    assert!(formulas.used_cells().all(|(.., f)| f.is_empty()), "no cell is a formula");
+    let sheet = String::from_utf8(unzipped(&rows, "xl/worksheets/sheet1.xml")).unwrap();
+    let styles = String::from_utf8(unzipped(&rows, "xl/styles.xml")).unwrap();
+    assert!(styles.contains("quotePrefix=\"1\""), "{styles}");
+    assert!(sheet.contains(" s=\""), "the risky text carries the quote-prefix style");
+
+    let report = app
+        .get(&format!("/api/v1/campaigns/{campaign}/exports/satisfaction.xlsx"), &admin)
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let mut workbook: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(report.to_vec())).unwrap();
+    let range = calamine::Reader::worksheet_range(&mut workbook, "satisfaction").unwrap();
+    assert_eq!(range.get_value((1, 5)), Some(&calamine::Data::Float(1.0)), "counts are numbers");
+    assert!(matches!(range.get_value((1, 0)), Some(calamine::Data::String(_))), "ids are text");
+}
+
+fn unzipped(bytes: &[u8], name: &str) -> Vec<u8> {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut file = archive.by_name(name).unwrap();
+    let mut out = Vec::new();
+    file.read_to_end(&mut out).unwrap();
+    out
+}

@@ -284,3 +284,16 @@ async fn closed_revoked_unopened_and_unpublished_links_refuse_responses() {
     problem(app.submit(&slug, "satisfied").await, 410).await;
     assert_eq!(app.count("responses").await, 2);
 }
+
+#[tokio::test]
+async fn a_submission_id_that_is_not_random_is_refused_and_nothing_is_kept() {
+    let (app, _, slug, _) = with_link().await;
+    // Version 1: a time and the MAC address of the machine that made it.
+    let time_based: Uuid = "c232ab00-9414-11ec-b3c8-9f6bdeced846".parse().unwrap();
+    for id in [time_based, Uuid::nil(), Uuid::from_u128(7)] {
+        let refused = problem(app.submit_answers(&slug, id, government_answers("satisfied")).await, 422).await;
+        assert_eq!(fields(&refused), ["submission_id"]);
+    }
+    assert_eq!(app.count("responses").await, 0);
+    assert_eq!(app.submit_answers(&slug, Uuid::new_v4(), government_answers("satisfied")).await.status(), 201);
+}

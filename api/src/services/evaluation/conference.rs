@@ -1,17 +1,22 @@
-//! The assessment conference (大会测评): evaluators, scoring sessions, single-use ballot
+//! The assessment conference (大会测评): representatives, scoring sessions, single-use ballot
 //! codes, ballots, and the tally.
 //!
-//! Ballot codes are stored as hashes with the evaluator they were handed to; ballots are
-//! stored with a random ballot id and no reference to the code, so no result tells who
-//! scored what. Spending the code and storing the ballot happen in one transaction.
+//! A representative holds one live code per session (a unique index, and the session locked
+//! while codes are issued). Casting a ballot checks the code against its stored hash, records
+//! the code as spent by its tag (see `services::integrity::codes`: the code's row does not
+//! change) and adds the ballot to the session's tallies, all in one transaction. A ballot is
+//! kept only as those sums; the tally rows are made when the session opens, in the order of
+//! their keys, and rewritten in that order when it closes, so that neither their content nor
+//! their place tells who scored what.
 
 pub use entity::vocabulary::ScoringMode;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionSession, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -19,7 +24,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use entity::vocabulary::SessionStatus;
-use entity::{ballot_code, conference_score, conference_session, evaluator};
+use entity::{ballot_code, ballot_spend, conference_session, conference_tally, evaluator};
 
 use crate::auth::{Permission, Principal};
 use crate::domain::composite::Component;
@@ -27,7 +32,7 @@ use crate::domain::questionnaire::OVERALL;
 use crate::domain::templates::{dimensions, template};
 use crate::domain::vocabulary::{Category, Phase};
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::services::integrity::invitations::{hash_code, new_code};
+use crate::services::integrity::codes::{SpendKey, hash_code, new_code};
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
@@ -97,7 +102,7 @@ pub struct Score {
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"code": "K7QX-2MZP4R", "scores": [{"unit_id": "7b0c5d43-1f7e-4d6a-9a0e-2f9d7c3b8a11", "dimension": "overall", "option": "satisfied"}]}))]
+#[schema(example = json!({"code": "K7QX-2MZP-4RHW-D9TB", "scores": [{"unit_id": "7b0c5d43-1f7e-4d6a-9a0e-2f9d7c3b8a11", "dimension": "overall", "option": "satisfied"}]}))]
 pub struct Ballot {
     #[validate(length(min = 1, max = 64))]
     pub code: String,
@@ -109,6 +114,8 @@ pub struct Ballot {
 pub struct UnitTally {
     pub unit_id: Uuid,
     pub unit_name: String,
+    /// Ballots that scored the unit; once closed, the answers other than 不了解 (for the
+    /// dimensions, the fewest any dimension had).
     pub ballots: i64,
     /// 0–100, shown once the session is closed.
     pub score: Option<f64>,
@@ -122,6 +129,12 @@ pub struct Tally {
     pub units: Vec<UnitTally>,
 }
 
+/// What a representative is told of a ballot that was counted.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BallotReceipt {
+    pub counted: bool,
+}
+
 pub async fn add_evaluators<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     who: &Principal,
@@ -129,13 +142,14 @@ pub async fn add_evaluators<C: ConnectionTrait + TransactionTrait>(
     input: NewEvaluators,
 ) -> ApiResult<Vec<EvaluatorDto>> {
     who.require(Permission::ManageCampaigns)?;
-    let campaign = crate::services::registry::campaigns::find(db, campaign_id).await?;
+    let txn = crate::store::begin_write(db).await?;
+    // Locked: representatives' codes are numbered on from those the campaign has.
+    let campaign = crate::services::registry::campaigns::lock(&txn, campaign_id).await?;
     crate::services::registry::campaigns::require_phase(
         &campaign,
         crate::services::registry::campaigns::OPEN_PHASES,
         "recruiting evaluators",
     )?;
-    let txn = crate::store::begin_write(db).await?;
     let existing = sea_orm::PaginatorTrait::count(
         evaluator::Entity::find().filter(evaluator::Column::CampaignId.eq(campaign_id)),
         &txn,
@@ -175,28 +189,76 @@ async fn evaluators_of(db: &impl ConnectionTrait, campaign_id: Uuid) -> ApiResul
         .collect())
 }
 
-pub async fn open_session(
-    db: &impl ConnectionTrait,
+pub async fn open_session<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     who: &Principal,
     campaign_id: Uuid,
     input: NewSession,
 ) -> ApiResult<conference_session::Model> {
     who.require(Permission::RunConference)?;
-    let campaign = crate::services::registry::campaigns::find(db, campaign_id).await?;
+    let txn = crate::store::begin_write(db).await?;
+    let campaign = crate::services::registry::campaigns::hold(&txn, campaign_id).await?;
     crate::services::registry::campaigns::require_phase(&campaign, &[Phase::Assessment], "the conference")?;
-    if crate::services::registry::campaign_units::unit_ids(db, campaign_id).await?.is_empty() {
+    if crate::services::registry::campaign_units::unit_ids(&txn, campaign_id).await?.is_empty() {
         return Err(ApiError::Conflict("the campaign has no units to score".to_owned()));
     }
-    Ok(conference_session::ActiveModel {
+    let session = conference_session::ActiveModel {
         id: Set(Uuid::new_v4()),
         campaign_id: Set(campaign_id),
         mode: Set(input.mode),
         status: Set(SessionStatus::Open),
         opened_at: Set(crate::store::now()),
         closed_at: Set(None),
+        ballots: Set(0),
     }
-    .insert(db)
-    .await?)
+    .insert(&txn)
+    .await?;
+    write_tallies(&txn, session.id, empty_tallies(&txn, &session).await?).await?;
+    txn.commit().await?;
+    Ok(session)
+}
+
+/// Every (unit, dimension, option) a ballot of `session` may choose, at zero, in key order.
+async fn empty_tallies(
+    db: &impl ConnectionTrait,
+    session: &conference_session::Model,
+) -> ApiResult<Vec<conference_tally::Model>> {
+    let mut rows = Vec::new();
+    for (unit_id, dimension) in required(db, session).await? {
+        let unit = crate::services::registry::units::find(db, unit_id).await?;
+        for (option_key, weight) in scale(unit.category) {
+            rows.push(conference_tally::Model {
+                session_id: session.id,
+                unit_id,
+                dimension: dimension.clone(),
+                option_key,
+                weight,
+                ballots: 0,
+            });
+        }
+    }
+    rows.sort_by(|a, b| (a.unit_id, &a.dimension, &a.option_key).cmp(&(b.unit_id, &b.dimension, &b.option_key)));
+    Ok(rows)
+}
+
+/// Writes `rows` as the session's tallies in the order given.
+async fn write_tallies(
+    db: &impl ConnectionTrait,
+    session_id: Uuid,
+    rows: Vec<conference_tally::Model>,
+) -> ApiResult<()> {
+    conference_tally::Entity::delete_many().filter(conference_tally::Column::SessionId.eq(session_id)).exec(db).await?;
+    for chunk in rows.chunks(500) {
+        let models = chunk.iter().cloned().map(conference_tally::ActiveModel::from);
+        conference_tally::Entity::insert_many(models).exec_without_returning(db).await?;
+    }
+    Ok(())
+}
+
+/// The options a representative may choose for a unit of `category`, with their weights:
+/// the rating levels of the category's questionnaire template, 不了解 included.
+fn scale(category: Category) -> Vec<(String, Option<f64>)> {
+    template(category).questions[0].options.iter().map(|o| (o.key.clone(), o.weight)).collect()
 }
 
 pub async fn find_session(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<conference_session::Model> {
@@ -206,75 +268,138 @@ pub async fn find_session(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<conf
         .ok_or_else(|| ApiError::NotFound(format!("no session {id}")))
 }
 
-/// One single-use code per evaluator of the campaign who has none for this session yet.
+/// The session, locked until the write transaction ends (see `campaigns::lock`).
+async fn lock_session(txn: &impl ConnectionTrait, id: Uuid) -> ApiResult<conference_session::Model> {
+    conference_session::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no session {id}")))
+}
+
+/// One code for every representative of the campaign who has no live code for this session
+/// yet; a request repeated, or sent twice at once, issues none twice.
 pub async fn issue_codes<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     who: &Principal,
     session_id: Uuid,
 ) -> ApiResult<Vec<IssuedCode>> {
     who.require(Permission::RunConference)?;
-    let session = find_session(db, session_id).await?;
-    let have: HashSet<Uuid> = ballot_code::Entity::find()
-        .filter(ballot_code::Column::SessionId.eq(session_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| c.evaluator_id)
-        .collect();
     let txn = crate::store::begin_write(db).await?;
+    let session = lock_session(&txn, session_id).await?;
+    require_open(&session)?;
     let mut issued = Vec::new();
-    for e in evaluators_of(&txn, session.campaign_id).await?.into_iter().filter(|e| !have.contains(&e.id)) {
+    for e in evaluators_of(&txn, session.campaign_id).await? {
         let code = new_code();
-        ballot_code::ActiveModel {
+        let row = ballot_code::ActiveModel {
             id: Set(Uuid::new_v4()),
             session_id: Set(session_id),
             evaluator_id: Set(e.id),
             code_hash: Set(hash_code(&code)),
-            used_at: Set(None),
+        };
+        let inserted = ballot_code::Entity::insert(row)
+            .on_conflict(
+                OnConflict::columns([ballot_code::Column::SessionId, ballot_code::Column::EvaluatorId])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+        if inserted == 1 {
+            issued.push(IssuedCode { evaluator_code: e.code, ballot_code: code });
         }
-        .insert(&txn)
-        .await?;
-        issued.push(IssuedCode { evaluator_code: e.code, ballot_code: code });
     }
     txn.commit().await?;
     Ok(issued)
 }
 
-/// The (unit, dimension) pairs a ballot must score, and each unit's category.
-async fn required(
-    db: &impl ConnectionTrait,
-    session: &conference_session::Model,
-) -> ApiResult<HashSet<(Uuid, String)>> {
-    let mut needed = HashSet::new();
+/// Replaces a representative's code (a lost slip): the old code stops working and a new one
+/// is shown once. A ballot already cast with the old code stays counted: nothing tells which
+/// ballot it was.
+pub async fn reissue<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    who: &Principal,
+    session_id: Uuid,
+    evaluator_code: &str,
+) -> ApiResult<IssuedCode> {
+    who.require(Permission::RunConference)?;
+    let txn = crate::store::begin_write(db).await?;
+    let session = lock_session(&txn, session_id).await?;
+    require_open(&session)?;
+    let holder = evaluator::Entity::find()
+        .filter(evaluator::Column::CampaignId.eq(session.campaign_id))
+        .filter(evaluator::Column::Code.eq(evaluator_code))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no representative {evaluator_code} in this campaign")))?;
+    let revoked = ballot_code::Entity::delete_many()
+        .filter(ballot_code::Column::SessionId.eq(session_id))
+        .filter(ballot_code::Column::EvaluatorId.eq(holder.id))
+        .exec(&txn)
+        .await?;
+    let code = new_code();
+    ballot_code::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        session_id: Set(session_id),
+        evaluator_id: Set(holder.id),
+        code_hash: Set(hash_code(&code)),
+    }
+    .insert(&txn)
+    .await?;
+    crate::services::audit::record(
+        &txn,
+        &who.subject,
+        "conference.code_reissued",
+        "conference_session",
+        &session_id.to_string(),
+        Some(serde_json::json!({"evaluator": holder.code, "had_code": revoked.rows_affected > 0})),
+        Some(serde_json::json!({"evaluator": holder.code})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(IssuedCode { evaluator_code: holder.code, ballot_code: code })
+}
+
+fn require_open(session: &conference_session::Model) -> ApiResult<()> {
+    if session.status == SessionStatus::Open {
+        Ok(())
+    } else {
+        Err(ApiError::Conflict("this session is closed".to_owned()))
+    }
+}
+
+/// The (unit, dimension) pairs a ballot must score.
+async fn required(db: &impl ConnectionTrait, session: &conference_session::Model) -> ApiResult<Vec<(Uuid, String)>> {
+    let mut needed = Vec::new();
     for unit_id in crate::services::registry::campaign_units::unit_ids(db, session.campaign_id).await? {
         let unit = crate::services::registry::units::find(db, unit_id).await?;
         if session.mode == ScoringMode::Dimensions {
             needed.extend(dimensions(unit.category).iter().map(|(key, ..)| (unit_id, (*key).to_owned())));
         } else {
-            needed.insert((unit_id, OVERALL.to_owned()));
+            needed.push((unit_id, OVERALL.to_owned()));
         }
     }
     Ok(needed)
 }
 
-pub async fn cast(db: &DatabaseConnection, session_id: Uuid, ballot: Ballot) -> ApiResult<Uuid> {
-    let session = find_session(db, session_id).await?;
-    if session.status != SessionStatus::Open {
-        return Err(ApiError::Gone("this scoring session is closed".to_owned()));
-    }
-    let needed = required(db, &session).await?;
-    let options: HashMap<String, Option<f64>> =
-        template(Category::Government).questions[0].options.iter().map(|o| (o.key.clone(), o.weight)).collect();
+/// Every reason `ballot` cannot be counted in `session`, against the session's tallies (one
+/// row per choice it may make).
+fn check_ballot(ballot: &Ballot, tallies: &[conference_tally::Model]) -> Vec<FieldError> {
+    let choices: HashSet<(Uuid, &str, &str)> =
+        tallies.iter().map(|t| (t.unit_id, t.dimension.as_str(), t.option_key.as_str())).collect();
+    let needed: HashSet<(Uuid, &str)> = tallies.iter().map(|t| (t.unit_id, t.dimension.as_str())).collect();
     let mut errors = Vec::new();
     let mut given = HashSet::new();
     for (i, score) in ballot.scores.iter().enumerate() {
-        let pair = (score.unit_id, score.dimension.clone());
+        let pair = (score.unit_id, score.dimension.as_str());
         if !needed.contains(&pair) {
             errors.push(FieldError::new(format!("scores[{i}]"), "is not a unit and dimension of this session"));
-        } else if !given.insert(pair) {
+            continue;
+        }
+        if !given.insert(pair) {
             errors.push(FieldError::new(format!("scores[{i}]"), "scores the same unit and dimension twice"));
         }
-        if !options.contains_key(&score.option) {
+        if !choices.contains(&(score.unit_id, score.dimension.as_str(), score.option.as_str())) {
             errors.push(FieldError::new(format!("scores[{i}].option"), format!("unknown option \"{}\"", score.option)));
         }
     }
@@ -284,35 +409,73 @@ pub async fn cast(db: &DatabaseConnection, session_id: Uuid, ballot: Ballot) -> 
             format!("must score every unit: {} of {} given", given.len(), needed.len()),
         ));
     }
+    errors
+}
+
+fn tallies_of(session_id: Uuid) -> sea_orm::Select<conference_tally::Entity> {
+    conference_tally::Entity::find()
+        .filter(conference_tally::Column::SessionId.eq(session_id))
+        .order_by_asc(conference_tally::Column::UnitId)
+        .order_by_asc(conference_tally::Column::Dimension)
+        .order_by_asc(conference_tally::Column::OptionKey)
+}
+
+pub async fn cast(
+    db: &DatabaseConnection,
+    key: &SpendKey,
+    session_id: Uuid,
+    ballot: Ballot,
+) -> ApiResult<BallotReceipt> {
+    let session = find_session(db, session_id).await?;
+    if session.status != SessionStatus::Open {
+        return Err(ApiError::Gone("this scoring session is closed".to_owned()));
+    }
+    let errors = check_ballot(&ballot, &tallies_of(session_id).all(db).await?);
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
+    let refused =
+        || ApiError::Forbidden("this ballot code is not valid for this session, or was used already".to_owned());
     let txn = crate::store::begin_write(db).await?;
-    let spent = ballot_code::Entity::update_many()
-        .col_expr(ballot_code::Column::UsedAt, sea_orm::sea_query::Expr::value(crate::store::now()))
+    // Held against closing: a ballot is counted only while its session is open.
+    let held = conference_session::Entity::find_by_id(session_id).lock_shared().one(&txn).await?;
+    if held.is_none_or(|s| s.status != SessionStatus::Open) {
+        return Err(ApiError::Gone("this scoring session is closed".to_owned()));
+    }
+    let issued = ballot_code::Entity::find()
         .filter(ballot_code::Column::SessionId.eq(session_id))
         .filter(ballot_code::Column::CodeHash.eq(hash_code(&ballot.code)))
-        .filter(ballot_code::Column::UsedAt.is_null())
+        .one(&txn)
+        .await?;
+    if issued.is_none() {
+        return Err(refused());
+    }
+    let spend = ballot_spend::ActiveModel { session_id: Set(session_id), tag: Set(key.tag(session_id, &ballot.code)) };
+    match spend.insert(&txn).await.map_err(ApiError::from) {
+        Ok(_) => {}
+        Err(ApiError::Duplicate(_)) => return Err(refused()),
+        Err(other) => return Err(other),
+    }
+    for score in &ballot.scores {
+        let added = conference_tally::Entity::update_many()
+            .col_expr(conference_tally::Column::Ballots, Expr::col(conference_tally::Column::Ballots).add(1))
+            .filter(conference_tally::Column::SessionId.eq(session_id))
+            .filter(conference_tally::Column::UnitId.eq(score.unit_id))
+            .filter(conference_tally::Column::Dimension.eq(score.dimension.as_str()))
+            .filter(conference_tally::Column::OptionKey.eq(score.option.as_str()))
+            .exec(&txn)
+            .await?;
+        if added.rows_affected != 1 {
+            return Err(ApiError::Internal("a checked choice has no tally".into()));
+        }
+    }
+    conference_session::Entity::update_many()
+        .col_expr(conference_session::Column::Ballots, Expr::col(conference_session::Column::Ballots).add(1))
+        .filter(conference_session::Column::Id.eq(session_id))
         .exec(&txn)
         .await?;
-    if spent.rows_affected != 1 {
-        return Err(ApiError::Forbidden(
-            "this ballot code is not valid for this session, or was used already".to_owned(),
-        ));
-    }
-    let ballot_id = Uuid::new_v4();
-    let rows = ballot.scores.into_iter().map(|s| conference_score::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        session_id: Set(session_id),
-        ballot_id: Set(ballot_id),
-        unit_id: Set(s.unit_id),
-        dimension: Set(s.dimension),
-        weight: Set(options.get(&s.option).copied().flatten()),
-        option_key: Set(s.option),
-    });
-    conference_score::Entity::insert_many(rows).exec_without_returning(&txn).await?;
     txn.commit().await?;
-    Ok(ballot_id)
+    Ok(BallotReceipt { counted: true })
 }
 
 pub async fn close<C: ConnectionTrait + TransactionTrait>(
@@ -321,11 +484,11 @@ pub async fn close<C: ConnectionTrait + TransactionTrait>(
     session_id: Uuid,
 ) -> ApiResult<conference_session::Model> {
     who.require(Permission::RunConference)?;
-    let session = find_session(db, session_id).await?;
+    let txn = crate::store::begin_write(db).await?;
+    let session = lock_session(&txn, session_id).await?;
     if session.status != SessionStatus::Open {
         return Err(ApiError::Conflict("this session is closed already".to_owned()));
     }
-    let txn = crate::store::begin_write(db).await?;
     let closed = conference_session::ActiveModel {
         id: Set(session_id),
         status: Set(SessionStatus::Closed),
@@ -334,6 +497,13 @@ pub async fn close<C: ConnectionTrait + TransactionTrait>(
     }
     .update(&txn)
     .await?;
+    // Written again in key order: on PostgreSQL an update puts the row's new version at the
+    // end, so the last ballot's choices would otherwise be the last rows stored.
+    let tallies = tallies_of(session_id).all(&txn).await?;
+    write_tallies(&txn, session_id, tallies).await?;
+    // The codes and their spending have nothing left to guard.
+    ballot_code::Entity::delete_many().filter(ballot_code::Column::SessionId.eq(session_id)).exec(&txn).await?;
+    ballot_spend::Entity::delete_many().filter(ballot_spend::Column::SessionId.eq(session_id)).exec(&txn).await?;
     crate::services::audit::record(
         &txn,
         &who.subject,
@@ -341,66 +511,83 @@ pub async fn close<C: ConnectionTrait + TransactionTrait>(
         "conference_session",
         &session_id.to_string(),
         Some(serde_json::json!({"status": "open"})),
-        Some(serde_json::json!({"status": "closed"})),
+        Some(serde_json::json!({"status": "closed", "ballots": closed.ballots})),
     )
     .await?;
     txn.commit().await?;
     Ok(closed)
 }
 
-/// Per unit over `scores`: (distinct ballots, rate over weighted answers).
-fn per_unit(scores: &[conference_score::Model]) -> BTreeMap<Uuid, (i64, Option<f64>)> {
-    let mut grouped: BTreeMap<Uuid, (HashSet<Uuid>, f64, i64)> = BTreeMap::new();
-    for s in scores {
-        let entry = grouped.entry(s.unit_id).or_default();
-        entry.0.insert(s.ballot_id);
-        if let Some(w) = s.weight {
-            entry.1 += w;
-            entry.2 += 1;
+/// A unit's figures from tallies: the score (0–1) over the answers that carry a weight, and
+/// the sample: those answers (for the dimensions, the fewest any dimension had).
+struct UnitFigures {
+    sum: f64,
+    valid: i64,
+    by_dimension: BTreeMap<String, i64>,
+}
+
+impl UnitFigures {
+    fn rate(&self) -> Option<f64> {
+        (self.valid > 0).then(|| self.sum / self.valid as f64)
+    }
+
+    fn sample(&self) -> i64 {
+        self.by_dimension.values().copied().min().unwrap_or(0)
+    }
+}
+
+fn per_unit(tallies: &[conference_tally::Model]) -> BTreeMap<Uuid, UnitFigures> {
+    let mut units: BTreeMap<Uuid, UnitFigures> = BTreeMap::new();
+    for t in tallies {
+        let entry =
+            units.entry(t.unit_id).or_insert_with(|| UnitFigures { sum: 0.0, valid: 0, by_dimension: BTreeMap::new() });
+        let valid = entry.by_dimension.entry(t.dimension.clone()).or_default();
+        if let Some(weight) = t.weight {
+            entry.sum += weight * f64::from(t.ballots);
+            entry.valid += i64::from(t.ballots);
+            *valid += i64::from(t.ballots);
         }
     }
-    grouped
-        .into_iter()
-        .map(|(unit, (ballots, sum, valid))| (unit, (ballots.len() as i64, (valid > 0).then(|| sum / valid as f64))))
-        .collect()
+    units
 }
 
-/// Counts while the session is open; scores too once it is closed.
+/// While the session is open, how many ballots were cast (the same for every unit, so that
+/// watching the tally tells nothing of what a ballot chose); once it is closed, each unit's
+/// answers and score.
 pub async fn tally(db: &impl ConnectionTrait, session_id: Uuid) -> ApiResult<Tally> {
     let session = find_session(db, session_id).await?;
-    let scores =
-        conference_score::Entity::find().filter(conference_score::Column::SessionId.eq(session_id)).all(db).await?;
-    let ballots = scores.iter().map(|s| s.ballot_id).collect::<HashSet<_>>().len() as i64;
-    let figures = per_unit(&scores);
+    let tallies = tallies_of(session_id).all(db).await?;
+    let figures = per_unit(&tallies);
     let closed = session.status == SessionStatus::Closed;
     let mut units = Vec::new();
-    for unit_id in crate::services::registry::campaign_units::unit_ids(db, session.campaign_id).await? {
-        let (count, rate) = figures.get(&unit_id).copied().unwrap_or((0, None));
-        let unit_name = crate::services::registry::units::find(db, unit_id).await?.name;
+    for (unit_id, unit) in &figures {
+        let unit_name = crate::services::registry::units::find(db, *unit_id).await?.name;
         units.push(UnitTally {
-            unit_id,
+            unit_id: *unit_id,
             unit_name,
-            ballots: count,
-            score: if closed { rate.map(|r| (r * 10000.0).round() / 100.0) } else { None },
+            ballots: if closed { unit.sample() } else { i64::from(session.ballots) },
+            score: if closed { unit.rate().map(|r| (r * 10000.0).round() / 100.0) } else { None },
         });
     }
-    Ok(Tally { session_id, status: session.status, ballots, units })
+    Ok(Tally { session_id, status: session.status, ballots: i64::from(session.ballots), units })
 }
 
-/// Conference components for the composite: every closed session of the campaign.
+/// Conference components for the composite: the tallies of every closed session of the campaign.
 pub async fn unit_scores(db: &impl ConnectionTrait, campaign_id: Uuid) -> ApiResult<HashMap<Uuid, Component>> {
     let sessions: Vec<Uuid> = conference_session::Entity::find()
         .filter(conference_session::Column::CampaignId.eq(campaign_id))
-        .filter(conference_session::Column::Status.eq("closed"))
+        .filter(conference_session::Column::Status.eq(SessionStatus::Closed))
         .all(db)
         .await?
         .into_iter()
         .map(|s| s.id)
         .collect();
-    let scores =
-        conference_score::Entity::find().filter(conference_score::Column::SessionId.is_in(sessions)).all(db).await?;
-    Ok(per_unit(&scores)
+    let tallies =
+        conference_tally::Entity::find().filter(conference_tally::Column::SessionId.is_in(sessions)).all(db).await?;
+    Ok(per_unit(&tallies)
         .into_iter()
-        .filter_map(|(unit, (ballots, rate))| Some((unit, Component { score: rate? * 100.0, sample: ballots })))
+        .filter_map(|(unit, figures)| {
+            Some((unit, Component { score: figures.rate()? * 100.0, sample: figures.sample() }))
+        })
         .collect())
 }

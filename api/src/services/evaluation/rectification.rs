@@ -142,23 +142,22 @@ fn require_unit_access(who: &Principal, unit_id: Uuid) -> ApiResult<()> {
     who.require_unit_access(unit_id)
 }
 
-pub async fn add_problem(
-    db: &impl ConnectionTrait,
+pub async fn add_problem<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     who: &Principal,
     campaign_id: Uuid,
     input: NewProblem,
 ) -> ApiResult<problem::Model> {
     require_unit_access(who, input.unit_id)?;
-    let campaign = crate::services::registry::campaigns::find(db, campaign_id).await?;
+    let txn = crate::store::begin_write(db).await?;
+    let campaign = crate::services::registry::campaigns::hold(&txn, campaign_id).await?;
     crate::services::registry::campaigns::require_phase(
         &campaign,
         &[Phase::Survey, Phase::Rectification],
         "recording problems",
     )?;
-    crate::services::registry::units::find(db, input.unit_id)
-        .await
-        .map_err(|_| ApiError::invalid("unit_id", "no such unit"))?;
-    Ok(problem::ActiveModel {
+    crate::services::registry::campaign_units::require_member(&txn, campaign_id, input.unit_id, "unit_id").await?;
+    let model = problem::ActiveModel {
         id: Set(Uuid::new_v4()),
         campaign_id: Set(campaign_id),
         unit_id: Set(input.unit_id),
@@ -168,8 +167,10 @@ pub async fn add_problem(
         public: Set(input.public),
         created_at: Set(crate::store::now()),
     }
-    .insert(db)
-    .await?)
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(model)
 }
 
 /// Problems of a campaign: admins and observers all, unit accounts their own.
@@ -251,6 +252,7 @@ pub async fn add_report(
 ) -> ApiResult<rectification_report::Model> {
     require_unit_access(who, input.unit_id)?;
     crate::services::registry::campaigns::find(db, campaign_id).await?;
+    crate::services::registry::campaign_units::require_member(db, campaign_id, input.unit_id, "unit_id").await?;
     Ok(rectification_report::ActiveModel {
         id: Set(Uuid::new_v4()),
         campaign_id: Set(campaign_id),

@@ -178,6 +178,15 @@ pub async fn compute<C: ConnectionTrait + TransactionTrait>(
     let inputs = gather(db, reports, campaign_id).await?;
     let units = composite::compute(&inputs, &rules);
     let txn = crate::store::begin_write(db).await?;
+    // One computation numbers its version at a time, and only while the campaign is still in
+    // assessment with the settings the result was computed with.
+    let locked = crate::services::registry::campaigns::lock(&txn, campaign_id).await?;
+    crate::services::registry::campaigns::require_phase(&locked, &[Phase::Assessment], "computing results")?;
+    if locked.settings != campaign.settings {
+        return Err(ApiError::Conflict(
+            "the scoring settings changed while the result was computed; compute again".to_owned(),
+        ));
+    }
     let latest: Option<i32> = result_version::Entity::find()
         .select_only()
         .column_as(result_version::Column::Version.max(), "latest")
@@ -217,6 +226,15 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<result_versi
     result_version::Entity::find_by_id(id).one(db).await?.ok_or_else(|| ApiError::NotFound(format!("no result {id}")))
 }
 
+/// The version, locked until the write transaction ends (see `campaigns::lock`).
+async fn find_locked(txn: &impl ConnectionTrait, id: Uuid) -> ApiResult<result_version::Model> {
+    result_version::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no result {id}")))
+}
+
 /// One result version, for those who read results (clients: of their campaigns).
 pub async fn get(db: &impl ConnectionTrait, who: &Principal, id: Uuid) -> ApiResult<result_version::Model> {
     who.require(Permission::ReadResults)?;
@@ -248,8 +266,9 @@ pub async fn approve<C: ConnectionTrait + TransactionTrait>(
 ) -> ApiResult<result_version::Model> {
     who.require(Permission::ApproveResults)?;
     let txn = crate::store::begin_write(db).await?;
-    let result = find(&txn, id).await?;
-    let campaign = crate::services::registry::campaigns::find(&txn, result.campaign_id).await?;
+    // Approvals of one version are counted one at a time, so that the second freezes it.
+    let result = find_locked(&txn, id).await?;
+    let campaign = crate::services::registry::campaigns::hold(&txn, result.campaign_id).await?;
     crate::services::registry::campaigns::require_phase(&campaign, &[Phase::Assessment], "approving results")?;
     if result.status != ResultStatus::Draft {
         return Err(ApiError::Conflict(format!("version {} is {} already", result.version, result.status)));
@@ -302,7 +321,7 @@ pub async fn publish<C: ConnectionTrait + TransactionTrait>(
 ) -> ApiResult<result_version::Model> {
     who.require(Permission::ManageResults)?;
     let txn = crate::store::begin_write(db).await?;
-    let result = find(&txn, id).await?;
+    let result = find_locked(&txn, id).await?;
     if result.status != ResultStatus::Approved {
         return Err(ApiError::Conflict(format!(
             "only an approved version can be published; version {} is {}",

@@ -98,16 +98,16 @@ impl From<violation_case::Model> for ViolationDto {
     }
 }
 
-async fn check_unit(db: &impl ConnectionTrait, campaign_id: Uuid, unit_id: Uuid) -> ApiResult<()> {
-    let campaign = crate::services::registry::campaigns::find(db, campaign_id).await?;
+/// In the write transaction: the campaign is open (and held so, see `campaigns::hold`) and
+/// the unit is one of its units.
+async fn check_unit(txn: &impl ConnectionTrait, campaign_id: Uuid, unit_id: Uuid) -> ApiResult<()> {
+    let campaign = crate::services::registry::campaigns::hold(txn, campaign_id).await?;
     crate::services::registry::campaigns::require_phase(
         &campaign,
         crate::services::registry::campaigns::OPEN_PHASES,
         "recording notices and violations",
     )?;
-    crate::services::registry::units::find(db, unit_id)
-        .await
-        .map_err(|_| ApiError::invalid("unit_id", "no such unit"))?;
+    crate::services::registry::campaign_units::require_member(txn, campaign_id, unit_id, "unit_id").await?;
     Ok(())
 }
 
@@ -118,11 +118,11 @@ pub async fn add_notice<C: ConnectionTrait + TransactionTrait>(
     input: NewNotice,
 ) -> ApiResult<supervision_notice::Model> {
     who.require(Permission::ManageCampaigns)?;
-    check_unit(db, campaign_id, input.unit_id).await?;
     if input.points.is_none() && input.score.is_none() {
         return Err(ApiError::invalid("points", "give points (points mode) or a score (component mode)"));
     }
     let txn = crate::store::begin_write(db).await?;
+    check_unit(&txn, campaign_id, input.unit_id).await?;
     let model = supervision_notice::ActiveModel {
         id: Set(Uuid::new_v4()),
         campaign_id: Set(campaign_id),
@@ -158,8 +158,8 @@ pub async fn add_violation<C: ConnectionTrait + TransactionTrait>(
     input: NewViolation,
 ) -> ApiResult<violation_case::Model> {
     who.require(Permission::ManageCampaigns)?;
-    check_unit(db, campaign_id, input.unit_id).await?;
     let txn = crate::store::begin_write(db).await?;
+    check_unit(&txn, campaign_id, input.unit_id).await?;
     let model = violation_case::ActiveModel {
         id: Set(Uuid::new_v4()),
         campaign_id: Set(campaign_id),

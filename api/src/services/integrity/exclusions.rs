@@ -210,11 +210,8 @@ pub async fn exclude<C: ConnectionTrait + TransactionTrait>(
     let hour = whole_hour(input.hour)?;
     let link = LinkOf::find(db, input.link_id).await?;
     let txn = crate::store::begin_write(db).await?;
-    let already =
-        active_exclusions(&txn, &[input.link_id]).await?.into_iter().any(|e| e.hour.with_timezone(&Utc) == hour);
-    if already {
-        return Err(ApiError::Conflict("this batch is excluded already".to_owned()));
-    }
+    // A batch has one active exclusion at most: a unique index over the records not undone
+    // refuses a second, also when two arrive at once.
     let record = batch_exclusion::ActiveModel {
         id: Set(Uuid::new_v4()),
         link_id: Set(input.link_id),
@@ -226,7 +223,11 @@ pub async fn exclude<C: ConnectionTrait + TransactionTrait>(
         undone_by: Set(None),
     }
     .insert(&txn)
-    .await?;
+    .await
+    .map_err(|e| match ApiError::from(e) {
+        ApiError::Duplicate(duplicate) => duplicate.told("this batch is excluded already"),
+        other => other,
+    })?;
     flag_batch(&txn, link, hour, true).await?;
     crate::services::audit::record(
         &txn,
@@ -250,6 +251,7 @@ pub async fn undo<C: ConnectionTrait + TransactionTrait>(
     who.require(Permission::ManageIntegrity)?;
     let txn = crate::store::begin_write(db).await?;
     let record = batch_exclusion::Entity::find_by_id(id)
+        .lock_exclusive()
         .one(&txn)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no exclusion {id}")))?;

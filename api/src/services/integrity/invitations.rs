@@ -1,13 +1,8 @@
-//! Single-use invitation codes for evaluation representatives and other closed groups.
-//!
-//! Codes are shown once, when generated, and stored only as SHA-256 hashes with a used
-//! time. The table has no reference to or from the responses, so a spent code does not
-//! tell which response it was spent on.
+//! Single-use invitation codes for closed groups of citizens (panels, service users). How a
+//! code is stored and spent without a trace to its response: `codes`.
 
-use rand::Rng;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set, TransactionSession, TransactionTrait};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
@@ -16,10 +11,7 @@ use entity::invitation_code;
 
 use crate::auth::{Permission, Principal};
 use crate::error::{ApiError, ApiResult};
-
-/// Without look-alike characters, so a code read from paper is typed right.
-const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
-const CODE_LEN: usize = 10;
+use crate::services::integrity::codes::{hash_code, new_code};
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
@@ -35,21 +27,8 @@ pub struct NewInvitations {
 pub struct Invitations {
     pub link_id: Uuid,
     /// The codes, shown this once only; the service keeps their hashes.
-    #[schema(example = json!(["K7QX-2MZP4R", "9HWD-TB3N8E"]))]
+    #[schema(example = json!(["K7QX-2MZP-4RHW-D9TB", "3N8E-VC5M-QJ2X-7KPA"]))]
     pub codes: Vec<String>,
-}
-
-/// A new single-use code, written `XXXX-XXXXXX` for reading aloud; about 50 bits.
-pub fn new_code() -> String {
-    let mut rng = rand::rng();
-    let raw: String = (0..CODE_LEN).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect();
-    format!("{}-{}", &raw[..4], &raw[4..])
-}
-
-/// The stored form of a code: case, spaces and dashes do not matter.
-pub fn hash_code(code: &str) -> String {
-    let normal: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect();
-    hex::encode(Sha256::digest(normal.as_bytes()))
 }
 
 pub async fn generate<C: ConnectionTrait + TransactionTrait>(
@@ -67,7 +46,6 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
             id: Set(Uuid::new_v4()),
             link_id: Set(link_id),
             code_hash: Set(hash_code(code)),
-            used_at: Set(None),
             created_at: Set(crate::store::now()),
         }
         .insert(&txn)
@@ -79,17 +57,4 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
     }
     txn.commit().await?;
     Ok(Invitations { link_id, codes })
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::services::integrity::invitations::*;
-
-    #[test]
-    fn codes_are_readable_and_hash_the_same_however_typed() {
-        let code = new_code();
-        assert_eq!(code.len(), CODE_LEN + 1);
-        assert_eq!(hash_code(&code), hash_code(&code.to_lowercase().replace('-', " ")));
-        assert_ne!(hash_code(&code), hash_code(&new_code()));
-    }
 }

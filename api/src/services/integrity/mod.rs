@@ -1,6 +1,8 @@
-//! Ballot integrity the office acts on: invitation codes, the burst report and exclusions of
-//! suspicious batches. The in-memory controls on each submission are the intake's.
+//! Ballot integrity the office acts on: single-use codes and how their spending is recorded,
+//! invitation codes, the burst report and exclusions of suspicious batches. The in-memory
+//! controls on each submission are the intake's.
 
 pub mod bursts;
+pub mod codes;
 pub mod exclusions;
 pub mod invitations;

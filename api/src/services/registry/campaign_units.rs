@@ -7,8 +7,8 @@ pub use entity::vocabulary::{UnitReason, UnitRole};
 
 use entity::{campaign_unit, unit};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionSession,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionSession, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -127,16 +127,17 @@ pub async fn add<C: ConnectionTrait + TransactionTrait>(
 ) -> ApiResult<CampaignUnitDto> {
     who.require(Permission::ManageCampaigns)?;
     who.require_campaign(campaign_id)?;
-    let campaign = crate::services::registry::campaigns::find(db, campaign_id).await?;
+    let unit = crate::services::registry::units::find(db, input.unit_id)
+        .await
+        .map_err(|_| ApiError::invalid("unit_id", "no such unit"))?;
+    let txn = crate::store::begin_write(db).await?;
+    // Locked, not held: two townships' stations added at once must be counted one after the other.
+    let campaign = crate::services::registry::campaigns::lock(&txn, campaign_id).await?;
     crate::services::registry::campaigns::require_phase(
         &campaign,
         crate::services::registry::campaigns::OPEN_PHASES,
         "adding units",
     )?;
-    let unit = crate::services::registry::units::find(db, input.unit_id)
-        .await
-        .map_err(|_| ApiError::invalid("unit_id", "no such unit"))?;
-    let txn = crate::store::begin_write(db).await?;
     if input.role == UnitRole::TownshipKey {
         check_township_key(&txn, campaign_id, &unit).await?;
     }
@@ -168,6 +169,41 @@ pub async fn list(db: &impl ConnectionTrait, who: &Principal, campaign_id: Uuid)
         out.push(to_dto(m, name));
     }
     Ok(out)
+}
+
+/// The unit's part in the campaign; records about a unit (notices, violations, pollster
+/// figures and answers, problems, links) are only for the campaign's own units, so anything
+/// else is refused as `field`'s error.
+pub async fn require_member(
+    db: &impl ConnectionTrait,
+    campaign_id: Uuid,
+    unit_id: Uuid,
+    field: &str,
+) -> ApiResult<campaign_unit::Model> {
+    campaign_unit::Entity::find_by_id((campaign_id, unit_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::invalid(field, not_a_member(unit_id)))
+}
+
+/// As `require_member`, with the unit's row locked until the write transaction ends, for
+/// writes that replace what is current for the unit (one at a time per unit).
+pub async fn lock_member(
+    txn: &impl ConnectionTrait,
+    campaign_id: Uuid,
+    unit_id: Uuid,
+    field: &str,
+) -> ApiResult<campaign_unit::Model> {
+    campaign_unit::Entity::find_by_id((campaign_id, unit_id))
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::invalid(field, not_a_member(unit_id)))
+}
+
+/// What a record for a unit outside the campaign is told.
+pub fn not_a_member(unit_id: Uuid) -> String {
+    format!("unit {unit_id} is not one of this campaign's units")
 }
 
 pub async fn unit_ids(db: &impl ConnectionTrait, campaign_id: Uuid) -> ApiResult<Vec<Uuid>> {

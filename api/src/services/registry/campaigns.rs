@@ -1,6 +1,6 @@
 //! Yearly campaigns: the four phases with their dates and the scoring settings.
 
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryOrder, QuerySelect, Set};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -75,6 +75,29 @@ impl TryFrom<campaign::Model> for CampaignDto {
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<campaign::Model> {
     campaign::Entity::find_by_id(id).one(db).await?.ok_or_else(|| ApiError::NotFound(format!("no campaign {id}")))
+}
+
+/// The campaign, read inside a write transaction and held against a phase change until the
+/// transaction ends, so that what the transaction writes agrees with the phase it checked.
+/// PostgreSQL locks the row `FOR SHARE` (other such writers go on; a phase change waits);
+/// SQLite runs one write transaction at a time and has no row locks to take.
+pub async fn hold(txn: &impl ConnectionTrait, id: Uuid) -> ApiResult<campaign::Model> {
+    campaign::Entity::find_by_id(id)
+        .lock_shared()
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no campaign {id}")))
+}
+
+/// The campaign, locked inside a write transaction for one writer at a time: for changes to
+/// the campaign itself and for writes that count or number what the campaign holds (versions,
+/// representatives' codes, a township's key units).
+pub async fn lock(txn: &impl ConnectionTrait, id: Uuid) -> ApiResult<campaign::Model> {
+    campaign::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no campaign {id}")))
 }
 
 /// One campaign, for anyone who reads the register.
@@ -187,7 +210,7 @@ pub async fn advance<C: sea_orm::ConnectionTrait + sea_orm::TransactionTrait>(
 ) -> ApiResult<campaign::Model> {
     who.require(Permission::ManageCampaigns)?;
     let txn = crate::store::begin_write(db).await?;
-    let current = find(&txn, id).await?;
+    let current = lock(&txn, id).await?;
     let from = phase_of(&current)?;
     if from.next() != Some(to) {
         return Err(ApiError::Conflict(format!(
@@ -228,7 +251,7 @@ pub async fn set_settings<C: sea_orm::ConnectionTrait + sea_orm::TransactionTrai
         return Err(ApiError::Validation(errors));
     }
     let txn = crate::store::begin_write(db).await?;
-    let current = find(&txn, id).await?;
+    let current = lock(&txn, id).await?;
     require_phase(&current, OPEN_PHASES, "changing settings")?;
     let after = serde_json::to_value(settings).map_err(ApiError::internal)?;
     let updated =

@@ -4,6 +4,7 @@
 use chrono::{DateTime, FixedOffset};
 use entity::{questionnaire, survey_link};
 use rand::Rng;
+use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -246,15 +247,18 @@ pub async fn revoke(
     id: Uuid,
 ) -> ApiResult<survey_link::Model> {
     who.require(Permission::ManageCampaigns)?;
-    let link = find(db, id).await?;
-    if link.revoked_at.is_some() {
-        return Ok(link);
+    find(db, id).await?;
+    // Revoking twice keeps the first time.
+    let revoked = survey_link::Entity::update_many()
+        .col_expr(survey_link::Column::RevokedAt, Expr::value(crate::store::now()))
+        .filter(survey_link::Column::Id.eq(id))
+        .filter(survey_link::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    if revoked.rows_affected > 0 {
+        changes.changed_here();
     }
-    let model =
-        survey_link::ActiveModel { id: Set(id), revoked_at: Set(Some(crate::store::now())), ..Default::default() };
-    let revoked = model.update(db).await?;
-    changes.changed_here();
-    Ok(revoked)
+    find(db, id).await
 }
 
 pub async fn set_controls(

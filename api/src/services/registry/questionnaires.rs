@@ -1,5 +1,6 @@
 //! Questionnaires: drafts that change, published versions that never do.
 
+use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -187,13 +188,20 @@ pub async fn update_draft(
     let current = find(db, id).await?;
     require_draft(&current)?;
     check(&input.questions)?;
-    let model = questionnaire::ActiveModel {
-        id: Set(id),
-        title: Set(json(&input.title)?),
-        questions: Set(json(&input.questions)?),
-        ..Default::default()
-    };
-    model.update(db).await?.try_into()
+    // Only while it is still a draft: an edit racing a publication must not change what
+    // was published.
+    let changed = questionnaire::Entity::update_many()
+        .col_expr(questionnaire::Column::Title, Expr::value(json(&input.title)?))
+        .col_expr(questionnaire::Column::Questions, Expr::value(json(&input.questions)?))
+        .filter(questionnaire::Column::Id.eq(id))
+        .filter(questionnaire::Column::Status.eq(QuestionnaireStatus::Draft))
+        .exec(db)
+        .await?;
+    let updated = find(db, id).await?;
+    if changed.rows_affected == 0 {
+        require_draft(&updated)?;
+    }
+    Ok(updated)
 }
 
 async fn set_status(
@@ -203,17 +211,20 @@ async fn set_status(
     from: QuestionnaireStatus,
     to: QuestionnaireStatus,
 ) -> ApiResult<Parsed> {
-    let current = find(db, id).await?;
-    if current.status != from {
+    find(db, id).await?;
+    // Compare and set: of two requests making the same change, one makes it.
+    let mut change = questionnaire::Entity::update_many()
+        .col_expr(questionnaire::Column::Status, Expr::value(to))
+        .filter(questionnaire::Column::Id.eq(id))
+        .filter(questionnaire::Column::Status.eq(from));
+    if to == QuestionnaireStatus::Published {
+        change = change.col_expr(questionnaire::Column::PublishedAt, Expr::value(crate::store::now()));
+    }
+    if change.exec(db).await?.rows_affected == 0 {
         return Err(ApiError::Conflict(format!("only a {} questionnaire can become {}", from.as_str(), to.as_str())));
     }
-    let mut model = questionnaire::ActiveModel { id: Set(id), status: Set(to), ..Default::default() };
-    if to == QuestionnaireStatus::Published {
-        model.published_at = Set(Some(crate::store::now()));
-    }
-    let updated = model.update(db).await?;
     changes.changed_here();
-    updated.try_into()
+    find(db, id).await
 }
 
 pub async fn publish(db: &impl ConnectionTrait, changes: &LinkChanges, who: &Principal, id: Uuid) -> ApiResult<Parsed> {
