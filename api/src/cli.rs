@@ -87,7 +87,8 @@ async fn serve(demo: bool) -> CliResult {
     if demo {
         let db = connect::connect(&settings.database_url, 1).await?;
         connect::migrate(&db).await?;
-        let summary = demo::load(&db).await?;
+        let spend_key = crate::services::integrity::codes::SpendKey::derive(&settings.jwt_secret);
+        let summary = demo::load(&db, &spend_key).await?;
         demo::print(&summary, &settings.public_url);
     }
     let app = Application::build(settings.clone()).await?;

@@ -2,7 +2,8 @@ use sea_orm::entity::prelude::*;
 
 use crate::vocabulary::*;
 
-/// A unit's part in a campaign: key unit (district's or a township's) or self-organised.
+/// A unit's part in a campaign: key unit (district's or a township's) or self-organised, and
+/// the group it is ranked in.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "campaign_units")]
 pub struct Model {
@@ -13,6 +14,9 @@ pub struct Model {
     pub role: UnitRole,
     pub reason: UnitReason,
     pub added_at: DateTimeWithTimeZone,
+    /// The group the unit is ranked in (`district`, `township:<township id>`, or one the
+    /// office names); none for a unit that is graded but not ranked.
+    pub ranking_group: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -15,6 +15,8 @@ pub struct Model {
     pub closed_at: Option<DateTimeWithTimeZone>,
     /// Ballots cast.
     pub ballots: i32,
+    /// The rating scale of each unit category, fixed when the session opened.
+    pub scales: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

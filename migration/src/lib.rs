@@ -9,6 +9,7 @@ use sea_orm_migration::sea_orm::{DatabaseConnection, DbBackend};
 mod m20261206_000001_baseline;
 mod m20261206_000002_one_active_record;
 mod m20261206_000003_secret_ballots;
+mod m20261206_000004_ranking_groups;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000001_baseline::Migration),
             Box::new(m20261206_000002_one_active_record::Migration),
             Box::new(m20261206_000003_secret_ballots::Migration),
+            Box::new(m20261206_000004_ranking_groups::Migration),
         ]
     }
 }

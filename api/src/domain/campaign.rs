@@ -8,6 +8,7 @@ use validator::Validate;
 
 use crate::domain::FieldError;
 use crate::domain::composite::SupervisionMode;
+use crate::domain::questionnaire::{AnswerOption, DONT_KNOW};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -78,12 +79,15 @@ impl Phases {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields, default)]
 #[schema(example = json!({
-    "weights": {"conference": 0.4, "third_party": 0.4, "citizen_links": 0.2, "supervision": 0.0},
-    "qualified_min": 70.0, "excellent_min": 90.0, "bottom_n": 3, "min_sample": 30,
-    "supervision_mode": "points", "responses_outside_survey": false
+    "weights": {"conference": 0.5, "third_party": 0.5, "citizen_links": 0.0, "supervision": 0.0},
+    "qualified_min": 70.0, "excellent_min": 90.0, "bottom_n": 3, "group_bottom_n": 0,
+    "min_samples": {"conference": 10, "third_party": 30, "citizen_links": 30},
+    "supervision_mode": "points", "conference_scale": null, "responses_outside_survey": false
 }))]
 pub struct ScoringSettings {
-    /// Weights of the sources in the composite; they must sum to 1.
+    /// Weights of the sources in the composite; they must sum to 1. The plan combines the
+    /// conference, the third-party survey and the supervision notices; citizens' answers
+    /// through the service's links count only with a weight set here.
     #[validate(nested)]
     pub weights: SourceWeights,
     /// A composite below this is unqualified (不合格).
@@ -94,16 +98,26 @@ pub struct ScoringSettings {
     #[validate(range(min = 0.0, max = 100.0))]
     #[schema(example = 90.0, minimum = 0.0, maximum = 100.0)]
     pub excellent_min: f64,
-    /// How many units at the bottom lose award eligibility and become next year's key units.
+    /// How many of the district's key units at the bottom of their ranking lose award
+    /// eligibility and become next year's key units.
     #[validate(range(min = 0, max = 100))]
     #[schema(example = 3, minimum = 0, maximum = 100)]
     pub bottom_n: u32,
-    /// Fewest responses per source for a unit to be scored.
-    #[validate(range(min = 1, max = 100000))]
-    #[schema(example = 30, minimum = 1, maximum = 100000)]
-    pub min_sample: u32,
+    /// The bottom N within every other ranking group (a township's key units, groups the
+    /// office makes); 0 ranks them without a bottom.
+    #[validate(range(min = 0, max = 100))]
+    #[schema(example = 0, minimum = 0, maximum = 100)]
+    pub group_bottom_n: u32,
+    /// The fewest valid answers with which each sample-based source counts.
+    #[validate(nested)]
+    pub min_samples: SourceMinimums,
     /// How supervision notices apply: signed points on the composite, or a weighted component.
     pub supervision_mode: SupervisionMode,
+    /// The rating scale of the conference's ballots for every unit; by default each unit is
+    /// scored on the overall question of its category's questionnaire. 不了解 (`dont_know`)
+    /// is always allowed.
+    #[validate(nested)]
+    pub conference_scale: Option<Vec<AnswerOption>>,
     /// Let citizens' links take responses outside the survey phase too.
     pub responses_outside_survey: bool,
 }
@@ -125,9 +139,31 @@ pub struct SourceWeights {
     pub supervision: f64,
 }
 
+/// The plan names no split: the two surveys weigh the same, notices apply as points.
 impl Default for SourceWeights {
     fn default() -> Self {
-        Self { conference: 0.4, third_party: 0.4, citizen_links: 0.2, supervision: 0.0 }
+        Self { conference: 0.5, third_party: 0.5, citizen_links: 0.0, supervision: 0.0 }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields, default)]
+pub struct SourceMinimums {
+    /// Sized for a room of representatives.
+    #[validate(range(min = 1, max = 100000))]
+    #[schema(example = 10, minimum = 1, maximum = 100000)]
+    pub conference: u32,
+    #[validate(range(min = 1, max = 100000))]
+    #[schema(example = 30, minimum = 1, maximum = 100000)]
+    pub third_party: u32,
+    #[validate(range(min = 1, max = 100000))]
+    #[schema(example = 30, minimum = 1, maximum = 100000)]
+    pub citizen_links: u32,
+}
+
+impl Default for SourceMinimums {
+    fn default() -> Self {
+        Self { conference: 10, third_party: 30, citizen_links: 30 }
     }
 }
 
@@ -138,8 +174,10 @@ impl Default for ScoringSettings {
             qualified_min: 70.0,
             excellent_min: 90.0,
             bottom_n: 3,
-            min_sample: 30,
+            group_bottom_n: 0,
+            min_samples: SourceMinimums::default(),
             supervision_mode: SupervisionMode::Points,
+            conference_scale: None,
             responses_outside_survey: false,
         }
     }
@@ -156,8 +194,32 @@ impl ScoringSettings {
         if self.excellent_min < self.qualified_min {
             errors.push(FieldError::new("settings.excellent_min", "must not be below qualified_min"));
         }
+        if let Some(scale) = &self.conference_scale {
+            errors.extend(check_scale(scale).into_iter().map(|e| e.under("settings.conference_scale")));
+        }
         errors
     }
+}
+
+/// A conference's rating scale: two or more levels with distinct keys, each with a weight;
+/// 不了解 (`dont_know`) is added by the service, not given.
+pub fn check_scale(levels: &[AnswerOption]) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if levels.len() < 2 {
+        errors.push(FieldError::new("", "needs at least two levels"));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (i, level) in levels.iter().enumerate() {
+        if !seen.insert(level.key.as_str()) {
+            errors.push(FieldError::new(format!("[{i}].key"), "repeats an earlier level"));
+        }
+        if level.key == DONT_KNOW {
+            errors.push(FieldError::new(format!("[{i}].key"), "不了解 (dont_know) is always allowed; leave it out"));
+        } else if level.weight.is_none() {
+            errors.push(FieldError::new(format!("[{i}].weight"), "is required"));
+        }
+    }
+    errors
 }
 
 #[cfg(test)]

@@ -24,4 +24,14 @@ impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self { field: field.into(), message: message.into() }
     }
+
+    /// The same error, its field named within `parent` (`[0].key` under `scale` is `scale[0].key`).
+    pub fn under(self, parent: &str) -> Self {
+        let field = if self.field.is_empty() || self.field.starts_with('[') {
+            format!("{parent}{}", self.field)
+        } else {
+            format!("{parent}.{}", self.field)
+        };
+        Self { field, message: self.message }
+    }
 }

@@ -10,6 +10,8 @@ use crate::domain::{FieldError, text};
 
 /// The dimension code of the overall-satisfaction question; per-unit figures use it.
 pub const OVERALL: &str = "overall";
+/// The option key of 不了解 ("don't know"): an answer, left out of the rate.
+pub const DONT_KNOW: &str = "dont_know";
 pub const DEFAULT_TEXT_LIMIT: u32 = 1000;
 pub const MAX_TEXT_LIMIT: u32 = 5000;
 

@@ -1,7 +1,7 @@
 //! The evaluation's records: the units of a campaign, evaluators, supervision notices,
 //! violation cases, and the audit log.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, put, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -15,11 +15,12 @@ use crate::http::responses::{ReadErrors, WriteErrors};
 use crate::services::audit::{self, AuditDto, ChainCheck};
 use crate::services::evaluation::conference::{self, EvaluatorDto, NewEvaluators};
 use crate::services::evaluation::supervision::{self, NewNotice, NewViolation, NoticeDto, ViolationDto};
-use crate::services::registry::campaign_units::{self, CampaignUnitDto, NewCampaignUnit};
+use crate::services::registry::campaign_units::{self, CampaignUnitDto, NewCampaignUnit, RankingGroupChange};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(add_unit)
         .service(list_units)
+        .service(set_ranking_group)
         .service(add_evaluators)
         .service(list_evaluators)
         .service(add_notice)
@@ -43,7 +44,21 @@ pub async fn add_unit(
     Ok(HttpResponse::Created().json(campaign_units::add(&state.db, &who, *id, body.0).await?))
 }
 
-/// The units of a campaign with their role and reason.
+/// Put a campaign unit in a ranking group (for example a self-organised unit the district
+/// ranks with its key units), or take it out of ranking with `null`.
+#[utoipa::path(tag = "evaluation", params(("id" = Uuid, Path, description = "campaign id"), ("unit_id" = Uuid, Path)), request_body = RankingGroupChange, security(("bearer" = [])), responses((status = 200, body = CampaignUnitDto), WriteErrors))]
+#[put("/campaigns/{id}/units/{unit_id}")]
+pub async fn set_ranking_group(
+    state: State,
+    who: Principal,
+    path: web::Path<(Uuid, Uuid)>,
+    body: ValidJson<RankingGroupChange>,
+) -> ApiResult<HttpResponse> {
+    let (campaign, unit) = path.into_inner();
+    Ok(HttpResponse::Ok().json(campaign_units::set_group(&state.db, &who, campaign, unit, body.0).await?))
+}
+
+/// The units of a campaign with their role, reason and ranking group.
 #[utoipa::path(tag = "evaluation", params(("id" = Uuid, Path, description = "campaign id")), security(("bearer" = [])), responses((status = 200, body = Vec<CampaignUnitDto>), ReadErrors))]
 #[get("/campaigns/{id}/units")]
 pub async fn list_units(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {

@@ -7,14 +7,16 @@ use uuid::Uuid;
 use crate::app::State;
 use crate::auth::Principal;
 use crate::error::ApiResult;
+use crate::http::json::ValidJson;
 use crate::http::responses::{PublicErrors, ReadErrors, WriteErrors};
-use crate::services::evaluation::results::{self, ResultVersionDto};
+use crate::services::evaluation::results::{self, PublicResult, ResultVersionDto, TieChoice};
 use crate::services::query::exports;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(compute)
         .service(list)
         .service(get_one)
+        .service(decide_tie)
         .service(approve)
         .service(publish)
         .service(public_results)
@@ -51,6 +53,20 @@ pub async fn get_one(state: State, who: Principal, id: web::Path<Uuid>) -> ApiRe
     Ok(HttpResponse::Ok().json(results::to_dto(&state.db, version).await?))
 }
 
+/// Decide a tie at a ranking group's bottom-N line, with the reason (approvers, before anyone
+/// approves the draft): the tied units named are placed in the bottom N, the others not.
+#[utoipa::path(tag = "results", params(("id" = Uuid, Path)), request_body = TieChoice, security(("bearer" = [])), responses((status = 200, body = ResultVersionDto), WriteErrors))]
+#[post("/results/{id}/tie-decision")]
+pub async fn decide_tie(
+    state: State,
+    who: Principal,
+    id: web::Path<Uuid>,
+    body: ValidJson<TieChoice>,
+) -> ApiResult<HttpResponse> {
+    let version = results::decide_tie(&state.db, &who, *id, body.0).await?;
+    Ok(HttpResponse::Ok().json(results::to_dto(&state.db, version).await?))
+}
+
 /// Approve a draft (leading-group approvers); the second distinct approval freezes it.
 #[utoipa::path(tag = "results", params(("id" = Uuid, Path)), security(("bearer" = [])), responses((status = 200, body = ResultVersionDto), WriteErrors))]
 #[post("/results/{id}/approve")]
@@ -68,11 +84,11 @@ pub async fn publish(state: State, who: Principal, id: web::Path<Uuid>) -> ApiRe
 }
 
 /// The newest published result of a campaign (government affairs are public).
-#[utoipa::path(tag = "public", params(("id" = Uuid, Path, description = "campaign id")), responses((status = 200, body = ResultVersionDto), PublicErrors))]
+#[utoipa::path(tag = "public", params(("id" = Uuid, Path, description = "campaign id")), responses((status = 200, body = PublicResult), PublicErrors))]
 #[get("/public/campaigns/{id}/results")]
 pub async fn public_results(state: State, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let version = results::published(&state.db, *id).await?;
-    Ok(HttpResponse::Ok().json(results::to_dto(&state.db, version).await?))
+    Ok(HttpResponse::Ok().json(results::to_public(&state.db, version).await?))
 }
 
 /// The results report as CSV (UTF-8 with BOM).
@@ -80,8 +96,8 @@ pub async fn public_results(state: State, id: web::Path<Uuid>) -> ApiResult<Http
 #[get("/results/{id}/report.csv")]
 pub async fn report_csv(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let version = results::get(&state.db, &who, *id).await?;
-    let (_, rows) = results::report_rows(&state.db, &version).await?;
-    let bytes = exports::csv_file(&exports::RESULT_COLUMNS, rows.iter().map(exports::result_line))?;
+    let report = results::report(&state.db, &version).await?;
+    let bytes = exports::csv_file(&exports::RESULT_COLUMNS, report.rows.iter().map(exports::result_line))?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header(("Content-Disposition", "attachment; filename=\"results.csv\""))
@@ -93,8 +109,8 @@ pub async fn report_csv(state: State, who: Principal, id: web::Path<Uuid>) -> Ap
 #[get("/results/{id}/report.xlsx")]
 pub async fn report_xlsx(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let version = results::get(&state.db, &who, *id).await?;
-    let (_, rows) = results::report_rows(&state.db, &version).await?;
-    let lines: Vec<Vec<exports::Cell>> = rows.iter().map(exports::result_line).collect();
+    let report = results::report(&state.db, &version).await?;
+    let lines: Vec<Vec<exports::Cell>> = report.rows.iter().map(exports::result_line).collect();
     let file = web::block(move || exports::workbook_file("results", &exports::RESULT_COLUMNS, lines.into_iter()))
         .await
         .map_err(crate::error::ApiError::internal)??;
@@ -114,13 +130,7 @@ pub async fn report_html(state: State, id: web::Path<Uuid>) -> ApiResult<HttpRes
         return Err(crate::error::ApiError::NotFound("no published result with this id".to_owned()));
     }
     let campaign = crate::services::registry::campaigns::find(&state.db, version.campaign_id).await?;
-    let (rules, rows) = results::report_rows(&state.db, &version).await?;
-    let page = crate::web::report::html(
-        &format!("{} 综合评议结果", campaign.title),
-        version.version,
-        version.status.as_str(),
-        &rows,
-        &rules,
-    );
+    let report = results::report(&state.db, &version).await?;
+    let page = crate::web::report::html(&format!("{} 综合评议结果", campaign.title), version.version, &report);
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page))
 }

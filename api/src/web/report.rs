@@ -3,9 +3,9 @@
 
 use std::fmt::Write;
 
-use crate::domain::composite::{Grade, Rules};
+use crate::domain::composite::{Grade, GroupLine, Rules};
 use crate::domain::questionnaire::Lang;
-use crate::services::evaluation::results::ReportRow;
+use crate::services::evaluation::results::{Report, ReportRow};
 use crate::web::html::{escape, page};
 
 fn colour(grade: Grade) -> &'static str {
@@ -61,19 +61,40 @@ pub fn chart(rows: &[ReportRow], rules: &Rules) -> String {
     svg
 }
 
-/// The printable page: title, chart, table.
-pub fn html(title: &str, version: i32, status: &str, rows: &[ReportRow], rules: &Rules) -> String {
-    let mut body = format!(
-        "<h1>{}</h1><p class=\"note\">第 {version} 版 · {}</p>{}",
-        escape(title),
-        escape(status),
-        chart(rows, rules)
-    );
-    body.push_str("<table style=\"width:100%;border-collapse:collapse;margin-top:1rem;font-size:.9rem\"><thead><tr>");
-    for h in ["名次", "单位", "大会测评", "第三方", "群众评议", "督查", "综合得分", "等次"] {
-        let _ = write!(body, "<th style=\"text-align:left;border-bottom:2px solid #1f2328\">{h}</th>");
+/// The printable page: per ranking group a heading, a chart, a table and what is to know
+/// about its bottom-N line; then the units graded in no group.
+pub fn html(title: &str, version: i32, report: &Report) -> String {
+    let mut body = format!("<h1>{}</h1><p class=\"note\">第 {version} 版 · 已公布</p>", escape(title));
+    let mut groups: Vec<Option<&str>> = Vec::new();
+    for row in &report.rows {
+        if !groups.contains(&row.group.as_deref()) {
+            groups.push(row.group.as_deref());
+        }
     }
-    body.push_str("</tr></thead><tbody>");
+    for group in groups {
+        let rows: Vec<ReportRow> = report.rows.iter().filter(|r| r.group.as_deref() == group).cloned().collect();
+        let heading = match (group, rows.first().and_then(|r| r.group_name.as_deref())) {
+            (None, _) => "未列入排名的单位".to_owned(),
+            (Some(key), name) => format!("{}排名", name.unwrap_or(key)),
+        };
+        let _ = write!(body, "<h2>{}</h2>", escape(&heading));
+        body.push_str(&chart(&rows, &report.rules));
+        body.push_str(&table(&rows));
+        if let Some(line) = group.and_then(|key| report.lines.iter().find(|l| l.group == key)) {
+            body.push_str(&line_notes(line, report));
+        }
+    }
+    page(Lang::ZhCn, title, &body, None)
+}
+
+fn table(rows: &[ReportRow]) -> String {
+    let mut out =
+        "<table style=\"width:100%;border-collapse:collapse;margin-top:1rem;font-size:.9rem\"><thead><tr>".to_owned();
+    for h in ["名次", "单位", "大会测评", "第三方", "群众评议", "督查", "综合得分", "等次", "说明"]
+    {
+        let _ = write!(out, "<th style=\"text-align:left;border-bottom:2px solid #1f2328\">{h}</th>");
+    }
+    out.push_str("</tr></thead><tbody>");
     let number = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_default();
     for r in rows {
         let flag = if r.violation {
@@ -84,8 +105,8 @@ pub fn html(title: &str, version: i32, status: &str, rows: &[ReportRow], rules: 
             ""
         };
         let _ = write!(
-            body,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><b>{}</b></td><td style=\"color:{}\">{}{}</td></tr>",
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><b>{}</b></td><td style=\"color:{}\">{}{}</td><td>{}</td></tr>",
             r.rank.map(|rank| rank.to_string()).unwrap_or_default(),
             escape(&r.unit_name),
             number(r.conference),
@@ -95,16 +116,46 @@ pub fn html(title: &str, version: i32, status: &str, rows: &[ReportRow], rules: 
             number(r.composite),
             colour(r.grade),
             escape(r.grade.label()),
-            flag
+            flag,
+            escape(&r.notes.join(";"))
         );
     }
-    body.push_str("</tbody></table>");
-    page(Lang::ZhCn, title, &body, None)
+    out.push_str("</tbody></table>");
+    out
+}
+
+/// The tie at a group's line and how it was decided, and whether the line is within the
+/// samples' uncertainty.
+fn line_notes(line: &GroupLine, report: &Report) -> String {
+    let name = |id: &uuid::Uuid| report.names.get(id).map_or_else(|| id.to_string(), |n| escape(n));
+    let mut notes = Vec::new();
+    if let Some(tie) = &line.tie {
+        let units: Vec<String> = tie.units.iter().map(name).collect();
+        notes.push(format!(
+            "末位{}名的界线处并列：{}同列第{}名，末位名额余{}个。",
+            line.bottom_n,
+            units.join("、"),
+            tie.rank,
+            tie.places
+        ));
+        match report.decisions.iter().find(|d| d.group == line.group) {
+            Some(decision) => {
+                let chosen: Vec<String> = decision.bottom.iter().map(name).collect();
+                notes.push(format!("领导小组决定列入末位：{}。理由：{}", chosen.join("、"), escape(&decision.reason)));
+            }
+            None => notes.push("未作决定，按规则并列单位均列入末位。".to_owned()),
+        }
+    }
+    if !line.uncertain.is_empty() {
+        let units: Vec<String> = line.uncertain.iter().map(name).collect();
+        notes.push(format!("提示：{}的综合得分区间跨越末位界线，界线位置在抽样误差范围内。", units.join("、")));
+    }
+    notes.iter().map(|n| format!("<p class=\"note\">{n}</p>")).collect()
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::domain::composite::{SupervisionMode, Weights};
+    use crate::domain::composite::{MinSamples, SupervisionMode, Weights};
     use crate::web::report::*;
 
     #[test]
@@ -114,10 +165,13 @@ mod tests {
             qualified_min: 70.0,
             excellent_min: 90.0,
             bottom_n: 3,
-            min_sample: 1,
+            group_bottom_n: 0,
+            min_samples: MinSamples { conference: 1, third_party: 1, citizen_links: 1 },
             supervision_mode: SupervisionMode::Points,
         };
         let make = |name: &str, composite: f64, grade| ReportRow {
+            group: None,
+            group_name: None,
             rank: Some(1),
             unit_code: name.into(),
             unit_name: name.into(),
@@ -129,6 +183,7 @@ mod tests {
             grade,
             violation: false,
             bottom: false,
+            notes: Vec::new(),
         };
         let svg = chart(&[make("甲", 92.0, Grade::Excellent), make("<乙>", 65.0, Grade::Unqualified)], &rules);
         assert_eq!(svg.matches("<rect").count(), 2);

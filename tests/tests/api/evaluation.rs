@@ -1,30 +1,31 @@
 use pingyi::auth::Role;
-use pingyi_tests::{TestApp, problem, spawn_app};
+use pingyi_tests::{TestApp, id_of, problem, spawn_app};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-/// Per unit: (conference option, pollster rate, citizens' option), and the composite by hand
-/// with weights 0.4 / 0.4 / 0.2 (conference / third party / citizens).
+/// The district's key units: (conference option, pollster rate, citizens' option), and the
+/// composite by hand with weights 0.4 / 0.4 / 0.2 (conference / third party / citizens).
 const PLAN: [(&str, f64, &str); 8] = [
     ("very_satisfied", 0.95, "very_satisfied"), // 40 + 38 + 20 = 98, but a violation
     ("very_satisfied", 0.90, "satisfied"),      // 40 + 36 + 16 = 92 → excellent
     ("satisfied", 0.90, "satisfied"),           // 32 + 36 + 16 = 84, notice −3 → 81
     ("satisfied", 0.80, "satisfied"),           // 32 + 32 + 16 = 80
     ("satisfied", 0.75, "basically_satisfied"), // 32 + 30 + 12 = 74
-    ("basically_satisfied", 0.80, "satisfied"), // 24 + 32 + 16 = 72
     ("basically_satisfied", 0.75, "satisfied"), // 24 + 30 + 16 = 70 → qualified, exactly
+    ("basically_satisfied", 0.75, "satisfied"), // 70 again: a tie across the bottom-3 line
     ("basically_satisfied", 0.70, "basically_satisfied"), // 24 + 28 + 12 = 64 → unqualified
 ];
+/// (composite, grade, rank, in the bottom 3 before the tie is decided).
 const EXPECTED: [(f64, &str, u32, bool); 8] = [
     (98.0, "unqualified", 8, true),
     (92.0, "excellent", 1, false),
     (81.0, "qualified", 2, false),
     (80.0, "qualified", 3, false),
     (74.0, "qualified", 4, false),
-    (72.0, "qualified", 5, false),
-    (70.0, "qualified", 6, true),
+    (70.0, "qualified", 5, true),
+    (70.0, "qualified", 5, true),
     (64.0, "unqualified", 7, true),
 ];
 
@@ -37,7 +38,9 @@ async fn a_whole_year_runs_from_key_units_to_the_published_ranking_and_the_carry
     let app = spawn_app().await;
     let admin = app.admin().await;
     let campaign = app.campaign(&admin, 2017).await;
-    let settings = json!({"weights": {"conference": 0.4, "third_party": 0.4, "citizen_links": 0.2, "supervision": 0.0}, "min_sample": 2});
+    // The conference has its own minimum, sized for its room of three.
+    let settings = json!({"weights": {"conference": 0.4, "third_party": 0.4, "citizen_links": 0.2, "supervision": 0.0},
+        "min_samples": {"conference": 3, "third_party": 2, "citizen_links": 2}});
     let changed = app
         .request(reqwest::Method::PUT, &format!("/api/v1/campaigns/{campaign}/settings"), Some(&admin), Some(&settings))
         .await;
@@ -61,6 +64,43 @@ async fn a_whole_year_runs_from_key_units_to_the_published_ranking_and_the_carry
         app.created(&format!("/api/v1/campaigns/{campaign}/pollster/figures"), &pollster, &figure).await;
         units.push((unit, slug));
     }
+    // A township ranks its two key units in its own group; a self-organised department is
+    // graded without a rank.
+    let township = app
+        .created(
+            "/api/v1/units",
+            &admin,
+            &json!({"code": "ybz", "name": "元坝镇", "category": "government", "kind": "township"}),
+        )
+        .await;
+    let mut stations = Vec::new();
+    for (i, rate) in [0.9, 0.7].iter().enumerate() {
+        let station = json!({"code": format!("ybz-{i}"), "name": format!("元坝镇站所{i}"), "category": "government", "kind": "station", "parent_id": township["id"]});
+        let station = id_of(&app.created("/api/v1/units", &admin, &station).await);
+        let member = app
+            .created(
+                &format!("/api/v1/campaigns/{campaign}/units"),
+                &admin,
+                &json!({"unit_id": station, "role": "township_key"}),
+            )
+            .await;
+        assert_eq!(member["ranking_group"], format!("township:{}", township["id"].as_str().unwrap()));
+        assert_eq!(member["group_name"], "元坝镇重点评议单位");
+        let figure = json!({"unit_id": station, "satisfaction_rate": rate, "sample_size": 400, "method": "CATI", "field_period": {"starts_on": "2017-08-01", "ends_on": "2017-08-31"}});
+        app.created(&format!("/api/v1/campaigns/{campaign}/pollster/figures"), &pollster, &figure).await;
+        stations.push(station);
+    }
+    let own = app.unit(&admin, "daj", "government").await;
+    let member = app
+        .created(
+            &format!("/api/v1/campaigns/{campaign}/units"),
+            &admin,
+            &json!({"unit_id": own, "role": "self_organised"}),
+        )
+        .await;
+    assert_eq!(member["ranking_group"], Value::Null);
+    let figure = json!({"unit_id": own, "satisfaction_rate": 0.88, "sample_size": 400, "method": "CATI", "field_period": {"starts_on": "2017-08-01", "ends_on": "2017-08-31"}});
+    app.created(&format!("/api/v1/campaigns/{campaign}/pollster/figures"), &pollster, &figure).await;
     problem(app.post(&format!("/api/v1/campaigns/{campaign}/results"), &admin, &json!({})).await, 409).await;
     let notice = json!({"unit_id": units[2].0, "issued_on": "2017-09-12", "issuing_body": "区委督查室", "summary": "窗口人员脱岗", "points": -3.0});
     app.created(&format!("/api/v1/campaigns/{campaign}/notices"), &admin, &notice).await;
@@ -84,12 +124,23 @@ async fn a_whole_year_runs_from_key_units_to_the_published_ranking_and_the_carry
     let codes: Vec<String> =
         codes.as_array().unwrap().iter().map(|c| c["ballot_code"].as_str().unwrap().to_owned()).collect();
     assert_eq!(codes.len(), 3);
-    let scores: Vec<Value> = units
+    // Every ranked unit, and nothing else: the self-organised department is not in scope.
+    let mut scores: Vec<Value> = units
         .iter()
         .zip(PLAN.iter())
         .map(|((unit, _), (option, ..))| json!({"unit_id": unit, "dimension": "overall", "option": option}))
         .collect();
+    scores.extend(stations.iter().map(|s| json!({"unit_id": s, "dimension": "overall", "option": "satisfied"})));
     let ballots_path = format!("/api/v1/public/conference/{session}/ballots");
+    let mut outside = scores.clone();
+    outside.push(json!({"unit_id": own, "dimension": "overall", "option": "satisfied"}));
+    let refused = problem(
+        app.request(reqwest::Method::POST, &ballots_path, None, Some(&json!({"code": codes[0], "scores": outside})))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(pingyi_tests::fields(&refused), [format!("scores[{}]", outside.len() - 1)]);
     for code in &codes {
         let cast = app
             .request(reqwest::Method::POST, &ballots_path, None, Some(&json!({"code": code, "scores": scores})))
@@ -121,25 +172,68 @@ async fn a_whole_year_runs_from_key_units_to_the_published_ranking_and_the_carry
         closed["units"].as_array().unwrap().iter().find(|u| u["unit_id"] == units[0].0.to_string()).unwrap();
     assert_eq!(first_unit["score"], 100.0);
 
-    // Compute, approve twice, publish.
+    // Compute; the approvers decide the tie at the district's line; approve twice, publish.
     let draft = app.created(&format!("/api/v1/campaigns/{campaign}/results"), &admin, &json!({})).await;
     let result_id = draft["id"].as_str().unwrap().to_owned();
+    let row_of = |result: &Value, unit: Uuid| {
+        result["units"].as_array().unwrap().iter().find(|u| u["unit_id"] == unit.to_string()).unwrap().clone()
+    };
     for (i, (unit, _)) in units.iter().enumerate() {
-        let row = draft["units"].as_array().unwrap().iter().find(|u| u["unit_id"] == unit.to_string()).unwrap();
+        let row = row_of(&draft, *unit);
         let (composite, grade, rank, bottom) = EXPECTED[i];
         assert_eq!(row["composite"].as_f64(), Some(composite), "unit {i}: {row}");
         assert_eq!(
-            (row["grade"].as_str(), row["rank"].as_u64(), row["bottom"].as_bool()),
-            (Some(grade), Some(u64::from(rank)), Some(bottom)),
+            (row["grade"].as_str(), row["rank"].as_u64(), row["bottom"].as_bool(), row["group"].as_str()),
+            (Some(grade), Some(u64::from(rank)), Some(bottom), Some("district")),
             "unit {i}"
         );
+        assert_eq!(row["unit_code"], format!("u{i}"));
     }
-    assert_eq!(draft["units"][7]["violation"], true);
+    assert_eq!(draft["units"][7]["violation"], true, "the violation ranks last in the district");
+    let (first, second) = (row_of(&draft, stations[0]), row_of(&draft, stations[1]));
+    assert_eq!((first["rank"].as_u64(), second["rank"].as_u64()), (Some(1), Some(2)), "ranked within the township");
+    assert_eq!((first["bottom"].as_bool(), second["bottom"].as_bool()), (Some(false), Some(false)));
+    let citizens = first["components"].as_array().unwrap().iter().find(|c| c["source"] == "citizen_links").unwrap();
+    assert_eq!((citizens["counted"].as_bool(), citizens["status"].as_str()), (Some(false), Some("no_data")));
+    assert_eq!(citizens["note"]["zh"], "无数据,未计入");
+    let graded = row_of(&draft, own);
+    assert_eq!(
+        (graded["rank"].as_u64(), graded["group"].as_str(), graded["composite"].as_f64(), graded["grade"].as_str()),
+        (None, None, Some(88.0), Some("qualified")),
+        "graded on the third party alone, not ranked"
+    );
+    let conference = graded["components"].as_array().unwrap().iter().find(|c| c["source"] == "conference").unwrap();
+    assert_eq!(conference["note"]["en"], "no data: not counted");
+    let line = draft["lines"].as_array().unwrap().iter().find(|l| l["group"] == "district").unwrap();
+    let mut tied: Vec<String> =
+        line["tie"]["units"].as_array().unwrap().iter().map(|u| u.as_str().unwrap().to_owned()).collect();
+    tied.sort();
+    let mut expected_tie = vec![units[5].0.to_string(), units[6].0.to_string()];
+    expected_tie.sort();
+    assert_eq!((tied, line["tie"]["places"].as_u64()), (expected_tie, Some(1)));
     let approvers = [app.token(Role::Approver, None).await, app.token(Role::Approver, None).await];
+    let decision =
+        json!({"group": "district", "bottom": [units[6].0], "reason": "并列单位中群众评议得分较低者列入末位"});
+    problem(app.post(&format!("/api/v1/results/{result_id}/tie-decision"), &admin, &decision).await, 403).await;
+    let wrong = json!({"group": "district", "bottom": [units[1].0], "reason": "不是并列单位"});
+    problem(app.post(&format!("/api/v1/results/{result_id}/tie-decision"), &approvers[0], &wrong).await, 422).await;
+    let decided: Value = app
+        .post(&format!("/api/v1/results/{result_id}/tie-decision"), &approvers[0], &decision)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (row_of(&decided, units[5].0)["bottom"].as_bool(), row_of(&decided, units[6].0)["bottom"].as_bool()),
+        (Some(false), Some(true))
+    );
+    assert_eq!(decided["decisions"][0]["reason"], "并列单位中群众评议得分较低者列入末位");
+    assert_eq!(app.audited("results.tie_decided", &result_id).await, 1);
     problem(app.post(&format!("/api/v1/results/{result_id}/approve"), &admin, &json!({})).await, 403).await;
     let once = app.created(&format!("/api/v1/results/{result_id}/approve"), &approvers[0], &json!({})).await;
     assert_eq!(once["status"], "draft");
     problem(app.post(&format!("/api/v1/results/{result_id}/approve"), &approvers[0], &json!({})).await, 409).await;
+    problem(app.post(&format!("/api/v1/results/{result_id}/tie-decision"), &approvers[1], &decision).await, 409).await;
     problem(app.post(&format!("/api/v1/results/{result_id}/publish"), &admin, &json!({})).await, 409).await;
     let approved = app.created(&format!("/api/v1/results/{result_id}/approve"), &approvers[1], &json!({})).await;
     assert_eq!(
@@ -159,25 +253,46 @@ async fn a_whole_year_runs_from_key_units_to_the_published_ranking_and_the_carry
         .await
         .unwrap();
     assert_eq!(public["version"], 1);
-    assert_eq!(public["units"].as_array().unwrap().len(), 8);
+    assert_eq!(public["units"].as_array().unwrap().len(), 11);
+    assert_eq!(
+        (public["units"][0]["unit_code"].as_str(), public["units"][0]["unit_name"].as_str()),
+        (Some("u1"), Some("单位 u1"))
+    );
+    assert_eq!(public["units"][0]["group_name"], "区重点评议单位");
+    assert_eq!(public["decisions"][0]["reason"], "并列单位中群众评议得分较低者列入末位");
+    let text = public.to_string();
+    assert!(public.get("approvals").is_none() && !text.contains("decided_by"), "no account ids: {text}");
+    for id in approved["approvals"].as_array().unwrap() {
+        assert!(!text.contains(id.as_str().unwrap()), "an approver's id is public");
+    }
 
     // The report: CSV, XLSX and the printable page with its chart.
     let csv = app.get(&format!("/api/v1/results/{result_id}/report.csv"), &admin).await.text().await.unwrap();
-    assert!(csv.starts_with("\u{feff}rank,unit_code"));
-    assert_eq!(csv.lines().count(), 9);
-    assert!(csv.lines().nth(1).unwrap().starts_with("1,u1,单位 u1,100.00,90.00,80.00,,92.00,优秀 excellent"), "{csv}");
+    assert!(csv.starts_with("\u{feff}ranking_group,rank,unit_code"));
+    assert_eq!(csv.lines().count(), 12);
+    assert!(
+        csv.lines().nth(1).unwrap().starts_with("区重点评议单位,1,u1,单位 u1,100.00,90.00,80.00,,92.00,优秀 excellent"),
+        "{csv}"
+    );
     let xlsx = app.get(&format!("/api/v1/results/{result_id}/report.xlsx"), &admin).await.bytes().await.unwrap();
     let mut workbook: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx.to_vec())).unwrap();
     let range = calamine::Reader::worksheet_range(&mut workbook, "results").unwrap();
-    assert_eq!(range.get_value((8, 1)).unwrap().to_string(), "u0", "the violating unit is last");
+    assert_eq!(range.get_value((8, 2)).unwrap().to_string(), "u0", "the violating unit is last in the district");
+    assert_eq!(range.get_value((1, 8)), Some(&calamine::Data::Float(92.0)), "scores are numbers");
     let page = app
         .request(reqwest::Method::GET, &format!("/api/v1/public/results/{result_id}/report.html"), None, None)
         .await
         .text()
         .await
         .unwrap();
-    assert_eq!(page.matches("<rect").count(), 8);
-    assert_eq!(page.matches("<line").count(), 2, "lines at 70 and 90");
+    assert_eq!(page.matches("<rect").count(), 11);
+    assert_eq!(page.matches("<line").count(), 6, "lines at 70 and 90 in each group's chart");
+    assert!(
+        page.contains("区重点评议单位排名")
+            && page.contains("元坝镇重点评议单位排名")
+            && page.contains("未列入排名的单位")
+    );
+    assert!(page.contains("领导小组决定列入末位") && page.contains("并列单位中群众评议得分较低者列入末位"));
     assert!(
         page.contains("#1a7f37") && page.contains("#a4161a") && !page.contains("src=") && !page.contains("<script")
     );
@@ -204,7 +319,8 @@ async fn a_whole_year_runs_from_key_units_to_the_published_ranking_and_the_carry
         .unwrap();
     assert_eq!(still["version"], 1);
 
-    // Next year: the bottom three (units 6, 7 and the violating unit 0) are key units again.
+    // Next year: the bottom three as decided (units 6, 7 and the violating unit 0) are key
+    // units again, in the district's group.
     let next = app
         .created(
             "/api/v1/campaigns",
@@ -223,7 +339,10 @@ async fn a_whole_year_runs_from_key_units_to_the_published_ranking_and_the_carry
         .unwrap()
         .iter()
         .map(|m| {
-            assert_eq!(m["reason"], "carried_over");
+            assert_eq!(
+                (m["reason"].as_str(), m["role"].as_str(), m["ranking_group"].as_str()),
+                (Some("carried_over"), Some("district_key"), Some("district"))
+            );
             m["unit_id"].as_str().unwrap().to_owned()
         })
         .collect();

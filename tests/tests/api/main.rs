@@ -4,6 +4,7 @@
 
 mod auth;
 mod basics;
+mod demo;
 mod evaluation;
 mod integrity;
 mod link_changes;

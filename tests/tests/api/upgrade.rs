@@ -187,6 +187,47 @@ async fn a_database_of_0_1_is_upgraded_without_losing_what_counts() {
         .await;
     }
 
+    // A result computed by 0.1: one ranking of everyone, one minimum for every source.
+    let old_result = json!({
+        "rules": {"weights": {"conference": 0.4, "third_party": 0.4, "citizen_links": 0.2, "supervision": 0.0},
+            "qualified_min": 70.0, "excellent_min": 90.0, "bottom_n": 3, "min_sample": 30, "supervision_mode": "points"},
+        "units": [{"unit_id": unit, "components": [
+            {"source": "conference", "score": 80.0, "sample": 40, "weight": 1.0, "counted": true},
+            {"source": "third_party", "score": null, "sample": null, "weight": 0.0, "counted": false},
+            {"source": "citizen_links", "score": 90.0, "sample": 12, "weight": 0.0, "counted": false},
+            {"source": "supervision", "score": null, "sample": null, "weight": 0.0, "counted": false}],
+            "supervision_points": 0.0, "composite": 80.0, "grade": "qualified", "violation": false, "rank": 1, "bottom": true}]
+    });
+    let old_inputs = json!([{"unit_id": unit, "conference": {"score": 80.0, "sample": 40}, "third_party": null,
+        "citizen_links": {"score": 90.0, "sample": 12}, "supervision_score": null, "supervision_points": 0.0, "violation": false}]);
+    let result = Uuid::new_v4();
+    insert(
+        &db,
+        "result_versions",
+        vec![
+            ("id", v(result)),
+            ("campaign_id", v(campaign)),
+            ("version", v(1)),
+            ("status", v("approved")),
+            ("inputs", v(old_inputs)),
+            ("results", v(old_result)),
+            ("computed_at", v(now)),
+        ],
+    )
+    .await;
+    insert(
+        &db,
+        "campaign_units",
+        vec![
+            ("campaign_id", v(campaign)),
+            ("unit_id", v(unit)),
+            ("role", v("district_key")),
+            ("reason", v("designated")),
+            ("added_at", v(now)),
+        ],
+    )
+    .await;
+
     pingyi::store::connect::migrate(&db).await.unwrap();
 
     // One code per representative in the open session, the spent one unusable; none of the
@@ -220,4 +261,24 @@ async fn a_database_of_0_1_is_upgraded_without_losing_what_counts() {
         .unwrap();
     assert_eq!(active.len(), 1);
     assert!(active[0].created_at < now);
+
+    // Settings and kept results read as the new rules: a minimum per source, ranking groups,
+    // each component's status in words.
+    let settings = entity::campaign::Entity::find_by_id(campaign).one(&db).await.unwrap().unwrap().settings;
+    let settings: pingyi::domain::campaign::ScoringSettings = serde_json::from_value(settings).unwrap();
+    assert_eq!(
+        (settings.min_samples.conference, settings.min_samples.citizen_links, settings.group_bottom_n),
+        (30, 30, 0)
+    );
+    let member = entity::campaign_unit::Entity::find().one(&db).await.unwrap().unwrap();
+    assert_eq!(member.ranking_group.as_deref(), Some("district"));
+    let kept = entity::result_version::Entity::find_by_id(result).one(&db).await.unwrap().unwrap();
+    let dto = pingyi::services::evaluation::results::to_dto(&db, kept).await.unwrap();
+    let unit_result = &dto.units[0].result;
+    assert_eq!(unit_result.group.as_deref(), Some("district"));
+    let statuses: Vec<_> = unit_result.components.iter().map(|c| c.status).collect();
+    use pingyi::domain::composite::ComponentStatus::*;
+    assert_eq!(statuses, [Counted, NoData, BelowMinimum, AppliedAsPoints]);
+    let citizens = &unit_result.components[2];
+    assert_eq!(citizens.note.as_ref().map(|n| n.zh.as_str()), Some("有效样本12份,少于最低30份,未计入"));
 }

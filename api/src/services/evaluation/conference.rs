@@ -23,16 +23,20 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
+use entity::vocabulary::QuestionnaireStatus;
 use entity::vocabulary::SessionStatus;
-use entity::{ballot_code, ballot_spend, conference_session, conference_tally, evaluator};
+use entity::{ballot_code, ballot_spend, conference_session, conference_tally, evaluator, questionnaire, unit};
 
 use crate::auth::{Permission, Principal};
+use crate::domain::campaign::check_scale;
 use crate::domain::composite::Component;
-use crate::domain::questionnaire::OVERALL;
+use crate::domain::questionnaire::{AnswerOption, DONT_KNOW, LocalizedText, OVERALL};
+use crate::domain::satisfaction::{Interval, wilson};
 use crate::domain::templates::{dimensions, template};
 use crate::domain::vocabulary::{Category, Phase};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::services::integrity::codes::{SpendKey, hash_code, new_code};
+use crate::services::registry::campaign_units::not_a_member;
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
@@ -58,6 +62,16 @@ pub struct EvaluatorDto {
 #[schema(example = json!({"mode": "overall"}))]
 pub struct NewSession {
     pub mode: ScoringMode,
+    /// The units the session scores; by default every unit of the campaign in a ranking group.
+    #[serde(default)]
+    #[validate(length(min = 1, max = 500))]
+    pub unit_ids: Option<Vec<Uuid>>,
+    /// The rating scale for every unit, 不了解 (`dont_know`) aside, which is always allowed; by
+    /// default the campaign's `conference_scale`, or else the overall question of each unit
+    /// category's published questionnaire.
+    #[serde(default)]
+    #[validate(nested)]
+    pub scale: Option<Vec<AnswerOption>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -68,11 +82,14 @@ pub struct SessionDto {
     pub status: SessionStatus,
     pub opened_at: chrono::DateTime<chrono::FixedOffset>,
     pub closed_at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// The rating scale of each unit category, fixed when the session opened.
+    pub scales: BTreeMap<Category, Vec<AnswerOption>>,
 }
 
 impl From<conference_session::Model> for SessionDto {
     fn from(m: conference_session::Model) -> Self {
         Self {
+            scales: scales_of(&m),
             id: m.id,
             campaign_id: m.campaign_id,
             mode: m.mode,
@@ -81,6 +98,12 @@ impl From<conference_session::Model> for SessionDto {
             closed_at: m.closed_at,
         }
     }
+}
+
+/// The session's scales, as kept when it opened (sessions opened before scales were kept have
+/// none; their choices are in their tallies).
+fn scales_of(session: &conference_session::Model) -> BTreeMap<Category, Vec<AnswerOption>> {
+    session.scales.clone().and_then(|value| serde_json::from_value(value).ok()).unwrap_or_default()
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -196,11 +219,29 @@ pub async fn open_session<C: ConnectionTrait + TransactionTrait>(
     input: NewSession,
 ) -> ApiResult<conference_session::Model> {
     who.require(Permission::RunConference)?;
+    if let Some(scale) = &input.scale {
+        let errors: Vec<FieldError> = check_scale(scale).into_iter().map(|e| e.under("scale")).collect();
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+    }
     let txn = crate::store::begin_write(db).await?;
     let campaign = crate::services::registry::campaigns::hold(&txn, campaign_id).await?;
     crate::services::registry::campaigns::require_phase(&campaign, &[Phase::Assessment], "the conference")?;
-    if crate::services::registry::campaign_units::unit_ids(&txn, campaign_id).await?.is_empty() {
-        return Err(ApiError::Conflict("the campaign has no units to score".to_owned()));
+    let scope = scope(&txn, campaign_id, input.unit_ids.as_deref()).await?;
+    if scope.is_empty() {
+        return Err(ApiError::Conflict(
+            "the session has no units to score: put units in a ranking group, or name them in unit_ids".to_owned(),
+        ));
+    }
+    let settings = crate::services::registry::campaigns::settings_of(&campaign)?;
+    let mut scales = BTreeMap::new();
+    for category in Category::ALL {
+        let levels = match input.scale.clone().or_else(|| settings.conference_scale.clone()) {
+            Some(levels) => levels,
+            None => questionnaire_scale(&txn, campaign_id, *category).await?,
+        };
+        scales.insert(*category, with_dont_know(levels));
     }
     let session = conference_session::ActiveModel {
         id: Set(Uuid::new_v4()),
@@ -210,35 +251,105 @@ pub async fn open_session<C: ConnectionTrait + TransactionTrait>(
         opened_at: Set(crate::store::now()),
         closed_at: Set(None),
         ballots: Set(0),
+        scales: Set(Some(serde_json::to_value(&scales).map_err(ApiError::internal)?)),
     }
     .insert(&txn)
     .await?;
-    write_tallies(&txn, session.id, empty_tallies(&txn, &session).await?).await?;
+    write_tallies(&txn, session.id, empty_tallies(&session, &scope, &scales)).await?;
     txn.commit().await?;
     Ok(session)
 }
 
-/// Every (unit, dimension, option) a ballot of `session` may choose, at zero, in key order.
-async fn empty_tallies(
+/// The units a session scores: those named (each a unit of the campaign), or every unit of
+/// the campaign in a ranking group.
+async fn scope(db: &impl ConnectionTrait, campaign_id: Uuid, named: Option<&[Uuid]>) -> ApiResult<Vec<unit::Model>> {
+    let members = crate::services::registry::campaign_units::members(db, campaign_id).await?;
+    let chosen: Vec<Uuid> = match named {
+        Some(ids) => {
+            let errors: Vec<FieldError> = ids
+                .iter()
+                .enumerate()
+                .filter(|(_, id)| !members.iter().any(|m| m.unit_id == **id))
+                .map(|(i, id)| FieldError::new(format!("unit_ids[{i}]"), not_a_member(*id)))
+                .collect();
+            if !errors.is_empty() {
+                return Err(ApiError::Validation(errors));
+            }
+            let mut unique = ids.to_vec();
+            unique.sort();
+            unique.dedup();
+            unique
+        }
+        None => members.iter().filter(|m| m.ranking_group.is_some()).map(|m| m.unit_id).collect(),
+    };
+    let mut units = Vec::new();
+    for id in chosen {
+        units.push(crate::services::registry::units::find(db, id).await?);
+    }
+    Ok(units)
+}
+
+/// The options of the overall question of the campaign's newest published questionnaire of
+/// `category`, or of the category's template when there is none.
+async fn questionnaire_scale(
     db: &impl ConnectionTrait,
+    campaign_id: Uuid,
+    category: Category,
+) -> ApiResult<Vec<AnswerOption>> {
+    let published = questionnaire::Entity::find()
+        .filter(questionnaire::Column::CampaignId.eq(campaign_id))
+        .filter(questionnaire::Column::Category.eq(category))
+        .filter(questionnaire::Column::Status.eq(QuestionnaireStatus::Published))
+        .order_by_desc(questionnaire::Column::Version)
+        .one(db)
+        .await?;
+    let questions = match published {
+        Some(model) => crate::services::registry::questionnaires::Parsed::try_from(model)?.questions,
+        None => template(category).questions,
+    };
+    let overall = questions.into_iter().find(|q| q.key == OVERALL && !q.options.is_empty());
+    Ok(overall.map_or_else(|| template(category).questions[0].options.clone(), |q| q.options))
+}
+
+/// `levels` with 不了解 last, added when missing.
+fn with_dont_know(mut levels: Vec<AnswerOption>) -> Vec<AnswerOption> {
+    if !levels.iter().any(|l| l.key == DONT_KNOW) {
+        levels.push(AnswerOption {
+            key: DONT_KNOW.to_owned(),
+            weight: None,
+            label: LocalizedText::new("不了解", "Don't know"),
+        });
+    }
+    levels
+}
+
+/// Every (unit, dimension, option) a ballot of `session` may choose, at zero, in key order.
+fn empty_tallies(
     session: &conference_session::Model,
-) -> ApiResult<Vec<conference_tally::Model>> {
+    scope: &[unit::Model],
+    scales: &BTreeMap<Category, Vec<AnswerOption>>,
+) -> Vec<conference_tally::Model> {
     let mut rows = Vec::new();
-    for (unit_id, dimension) in required(db, session).await? {
-        let unit = crate::services::registry::units::find(db, unit_id).await?;
-        for (option_key, weight) in scale(unit.category) {
-            rows.push(conference_tally::Model {
-                session_id: session.id,
-                unit_id,
-                dimension: dimension.clone(),
-                option_key,
-                weight,
-                ballots: 0,
-            });
+    for unit in scope {
+        let dimensions: Vec<String> = match session.mode {
+            ScoringMode::Dimensions => dimensions(unit.category).iter().map(|(key, ..)| (*key).to_owned()).collect(),
+            ScoringMode::Overall => vec![OVERALL.to_owned()],
+        };
+        for dimension in dimensions {
+            for level in scales.get(&unit.category).into_iter().flatten() {
+                rows.push(conference_tally::Model {
+                    session_id: session.id,
+                    unit_id: unit.id,
+                    dimension: dimension.clone(),
+                    option_key: level.key.clone(),
+                    weight: level.weight,
+                    ballots: 0,
+                });
+            }
         }
     }
     rows.sort_by(|a, b| (a.unit_id, &a.dimension, &a.option_key).cmp(&(b.unit_id, &b.dimension, &b.option_key)));
-    Ok(rows)
+    rows
 }
 
 /// Writes `rows` as the session's tallies in the order given.
@@ -253,12 +364,6 @@ async fn write_tallies(
         conference_tally::Entity::insert_many(models).exec_without_returning(db).await?;
     }
     Ok(())
-}
-
-/// The options a representative may choose for a unit of `category`, with their weights:
-/// the rating levels of the category's questionnaire template, 不了解 included.
-fn scale(category: Category) -> Vec<(String, Option<f64>)> {
-    template(category).questions[0].options.iter().map(|o| (o.key.clone(), o.weight)).collect()
 }
 
 pub async fn find_session(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<conference_session::Model> {
@@ -366,20 +471,6 @@ fn require_open(session: &conference_session::Model) -> ApiResult<()> {
     } else {
         Err(ApiError::Conflict("this session is closed".to_owned()))
     }
-}
-
-/// The (unit, dimension) pairs a ballot must score.
-async fn required(db: &impl ConnectionTrait, session: &conference_session::Model) -> ApiResult<Vec<(Uuid, String)>> {
-    let mut needed = Vec::new();
-    for unit_id in crate::services::registry::campaign_units::unit_ids(db, session.campaign_id).await? {
-        let unit = crate::services::registry::units::find(db, unit_id).await?;
-        if session.mode == ScoringMode::Dimensions {
-            needed.extend(dimensions(unit.category).iter().map(|(key, ..)| (unit_id, (*key).to_owned())));
-        } else {
-            needed.push((unit_id, OVERALL.to_owned()));
-        }
-    }
-    Ok(needed)
 }
 
 /// Every reason `ballot` cannot be counted in `session`, against the session's tallies (one
@@ -587,7 +678,10 @@ pub async fn unit_scores(db: &impl ConnectionTrait, campaign_id: Uuid) -> ApiRes
     Ok(per_unit(&tallies)
         .into_iter()
         .filter_map(|(unit, figures)| {
-            Some((unit, Component { score: figures.rate()? * 100.0, sample: figures.sample() }))
+            let rate = figures.rate()?;
+            let interval = wilson(rate, figures.sample());
+            let interval = Interval { low: interval.low * 100.0, high: interval.high * 100.0 };
+            Some((unit, Component { score: rate * 100.0, sample: figures.sample(), interval: Some(interval) }))
         })
         .collect())
 }

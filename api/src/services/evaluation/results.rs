@@ -1,6 +1,8 @@
-//! Composite results: gather each unit's components, compute (see `domain::composite`), keep
-//! the result as a numbered draft; two distinct approvers freeze it; publishing makes it
-//! public. Recomputing always makes a new draft: an approved version never changes.
+//! Composite results: gather each unit's components and ranking group, compute (see
+//! `domain::composite`), keep the result as a numbered draft; the approvers may decide a tie at
+//! a group's bottom-N line before anyone approves; two distinct approvers freeze it;
+//! publishing makes it public. Recomputing always makes a new draft: an approved version
+//! never changes.
 
 pub use entity::vocabulary::ResultStatus;
 
@@ -14,21 +16,67 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 use crate::auth::{Permission, Principal};
-use crate::domain::composite::{self, Component, Grade, Rules, UnitInputs, UnitResult, Weights};
+use crate::domain::composite::{self, Component, Grade, GroupLine, MinSamples, Rules, UnitInputs, UnitResult, Weights};
+use crate::domain::satisfaction::{Interval, wilson};
 use crate::domain::vocabulary::{Phase, Source};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::services::registry::campaign_units::CarriedUnit;
 use crate::totals::reports::{Grouping, ReportRequest, Reports};
 use crate::webhooks::{EventType, outbox};
 
 /// Distinct approvals that freeze a version.
 pub const APPROVALS_NEEDED: usize = 2;
 
+/// What a version keeps of its computation.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ResultBody {
     pub rules: Rules,
     pub units: Vec<UnitResult>,
+    /// Each ranking group's bottom-N line: its tie and its uncertainty, if any.
+    #[serde(default)]
+    pub lines: Vec<GroupLine>,
+    /// The approvers' decisions on ties at a line.
+    #[serde(default)]
+    pub decisions: Vec<TieDecision>,
+}
+
+/// How the approvers broke a tie at a group's bottom-N line, and why.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TieDecision {
+    pub group: String,
+    /// The tied units placed in the bottom N; the other tied units are not.
+    pub bottom: Vec<Uuid>,
+    pub reason: String,
+    pub decided_by: String,
+    pub decided_at: chrono::DateTime<chrono::FixedOffset>,
+}
+
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"group": "district", "bottom": ["7b0c5d43-1f7e-4d6a-9a0e-2f9d7c3b8a11"], "reason": "领导小组会议决定：按大会测评得分排列"}))]
+pub struct TieChoice {
+    /// The ranking group whose line the tie is at.
+    #[validate(length(min = 1, max = 64))]
+    pub group: String,
+    /// The tied units to place in the bottom N: at least as many as it has places for them.
+    #[validate(length(min = 1, max = 100))]
+    pub bottom: Vec<Uuid>,
+    #[validate(length(min = 1, max = 1000), custom(function = "crate::domain::text::free_text"))]
+    pub reason: String,
+}
+
+/// A unit's result with the names reports print.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NamedResult {
+    pub unit_code: String,
+    pub unit_name: String,
+    /// The ranking group's name, e.g. 区重点评议单位.
+    pub group_name: Option<String>,
+    #[serde(flatten)]
+    pub result: UnitResult,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -43,10 +91,32 @@ pub struct ResultVersionDto {
     /// Who approved (account ids).
     pub approvals: Vec<String>,
     pub rules: Rules,
-    /// Ranked units first, in rank order.
-    pub units: Vec<UnitResult>,
+    /// By ranking group (the district's first) and rank, then the units graded in no group.
+    pub units: Vec<NamedResult>,
+    pub lines: Vec<GroupLine>,
+    pub decisions: Vec<TieDecision>,
     /// What the computation read, recorded with the version.
     pub inputs: Vec<UnitInputs>,
+}
+
+/// A published result as anyone may read it: units by name and code, no account ids.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicResult {
+    pub campaign_id: Uuid,
+    pub version: i32,
+    pub published_at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    pub rules: Rules,
+    pub units: Vec<NamedResult>,
+    pub lines: Vec<GroupLine>,
+    /// How ties at a line were decided, and why (who decided is kept in the audit log).
+    pub decisions: Vec<PublicDecision>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicDecision {
+    pub group: String,
+    pub bottom: Vec<Uuid>,
+    pub reason: String,
 }
 
 fn rules_of(campaign: &campaign::Model) -> ApiResult<Rules> {
@@ -61,7 +131,12 @@ fn rules_of(campaign: &campaign::Model) -> ApiResult<Rules> {
         qualified_min: s.qualified_min,
         excellent_min: s.excellent_min,
         bottom_n: s.bottom_n,
-        min_sample: s.min_sample,
+        group_bottom_n: s.group_bottom_n,
+        min_samples: MinSamples {
+            conference: s.min_samples.conference,
+            third_party: s.min_samples.third_party,
+            citizen_links: s.min_samples.citizen_links,
+        },
         supervision_mode: s.supervision_mode,
     })
 }
@@ -86,45 +161,68 @@ async fn source_scores(
     Ok(report
         .cells
         .iter()
-        .filter_map(|c| Some((c.unit_id?, Component { score: c.satisfaction_rate? * 100.0, sample: c.valid_answers })))
+        .filter_map(|c| {
+            let interval = c.interval.map(|i| Interval { low: i.low * 100.0, high: i.high * 100.0 });
+            Some((c.unit_id?, Component { score: c.satisfaction_rate? * 100.0, sample: c.valid_answers, interval }))
+        })
         .collect())
 }
 
-/// Per unit: the current pollster figures, combined by sample size when several pollsters report.
+/// Per unit: the current pollster figures, combined by sample size when several pollsters
+/// report. A single figure keeps the interval (or margin of error) its pollster gave; a
+/// combined one, and one without either, gets Wilson's interval for its sample.
 async fn figure_scores(db: &impl ConnectionTrait, campaign_id: Uuid) -> ApiResult<HashMap<Uuid, Component>> {
     let figures = pollster_figure::Entity::find()
         .filter(pollster_figure::Column::CampaignId.eq(campaign_id))
         .filter(pollster_figure::Column::SupersededAt.is_null())
         .all(db)
         .await?;
-    let mut sums: HashMap<Uuid, (f64, i64)> = HashMap::new();
+    let mut by_unit: HashMap<Uuid, Vec<pollster_figure::Model>> = HashMap::new();
     for f in figures {
-        let entry = sums.entry(f.unit_id).or_default();
-        entry.0 += f.satisfaction_rate * f64::from(f.sample_size);
-        entry.1 += i64::from(f.sample_size);
+        by_unit.entry(f.unit_id).or_default().push(f);
     }
-    Ok(sums
+    Ok(by_unit
         .into_iter()
-        .filter(|(_, (_, n))| *n > 0)
-        .map(|(unit, (sum, n))| (unit, Component { score: sum / n as f64 * 100.0, sample: n }))
+        .filter_map(|(unit, figures)| {
+            let n: i64 = figures.iter().map(|f| i64::from(f.sample_size)).sum();
+            if n <= 0 {
+                return None;
+            }
+            let rate = figures.iter().map(|f| f.satisfaction_rate * f64::from(f.sample_size)).sum::<f64>() / n as f64;
+            let given = match figures.as_slice() {
+                [only] => match (only.interval_low, only.interval_high, only.margin_of_error) {
+                    (Some(low), Some(high), _) => Some(Interval { low, high }),
+                    (_, _, Some(margin)) => {
+                        Some(Interval { low: (rate - margin).max(0.0), high: (rate + margin).min(1.0) })
+                    }
+                    _ => None,
+                },
+                _ => None,
+            };
+            let interval = given.unwrap_or_else(|| wilson(rate, n));
+            let interval = Interval { low: interval.low * 100.0, high: interval.high * 100.0 };
+            Some((unit, Component { score: rate * 100.0, sample: n, interval: Some(interval) }))
+        })
         .collect())
 }
 
 pub async fn gather(db: &impl ConnectionTrait, reports: &Reports, campaign_id: Uuid) -> ApiResult<Vec<UnitInputs>> {
-    let unit_ids = crate::services::registry::campaign_units::unit_ids(db, campaign_id).await?;
+    let members = crate::services::registry::campaign_units::members(db, campaign_id).await?;
     let citizens = source_scores(db, reports, campaign_id, Source::CitizenLink).await?;
     let raw_pollster = source_scores(db, reports, campaign_id, Source::Pollster).await?;
     let figures = figure_scores(db, campaign_id).await?;
     let conference = crate::services::evaluation::conference::unit_scores(db, campaign_id).await?;
     let notices = crate::services::evaluation::supervision::notices_of(db, campaign_id).await?;
     let violations = crate::services::evaluation::supervision::violations_of(db, campaign_id).await?;
-    Ok(unit_ids
+    Ok(members
         .into_iter()
-        .map(|unit_id| {
+        .map(|member| {
+            let unit_id = member.unit_id;
             let own: Vec<_> = notices.iter().filter(|n| n.unit_id == unit_id).collect();
             let scores: Vec<f64> = own.iter().filter_map(|n| n.score).collect();
             UnitInputs {
                 unit_id,
+                group: member.ranking_group,
                 conference: conference.get(&unit_id).copied(),
                 // A delivered figure is the third-party result; raw interviews stand in without one.
                 third_party: figures.get(&unit_id).or_else(|| raw_pollster.get(&unit_id)).copied(),
@@ -148,8 +246,37 @@ async fn approvals_of(db: &impl ConnectionTrait, result_id: Uuid) -> ApiResult<V
         .collect())
 }
 
+fn body_of(version: &result_version::Model) -> ApiResult<ResultBody> {
+    let mut body: ResultBody = serde_json::from_value(version.results.clone()).map_err(ApiError::internal)?;
+    for component in body.units.iter_mut().flat_map(|u| u.components.iter_mut()) {
+        component.explain();
+    }
+    Ok(body)
+}
+
+/// Each unit's result with its code, name and group name.
+async fn named(db: &impl ConnectionTrait, units: Vec<UnitResult>) -> ApiResult<Vec<NamedResult>> {
+    let mut groups: HashMap<String, String> = HashMap::new();
+    let mut out = Vec::new();
+    for result in units {
+        let unit = crate::services::registry::units::find(db, result.unit_id).await?;
+        let group_name = match &result.group {
+            Some(group) => {
+                if !groups.contains_key(group) {
+                    groups
+                        .insert(group.clone(), crate::services::registry::campaign_units::group_name(db, group).await?);
+                }
+                groups.get(group).cloned()
+            }
+            None => None,
+        };
+        out.push(NamedResult { unit_code: unit.code, unit_name: unit.name, group_name, result });
+    }
+    Ok(out)
+}
+
 pub async fn to_dto(db: &impl ConnectionTrait, m: result_version::Model) -> ApiResult<ResultVersionDto> {
-    let body: ResultBody = serde_json::from_value(m.results).map_err(ApiError::internal)?;
+    let body = body_of(&m)?;
     Ok(ResultVersionDto {
         approvals: approvals_of(db, m.id).await?,
         id: m.id,
@@ -160,8 +287,28 @@ pub async fn to_dto(db: &impl ConnectionTrait, m: result_version::Model) -> ApiR
         approved_at: m.approved_at,
         published_at: m.published_at,
         rules: body.rules,
-        units: body.units,
+        units: named(db, body.units).await?,
+        lines: body.lines,
+        decisions: body.decisions,
         inputs: serde_json::from_value(m.inputs).map_err(ApiError::internal)?,
+    })
+}
+
+/// The published version as anyone may read it.
+pub async fn to_public(db: &impl ConnectionTrait, m: result_version::Model) -> ApiResult<PublicResult> {
+    let body = body_of(&m)?;
+    Ok(PublicResult {
+        campaign_id: m.campaign_id,
+        version: m.version,
+        published_at: m.published_at,
+        rules: body.rules,
+        units: named(db, body.units).await?,
+        lines: body.lines,
+        decisions: body
+            .decisions
+            .into_iter()
+            .map(|d| PublicDecision { group: d.group, bottom: d.bottom, reason: d.reason })
+            .collect(),
     })
 }
 
@@ -176,7 +323,7 @@ pub async fn compute<C: ConnectionTrait + TransactionTrait>(
     crate::services::registry::campaigns::require_phase(&campaign, &[Phase::Assessment], "computing results")?;
     let rules = rules_of(&campaign)?;
     let inputs = gather(db, reports, campaign_id).await?;
-    let units = composite::compute(&inputs, &rules);
+    let (units, lines) = composite::compute(&inputs, &rules);
     let txn = crate::store::begin_write(db).await?;
     // One computation numbers its version at a time, and only while the campaign is still in
     // assessment with the settings the result was computed with.
@@ -201,7 +348,8 @@ pub async fn compute<C: ConnectionTrait + TransactionTrait>(
         version: Set(latest.unwrap_or(0) + 1),
         status: Set(ResultStatus::Draft),
         inputs: Set(serde_json::to_value(&inputs).map_err(ApiError::internal)?),
-        results: Set(serde_json::to_value(ResultBody { rules, units }).map_err(ApiError::internal)?),
+        results: Set(serde_json::to_value(ResultBody { rules, units, lines, decisions: Vec::new() })
+            .map_err(ApiError::internal)?),
         computed_at: Set(crate::store::now()),
         approved_at: Set(None),
         published_at: Set(None),
@@ -256,6 +404,82 @@ pub async fn list(
         .order_by_asc(result_version::Column::Version)
         .all(db)
         .await?)
+}
+
+/// An approver's decision on a tie at a group's bottom-N line, with the reason: the chosen
+/// tied units are placed in the bottom N and the others not. Only on a draft nobody has
+/// approved yet, so that every approval is of the decided result; audited.
+pub async fn decide_tie<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    who: &Principal,
+    id: Uuid,
+    choice: TieChoice,
+) -> ApiResult<result_version::Model> {
+    who.require(Permission::ApproveResults)?;
+    let txn = crate::store::begin_write(db).await?;
+    let version = find_locked(&txn, id).await?;
+    if version.status != ResultStatus::Draft {
+        return Err(ApiError::Conflict(format!("version {} is {} already", version.version, version.status)));
+    }
+    if !approvals_of(&txn, id).await?.is_empty() {
+        return Err(ApiError::Conflict(
+            "approvals of this version have begun; compute a new version to decide the tie before approving".to_owned(),
+        ));
+    }
+    let mut body: ResultBody = serde_json::from_value(version.results.clone()).map_err(ApiError::internal)?;
+    let Some(line) = body.lines.iter().find(|l| l.group == choice.group).cloned() else {
+        return Err(ApiError::invalid("group", "no ranking group of that name in this version"));
+    };
+    let Some(tie) = &line.tie else {
+        return Err(ApiError::invalid("group", "there is no tie at this group's line"));
+    };
+    let mut errors = Vec::new();
+    for (i, unit) in choice.bottom.iter().enumerate() {
+        if !tie.units.contains(unit) {
+            errors.push(FieldError::new(format!("bottom[{i}]"), "is not one of the tied units"));
+        }
+    }
+    let mut chosen = choice.bottom.clone();
+    chosen.sort();
+    chosen.dedup();
+    if errors.is_empty() && (chosen.len() < tie.places as usize || chosen.len() > tie.units.len()) {
+        errors.push(FieldError::new(
+            "bottom",
+            format!("must place between {} and {} of the {} tied units", tie.places, tie.units.len(), tie.units.len()),
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    composite::decide_tie(&mut body.units, &line, &chosen);
+    body.decisions.retain(|d| d.group != choice.group);
+    let decision = TieDecision {
+        group: choice.group.clone(),
+        bottom: chosen,
+        reason: choice.reason.trim().to_owned(),
+        decided_by: who.subject.clone(),
+        decided_at: crate::store::now(),
+    };
+    body.decisions.push(decision.clone());
+    let updated = result_version::ActiveModel {
+        id: Set(id),
+        results: Set(serde_json::to_value(&body).map_err(ApiError::internal)?),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    crate::services::audit::record(
+        &txn,
+        &who.subject,
+        "results.tie_decided",
+        "result_version",
+        &id.to_string(),
+        Some(serde_json::json!({"group": line.group, "tied": tie.units, "places": tie.places})),
+        Some(serde_json::json!({"group": decision.group, "bottom": decision.bottom, "reason": decision.reason})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
 }
 
 /// One approver's approval; the second distinct one freezes the draft as approved.
@@ -363,8 +587,9 @@ pub async fn published(db: &impl ConnectionTrait, campaign_id: Uuid) -> ApiResul
         .ok_or_else(|| ApiError::NotFound("no published result for this campaign".to_owned()))
 }
 
-/// The bottom-N units of a campaign's newest approved (or published) version.
-pub async fn bottom_units(db: &impl ConnectionTrait, campaign_id: Uuid) -> ApiResult<Vec<Uuid>> {
+/// The bottom-N units of every ranking group of a campaign's newest approved (or published)
+/// version, with the role and group they had.
+pub async fn bottom_units(db: &impl ConnectionTrait, campaign_id: Uuid) -> ApiResult<Vec<CarriedUnit>> {
     let latest = result_version::Entity::find()
         .filter(result_version::Column::CampaignId.eq(campaign_id))
         .filter(result_version::Column::Status.is_in(["approved", "published"]))
@@ -377,12 +602,24 @@ pub async fn bottom_units(db: &impl ConnectionTrait, campaign_id: Uuid) -> ApiRe
             )
         })?;
     let body: ResultBody = serde_json::from_value(latest.results).map_err(ApiError::internal)?;
-    Ok(body.units.into_iter().filter(|u| u.bottom).map(|u| u.unit_id).collect())
+    let members = crate::services::registry::campaign_units::members(db, campaign_id).await?;
+    Ok(body
+        .units
+        .into_iter()
+        .filter(|u| u.bottom)
+        .filter_map(|u| {
+            let member = members.iter().find(|m| m.unit_id == u.unit_id)?;
+            Some(CarriedUnit { unit_id: u.unit_id, role: member.role, ranking_group: member.ranking_group.clone() })
+        })
+        .collect())
 }
 
 /// One line of the report.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportRow {
+    /// The ranking group; none for a unit graded in no group.
+    pub group: Option<String>,
+    pub group_name: Option<String>,
     pub rank: Option<u32>,
     pub unit_code: String,
     pub unit_name: String,
@@ -394,15 +631,26 @@ pub struct ReportRow {
     pub grade: Grade,
     pub violation: bool,
     pub bottom: bool,
+    /// Why components did not count, in Chinese, for the components that have a score.
+    pub notes: Vec<String>,
 }
 
 /// The report line of one unit's result.
-pub fn report_row(result: &UnitResult, unit_code: String, unit_name: String) -> ReportRow {
+pub fn report_row(named: &NamedResult) -> ReportRow {
+    let result = &named.result;
     let score = |source: &str| result.components.iter().find(|c| c.source == source).and_then(|c| c.score);
+    let notes = result
+        .components
+        .iter()
+        .filter(|c| c.score.is_some())
+        .filter_map(|c| c.note.as_ref().map(|n| format!("{}:{}", source_label(&c.source), n.zh)))
+        .collect();
     ReportRow {
+        group: result.group.clone(),
+        group_name: named.group_name.clone(),
         rank: result.rank,
-        unit_code,
-        unit_name,
+        unit_code: named.unit_code.clone(),
+        unit_name: named.unit_name.clone(),
         conference: score("conference"),
         third_party: score("third_party"),
         citizen_links: score("citizen_links"),
@@ -411,19 +659,41 @@ pub fn report_row(result: &UnitResult, unit_code: String, unit_name: String) -> 
         grade: result.grade,
         violation: result.violation,
         bottom: result.bottom,
+        notes,
     }
 }
 
-/// The report lines of a version, in rank order, with unit codes and names.
-pub async fn report_rows(
-    db: &impl ConnectionTrait,
-    version: &result_version::Model,
-) -> ApiResult<(Rules, Vec<ReportRow>)> {
-    let body: ResultBody = serde_json::from_value(version.results.clone()).map_err(ApiError::internal)?;
-    let mut rows = Vec::new();
-    for unit in &body.units {
-        let found = crate::services::registry::units::find(db, unit.unit_id).await?;
-        rows.push(report_row(unit, found.code, found.name));
+/// A source's name in the plan's terms.
+pub fn source_label(source: &str) -> &'static str {
+    match source {
+        "conference" => "大会测评",
+        "third_party" => "第三方测评",
+        "citizen_links" => "群众评议",
+        "supervision" => "督查督办",
+        _ => "其他",
     }
-    Ok((body.rules, rows))
+}
+
+/// A version as reports print it: its rules, lines and decisions, and a line per unit by
+/// group and rank.
+pub struct Report {
+    pub rules: Rules,
+    pub lines: Vec<GroupLine>,
+    pub decisions: Vec<TieDecision>,
+    pub rows: Vec<ReportRow>,
+    /// Unit names by id, for naming the units of a tie or an uncertain line.
+    pub names: HashMap<Uuid, String>,
+}
+
+pub async fn report(db: &impl ConnectionTrait, version: &result_version::Model) -> ApiResult<Report> {
+    let body = body_of(version)?;
+    let units = named(db, body.units).await?;
+    let names = units.iter().map(|u| (u.result.unit_id, u.unit_name.clone())).collect();
+    Ok(Report {
+        rules: body.rules,
+        lines: body.lines,
+        decisions: body.decisions,
+        rows: units.iter().map(report_row).collect(),
+        names,
+    })
 }

@@ -339,7 +339,8 @@ pub async fn responses_xlsx(db: &DatabaseConnection, mut query: RowQuery) -> Api
 }
 
 /// The columns of a results report in CSV and XLSX.
-pub const RESULT_COLUMNS: [Column; 11] = [
+pub const RESULT_COLUMNS: [Column; 13] = [
+    column("ranking_group", Kind::Text),
     column("rank", Kind::Count),
     column("unit_code", Kind::Text),
     column("unit_name", Kind::Text),
@@ -351,11 +352,13 @@ pub const RESULT_COLUMNS: [Column; 11] = [
     column("grade", Kind::Text),
     column("violation", Kind::Flag),
     column("bottom", Kind::Flag),
+    column("notes", Kind::Text),
 ];
 
 /// The cells of one line of a results report.
 pub fn result_line(row: &ReportRow) -> Vec<Cell> {
     vec![
+        row.group_name.clone().map_or(Cell::Empty, Cell::Text),
         row.rank.map_or(Cell::Empty, Cell::count),
         Cell::text(row.unit_code.clone()),
         Cell::text(row.unit_name.clone()),
@@ -367,6 +370,7 @@ pub fn result_line(row: &ReportRow) -> Vec<Cell> {
         Cell::text(row.grade.label()),
         Cell::Flag(row.violation),
         Cell::Flag(row.bottom),
+        if row.notes.is_empty() { Cell::Empty } else { Cell::Text(row.notes.join(";")) },
     ]
 }
 

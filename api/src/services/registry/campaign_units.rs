@@ -1,7 +1,9 @@
 //! The units of a campaign and their part in it: key units named by the district, key units
 //! chosen by a township among its stations and windows (one or two per township), or
-//! self-organised evaluation. Each carries its reason: designated, or carried over from the
-//! previous year's bottom N.
+//! self-organised evaluation. Each carries its reason — designated, or carried over from the
+//! previous year's bottom N — and the ranking group it is ranked in: the district's key units
+//! together (`district`), each township's key units within the township
+//! (`township:<township id>`), self-organised units in none unless the office puts them in one.
 
 pub use entity::vocabulary::{UnitReason, UnitRole};
 
@@ -22,12 +24,41 @@ use crate::error::{ApiError, ApiResult};
 /// Most key units a township may choose.
 pub const PER_TOWNSHIP: u64 = 2;
 
+/// The ranking group of the district's key units.
+pub const DISTRICT: &str = crate::domain::composite::DISTRICT;
+
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"unit_id": "7b0c5d43-1f7e-4d6a-9a0e-2f9d7c3b8a11", "role": "district_key"}))]
 pub struct NewCampaignUnit {
     pub unit_id: Uuid,
     pub role: UnitRole,
+    /// The group the unit is ranked in; by default `district` for the district's key units,
+    /// `township:<township id>` for a township's, none for self-organised units.
+    #[serde(default)]
+    #[validate(custom(function = "check_group"))]
+    #[schema(example = "district", pattern = "^[A-Za-z0-9_:-]{1,64}$")]
+    pub ranking_group: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"ranking_group": "district"}))]
+pub struct RankingGroupChange {
+    /// The group to rank the unit in, or null to grade it without ranking it.
+    #[validate(custom(function = "check_group"))]
+    #[schema(pattern = "^[A-Za-z0-9_:-]{1,64}$")]
+    pub ranking_group: Option<String>,
+}
+
+fn check_group(key: &str) -> Result<(), validator::ValidationError> {
+    let fits =
+        (1..=64).contains(&key.len()) && key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ':'));
+    if fits {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("group").with_message("1 to 64 letters, digits, _, - or :".into()))
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -37,17 +68,52 @@ pub struct CampaignUnitDto {
     pub unit_name: String,
     pub role: UnitRole,
     pub reason: UnitReason,
+    pub ranking_group: Option<String>,
+    /// The group's name as reports print it.
+    pub group_name: Option<String>,
     pub added_at: chrono::DateTime<chrono::FixedOffset>,
 }
 
-fn to_dto(m: campaign_unit::Model, unit_name: String) -> CampaignUnitDto {
-    CampaignUnitDto {
+async fn to_dto(db: &impl ConnectionTrait, m: campaign_unit::Model, unit_name: String) -> ApiResult<CampaignUnitDto> {
+    let group_name = match &m.ranking_group {
+        Some(group) => Some(group_name(db, group).await?),
+        None => None,
+    };
+    Ok(CampaignUnitDto {
         campaign_id: m.campaign_id,
         unit_id: m.unit_id,
         unit_name,
         role: m.role,
         reason: m.reason,
+        ranking_group: m.ranking_group,
+        group_name,
         added_at: m.added_at,
+    })
+}
+
+/// A ranking group's name as reports print it: 区重点评议单位, 〈乡镇〉重点评议单位, or the
+/// key the office gave it.
+pub async fn group_name(db: &impl ConnectionTrait, group: &str) -> ApiResult<String> {
+    if group == DISTRICT {
+        return Ok("区重点评议单位".to_owned());
+    }
+    let township = group.strip_prefix(TOWNSHIP).and_then(|id| id.parse::<Uuid>().ok());
+    if let Some(id) = township
+        && let Some(found) = unit::Entity::find_by_id(id).one(db).await?
+    {
+        return Ok(format!("{}重点评议单位", found.name));
+    }
+    Ok(group.to_owned())
+}
+
+const TOWNSHIP: &str = "township:";
+
+/// The group a unit of `role` is ranked in unless the office says otherwise.
+fn default_group(role: UnitRole, unit: &unit::Model) -> Option<String> {
+    match role {
+        UnitRole::DistrictKey => Some(DISTRICT.to_owned()),
+        UnitRole::TownshipKey => unit.parent_id.map(|township| format!("{TOWNSHIP}{township}")),
+        UnitRole::SelfOrganised => None,
     }
 }
 
@@ -84,20 +150,28 @@ async fn check_township_key(db: &impl ConnectionTrait, campaign_id: Uuid, unit: 
     Ok(())
 }
 
+/// A unit's part in a campaign, as it is added.
+struct Membership {
+    unit_id: Uuid,
+    role: UnitRole,
+    reason: UnitReason,
+    ranking_group: Option<String>,
+}
+
 async fn insert(
     db: &impl ConnectionTrait,
     actor: &str,
     campaign_id: Uuid,
-    unit_id: Uuid,
-    role: UnitRole,
-    reason: UnitReason,
+    member: Membership,
 ) -> ApiResult<campaign_unit::Model> {
+    let Membership { unit_id, role, reason, ranking_group } = member;
     let model = campaign_unit::ActiveModel {
         campaign_id: Set(campaign_id),
         unit_id: Set(unit_id),
         role: Set(role),
         reason: Set(reason),
         added_at: Set(crate::store::now()),
+        ranking_group: Set(ranking_group.clone()),
     }
     .insert(db)
     .await
@@ -105,7 +179,7 @@ async fn insert(
         ApiError::Duplicate(duplicate) => duplicate.told("the unit is in this campaign already"),
         other => other,
     })?;
-    let after = serde_json::json!({"unit_id": unit_id, "role": role, "reason": reason});
+    let after = serde_json::json!({"unit_id": unit_id, "role": role, "reason": reason, "ranking_group": ranking_group});
     crate::services::audit::record(
         db,
         actor,
@@ -141,32 +215,103 @@ pub async fn add<C: ConnectionTrait + TransactionTrait>(
     if input.role == UnitRole::TownshipKey {
         check_township_key(&txn, campaign_id, &unit).await?;
     }
-    let model = insert(&txn, &who.subject, campaign_id, input.unit_id, input.role, UnitReason::Designated).await?;
+    let ranking_group = input.ranking_group.or_else(|| default_group(input.role, &unit));
+    let member = Membership { unit_id: input.unit_id, role: input.role, reason: UnitReason::Designated, ranking_group };
+    let model = insert(&txn, &who.subject, campaign_id, member).await?;
+    let dto = to_dto(&txn, model, unit.name).await?;
     txn.commit().await?;
-    Ok(to_dto(model, unit.name))
+    Ok(dto)
 }
 
-/// Carries `unit_ids` over as district key units (reason: carried over), in the caller's transaction.
-pub async fn carry_over(db: &impl ConnectionTrait, actor: &str, campaign_id: Uuid, unit_ids: &[Uuid]) -> ApiResult<()> {
-    for unit_id in unit_ids {
-        insert(db, actor, campaign_id, *unit_id, UnitRole::DistrictKey, UnitReason::CarriedOver).await?;
+/// Puts a campaign unit in a ranking group, or takes it out of ranking (audited).
+pub async fn set_group<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    who: &Principal,
+    campaign_id: Uuid,
+    unit_id: Uuid,
+    change: RankingGroupChange,
+) -> ApiResult<CampaignUnitDto> {
+    who.require(Permission::ManageCampaigns)?;
+    let txn = crate::store::begin_write(db).await?;
+    let campaign = crate::services::registry::campaigns::hold(&txn, campaign_id).await?;
+    crate::services::registry::campaigns::require_phase(
+        &campaign,
+        crate::services::registry::campaigns::OPEN_PHASES,
+        "changing ranking groups",
+    )?;
+    let before = campaign_unit::Entity::find_by_id((campaign_id, unit_id))
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(not_a_member(unit_id)))?;
+    let updated = campaign_unit::ActiveModel {
+        campaign_id: Set(campaign_id),
+        unit_id: Set(unit_id),
+        ranking_group: Set(change.ranking_group.clone()),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    crate::services::audit::record(
+        &txn,
+        &who.subject,
+        "campaign.unit_group_changed",
+        "campaign",
+        &campaign_id.to_string(),
+        Some(serde_json::json!({"unit_id": unit_id, "ranking_group": before.ranking_group})),
+        Some(serde_json::json!({"unit_id": unit_id, "ranking_group": change.ranking_group})),
+    )
+    .await?;
+    let name = crate::services::registry::units::find(&txn, unit_id).await?.name;
+    let dto = to_dto(&txn, updated, name).await?;
+    txn.commit().await?;
+    Ok(dto)
+}
+
+/// A unit carried over from the previous year's bottom N, with the part it had there.
+pub struct CarriedUnit {
+    pub unit_id: Uuid,
+    pub role: UnitRole,
+    pub ranking_group: Option<String>,
+}
+
+/// Adds `carried` with their role and ranking group (reason: carried over), in the caller's
+/// transaction.
+pub async fn carry_over(
+    db: &impl ConnectionTrait,
+    actor: &str,
+    campaign_id: Uuid,
+    carried: Vec<CarriedUnit>,
+) -> ApiResult<()> {
+    for unit in carried {
+        let member = Membership {
+            unit_id: unit.unit_id,
+            role: unit.role,
+            reason: UnitReason::CarriedOver,
+            ranking_group: unit.ranking_group,
+        };
+        insert(db, actor, campaign_id, member).await?;
     }
     Ok(())
+}
+
+/// The campaign's units with their part in it.
+pub async fn members(db: &impl ConnectionTrait, campaign_id: Uuid) -> ApiResult<Vec<campaign_unit::Model>> {
+    Ok(campaign_unit::Entity::find()
+        .filter(campaign_unit::Column::CampaignId.eq(campaign_id))
+        .order_by_asc(campaign_unit::Column::AddedAt)
+        .all(db)
+        .await?)
 }
 
 pub async fn list(db: &impl ConnectionTrait, who: &Principal, campaign_id: Uuid) -> ApiResult<Vec<CampaignUnitDto>> {
     who.require(Permission::ReadCampaignUnits)?;
     who.require_campaign(campaign_id)?;
     crate::services::registry::campaigns::find(db, campaign_id).await?;
-    let members = campaign_unit::Entity::find()
-        .filter(campaign_unit::Column::CampaignId.eq(campaign_id))
-        .order_by_asc(campaign_unit::Column::AddedAt)
-        .all(db)
-        .await?;
     let mut out = Vec::new();
-    for m in members {
+    for m in members(db, campaign_id).await? {
         let name = crate::services::registry::units::find(db, m.unit_id).await?.name;
-        out.push(to_dto(m, name));
+        out.push(to_dto(db, m, name).await?);
     }
     Ok(out)
 }

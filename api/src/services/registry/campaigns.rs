@@ -107,9 +107,9 @@ pub async fn get(db: &impl ConnectionTrait, who: &Principal, id: Uuid) -> ApiRes
     find(db, id).await
 }
 
-/// Creates a campaign; with `carry_over_from`, the previous campaign's bottom N (from its
-/// newest approved result) become district key units, reason "carried over", in the same
-/// transaction.
+/// Creates a campaign; with `carry_over_from`, the previous campaign's bottom N of every
+/// ranking group (from its newest approved result) become units of this one with the role
+/// and group they had, reason "carried over", in the same transaction.
 pub async fn create<C: sea_orm::ConnectionTrait + sea_orm::TransactionTrait>(
     db: &C,
     who: &Principal,
@@ -125,7 +125,7 @@ pub async fn create<C: sea_orm::ConnectionTrait + sea_orm::TransactionTrait>(
     };
     let txn = crate::store::begin_write(db).await?;
     let created = insert(&txn, input).await?;
-    crate::services::registry::campaign_units::carry_over(&txn, &who.subject, created.id, &carried).await?;
+    crate::services::registry::campaign_units::carry_over(&txn, &who.subject, created.id, carried).await?;
     sea_orm::TransactionSession::commit(txn).await?;
     Ok(created)
 }
