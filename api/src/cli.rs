@@ -14,7 +14,7 @@ Usage: pingyi [COMMAND]
 
 Commands:
   serve                  run the service (the default)
-  demo, --demo           load the 2017 example from the plan, then serve
+  demo, --demo           load the plan's example (2016 evaluated, 2017 open), then serve
   create-admin USERNAME  create an admin account; the password is read from
                          PINGYI_ADMIN_PASSWORD or else from the first line of stdin
   migrate                apply pending database migrations and exit

@@ -573,3 +573,79 @@ async fn a_lost_slip_is_replaced_and_the_old_code_stops_working() {
     assert_eq!((tally["ballots"].as_i64(), tally["units"][0]["ballots"].as_i64()), (Some(2), Some(1)));
     assert_eq!(tally["units"][0]["score"], 80.0);
 }
+
+#[tokio::test]
+async fn a_conference_scores_each_unit_on_its_categorys_scale_unless_the_session_sets_one() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let campaign = app.campaign(&admin, 2017).await;
+    let bureau = app.unit(&admin, "jtysj", "government").await;
+    let company = app.unit(&admin, "gdgs", "public_service").await;
+    for unit in [bureau, company] {
+        app.created(
+            &format!("/api/v1/campaigns/{campaign}/units"),
+            &admin,
+            &json!({"unit_id": unit, "role": "district_key"}),
+        )
+        .await;
+    }
+    // The public-service questionnaire weighs 满意 at 0.7; the government one keeps 0.8.
+    let questions = json!([{"key": "overall", "kind": "rating", "dimension": "overall", "text": {"zh": "总体评价"},
+        "options": [{"key": "satisfied", "weight": 0.7, "label": {"zh": "满意"}}, {"key": "dissatisfied", "weight": 0.0, "label": {"zh": "不满意"}}]}]);
+    let draft = app
+        .created(
+            &format!("/api/v1/campaigns/{campaign}/questionnaires"),
+            &admin,
+            &json!({"category": "public_service", "title": {"zh": "问卷"}, "questions": questions}),
+        )
+        .await;
+    app.created(&format!("/api/v1/questionnaires/{}/publish", draft["id"].as_str().unwrap()), &admin, &json!({})).await;
+    app.phase(&admin, campaign, "rectification").await;
+    app.phase(&admin, campaign, "assessment").await;
+    app.created(&format!("/api/v1/campaigns/{campaign}/evaluators"), &admin, &json!({"group": "deputies", "count": 1}))
+        .await;
+
+    let sessions = format!("/api/v1/campaigns/{campaign}/conference/sessions");
+    let session = app.created(&sessions, &admin, &json!({"mode": "overall"})).await;
+    let scale = |category: &str| -> Vec<String> {
+        session["scales"][category].as_array().unwrap().iter().map(|l| l["key"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(scale("public_service"), ["satisfied", "dissatisfied", "dont_know"], "不了解 is always a choice");
+    assert_eq!(scale("government").len(), 6);
+    let id = session["id"].as_str().unwrap();
+    let codes = app.created(&format!("/api/v1/conference/sessions/{id}/codes"), &admin, &json!({})).await;
+    let code = codes[0]["ballot_code"].as_str().unwrap();
+    let ballot = json!({"code": code, "scores": [
+        {"unit_id": bureau, "dimension": "overall", "option": "satisfied"},
+        {"unit_id": company, "dimension": "overall", "option": "satisfied"}]});
+    let cast = app
+        .request(reqwest::Method::POST, &format!("/api/v1/public/conference/{id}/ballots"), None, Some(&ballot))
+        .await;
+    assert_eq!(cast.status(), 201);
+    app.created(&format!("/api/v1/conference/sessions/{id}/close"), &admin, &json!({})).await;
+    let tally: Value = app
+        .request(reqwest::Method::GET, &format!("/api/v1/public/conference/{id}/tally"), None, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let score = |unit: Uuid| {
+        tally["units"].as_array().unwrap().iter().find(|u| u["unit_id"] == unit.to_string()).unwrap()["score"].clone()
+    };
+    assert_eq!((score(bureau), score(company)), (json!(80.0), json!(70.0)));
+
+    // A session's own scale, for every unit; a scale that names 不了解 or lacks weights is refused.
+    let own = json!({"mode": "overall", "unit_ids": [company], "scale": [
+        {"key": "good", "weight": 1.0, "label": {"zh": "好"}}, {"key": "fair", "weight": 0.5, "label": {"zh": "一般"}}]});
+    let session = app.created(&sessions, &admin, &own).await;
+    let levels: Vec<&str> =
+        session["scales"]["public_service"].as_array().unwrap().iter().map(|l| l["key"].as_str().unwrap()).collect();
+    assert_eq!(levels, ["good", "fair", "dont_know"]);
+    let bad = json!({"mode": "overall", "scale": [{"key": "dont_know", "weight": 1.0, "label": {"zh": "不了解"}}, {"key": "x", "weight": null, "label": {"zh": "某"}}]});
+    let refused = problem(app.post(&sessions, &admin, &bad).await, 422).await;
+    assert_eq!(pingyi_tests::fields(&refused), ["scale[0].key", "scale[1].weight"]);
+    let outsider = app.unit(&admin, "wbdw", "government").await;
+    let refused =
+        problem(app.post(&sessions, &admin, &json!({"mode": "overall", "unit_ids": [outsider]})).await, 422).await;
+    assert_eq!(pingyi_tests::fields(&refused), ["unit_ids[0]"]);
+}

@@ -176,6 +176,22 @@ async fn exports_keep_codes_as_text_and_never_run_what_citizens_typed() {
     let range = calamine::Reader::worksheet_range(&mut workbook, "satisfaction").unwrap();
     assert_eq!(range.get_value((1, 5)), Some(&calamine::Data::Float(1.0)), "counts are numbers");
     assert!(matches!(range.get_value((1, 0)), Some(calamine::Data::String(_))), "ids are text");
+
+    // The results report keeps the unit's code as it is.
+    let body = serde_json::json!({"unit_id": unit, "role": "district_key"});
+    app.created(&format!("/api/v1/campaigns/{campaign}/units"), &admin, &body).await;
+    app.phase(&admin, campaign, "rectification").await;
+    app.phase(&admin, campaign, "assessment").await;
+    let result = app.created(&format!("/api/v1/campaigns/{campaign}/results"), &admin, &serde_json::json!({})).await;
+    let id = result["id"].as_str().unwrap();
+    let report = app.get(&format!("/api/v1/results/{id}/report.xlsx"), &admin).await.bytes().await.unwrap();
+    let mut workbook: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(report.to_vec())).unwrap();
+    let range = calamine::Reader::worksheet_range(&mut workbook, "results").unwrap();
+    assert_eq!(range.get_value((0, 2)), Some(&calamine::Data::String("unit_code".to_owned())));
+    assert_eq!(range.get_value((1, 2)), Some(&calamine::Data::String("0812".to_owned())), "not the number 812");
+    let csv = app.get(&format!("/api/v1/results/{id}/report.csv"), &admin).await.text().await.unwrap();
+    assert!(csv.lines().nth(1).unwrap().contains(",0812,"), "{csv}");
 }
 
 fn unzipped(bytes: &[u8], name: &str) -> Vec<u8> {
