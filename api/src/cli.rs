@@ -6,6 +6,7 @@ use crate::app::Application;
 use crate::auth::{Principal, Role};
 use crate::config::{self, Settings};
 use crate::demo;
+use crate::error::ApiError;
 use crate::services::registry::accounts::{self, AccountInput};
 use crate::store::connect;
 
@@ -74,12 +75,22 @@ async fn create_admin(username: String) -> CliResult {
     let db = connect::connect(&url, 1).await?;
     connect::migrate(&db).await?;
     let input = AccountInput { username, password, role: Role::Admin, unit_id: None };
-    validator::Validate::validate(&input).map_err(|e| format!("invalid account: {e}"))?;
-    let account = accounts::create(&db, &Principal::operator("cli"), input)
-        .await
-        .map_err(|e| format!("could not create the account: {e}"))?;
+    validator::Validate::validate(&input).map_err(|e| described(&ApiError::from(e)))?;
+    let account = accounts::create(&db, &Principal::operator("cli"), input).await.map_err(|e| described(&e))?;
     println!("admin account '{}' created ({})", account.username, account.id);
     Ok(())
+}
+
+/// An error as a person reads it: what went wrong, then each field's problem on a line.
+fn described(err: &ApiError) -> String {
+    let problem = err.problem();
+    let mut text = format!("could not create the account: {}", problem.detail);
+    for field in &problem.errors {
+        let name =
+            if field.field == "password" { "the password (PINGYI_ADMIN_PASSWORD or stdin)" } else { &field.field };
+        text.push_str(&format!("\n  {name}: {}", field.message));
+    }
+    text
 }
 
 async fn serve(demo: bool) -> CliResult {

@@ -13,9 +13,13 @@ use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber; `RUST_LOG` overrides the default `info` level.
 /// `PINGYI_LOG_FORMAT=json` is not offered: the compact format is greppable and enough here.
+/// Colours only on a terminal (and not with `NO_COLOR` set): a log file or journal gets
+/// plain text.
 pub fn init() {
+    use std::io::IsTerminal;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_ansi(colour).try_init();
 }
 
 pub async fn log_request(

@@ -13,6 +13,13 @@ pub struct Model {
     pub role: Role,
     pub unit_id: Option<Uuid>,
     pub created_at: DateTimeWithTimeZone,
+    /// A disabled account cannot sign in, and its tokens fail at their next request.
+    pub disabled_at: Option<DateTimeWithTimeZone>,
+    /// Set by an admin's password reset: until a new password is chosen, the account may only
+    /// change its password.
+    pub must_change_password: bool,
+    /// Raised by every password change or reset; tokens issued under an older one fail.
+    pub token_generation: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,7 @@ mod m20261206_000001_baseline;
 mod m20261206_000002_one_active_record;
 mod m20261206_000003_secret_ballots;
 mod m20261206_000004_ranking_groups;
+mod m20261206_000005_account_lifecycle;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000002_one_active_record::Migration),
             Box::new(m20261206_000003_secret_ballots::Migration),
             Box::new(m20261206_000004_ranking_groups::Migration),
+            Box::new(m20261206_000005_account_lifecycle::Migration),
         ]
     }
 }

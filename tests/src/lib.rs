@@ -361,6 +361,15 @@ pub fn government_answers(overall: &str) -> Value {
     })
 }
 
+/// The account (or client) id a token names.
+pub fn subject_of(token: &str) -> String {
+    use base64::Engine as _;
+    let payload = token.split('.').nth(1).unwrap();
+    let claims: Value =
+        serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    claims["sub"].as_str().unwrap().to_owned()
+}
+
 pub fn id_of(value: &Value) -> Uuid {
     value["id"].as_str().and_then(|s| s.parse().ok()).expect("an id")
 }

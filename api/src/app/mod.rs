@@ -14,6 +14,7 @@ pub use jobs::{Jobs, RunningJobs};
 pub use server::openapi;
 pub use state::{AppState, State};
 
+use crate::auth::login_throttle::LoginThrottle;
 use crate::config::Settings;
 use crate::intake::link_cache::CHECK_INTERVAL;
 use crate::intake::{Intake, IntakeParts};
@@ -70,7 +71,15 @@ impl Application {
             .local_addr()
             .map_err(|source| StartupError::Bind { address: settings.bind.clone(), source })?
             .port();
-        let state = AppState { db, settings, intake, reports: Reports::default(), link_changes, spend_key };
+        let state = AppState {
+            db,
+            settings,
+            intake,
+            reports: Reports::default(),
+            link_changes,
+            spend_key,
+            login_throttle: LoginThrottle::default(),
+        };
         let server = server::serve(listener, state)
             .map_err(|source| StartupError::Bind { address: format!("port {port}"), source })?;
         let running = jobs.clone().start();

@@ -1,6 +1,7 @@
 //! The HTTP server of one app: its routes, the app data handlers reach, error handlers for
 //! what actix rejects before a handler runs, the OpenAPI document and Swagger UI, and the
-//! middleware (body deadline, request log, metrics).
+//! middleware (conditional reads and HEAD, compression, clean text in the address, body
+//! deadline, request log, metrics).
 
 use std::net::TcpListener;
 
@@ -18,7 +19,7 @@ use crate::auth::TokenKeys;
 use crate::error::ApiError;
 use crate::http::known_routes::KnownRoutes;
 use crate::http::openapi::ApiDoc;
-use crate::http::{BODY_LIMIT, body_deadline};
+use crate::http::{BODY_LIMIT, body_deadline, clean_text, compression, conditional};
 use crate::{metrics, routes, telemetry};
 
 /// The OpenAPI document, generated from the registered routes.
@@ -51,8 +52,12 @@ pub fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> 
             .app_data(spec.clone())
             // Guarded like Swagger UI's routes: other methods fall through to `unknown_route`.
             .service(web::resource(OPENAPI_PATH).guard(guard::Get()).to(serve_openapi))
+            .service(web::resource("/docs").guard(guard::Get()).to(to_docs))
             .service(SwaggerUi::new("/docs/{_:.*}").config(Config::from(OPENAPI_PATH)))
             .default_service(web::to(unknown_route))
+            .wrap(from_fn(conditional::conditional_reads))
+            .wrap(from_fn(compression::compress_responses))
+            .wrap(from_fn(clean_text::check_address))
             .wrap(from_fn(move |req, next| body_deadline::limit(body_timeout, req, next)))
             .wrap(from_fn(telemetry::log_request))
             .wrap(from_fn(metrics::observe_request))
@@ -77,6 +82,11 @@ impl OpenApiJson {
 
 async fn serve_openapi(spec: web::Data<OpenApiJson>) -> actix_web::HttpResponse {
     actix_web::HttpResponse::Ok().content_type(ContentType::json()).body(spec.0.clone())
+}
+
+/// Swagger UI lives under `/docs/`; the address without the slash is where people type it.
+async fn to_docs() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::PermanentRedirect().insert_header((actix_web::http::header::LOCATION, "/docs/")).finish()
 }
 
 async fn unknown_route(req: HttpRequest, known: web::Data<KnownRoutes>) -> Result<actix_web::HttpResponse, ApiError> {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use actix_web::web;
 use sea_orm::DatabaseConnection;
 
+use crate::auth::login_throttle::LoginThrottle;
 use crate::config::Settings;
 use crate::intake::Intake;
 use crate::services::integrity::codes::SpendKey;
@@ -25,6 +26,8 @@ pub struct AppState {
     pub link_changes: Arc<LinkChanges>,
     /// Makes the tags that record single-use codes as spent (see `services::integrity::codes`).
     pub spend_key: SpendKey,
+    /// Failed sign-ins, to slow password guessing down.
+    pub login_throttle: LoginThrottle,
 }
 
 pub type State = web::Data<AppState>;

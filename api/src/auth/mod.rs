@@ -1,6 +1,7 @@
 //! Who may do what: the principal acting, the table of permissions, accounts' passwords and
-//! bearer JWTs.
+//! bearer JWTs, and the throttle on password guessing.
 
+pub mod login_throttle;
 mod password;
 pub mod policy;
 mod principal;

@@ -81,6 +81,11 @@ impl Principal {
         }
     }
 
+    /// The account acting, for account tokens (not API clients, not the operator).
+    pub fn account_id(&self) -> Option<Uuid> {
+        if self.scope.is_some() { None } else { self.subject.parse().ok() }
+    }
+
     /// The API client id, for client tokens.
     pub fn client_id(&self) -> Option<Uuid> {
         self.scope.as_ref().and_then(|_| self.subject.parse().ok())

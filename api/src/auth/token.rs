@@ -32,11 +32,18 @@ pub struct Claims {
     /// Present on API client tokens only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<Scope>,
+    /// Account tokens: the account's token generation when issued (see `accounts::check_token`).
+    #[serde(rename = "gen", default, skip_serializing_if = "is_zero")]
+    pub generation: i32,
     pub iss: String,
     pub aud: String,
     pub iat: i64,
     pub nbf: i64,
     pub exp: i64,
+}
+
+fn is_zero(value: &i32) -> bool {
+    *value == 0
 }
 
 #[derive(Clone)]
@@ -63,21 +70,29 @@ impl TokenKeys {
         }
     }
 
+    /// An account's token, under the account's current token generation.
     pub fn issue(
         &self,
         subject: Uuid,
         role: Role,
         unit_id: Option<Uuid>,
+        generation: i32,
     ) -> Result<String, jsonwebtoken::errors::Error> {
-        self.issue_scoped(subject, role, unit_id, None)
+        self.sign(subject, role, unit_id, None, generation)
     }
 
-    pub fn issue_scoped(
+    /// An API client's token, with its scope.
+    pub fn issue_scoped(&self, subject: Uuid, role: Role, scope: Scope) -> Result<String, jsonwebtoken::errors::Error> {
+        self.sign(subject, role, None, Some(scope), 0)
+    }
+
+    fn sign(
         &self,
         subject: Uuid,
         role: Role,
         unit_id: Option<Uuid>,
         scope: Option<Scope>,
+        generation: i32,
     ) -> Result<String, jsonwebtoken::errors::Error> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
@@ -85,6 +100,7 @@ impl TokenKeys {
             role,
             unit_id,
             scope,
+            generation,
             iss: ISSUER.to_owned(),
             aud: AUDIENCE.to_owned(),
             iat: now,
@@ -111,7 +127,7 @@ mod tests {
     #[test]
     fn an_issued_token_verifies_with_the_same_key_only() {
         let id = Uuid::new_v4();
-        let token = keys(1).issue(id, Role::Observer, None).unwrap_or_default();
+        let token = keys(1).issue(id, Role::Observer, None, 0).unwrap_or_default();
         let claims = keys(1).verify(&token).ok();
         assert_eq!(claims.map(|c| (c.sub, c.role)), Some((id.to_string(), Role::Observer)));
         assert!(keys(2).verify(&token).is_err());

@@ -67,6 +67,12 @@ pub fn figures(counts: &[OptionCount]) -> Figures {
     Figures { answers, valid_answers: valid, rate, interval: rate.map(|p| wilson(p, valid)), levels }
 }
 
+/// A rate or share as the API shows it: four decimals, without binary noise
+/// (`0.6799999999999999` is `0.68`) and without a negative zero.
+pub fn rounded(value: f64) -> f64 {
+    (value * 10_000.0).round() / 10_000.0 + 0.0
+}
+
 /// Wilson score interval for proportion `p` observed over `n` trials.
 pub fn wilson(p: f64, n: i64) -> Interval {
     if n <= 0 {
@@ -83,6 +89,14 @@ pub fn wilson(p: f64, n: i64) -> Interval {
 #[cfg(test)]
 mod tests {
     use crate::domain::satisfaction::*;
+
+    #[test]
+    fn rates_show_four_decimals_without_noise_or_negative_zero() {
+        assert_eq!(rounded(0.6799999999999999).to_string(), "0.68");
+        assert_eq!(rounded(0.82222222).to_string(), "0.8222");
+        assert!(rounded(-0.0).is_sign_positive() && rounded(-0.00001).is_sign_positive());
+        assert_eq!(serde_json::to_string(&rounded(-0.0)).unwrap_or_default(), "0.0");
+    }
 
     fn count(option: &str, answers: i64, weight: Option<f64>) -> OptionCount {
         let valid = if weight.is_some() { answers } else { 0 };

@@ -35,9 +35,7 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
                 return Err(ApiError::BadRequest("the body must be JSON (Content-Type: application/json)".to_owned()));
             }
             let bytes = body.await.map_err(payload_error)?;
-            let value = parse_json::<T>(&bytes)?;
-            value.validate()?;
-            Ok(ValidJson(value))
+            parse_valid_json(&bytes).map(ValidJson)
         })
     }
 }
@@ -60,9 +58,31 @@ pub async fn read_valid_json<T: DeserializeOwned + Validate>(
     payload: web::Payload,
     limit: usize,
 ) -> Result<T, ApiError> {
-    let value: T = parse_json(&read_body(payload, limit).await?)?;
-    value.validate()?;
-    Ok(value)
+    parse_valid_json(&read_body(payload, limit).await?)
+}
+
+/// Deserializes and validates `bytes`, naming in one 422 every invalid field: those that
+/// hold a NUL (see `clean_text`) and those the type's own checks refuse.
+pub fn parse_valid_json<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut invalid = crate::http::clean_text::nul_fields(bytes);
+    let checked = parse_json::<T>(bytes).and_then(|value| {
+        value.validate()?;
+        Ok(value)
+    });
+    match checked {
+        Ok(value) if invalid.is_empty() => Ok(value),
+        Ok(_) => Err(ApiError::Validation(invalid)),
+        Err(ApiError::Validation(fields)) => {
+            for field in fields {
+                if !invalid.iter().any(|known| known.field == field.field) {
+                    invalid.push(field);
+                }
+            }
+            invalid.sort_by(|a, b| a.field.cmp(&b.field));
+            Err(ApiError::Validation(invalid))
+        }
+        Err(other) => Err(other),
+    }
 }
 
 /// Deserializes `bytes`, telling a syntax error (400) from a wrong field (422 naming it).

@@ -15,6 +15,8 @@ pub struct KnownRoutes(Vec<(Vec<Segment>, String)>);
 fn methods(item: &PathItem) -> String {
     let all = [
         ("GET", item.get.is_some()),
+        // Every GET answers HEAD as well (see `conditional`).
+        ("HEAD", item.get.is_some()),
         ("PUT", item.put.is_some()),
         ("POST", item.post.is_some()),
         ("DELETE", item.delete.is_some()),
@@ -64,8 +66,8 @@ mod tests {
     #[test]
     fn documented_paths_name_their_methods_and_others_are_unknown() {
         let known = KnownRoutes::from_openapi(&crate::app::openapi());
-        assert_eq!(known.allowed("/api/v1/units"), Some("GET, POST"));
-        assert_eq!(known.allowed("/api/v1/units/7b0c5d43-1f7e-4d6a-9a0e-2f9d7c3b8a11"), Some("GET, PUT"));
+        assert_eq!(known.allowed("/api/v1/units"), Some("GET, HEAD, POST"));
+        assert_eq!(known.allowed("/api/v1/units/7b0c5d43-1f7e-4d6a-9a0e-2f9d7c3b8a11"), Some("GET, HEAD, PUT"));
         assert_eq!(known.allowed("/api/v1/no-such-thing"), None);
         assert_eq!(known.allowed("/api/v1/units/"), None);
     }

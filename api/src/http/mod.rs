@@ -3,7 +3,10 @@
 //! OpenAPI document.
 
 pub mod body_deadline;
+pub mod clean_text;
 pub mod client_address;
+pub mod compression;
+pub mod conditional;
 pub mod etag;
 pub mod json;
 pub mod known_routes;

@@ -43,3 +43,16 @@ pub struct Page<T: ToSchema> {
     pub limit: u64,
     pub offset: u64,
 }
+
+impl<T: ToSchema> Page<T> {
+    /// The page `params` asks for out of a whole list read at once: for lists bounded by
+    /// what one campaign holds (its units, problems, notices…), which are read whole anyway
+    /// to be ordered and checked.
+    pub fn of_all(all: Vec<T>, params: PageParams) -> Result<Self, ApiError> {
+        let (limit, offset) = params.resolve()?;
+        let total = all.len() as u64;
+        let skip = usize::try_from(offset).unwrap_or(usize::MAX);
+        let take = usize::try_from(limit).unwrap_or(usize::MAX);
+        Ok(Self { items: all.into_iter().skip(skip).take(take).collect(), total, limit, offset })
+    }
+}

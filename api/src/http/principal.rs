@@ -1,5 +1,7 @@
-//! The signed-in principal of a JSON API request: its bearer token, verified, and for an API
-//! client, checked against the client table (a disabled client loses access at once).
+//! The signed-in principal of a JSON API request: its bearer token, verified, and checked
+//! against the account or client it names (a deleted or disabled account or client, or an
+//! account whose password changed since, loses access at once). An account whose password
+//! an admin reset may only choose a new one.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -11,6 +13,10 @@ use actix_web::{FromRequest, HttpRequest, web};
 use crate::app::AppState;
 use crate::auth::{Principal, TokenKeys};
 use crate::error::ApiError;
+use crate::services::registry::accounts;
+
+/// The one request an account whose password was reset may make.
+pub const CHANGE_PASSWORD: &str = "/api/v1/auth/password";
 
 fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
     let value = req
@@ -33,15 +39,27 @@ impl FromRequest for Principal {
         let keys = req.app_data::<web::Data<TokenKeys>>().cloned();
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = bearer(req);
+        let path = req.path().to_owned();
         Box::pin(async move {
             let keys = keys.ok_or_else(|| ApiError::Internal("token keys are not configured".into()))?;
             let claims =
                 keys.verify(&token?).map_err(|e| ApiError::Unauthorized(format!("the token is not valid: {e}")))?;
-            let principal =
+            let generation = claims.generation;
+            let mut principal =
                 Principal { subject: claims.sub, role: claims.role, unit_id: claims.unit_id, scope: claims.scope };
-            // A disabled client loses access at once, not when its token expires.
-            if let (Some(client_id), Some(state)) = (principal.client_id(), state) {
+            let state = state.ok_or_else(|| ApiError::Internal("the app state is not configured".into()))?;
+            if let Some(client_id) = principal.client_id() {
                 crate::services::registry::clients::ensure_active(&state.db, client_id).await?;
+            } else if let Some(account_id) = principal.account_id() {
+                let account = accounts::check_token(&state.db, account_id, generation).await?;
+                if account.must_change_password && path != CHANGE_PASSWORD {
+                    return Err(ApiError::Forbidden(format!(
+                        "this account's password was reset: choose a new one first (POST {CHANGE_PASSWORD})"
+                    )));
+                }
+                (principal.role, principal.unit_id) = (account.role, account.unit_id);
+            } else {
+                return Err(ApiError::Unauthorized("the token names no account or client".to_owned()));
             }
             Ok(principal)
         })

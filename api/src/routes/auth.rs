@@ -1,5 +1,6 @@
-//! Exchanging credentials for an access token: an account's password, or an API client's
-//! id and secret (OAuth 2.0 client-credentials style). JSON or form-encoded bodies.
+//! Exchanging credentials for an access token: an account's password (throttled: see
+//! `auth::login_throttle`), or an API client's id and secret (OAuth 2.0 client-credentials
+//! style), as JSON or form-encoded bodies; and changing one's own password.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, post, web};
@@ -10,15 +11,20 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::app::State;
+use crate::auth::Principal;
+use crate::auth::login_throttle::Source;
 use crate::auth::{Role, TokenKeys};
 use crate::error::{ApiError, ApiResult};
 use crate::http::BODY_LIMIT;
-use crate::http::json::{parse_json, read_body};
+use crate::http::client_address::client_ip;
+use crate::http::json::ValidJson;
+use crate::http::json::{parse_valid_json, read_body};
 use crate::http::responses::WriteErrors;
+use crate::services::registry::accounts::PasswordChange;
 use crate::services::registry::{accounts, clients};
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(issue_token);
+    cfg.service(issue_token).service(change_password);
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -70,13 +76,15 @@ fn read(req: &HttpRequest, body: &[u8]) -> ApiResult<TokenRequest> {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let request: TokenRequest = if form {
-        serde_urlencoded::from_bytes(body).map_err(|e| ApiError::invalid("body", e.to_string()))?
+    if form {
+        crate::http::clean_text::check_form(body)?;
+        let request: TokenRequest =
+            serde_urlencoded::from_bytes(body).map_err(|e| ApiError::invalid("body", e.to_string()))?;
+        request.validate()?;
+        Ok(request)
     } else {
-        parse_json(body)?
-    };
-    request.validate()?;
-    Ok(request)
+        parse_valid_json(body)
+    }
 }
 
 /// Exchange credentials for a short-lived bearer token (HS256 JWT). Client tokens carry
@@ -87,7 +95,11 @@ fn read(req: &HttpRequest, body: &[u8]) -> ApiResult<TokenRequest> {
         (TokenRequest = "application/json"),
         (TokenRequest = "application/x-www-form-urlencoded")
     )),
-    responses((status = 200, body = TokenResponse), WriteErrors)
+    responses(
+        (status = 200, body = TokenResponse),
+        (status = 429, description = "Too many failed sign-ins from this address or for this account; see Retry-After", content_type = "application/problem+json"),
+        WriteErrors
+    )
 )]
 #[post("/auth/token")]
 pub async fn issue_token(
@@ -99,14 +111,31 @@ pub async fn issue_token(
     let body = read_body(payload, BODY_LIMIT).await?;
     let (token, role) = match read(&req, &body)? {
         TokenRequest::Password { username, password } => {
-            let account = accounts::authenticate(&state.db, &username, &password).await?;
+            let source = client_ip(&req, &state.settings.trusted_proxies).map(Source::from);
+            if let Some(source) = source
+                && let Err(wait) = state.login_throttle.attempt(&username, source)
+            {
+                return Err(ApiError::TooManyRequests {
+                    detail: "too many failed sign-ins; wait before trying again".to_owned(),
+                    retry_after_seconds: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+                });
+            }
+            let signed_in = accounts::authenticate(&state.db, &username, &password).await;
+            if let Some(source) = source {
+                match &signed_in {
+                    Ok(_) => state.login_throttle.succeeded(&username, source),
+                    Err(ApiError::Unauthorized(_)) => {} // counted already
+                    Err(_) => state.login_throttle.not_a_guess(&username, source),
+                }
+            }
+            let account = signed_in?;
             let role = account.role;
-            (keys.issue(account.id, role, account.unit_id), role)
+            (keys.issue(account.id, role, account.unit_id, account.token_generation), role)
         }
         TokenRequest::ClientCredentials { client_id, client_secret } => {
             let client = clients::authenticate(&state.db, client_id, &client_secret).await?;
             let role = Role::from(client.role);
-            (keys.issue_scoped(client.id, role, None, Some(client.scope())), role)
+            (keys.issue_scoped(client.id, role, client.scope()), role)
         }
     };
     let token = token.map_err(ApiError::internal)?;
@@ -116,4 +145,19 @@ pub async fn issue_token(
         expires_in: keys.ttl_seconds,
         role,
     }))
+}
+
+/// Change the signed-in account's own password, giving the current one (after an admin's
+/// reset: the one-time password). The account's tokens, this one included, fail from now
+/// on: sign in again with the new password. Audited.
+#[utoipa::path(
+    tag = "auth",
+    request_body = PasswordChange,
+    security(("bearer" = [])),
+    responses((status = 204, description = "Changed; sign in again"), WriteErrors)
+)]
+#[post("/auth/password")]
+pub async fn change_password(state: State, who: Principal, body: ValidJson<PasswordChange>) -> ApiResult<HttpResponse> {
+    accounts::change_own_password(&state.db, &who, body.0).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

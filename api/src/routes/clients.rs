@@ -8,6 +8,7 @@ use crate::app::State;
 use crate::auth::Principal;
 use crate::error::ApiResult;
 use crate::http::json::ValidJson;
+use crate::http::pagination::{Page, PageParams};
 use crate::http::responses::{ReadErrors, WriteErrors};
 use crate::services::registry::clients::{self, ClientDto, ClientWithSecret, NewClient};
 
@@ -30,12 +31,12 @@ pub async fn create_client(state: State, who: Principal, body: ValidJson<NewClie
 }
 
 /// Every API client.
-#[utoipa::path(tag = "clients", security(("bearer" = [])), responses((status = 200, body = Vec<ClientDto>), ReadErrors))]
+#[utoipa::path(tag = "clients", params(PageParams), security(("bearer" = [])), responses((status = 200, body = Page<ClientDto>), ReadErrors))]
 #[get("/clients")]
-pub async fn list_clients(state: State, who: Principal) -> ApiResult<HttpResponse> {
+pub async fn list_clients(state: State, who: Principal, page: web::Query<PageParams>) -> ApiResult<HttpResponse> {
     let list =
         clients::list(&state.db, &who).await?.into_iter().map(ClientDto::try_from).collect::<ApiResult<Vec<_>>>()?;
-    Ok(HttpResponse::Ok().json(list))
+    Ok(HttpResponse::Ok().json(Page::of_all(list, *page)?))
 }
 
 /// One API client.

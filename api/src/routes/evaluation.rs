@@ -11,6 +11,7 @@ use crate::app::State;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::http::json::ValidJson;
+use crate::http::pagination::{Page, PageParams};
 use crate::http::responses::{ReadErrors, WriteErrors};
 use crate::services::audit::{self, AuditDto, ChainCheck};
 use crate::services::evaluation::conference::{self, EvaluatorDto, NewEvaluators};
@@ -59,10 +60,15 @@ pub async fn set_ranking_group(
 }
 
 /// The units of a campaign with their role, reason and ranking group.
-#[utoipa::path(tag = "evaluation", params(("id" = Uuid, Path, description = "campaign id")), security(("bearer" = [])), responses((status = 200, body = Vec<CampaignUnitDto>), ReadErrors))]
+#[utoipa::path(tag = "evaluation", params(("id" = Uuid, Path, description = "campaign id"), PageParams), security(("bearer" = [])), responses((status = 200, body = Page<CampaignUnitDto>), ReadErrors))]
 #[get("/campaigns/{id}/units")]
-pub async fn list_units(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(campaign_units::list(&state.db, &who, *id).await?))
+pub async fn list_units(
+    state: State,
+    who: Principal,
+    page: web::Query<PageParams>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(Page::of_all(campaign_units::list(&state.db, &who, *id).await?, *page)?))
 }
 
 /// Recruit evaluators (评议代表): anonymous codes in a group.
@@ -78,10 +84,15 @@ pub async fn add_evaluators(
 }
 
 /// The evaluators of a campaign.
-#[utoipa::path(tag = "evaluation", params(("id" = Uuid, Path, description = "campaign id")), security(("bearer" = [])), responses((status = 200, body = Vec<EvaluatorDto>), ReadErrors))]
+#[utoipa::path(tag = "evaluation", params(("id" = Uuid, Path, description = "campaign id"), PageParams), security(("bearer" = [])), responses((status = 200, body = Page<EvaluatorDto>), ReadErrors))]
 #[get("/campaigns/{id}/evaluators")]
-pub async fn list_evaluators(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(conference::evaluators(&state.db, &who, *id).await?))
+pub async fn list_evaluators(
+    state: State,
+    who: Principal,
+    page: web::Query<PageParams>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(Page::of_all(conference::evaluators(&state.db, &who, *id).await?, *page)?))
 }
 
 /// Record a supervision notice about a unit.
@@ -97,11 +108,18 @@ pub async fn add_notice(
 }
 
 /// The supervision notices of a campaign.
-#[utoipa::path(tag = "evaluation", params(("id" = Uuid, Path, description = "campaign id")), security(("bearer" = [])), responses((status = 200, body = Vec<NoticeDto>), ReadErrors))]
+#[utoipa::path(tag = "evaluation", params(("id" = Uuid, Path, description = "campaign id"), PageParams), security(("bearer" = [])), responses((status = 200, body = Page<NoticeDto>), ReadErrors))]
 #[get("/campaigns/{id}/notices")]
-pub async fn list_notices(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok()
-        .json(supervision::notices(&state.db, &who, *id).await?.into_iter().map(NoticeDto::from).collect::<Vec<_>>()))
+pub async fn list_notices(
+    state: State,
+    who: Principal,
+    page: web::Query<PageParams>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(Page::of_all(
+        supervision::notices(&state.db, &who, *id).await?.into_iter().map(NoticeDto::from).collect::<Vec<_>>(),
+        *page,
+    )?))
 }
 
 /// Record a violation case confirmed by the disciplinary or law-enforcement authorities:
@@ -119,12 +137,18 @@ pub async fn add_violation(
 }
 
 /// The violation cases of a campaign.
-#[utoipa::path(tag = "evaluation", params(("id" = Uuid, Path, description = "campaign id")), security(("bearer" = [])), responses((status = 200, body = Vec<ViolationDto>), ReadErrors))]
+#[utoipa::path(tag = "evaluation", params(("id" = Uuid, Path, description = "campaign id"), PageParams), security(("bearer" = [])), responses((status = 200, body = Page<ViolationDto>), ReadErrors))]
 #[get("/campaigns/{id}/violations")]
-pub async fn list_violations(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(
+pub async fn list_violations(
+    state: State,
+    who: Principal,
+    page: web::Query<PageParams>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(Page::of_all(
         supervision::violations(&state.db, &who, *id).await?.into_iter().map(ViolationDto::from).collect::<Vec<_>>(),
-    ))
+        *page,
+    )?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

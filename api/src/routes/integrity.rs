@@ -13,6 +13,7 @@ use crate::auth::Principal;
 use crate::domain::questionnaire::Lang;
 use crate::error::{ApiError, ApiResult};
 use crate::http::json::ValidJson;
+use crate::http::pagination::{Page, PageParams};
 use crate::http::responses::{ReadErrors, WriteErrors};
 use crate::services::integrity::bursts::BurstRule;
 use crate::services::integrity::exclusions::{self, BurstReport, ExclusionDto, NewExclusion};
@@ -65,11 +66,16 @@ pub async fn burst_report(state: State, who: Principal, id: web::Path<Uuid>) -> 
 }
 
 /// Every batch exclusion of a campaign, undone ones included.
-#[utoipa::path(tag = "integrity", params(("id" = Uuid, Path, description = "campaign id")), security(("bearer" = [])), responses((status = 200, body = Vec<ExclusionDto>), ReadErrors))]
+#[utoipa::path(tag = "integrity", params(("id" = Uuid, Path, description = "campaign id"), PageParams), security(("bearer" = [])), responses((status = 200, body = Page<ExclusionDto>), ReadErrors))]
 #[get("/campaigns/{id}/exclusions")]
-pub async fn list_exclusions(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+pub async fn list_exclusions(
+    state: State,
+    who: Principal,
+    page: web::Query<PageParams>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
     let records = exclusions::list(&state.db, &who, *id).await?;
-    Ok(HttpResponse::Ok().json(records.into_iter().map(ExclusionDto::from).collect::<Vec<_>>()))
+    Ok(HttpResponse::Ok().json(Page::of_all(records.into_iter().map(ExclusionDto::from).collect::<Vec<_>>(), *page)?))
 }
 
 /// Leave one link's responses of one (finished) hour out of every figure, with a reason.

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, ContentType};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, get, post, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -48,20 +48,12 @@ pub struct SizeQuery {
     pub size: Option<u32>,
 }
 
-/// Inline style and script only; nothing loads from anywhere else.
-const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; \
-                   form-action 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'";
-
+/// A page that is made per request (it may carry a fresh submission id): never stored.
 fn html(status: StatusCode, body: String) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type(ContentType::html())
-        .insert_header((header::CONTENT_SECURITY_POLICY, CSP))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::REFERRER_POLICY, "no-referrer"))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .body(body)
+    let mut response = crate::web::html::response(status, body);
+    response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    response
 }
-
 fn error_page(lang: Lang, err: &ApiError) -> HttpResponse {
     let mut response = html(err.status_code(), pages::error(lang, err));
     if let Some(seconds) = err.retry_after() {
@@ -119,6 +111,7 @@ pub async fn answer_page(
 
 /// A plain form post, split into the submission and the language it was made in.
 fn read_form(body: &[u8]) -> Result<(Submission, Lang), ApiError> {
+    crate::http::clean_text::check_form(body)?;
     let pairs: Vec<(String, String)> =
         serde_urlencoded::from_bytes(body).map_err(|e| ApiError::BadRequest(format!("invalid form: {e}")))?;
     let mut answers = BTreeMap::new();
@@ -319,5 +312,5 @@ pub async fn poster_png(
 #[get("/conference/{id}")]
 pub async fn projector(state: State, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     crate::services::evaluation::conference::find_session(&state.db, *id).await?;
-    Ok(html(StatusCode::OK, crate::web::projector::html(&id.to_string())))
+    Ok(crate::web::html::response(StatusCode::OK, crate::web::projector::html(&id.to_string())))
 }

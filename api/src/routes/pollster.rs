@@ -10,6 +10,7 @@ use crate::app::State;
 use crate::auth::Principal;
 use crate::error::ApiResult;
 use crate::http::json::{ValidJson, read_body, read_valid_json};
+use crate::http::pagination::{Page, PageParams};
 use crate::http::responses::{ReadErrors, WriteErrors};
 use crate::services::pollster::{self, FigureDto, NewFigure, PushBatch, PushReport};
 
@@ -78,14 +79,15 @@ pub struct FigureQuery {
 }
 
 /// Pollsters' summary figures of a campaign (a pollster sees its own).
-#[utoipa::path(tag = "pollster", params(("id" = Uuid, Path, description = "campaign id"), FigureQuery), security(("bearer" = [])), responses((status = 200, body = Vec<FigureDto>), ReadErrors))]
+#[utoipa::path(tag = "pollster", params(("id" = Uuid, Path, description = "campaign id"), FigureQuery, PageParams), security(("bearer" = [])), responses((status = 200, body = Page<FigureDto>), ReadErrors))]
 #[get("/campaigns/{id}/pollster/figures")]
 pub async fn list_figures(
     state: State,
     who: Principal,
+    page: web::Query<PageParams>,
     id: web::Path<Uuid>,
     query: web::Query<FigureQuery>,
 ) -> ApiResult<HttpResponse> {
     let list = pollster::figures(&state.db, &who, *id, query.unit_id, query.history.unwrap_or(false)).await?;
-    Ok(HttpResponse::Ok().json(list.into_iter().map(FigureDto::from).collect::<Vec<_>>()))
+    Ok(HttpResponse::Ok().json(Page::of_all(list.into_iter().map(FigureDto::from).collect::<Vec<_>>(), *page)?))
 }

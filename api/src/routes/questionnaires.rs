@@ -25,10 +25,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 /// The shipped reference questionnaires, one per category.
-#[utoipa::path(tag = "questionnaires", security(("bearer" = [])), responses((status = 200, body = Vec<Template>), ReadErrors))]
+#[utoipa::path(tag = "questionnaires", params(PageParams), security(("bearer" = [])), responses((status = 200, body = Page<Template>), ReadErrors))]
 #[get("/questionnaire-templates")]
-pub async fn list_templates(who: Principal) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(questionnaires::templates(&who)?))
+pub async fn list_templates(who: Principal, page: web::Query<PageParams>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(Page::of_all(questionnaires::templates(&who)?, *page)?))
 }
 
 /// Create a draft questionnaire from the category's template, or from the given questions.

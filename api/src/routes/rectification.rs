@@ -8,6 +8,7 @@ use crate::app::State;
 use crate::auth::Principal;
 use crate::error::ApiResult;
 use crate::http::json::ValidJson;
+use crate::http::pagination::{Page, PageParams};
 use crate::http::responses::{ReadErrors, WriteErrors};
 use crate::services::evaluation::rectification::{
     self, MeasureDto, NewMeasure, NewProblem, NewReport, ProblemDto, ReportDto, StatusChange,
@@ -36,11 +37,16 @@ pub async fn add_problem(
 }
 
 /// Problems of a campaign (unit accounts: their own unit's).
-#[utoipa::path(tag = "rectification", params(("id" = Uuid, Path, description = "campaign id")), security(("bearer" = [])), responses((status = 200, body = Vec<ProblemDto>), ReadErrors))]
+#[utoipa::path(tag = "rectification", params(("id" = Uuid, Path, description = "campaign id"), PageParams), security(("bearer" = [])), responses((status = 200, body = Page<ProblemDto>), ReadErrors))]
 #[get("/campaigns/{id}/problems")]
-pub async fn list_problems(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+pub async fn list_problems(
+    state: State,
+    who: Principal,
+    page: web::Query<PageParams>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
     let list = rectification::problems(&state.db, &who, *id).await?;
-    Ok(HttpResponse::Ok().json(list.into_iter().map(ProblemDto::from).collect::<Vec<_>>()))
+    Ok(HttpResponse::Ok().json(Page::of_all(list.into_iter().map(ProblemDto::from).collect::<Vec<_>>(), *page)?))
 }
 
 /// Add a rectification measure to a problem.
@@ -68,11 +74,16 @@ pub async fn set_status(
 }
 
 /// Measures of a campaign, earliest deadline first, each flagged when overdue.
-#[utoipa::path(tag = "rectification", params(("id" = Uuid, Path, description = "campaign id")), security(("bearer" = [])), responses((status = 200, body = Vec<MeasureDto>), ReadErrors))]
+#[utoipa::path(tag = "rectification", params(("id" = Uuid, Path, description = "campaign id"), PageParams), security(("bearer" = [])), responses((status = 200, body = Page<MeasureDto>), ReadErrors))]
 #[get("/campaigns/{id}/measures")]
-pub async fn list_measures(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+pub async fn list_measures(
+    state: State,
+    who: Principal,
+    page: web::Query<PageParams>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
     let list = rectification::measures(&state.db, &who, *id).await?;
-    Ok(HttpResponse::Ok().json(list.into_iter().map(MeasureDto::from).collect::<Vec<_>>()))
+    Ok(HttpResponse::Ok().json(Page::of_all(list.into_iter().map(MeasureDto::from).collect::<Vec<_>>(), *page)?))
 }
 
 /// Submit a unit's rectification report.
@@ -95,8 +106,13 @@ pub async fn add_report(
 }
 
 /// Rectification reports of a campaign.
-#[utoipa::path(tag = "rectification", params(("id" = Uuid, Path, description = "campaign id")), security(("bearer" = [])), responses((status = 200, body = Vec<ReportDto>), ReadErrors))]
+#[utoipa::path(tag = "rectification", params(("id" = Uuid, Path, description = "campaign id"), PageParams), security(("bearer" = [])), responses((status = 200, body = Page<ReportDto>), ReadErrors))]
 #[get("/campaigns/{id}/rectification-reports")]
-pub async fn list_reports(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(rectification::reports(&state.db, &who, *id).await?))
+pub async fn list_reports(
+    state: State,
+    who: Principal,
+    page: web::Query<PageParams>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(Page::of_all(rectification::reports(&state.db, &who, *id).await?, *page)?))
 }

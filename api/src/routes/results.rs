@@ -8,6 +8,7 @@ use crate::app::State;
 use crate::auth::Principal;
 use crate::error::ApiResult;
 use crate::http::json::ValidJson;
+use crate::http::pagination::{Page, PageParams};
 use crate::http::responses::{PublicErrors, ReadErrors, WriteErrors};
 use crate::services::evaluation::results::{self, PublicResult, ResultVersionDto, TieChoice};
 use crate::services::query::exports;
@@ -35,14 +36,19 @@ pub async fn compute(state: State, who: Principal, id: web::Path<Uuid>) -> ApiRe
 }
 
 /// Every result version of a campaign.
-#[utoipa::path(tag = "results", params(("id" = Uuid, Path, description = "campaign id")), security(("bearer" = [])), responses((status = 200, body = Vec<ResultVersionDto>), ReadErrors))]
+#[utoipa::path(tag = "results", params(("id" = Uuid, Path, description = "campaign id"), PageParams), security(("bearer" = [])), responses((status = 200, body = Page<ResultVersionDto>), ReadErrors))]
 #[get("/campaigns/{id}/results")]
-pub async fn list(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+pub async fn list(
+    state: State,
+    who: Principal,
+    page: web::Query<PageParams>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
     let mut out = Vec::new();
     for version in results::list(&state.db, &who, *id).await? {
         out.push(results::to_dto(&state.db, version).await?);
     }
-    Ok(HttpResponse::Ok().json(out))
+    Ok(HttpResponse::Ok().json(Page::of_all(out, *page)?))
 }
 
 /// One result version.
@@ -132,5 +138,5 @@ pub async fn report_html(state: State, id: web::Path<Uuid>) -> ApiResult<HttpRes
     let campaign = crate::services::registry::campaigns::find(&state.db, version.campaign_id).await?;
     let report = results::report(&state.db, &version).await?;
     let page = crate::web::report::html(&format!("{} 综合评议结果", campaign.title), version.version, &report);
-    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page))
+    Ok(crate::web::html::response(actix_web::http::StatusCode::OK, page))
 }

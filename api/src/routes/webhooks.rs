@@ -8,6 +8,7 @@ use crate::app::State;
 use crate::auth::Principal;
 use crate::error::ApiResult;
 use crate::http::json::ValidJson;
+use crate::http::pagination::{Page, PageParams};
 use crate::http::responses::{ReadErrors, WriteErrors};
 use crate::webhooks::subscriptions::{self, DeliveryDto, NewSubscription, SubscriptionDto, SubscriptionWithSecret};
 
@@ -35,15 +36,15 @@ pub async fn create_subscription(
 }
 
 /// The caller's subscriptions (admins: all).
-#[utoipa::path(tag = "webhooks", security(("bearer" = [])), responses((status = 200, body = Vec<SubscriptionDto>), ReadErrors))]
+#[utoipa::path(tag = "webhooks", params(PageParams), security(("bearer" = [])), responses((status = 200, body = Page<SubscriptionDto>), ReadErrors))]
 #[get("/webhooks")]
-pub async fn list_subscriptions(state: State, who: Principal) -> ApiResult<HttpResponse> {
+pub async fn list_subscriptions(state: State, who: Principal, page: web::Query<PageParams>) -> ApiResult<HttpResponse> {
     let list = subscriptions::list(&state.db, &who)
         .await?
         .into_iter()
         .map(SubscriptionDto::try_from)
         .collect::<ApiResult<Vec<_>>>()?;
-    Ok(HttpResponse::Ok().json(list))
+    Ok(HttpResponse::Ok().json(Page::of_all(list, *page)?))
 }
 
 /// Stop a subscription; pending deliveries end as failed.
@@ -54,10 +55,15 @@ pub async fn disable_subscription(state: State, who: Principal, id: web::Path<Uu
 }
 
 /// The delivery log of a subscription: every delivery with every attempt.
-#[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path)), security(("bearer" = [])), responses((status = 200, body = Vec<DeliveryDto>), ReadErrors))]
+#[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path), PageParams), security(("bearer" = [])), responses((status = 200, body = Page<DeliveryDto>), ReadErrors))]
 #[get("/webhooks/{id}/deliveries")]
-pub async fn list_deliveries(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(subscriptions::deliveries(&state.db, &who, *id).await?))
+pub async fn list_deliveries(
+    state: State,
+    who: Principal,
+    page: web::Query<PageParams>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(Page::of_all(subscriptions::deliveries(&state.db, &who, *id).await?, *page)?))
 }
 
 /// Send a delivery again (same event id), with a fresh series of attempts.

@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::domain::questionnaire::OVERALL;
-use crate::domain::satisfaction::{Interval, LevelShare, OptionCount, figures};
+use crate::domain::satisfaction::{Interval, LevelShare, OptionCount, figures, rounded};
 pub use crate::totals::snapshot::Grouping;
 
 use crate::domain::vocabulary::Source;
@@ -45,12 +45,15 @@ pub struct SatisfactionFilter {
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
-    "unit_id": "7b0c5d43-1f7e-4d6a-9a0e-2f9d7c3b8a11", "dimension": "overall", "channel": null, "source": null, "period": null,
+    "unit_id": "7b0c5d43-1f7e-4d6a-9a0e-2f9d7c3b8a11", "unit_name": "区交通运输局", "unit_code": "jtysj", "dimension": "overall", "channel": null, "source": null, "period": null,
     "responses": 10, "valid_answers": 9, "satisfaction_rate": 0.8222, "interval": {"low": 0.51, "high": 0.95},
     "levels": [{"option": "satisfied", "count": 6, "share": 0.6}], "suppressed": false
 }))]
 pub struct Cell {
     pub unit_id: Option<Uuid>,
+    /// The unit's name and code, beside its id, when the cell is a unit's.
+    pub unit_name: Option<String>,
+    pub unit_code: Option<String>,
     pub dimension: Option<String>,
     /// A link channel (`web`, `sms`…) or a pollster's (`telephone`…).
     pub channel: Option<String>,
@@ -61,7 +64,8 @@ pub struct Cell {
     pub responses: i64,
     /// Answers that count in the rate ("don't know" excluded).
     pub valid_answers: i64,
-    /// Sum of the chosen options' weights over the valid answers, in [0, 1].
+    /// Sum of the chosen options' weights over the valid answers, in [0, 1], rounded to four
+    /// decimals (as are the interval and the shares).
     pub satisfaction_rate: Option<f64>,
     /// 95% Wilson score interval of the rate.
     pub interval: Option<Interval>,
@@ -138,17 +142,21 @@ fn roll_up<'a>(
         .map(|((unit_id, dimension, channel, source, period), counts)| {
             let f = figures(&counts);
             let suppressed = f.answers < min_cell_size && !show_small_cells;
+            let interval = f.interval.map(|i| Interval { low: rounded(i.low), high: rounded(i.high) });
+            let levels = f.levels.into_iter().map(|l| LevelShare { share: rounded(l.share), ..l }).collect();
             Cell {
                 unit_id,
+                unit_name: None,
+                unit_code: None,
                 dimension,
                 channel,
                 source,
                 period,
                 responses: f.answers,
                 valid_answers: f.valid_answers,
-                satisfaction_rate: if suppressed { None } else { f.rate },
-                interval: if suppressed { None } else { f.interval },
-                levels: (!suppressed).then_some(f.levels),
+                satisfaction_rate: if suppressed { None } else { f.rate.map(rounded) },
+                interval: if suppressed { None } else { interval },
+                levels: (!suppressed).then_some(levels),
                 suppressed,
             }
         })
@@ -246,16 +254,41 @@ async fn compute(
     let pending_rows = snapshot::pending_rows(db, &pending, request.unit, &shape).await?;
     let rows = read.iter().flat_map(|(source, totals)| totals.totals.iter().map(move |row| (*source, row)));
     let rows = rows.chain(pending_rows.iter().map(|row| (Source::CitizenLink, row)));
+    let mut cells =
+        roll_up(rows, request.grouping, request.granularity, request.min_cell_size, request.show_small_cells);
+    name_units(db, &mut cells).await?;
     let report = SatisfactionReport {
         campaign_id: request.campaign_id,
         grouping: request.grouping,
         source: request.source,
         min_cell_size: request.min_cell_size,
-        cells: roll_up(rows, request.grouping, request.granularity, request.min_cell_size, request.show_small_cells),
+        cells,
     };
     let versions: BTreeSet<i64> = read.iter().map(|(_, totals)| totals.version).collect();
     let version = (versions.len() == 1 && pending.is_empty()).then(|| versions.first().copied()).flatten();
     Ok((report, version))
+}
+
+/// Puts each unit's name and code beside its id.
+async fn name_units(db: &impl ConnectionTrait, cells: &mut [Cell]) -> ApiResult<()> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let ids: BTreeSet<Uuid> = cells.iter().filter_map(|cell| cell.unit_id).collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let units: BTreeMap<Uuid, entity::unit::Model> = entity::unit::Entity::find()
+        .filter(entity::unit::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|unit| (unit.id, unit))
+        .collect();
+    for cell in cells {
+        if let Some(unit) = cell.unit_id.and_then(|id| units.get(&id)) {
+            (cell.unit_name, cell.unit_code) = (Some(unit.name.clone()), Some(unit.code.clone()));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -8,6 +8,21 @@ use crate::domain::questionnaire::Lang;
 use crate::services::evaluation::results::{Report, ReportRow};
 use crate::web::html::{escape, page};
 
+/// The report's own style (the page's CSP allows no `style` attributes). Grade colours as
+/// `colour` gives them.
+const REPORT_STYLE: &str = "<style>.results{width:100%;border-collapse:collapse;margin-top:1rem;font-size:.9rem}\
+.results th{text-align:left;border-bottom:2px solid #1f2328}\
+.g-excellent{color:#1a7f37}.g-qualified{color:#0b57a4}.g-unqualified{color:#a4161a}.g-not-scored{color:#57606a}</style>";
+
+fn grade_class(grade: Grade) -> &'static str {
+    match grade {
+        Grade::Excellent => "g-excellent",
+        Grade::Qualified => "g-qualified",
+        Grade::Unqualified => "g-unqualified",
+        Grade::NotScored => "g-not-scored",
+    }
+}
+
 fn colour(grade: Grade) -> &'static str {
     match grade {
         Grade::Excellent => "#1a7f37",
@@ -64,7 +79,7 @@ pub fn chart(rows: &[ReportRow], rules: &Rules) -> String {
 /// The printable page: per ranking group a heading, a chart, a table and what is to know
 /// about its bottom-N line; then the units graded in no group.
 pub fn html(title: &str, version: i32, report: &Report) -> String {
-    let mut body = format!("<h1>{}</h1><p class=\"note\">第 {version} 版 · 已公布</p>", escape(title));
+    let mut body = format!("{REPORT_STYLE}<h1>{}</h1><p class=\"note\">第 {version} 版 · 已公布</p>", escape(title));
     let mut groups: Vec<Option<&str>> = Vec::new();
     for row in &report.rows {
         if !groups.contains(&row.group.as_deref()) {
@@ -88,11 +103,10 @@ pub fn html(title: &str, version: i32, report: &Report) -> String {
 }
 
 fn table(rows: &[ReportRow]) -> String {
-    let mut out =
-        "<table style=\"width:100%;border-collapse:collapse;margin-top:1rem;font-size:.9rem\"><thead><tr>".to_owned();
+    let mut out = "<table class=\"results\"><thead><tr>".to_owned();
     for h in ["名次", "单位", "大会测评", "第三方", "群众评议", "督查", "综合得分", "等次", "说明"]
     {
-        let _ = write!(out, "<th style=\"text-align:left;border-bottom:2px solid #1f2328\">{h}</th>");
+        let _ = write!(out, "<th>{h}</th>");
     }
     out.push_str("</tr></thead><tbody>");
     let number = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_default();
@@ -106,7 +120,7 @@ fn table(rows: &[ReportRow]) -> String {
         };
         let _ = write!(
             out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><b>{}</b></td><td style=\"color:{}\">{}{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><b>{}</b></td><td class=\"{}\">{}{}</td><td>{}</td></tr>",
             r.rank.map(|rank| rank.to_string()).unwrap_or_default(),
             escape(&r.unit_name),
             number(r.conference),
@@ -114,7 +128,7 @@ fn table(rows: &[ReportRow]) -> String {
             number(r.citizen_links),
             number(r.supervision),
             number(r.composite),
-            colour(r.grade),
+            grade_class(r.grade),
             escape(r.grade.label()),
             flag,
             escape(&r.notes.join(";"))

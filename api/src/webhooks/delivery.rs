@@ -31,8 +31,12 @@ impl Deliverer {
         // reqwest is built without a default crypto provider: use ring, as sqlx does. Only
         // the first install of the process takes effect; later ones find it there.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client =
-            reqwest::Client::builder().timeout(settings.timeout).redirect(reqwest::redirect::Policy::none()).build()?;
+        let client = reqwest::Client::builder()
+            .timeout(settings.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(target::CheckedResolver::shared(settings.allow_private_targets))
+            .no_proxy()
+            .build()?;
         Ok(Self { client, settings })
     }
 
@@ -81,7 +85,7 @@ async fn attempt(
     subscription: &webhook_subscription::Model,
     delivery: &webhook_delivery::Model,
 ) -> (Option<u16>, Option<String>) {
-    if let Err(reason) = target::check(&subscription.url, settings.allow_private_targets).await {
+    if let Err(reason) = target::check_before_delivery(&subscription.url, settings.allow_private_targets) {
         return (None, Some(reason));
     }
     let timestamp = chrono::Utc::now().timestamp();

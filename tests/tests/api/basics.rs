@@ -17,7 +17,7 @@ async fn unknown_routes_and_wrong_methods_are_problems() {
     let app = spawn_app().await;
     problem(app.client.get(app.url("/no/such/route")).send().await.unwrap(), 404).await;
     let wrong_method = app.client.delete(app.url("/api/v1/units")).send().await.unwrap();
-    assert_eq!(wrong_method.headers()["allow"], "GET, POST");
+    assert_eq!(wrong_method.headers()["allow"], "GET, HEAD, POST");
     problem(wrong_method, 405).await;
 }
 

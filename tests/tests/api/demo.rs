@@ -49,9 +49,10 @@ async fn the_demo_shows_a_year_evaluated_and_the_next_one_open() {
     let members: Value = app
         .get(&format!("/api/v1/campaigns/{}/units", next["id"].as_str().unwrap()), &admin)
         .await
-        .json()
+        .json::<Value>()
         .await
-        .unwrap();
+        .unwrap()["items"]
+        .clone();
     let mut carried: Vec<(String, String, String)> = members
         .as_array()
         .unwrap()

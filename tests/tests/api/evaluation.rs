@@ -331,9 +331,10 @@ async fn a_whole_year_runs_from_key_units_to_the_published_ranking_and_the_carry
     let members: Value = app
         .get(&format!("/api/v1/campaigns/{}/units", next["id"].as_str().unwrap()), &admin)
         .await
-        .json()
+        .json::<Value>()
         .await
-        .unwrap();
+        .unwrap()["items"]
+        .clone();
     let mut carried: Vec<String> = members
         .as_array()
         .unwrap()
@@ -389,7 +390,7 @@ async fn a_township_chooses_two_key_units_among_its_stations_and_windows() {
     problem(app.post(&path, &admin, &json!({"unit_id": windows[2], "role": "township_key"})).await, 409).await;
     problem(app.post(&path, &admin, &json!({"unit_id": township["id"], "role": "township_key"})).await, 422).await;
     problem(app.post(&path, &admin, &json!({"unit_id": windows[0], "role": "self_organised"})).await, 409).await;
-    let members: Value = app.get(&path, &admin).await.json().await.unwrap();
+    let members: Value = app.get(&path, &admin).await.json::<Value>().await.unwrap()["items"].clone();
     assert_eq!(members.as_array().unwrap().len(), 2);
 }
 
@@ -481,16 +482,28 @@ async fn units_see_only_their_own_problems_and_overdue_measures_are_flagged_and_
         403,
     )
     .await;
-    let listed: Value = app.get(&format!("/api/v1/campaigns/{campaign}/problems"), &unit).await.json().await.unwrap();
+    let listed: Value =
+        app.get(&format!("/api/v1/campaigns/{campaign}/problems"), &unit).await.json::<Value>().await.unwrap()["items"]
+            .clone();
     assert_eq!(listed.as_array().unwrap().len(), 1);
 
     // The overdue check announces each measure once, however often it runs.
     app.jobs.check_overdue_measures().await.unwrap();
-    let deliveries: Value =
-        app.get(&format!("/api/v1/webhooks/{subscription}/deliveries"), &reader).await.json().await.unwrap();
+    let deliveries: Value = app
+        .get(&format!("/api/v1/webhooks/{subscription}/deliveries"), &reader)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["items"]
+        .clone();
     assert_eq!(app.jobs.check_overdue_measures().await.unwrap(), 0, "nothing new to announce");
-    let again: Value =
-        app.get(&format!("/api/v1/webhooks/{subscription}/deliveries"), &reader).await.json().await.unwrap();
+    let again: Value = app
+        .get(&format!("/api/v1/webhooks/{subscription}/deliveries"), &reader)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["items"]
+        .clone();
     assert_eq!((deliveries.as_array().unwrap().len(), again.as_array().unwrap().len()), (1, 1));
     assert_eq!(again[0]["event_type"], "rectification.overdue");
 
@@ -506,8 +519,13 @@ async fn units_see_only_their_own_problems_and_overdue_measures_are_flagged_and_
         .await;
     assert_eq!(report["unit_id"], own.to_string());
     let observer = app.token(Role::Observer, None).await;
-    let reports: Value =
-        app.get(&format!("/api/v1/campaigns/{campaign}/rectification-reports"), &observer).await.json().await.unwrap();
+    let reports: Value = app
+        .get(&format!("/api/v1/campaigns/{campaign}/rectification-reports"), &observer)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["items"]
+        .clone();
     assert_eq!(reports.as_array().unwrap().len(), 1);
 }
 

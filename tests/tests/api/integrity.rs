@@ -280,8 +280,14 @@ async fn a_burst_is_flagged_excluded_with_a_reason_and_restored_by_undo() {
         .await;
     assert!(undone["undone_at"].is_string() && undone["undone_by"].is_string());
     assert_eq!(unit_rate(&s).await["responses"], 30);
-    let records: Value =
-        s.app.get(&format!("/api/v1/campaigns/{}/exclusions", s.campaign), &s.admin).await.json().await.unwrap();
+    let records: Value = s
+        .app
+        .get(&format!("/api/v1/campaigns/{}/exclusions", s.campaign), &s.admin)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["items"]
+        .clone();
     assert_eq!(records.as_array().unwrap().len(), 1);
     assert_eq!(records[0]["reason"], "24 identical answers in one hour at one window");
 }

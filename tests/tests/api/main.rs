@@ -4,7 +4,9 @@
 
 mod auth;
 mod basics;
+mod delivery;
 mod demo;
+mod edge;
 mod evaluation;
 mod integrity;
 mod link_changes;

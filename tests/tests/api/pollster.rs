@@ -233,10 +233,11 @@ async fn summary_figures_keep_history_and_sources_stay_apart() {
     w.app.created(&path, &token, &figure(0.81)).await;
     let second = w.app.created(&path, &token, &figure(0.86)).await;
     assert_eq!(second["client_id"], client.to_string());
-    let current: Value = w.app.get(&path, &w.admin).await.json().await.unwrap();
+    let current: Value = w.app.get(&path, &w.admin).await.json::<Value>().await.unwrap()["items"].clone();
     assert_eq!(current.as_array().unwrap().len(), 1);
     assert_eq!(current[0]["satisfaction_rate"], 0.86);
-    let all: Value = w.app.get(&format!("{path}?history=true"), &w.admin).await.json().await.unwrap();
+    let all: Value =
+        w.app.get(&format!("{path}?history=true"), &w.admin).await.json::<Value>().await.unwrap()["items"].clone();
     assert_eq!(all.as_array().unwrap().len(), 2);
     assert!(all[0]["superseded_at"].is_string() && all[1]["superseded_at"].is_null());
     problem(w.app.post(&path, &token, &json!({"unit_id": w.unit, "satisfaction_rate": 1.5, "sample_size": 0, "method": "x", "field_period": {"starts_on": "2017-08-01", "ends_on": "2017-08-31"}})).await, 422).await;

@@ -116,9 +116,10 @@ async fn xlsx_and_csv_exports_hold_the_expected_cells() {
         calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
     let range = calamine::Reader::worksheet_range(&mut workbook, "satisfaction").unwrap();
     assert_eq!(range.get_value((0, 0)).unwrap().to_string(), "unit_id");
-    assert_eq!(range.get_value((0, 7)).unwrap().to_string(), "satisfaction_rate");
-    assert_eq!(range.get_value((1, 5)).unwrap().to_string(), "6", "responses");
-    let rate = range.get_value((1, 7)).unwrap().to_string().parse::<f64>().unwrap();
+    assert_eq!(range.get_value((0, 9)).unwrap().to_string(), "satisfaction_rate");
+    assert_eq!(range.get_value((1, 7)).unwrap().to_string(), "6", "responses");
+    assert_eq!(range.get_value((1, 1)).unwrap().to_string(), "jtysj", "the unit's code beside its id");
+    let rate = range.get_value((1, 9)).unwrap().to_string().parse::<f64>().unwrap();
     assert!((rate - 0.4).abs() < 1e-9, "3 × 0.8 / 6 = {rate}");
 
     let rows =
@@ -130,7 +131,7 @@ async fn xlsx_and_csv_exports_hold_the_expected_cells() {
     let csv = app.get(&format!("/api/v1/campaigns/{campaign}/exports/satisfaction.csv"), &admin).await;
     assert!(csv.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
     let text = csv.text().await.unwrap();
-    assert!(text.starts_with("\u{feff}unit_id,dimension"));
+    assert!(text.starts_with("\u{feff}unit_id,unit_code,unit_name,dimension"));
     assert_eq!(text.lines().count(), 2);
 }
 
@@ -174,7 +175,7 @@ async fn exports_keep_codes_as_text_and_never_run_what_citizens_typed() {
     let mut workbook: calamine::Xlsx<_> =
         calamine::open_workbook_from_rs(std::io::Cursor::new(report.to_vec())).unwrap();
     let range = calamine::Reader::worksheet_range(&mut workbook, "satisfaction").unwrap();
-    assert_eq!(range.get_value((1, 5)), Some(&calamine::Data::Float(1.0)), "counts are numbers");
+    assert_eq!(range.get_value((1, 7)), Some(&calamine::Data::Float(1.0)), "counts are numbers");
     assert!(matches!(range.get_value((1, 0)), Some(calamine::Data::String(_))), "ids are text");
 
     // The results report keeps the unit's code as it is.

@@ -84,7 +84,7 @@ async fn results_computed_at_once_get_a_version_number_each() {
     let path = format!("/api/v1/campaigns/{campaign}/results");
     let statuses = app.at_once(AT_ONCE, Method::POST, &path, Some(&admin), Some(&json!({}))).await;
     one_way(&statuses, AT_ONCE);
-    let versions: Value = app.get(&path, &admin).await.json().await.unwrap();
+    let versions: Value = app.get(&path, &admin).await.json::<Value>().await.unwrap()["items"].clone();
     let mut numbers: Vec<i64> = versions.as_array().unwrap().iter().map(|v| v["version"].as_i64().unwrap()).collect();
     numbers.sort_unstable();
     assert_eq!(numbers, (1..=AT_ONCE as i64).collect::<Vec<_>>());
@@ -125,7 +125,7 @@ async fn a_township_gets_two_key_units_however_many_are_added_at_once() {
         )
         .await;
     assert!(successes(&again) <= 1, "{again:?}");
-    let members: Value = app.get(&path, &admin).await.json().await.unwrap();
+    let members: Value = app.get(&path, &admin).await.json::<Value>().await.unwrap()["items"].clone();
     let keys = members.as_array().unwrap().iter().filter(|m| m["role"] == "township_key").count();
     assert_eq!(keys, 2, "{members}");
     assert_eq!(members.as_array().unwrap().len(), 2 + successes(&again));
@@ -195,7 +195,7 @@ async fn representatives_get_one_code_each_however_often_codes_are_issued() {
     let statuses =
         app.at_once(10, Method::POST, &path, Some(&admin), Some(&json!({"group": "deputies", "count": 1}))).await;
     one_way(&statuses, 10);
-    let evaluators: Value = app.get(&path, &admin).await.json().await.unwrap();
+    let evaluators: Value = app.get(&path, &admin).await.json::<Value>().await.unwrap()["items"].clone();
     let mut codes: Vec<&str> = evaluators.as_array().unwrap().iter().map(|e| e["code"].as_str().unwrap()).collect();
     codes.sort_unstable();
     codes.dedup();
@@ -257,4 +257,25 @@ async fn a_questionnaire_published_fifty_times_is_published_once() {
     let path = format!("/api/v1/questionnaires/{id}/publish");
     let statuses = app.at_once(AT_ONCE, Method::POST, &path, Some(&admin), Some(&json!({}))).await;
     one_way(&statuses, 1);
+}
+
+#[tokio::test]
+async fn two_admins_shutting_each_other_at_once_leave_one_enabled() {
+    let app = spawn_app().await;
+    let (first, second) = (app.admin().await, app.admin().await);
+    let (a, b) = (pingyi_tests::subject_of(&first), pingyi_tests::subject_of(&second));
+    // Each admin tries to disable the other.
+    let (disable_a, disable_b) = (format!("/api/v1/accounts/{a}/disable"), format!("/api/v1/accounts/{b}/disable"));
+    let sends = (0..AT_ONCE).map(|n| {
+        let (token, path) = if n % 2 == 0 { (&first, &disable_b) } else { (&second, &disable_a) };
+        app.request(Method::POST, path, Some(token), None)
+    });
+    let statuses: Vec<u16> = futures_util::future::join_all(sends).await.iter().map(|r| r.status().as_u16()).collect();
+    assert!(statuses.iter().all(|s| [200, 401, 409].contains(s)), "{statuses:?}");
+    let after: Value = app.get("/api/v1/accounts", &app.admin().await).await.json().await.unwrap();
+    let disabled: Vec<&Value> =
+        after["items"].as_array().unwrap().iter().filter(|account| account["disabled_at"].is_string()).collect();
+    assert_eq!(disabled.len(), 1, "{after}");
+    let audited = app.audited("account.disabled", &a).await + app.audited("account.disabled", &b).await;
+    assert_eq!(audited, 1);
 }

@@ -63,9 +63,10 @@ fn cell<'a>(report: &'a Value, key: &str, value: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no cell with {key} = {value}"))
 }
 
+/// Equal to `expected` as shown: rates carry four decimals.
 fn close(actual: &Value, expected: f64) {
     let actual = actual.as_f64().unwrap_or_else(|| panic!("not a number: {actual}"));
-    assert!((actual - expected).abs() < 1e-6, "{actual} is not {expected}");
+    assert_eq!(actual, (expected * 10_000.0).round() / 10_000.0, "{actual} is not {expected} to four decimals");
 }
 
 fn share(cell: &Value, option: &str) -> f64 {
@@ -79,12 +80,16 @@ async fn unit_figures_match_the_hand_computed_rate_and_interval() {
     let a = cell(&by_unit, "unit_id", &s.unit_a.to_string());
     // 9 answers, 7 valid (不了解 left out); (3 × 1.0 + 0.6 + 0 + 2 × 0.8) / 7 = 5.2 / 7.
     assert_eq!((a["responses"].as_i64(), a["valid_answers"].as_i64()), (Some(9), Some(7)));
-    close(&a["satisfaction_rate"], 5.2 / 7.0);
+    // Shown to four decimals, exactly: 5.2 / 7 = 0.742857…
+    assert_eq!(a["satisfaction_rate"].to_string(), "0.7429");
     // Wilson, z = 1.96, p = 0.742857, n = 7: centre 0.656806 ± 0.274024.
-    close(&a["interval"]["low"], 0.382_781_314_5);
-    close(&a["interval"]["high"], 0.930_829_617_0);
-    assert!((share(a, "very_satisfied") - 3.0 / 9.0).abs() < 1e-9);
-    assert!((share(a, "dont_know") - 2.0 / 9.0).abs() < 1e-9);
+    assert_eq!(
+        (a["interval"]["low"].to_string(), a["interval"]["high"].to_string()),
+        ("0.3828".into(), "0.9308".into())
+    );
+    assert_eq!(share(a, "very_satisfied").to_string(), "0.3333");
+    assert_eq!(share(a, "dont_know").to_string(), "0.2222");
+    assert_eq!((a["unit_name"].as_str(), a["unit_code"].as_str()), (Some("单位 a"), Some("a")), "named beside the id");
     assert_eq!(a["suppressed"], false);
 }
 

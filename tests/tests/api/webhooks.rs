@@ -92,7 +92,7 @@ async fn wait_for(mut done: impl FnMut() -> bool) {
 }
 
 async fn deliveries(w: &crate::pollster::World, token: &str, subscription: &str) -> Value {
-    w.app.get(&format!("/api/v1/webhooks/{subscription}/deliveries"), token).await.json().await.unwrap()
+    w.app.get(&format!("/api/v1/webhooks/{subscription}/deliveries"), token).await.json::<Value>().await.unwrap()["items"].clone()
 }
 
 async fn wait_for_status(w: &crate::pollster::World, token: &str, subscription: &str, status: &str) -> Value {

@@ -117,8 +117,10 @@ pub const RESPONSE_COLUMNS: [Column; 10] = [
     column("answer", Kind::Text),
 ];
 
-pub const CELL_COLUMNS: [Column; 12] = [
+pub const CELL_COLUMNS: [Column; 14] = [
     column("unit_id", Kind::Text),
+    column("unit_code", Kind::Text),
+    column("unit_name", Kind::Text),
     column("dimension", Kind::Text),
     column("channel", Kind::Text),
     column("source", Kind::Text),
@@ -161,6 +163,8 @@ pub fn cell_line(cell: &ReportCell) -> Vec<Cell> {
         .map(|levels| levels.iter().map(|l| format!("{}={}", l.option, l.count)).collect::<Vec<_>>().join(";"));
     vec![
         optional(cell.unit_id.map(|u| u.to_string())),
+        optional(cell.unit_code.clone()),
+        optional(cell.unit_name.clone()),
         optional(cell.dimension.clone()),
         optional(cell.channel.clone()),
         optional(cell.source.map(|s| s.as_str().to_owned())),

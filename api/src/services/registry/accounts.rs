@@ -1,6 +1,13 @@
-//! Accounts of people: the office (admin), observers and unit staff.
+//! Accounts of people: the office (admin), observers, approvers and unit staff, and their
+//! lifecycle: disabling and enabling, deleting, an admin's password reset (a one-time
+//! password its holder must replace) and changing one's own password. Every change is
+//! audited; a change that shuts an account (disable, delete, reset, new password) makes its
+//! existing tokens fail at their next request.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set, TransactionSession, TransactionTrait,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -12,6 +19,7 @@ use crate::auth::{self, Role};
 use crate::auth::{Permission, Principal};
 use crate::domain::text;
 use crate::error::{ApiError, ApiResult};
+use crate::services::audit;
 
 pub const MIN_PASSWORD_CHARS: usize = 12;
 
@@ -39,12 +47,45 @@ pub struct AccountDto {
     pub role: Role,
     pub unit_id: Option<Uuid>,
     pub created_at: chrono::DateTime<chrono::FixedOffset>,
+    /// When the account was disabled; `null` while it may sign in.
+    pub disabled_at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// After an admin's reset: the account must choose a new password before anything else.
+    pub must_change_password: bool,
 }
 
 impl From<account::Model> for AccountDto {
     fn from(m: account::Model) -> Self {
-        Self { id: m.id, role: m.role, username: m.username, unit_id: m.unit_id, created_at: m.created_at }
+        Self {
+            id: m.id,
+            role: m.role,
+            username: m.username,
+            unit_id: m.unit_id,
+            created_at: m.created_at,
+            disabled_at: m.disabled_at,
+            must_change_password: m.must_change_password,
+        }
     }
+}
+
+/// An admin's password reset: the one-time password, shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OneTimePassword {
+    pub account: AccountDto,
+    /// Give it to the account's holder; it lets them sign in once to choose their own.
+    pub one_time_password: String,
+}
+
+/// Changing one's own password.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"current_password": "the one-time password", "new_password": "a new long passphrase"}))]
+pub struct PasswordChange {
+    #[validate(length(min = 1, max = 200))]
+    #[schema(max_length = 200)]
+    pub current_password: String,
+    #[validate(length(min = 12, max = 200))]
+    #[schema(min_length = 12, max_length = 200)]
+    pub new_password: String,
 }
 
 fn check_role(input: &AccountInput) -> ApiResult<()> {
@@ -69,10 +110,7 @@ pub async fn create(db: &impl ConnectionTrait, who: &Principal, input: AccountIn
             .await
             .map_err(|_| ApiError::invalid("unit_id", "no such unit"))?;
     }
-    let hash = auth::hash_password(input.password)
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(|e| ApiError::Internal(e.to_string().into()))?;
+    let hash = hash(input.password).await?;
     let model = account::ActiveModel {
         id: Set(Uuid::new_v4()),
         username: Set(input.username),
@@ -80,8 +118,234 @@ pub async fn create(db: &impl ConnectionTrait, who: &Principal, input: AccountIn
         role: Set(input.role),
         unit_id: Set(input.unit_id),
         created_at: Set(crate::store::now()),
+        disabled_at: Set(None),
+        must_change_password: Set(false),
+        token_generation: Set(0),
     };
     Ok(model.insert(db).await?)
+}
+
+async fn hash(password: String) -> ApiResult<String> {
+    auth::hash_password(password)
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|e| ApiError::Internal(e.to_string().into()))
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<account::Model> {
+    account::Entity::find_by_id(id).one(db).await?.ok_or_else(|| ApiError::NotFound(format!("no account {id}")))
+}
+
+pub async fn get(db: &impl ConnectionTrait, who: &Principal, id: Uuid) -> ApiResult<account::Model> {
+    who.require(Permission::ManageAccounts)?;
+    find(db, id).await
+}
+
+/// The account, locked for this transaction; with `admins_too`, every enabled admin account
+/// is locked as well, so that two transactions shutting two admins cannot both find the
+/// other still enabled (PostgreSQL row locks; SQLite runs one write transaction at a time).
+async fn lock(txn: &impl ConnectionTrait, id: Uuid, admins_too: bool) -> ApiResult<account::Model> {
+    if admins_too {
+        account::Entity::find()
+            .filter(account::Column::Role.eq(Role::Admin))
+            .order_by_asc(account::Column::Id)
+            .lock_exclusive()
+            .all(txn)
+            .await?;
+    }
+    account::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no account {id}")))
+}
+
+/// Refuses to shut the last enabled admin account: nobody could then manage accounts.
+async fn keep_one_admin(txn: &impl ConnectionTrait, account: &account::Model) -> ApiResult<()> {
+    if account.role != Role::Admin || account.disabled_at.is_some() {
+        return Ok(());
+    }
+    let others = account::Entity::find()
+        .filter(account::Column::Role.eq(Role::Admin))
+        .filter(account::Column::DisabledAt.is_null())
+        .filter(account::Column::Id.ne(account.id))
+        .count(txn)
+        .await?;
+    if others == 0 {
+        return Err(ApiError::Conflict(
+            "this is the last enabled admin account; enable or create another first".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+fn state_of(account: &account::Model) -> serde_json::Value {
+    serde_json::json!({
+        "username": account.username,
+        "role": account.role,
+        "disabled": account.disabled_at.is_some(),
+        "must_change_password": account.must_change_password,
+    })
+}
+
+/// Disables or enables an account. A disabled account cannot sign in, and its tokens fail at
+/// their next request.
+pub async fn set_disabled<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    who: &Principal,
+    id: Uuid,
+    disabled: bool,
+) -> ApiResult<account::Model> {
+    who.require(Permission::ManageAccounts)?;
+    let txn = crate::store::begin_write(db).await?;
+    let account = lock(&txn, id, disabled).await?;
+    if account.disabled_at.is_some() == disabled {
+        txn.commit().await?;
+        return Ok(account);
+    }
+    if disabled {
+        keep_one_admin(&txn, &account).await?;
+    }
+    let before = state_of(&account);
+    let at = disabled.then(crate::store::now);
+    // Disabling also retires the account's tokens, so that enabling it again does not revive them.
+    let generation = if disabled { account.token_generation.saturating_add(1) } else { account.token_generation };
+    let updated = account::ActiveModel {
+        id: Set(id),
+        disabled_at: Set(at),
+        token_generation: Set(generation),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    let action = if disabled { "account.disabled" } else { "account.enabled" };
+    audit::record(&txn, &who.subject, action, "account", &id.to_string(), Some(before), Some(state_of(&updated)))
+        .await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Deletes an account; its tokens fail at their next request. What it did stays in the
+/// audit log under its id.
+pub async fn delete<C: ConnectionTrait + TransactionTrait>(db: &C, who: &Principal, id: Uuid) -> ApiResult<()> {
+    who.require(Permission::ManageAccounts)?;
+    let txn = crate::store::begin_write(db).await?;
+    let account = lock(&txn, id, true).await?;
+    keep_one_admin(&txn, &account).await?;
+    account::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(&txn, &who.subject, "account.deleted", "account", &id.to_string(), Some(state_of(&account)), None)
+        .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// An admin's reset: a new one-time password replaces the old one, the account's tokens
+/// fail, and until its holder chooses a new password the account may do nothing else.
+pub async fn reset_password<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    who: &Principal,
+    id: Uuid,
+) -> ApiResult<OneTimePassword> {
+    who.require(Permission::ManageAccounts)?;
+    let one_time_password = one_time_password();
+    let hashed = hash(one_time_password.clone()).await?;
+    let txn = crate::store::begin_write(db).await?;
+    let account = lock(&txn, id, false).await?;
+    let updated = account::ActiveModel {
+        id: Set(id),
+        password_hash: Set(hashed),
+        must_change_password: Set(true),
+        token_generation: Set(account.token_generation.saturating_add(1)),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    let before = Some(state_of(&account));
+    audit::record(
+        &txn,
+        &who.subject,
+        "account.password_reset",
+        "account",
+        &id.to_string(),
+        before,
+        Some(state_of(&updated)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(OneTimePassword { account: updated.into(), one_time_password })
+}
+
+/// 20 characters from an alphabet without look-alikes (no 0/O, 1/l/I), about 110 bits.
+fn one_time_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY23456789";
+    let mut rng = rand::rng();
+    (0..20).map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])).collect()
+}
+
+/// Changes the signed-in account's own password, given its current one; its other tokens
+/// fail from now on, and a reset's obligation ends.
+pub async fn change_own_password<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    who: &Principal,
+    change: PasswordChange,
+) -> ApiResult<()> {
+    let id = who.account_id().ok_or_else(|| ApiError::Forbidden("only accounts have passwords".to_owned()))?;
+    let account = find(db, id).await?;
+    let matches = auth::verify_password(change.current_password.clone(), Some(account.password_hash.clone()))
+        .await
+        .map_err(ApiError::internal)?;
+    if !matches {
+        return Err(ApiError::invalid("current_password", "is not the account's current password"));
+    }
+    if change.new_password == change.current_password {
+        return Err(ApiError::invalid("new_password", "must differ from the current password"));
+    }
+    let hashed = hash(change.new_password).await?;
+    let txn = crate::store::begin_write(db).await?;
+    let locked = lock(&txn, id, false).await?;
+    if locked.password_hash != account.password_hash {
+        return Err(ApiError::Conflict("the password was changed meanwhile; sign in again".to_owned()));
+    }
+    let updated = account::ActiveModel {
+        id: Set(id),
+        password_hash: Set(hashed),
+        must_change_password: Set(false),
+        token_generation: Set(locked.token_generation.saturating_add(1)),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    let before = Some(state_of(&locked));
+    audit::record(
+        &txn,
+        &who.subject,
+        "account.password_changed",
+        "account",
+        &id.to_string(),
+        before,
+        Some(state_of(&updated)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// What a token's account is now: a token fails once its account is deleted or disabled or
+/// its password changed since the token was issued. The role and unit are the account's
+/// current ones.
+pub async fn check_token(db: &impl ConnectionTrait, id: Uuid, generation: i32) -> ApiResult<account::Model> {
+    let account = account::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("the token's account no longer exists".to_owned()))?;
+    if account.disabled_at.is_some() {
+        return Err(ApiError::Unauthorized("the token's account is disabled".to_owned()));
+    }
+    if account.token_generation != generation {
+        return Err(ApiError::Unauthorized("the token was revoked by a password change; sign in again".to_owned()));
+    }
+    Ok(account)
 }
 
 pub async fn list(
@@ -101,6 +365,10 @@ pub async fn authenticate(db: &impl ConnectionTrait, username: &str, password: &
     let hash = found.as_ref().map(|account| account.password_hash.clone());
     let matches = auth::verify_password(password.to_owned(), hash).await.map_err(ApiError::internal)?;
     match found {
+        // Only someone who knows the password learns that the account is disabled.
+        Some(account) if matches && account.disabled_at.is_some() => {
+            Err(ApiError::Unauthorized("this account is disabled; ask the evaluation office".to_owned()))
+        }
         Some(account) if matches => Ok(account),
         _ => Err(ApiError::Unauthorized("unknown username or wrong password".to_owned())),
     }
