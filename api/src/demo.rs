@@ -14,7 +14,7 @@
 
 use entity::{account, campaign, campaign_unit, survey_link, unit};
 use rand::Rng;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use crate::auth::{Principal, Role, Scope};
@@ -253,13 +253,15 @@ async fn evaluate_a_year(db: &DatabaseConnection, spend_key: &SpendKey) -> ApiRe
 }
 
 /// 2017: 2016's bottom units carried over, the other key units added, questionnaires and one
-/// web link per key unit, in its survey phase.
+/// web link per key unit (and a kiosk link at the first one's window), in its survey phase.
 async fn open_the_year(db: &DatabaseConnection, evaluated: Uuid) -> ApiResult<()> {
     // The demo is loaded before the service starts: no link cache has anything to reload.
     let changes = LinkChanges::default();
     let settings = ScoringSettings {
         weights: SourceWeights { conference: 0.4, third_party: 0.4, citizen_links: 0.2, supervision: 0.0 },
         min_samples: SourceMinimums { conference: 5, ..SourceMinimums::default() },
+        organiser: Some("昭化区民主评议政风行风工作领导小组办公室".to_owned()),
+        contact: Some("评议办：区政府大楼三楼".to_owned()),
         ..ScoringSettings::default()
     };
     let input = campaigns::CampaignInput {
@@ -287,7 +289,7 @@ async fn open_the_year(db: &DatabaseConnection, evaluated: Uuid) -> ApiResult<()
         .await?;
         let published = questionnaires::publish(db, &changes, &demo(), draft.model.id).await?;
         let keyed = units.iter().filter(|(u, spec)| u.category == *category && spec.role != UnitRole::SelfOrganised);
-        for (unit, _) in keyed {
+        for (index, (unit, _)) in keyed.enumerate() {
             let link = links::NewLink {
                 unit_id: unit.id,
                 channel: Channel::Web,
@@ -296,6 +298,17 @@ async fn open_the_year(db: &DatabaseConnection, evaluated: Uuid) -> ApiResult<()
                 controls: Default::default(),
             };
             links::create(db, &demo(), published.model.id, link).await?;
+            // The first government unit also has a tablet at its service window.
+            if index == 0 && *category == Category::Government {
+                let kiosk = links::NewLink {
+                    unit_id: unit.id,
+                    channel: Channel::WindowQr,
+                    opens_at: None,
+                    closes_at: None,
+                    controls: links::Controls { kiosk: true, ..Default::default() },
+                };
+                links::create(db, &demo(), published.model.id, kiosk).await?;
+            }
         }
     }
     Ok(())
@@ -332,9 +345,14 @@ async fn demo_links(db: &DatabaseConnection) -> ApiResult<Vec<(String, String)>>
         if !members.iter().any(|m| m.unit_id == unit.id) {
             continue;
         }
-        let link = survey_link::Entity::find().filter(survey_link::Column::UnitId.eq(unit.id)).one(db).await?;
-        if let Some(link) = link {
-            found.push((unit.name, link.slug));
+        let unit_links = survey_link::Entity::find()
+            .filter(survey_link::Column::UnitId.eq(unit.id))
+            .order_by_asc(survey_link::Column::Kiosk)
+            .all(db)
+            .await?;
+        for link in unit_links {
+            let name = if link.kiosk { format!("{}（窗口平板）", unit.name) } else { unit.name.clone() };
+            found.push((name, link.slug));
         }
     }
     Ok(found)

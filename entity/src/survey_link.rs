@@ -16,14 +16,16 @@ pub struct Model {
     pub closes_at: Option<DateTimeWithTimeZone>,
     pub revoked_at: Option<DateTimeWithTimeZone>,
     pub created_at: DateTimeWithTimeZone,
-    /// Submissions one source may make to this link per hour (token bucket).
+    /// Submissions one client address may make to this link per hour (token bucket).
     pub rate_limit_per_hour: i32,
     /// Most responses the link takes per day (UTC); `None` for no cap.
     pub daily_cap: Option<i32>,
-    /// The same answers from the same source within this many seconds are refused.
+    /// The same answers from the same device or address within this many seconds are refused.
     pub duplicate_window_seconds: i32,
     /// Whether a single-use invitation code is needed to answer.
     pub requires_invitation: bool,
+    /// An on-site tablet: a fresh form after each citizen (see `links::Controls`).
+    pub kiosk: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

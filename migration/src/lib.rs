@@ -11,6 +11,7 @@ mod m20261206_000002_one_active_record;
 mod m20261206_000003_secret_ballots;
 mod m20261206_000004_ranking_groups;
 mod m20261206_000005_account_lifecycle;
+mod m20261206_000006_kiosk_links;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000003_secret_ballots::Migration),
             Box::new(m20261206_000004_ranking_groups::Migration),
             Box::new(m20261206_000005_account_lifecycle::Migration),
+            Box::new(m20261206_000006_kiosk_links::Migration),
         ]
     }
 }

@@ -1,10 +1,14 @@
-// Real-browser test of the answer page: a phone-sized Chromium answers every question and
-// submits, once with JavaScript and once without; screenshots go to $ARTIFACTS.
+// Real-browser test of the citizens' pages: a phone-sized Chromium answers every question and
+// submits, with JavaScript and without; two neighbours behind one address; a tablet at a
+// service window; every page checked with axe-core. Screenshots go to $ARTIFACTS.
 import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 
 const base = process.env.PINGYI_URL;
 const slug = process.env.PINGYI_SLUG;
+const kioskSlug = process.env.PINGYI_KIOSK_SLUG;
+const resultsUrl = process.env.PINGYI_RESULTS_URL;
+const axeSource = readFileSync(new URL('./node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
 const artifacts = process.env.ARTIFACTS ?? 'test-artifacts';
 mkdirSync(artifacts, { recursive: true });
 
@@ -28,6 +32,18 @@ async function check(name, body) {
 }
 function expect(condition, message) {
   if (!condition) throw new Error(message);
+}
+
+// axe-core's WCAG 2.1 A/AA rules and best practices; evaluated through the DevTools protocol,
+// which the page's content security policy does not govern.
+async function accessible(page, what) {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(() => axe.run(document, {
+    runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'],
+  }));
+  expect(result.passes.length >= 10, `${what}: axe-core ran only ${result.passes.length} checks`);
+  const found = result.violations.map((v) => `${v.id} (${v.nodes.length}): ${v.help}`);
+  expect(found.length === 0, `${what}: axe-core found ${found.join('; ')}`);
 }
 
 async function phone(javaScriptEnabled, width = 360) {
@@ -54,14 +70,18 @@ for (const [javaScript, choice] of [[true, 1], [false, 2]]) {
     const response = await page.goto(`${base}/s/${slug}`);
     expect(response.status() === 200, `status ${response.status()}`);
     expect((await page.locator('h1').textContent()).includes('区交通运输局'), 'unit name shown');
+    expect((await page.locator('p.intro').textContent()).includes('匿名填写'), 'the introduction says it is anonymous');
     await page.screenshot({ path: `${artifacts}/answer-page-${mode}.png`, fullPage: true });
+    if (javaScript) await accessible(page, 'the answer page');
     await answerAll(page, choice);
     await page.click('button[type=submit]');
-    await page.waitForSelector('text=感谢您的评价', { timeout: 10000 });
+    await page.waitForSelector('text=感谢您对区交通运输局的评价！', { timeout: 10000 });
     await page.screenshot({ path: `${artifacts}/thank-you-${mode}.png`, fullPage: true });
+    if (javaScript) await accessible(page, 'the thank-you');
     expect(foreign.length === 0, `requests left the service: ${foreign.join(', ')}`);
     await page.goto(`${base}/s/${slug}`);
     expect(await page.locator('text=您已经提交过本问卷').count() === 1, 'a second visit is recognised');
+    if (javaScript) await accessible(page, 'the already-answered page');
     await context.close();
   });
 }
@@ -87,6 +107,60 @@ await check('usable at 320 px wide: nothing overflows sideways', async () => {
   expect(overflow <= 0, `horizontal overflow of ${overflow}px`);
   const tapTarget = await page.locator('label.opt').first().boundingBox();
   expect(tapTarget.height >= 44, `tap target ${tapTarget.height}px high`);
+  await context.close();
+});
+
+await check('two neighbours behind one address give the same answers: both are counted (js)', async () => {
+  const first = await phone(true);
+  const second = await phone(true);
+  for (const { page } of [first, second]) {
+    await page.goto(`${base}/s/${slug}`);
+    await answerAll(page, 0);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('text=感谢您对区交通运输局的评价！', { timeout: 10000 });
+  }
+  // The first one again, on a fresh page (as if the "answered" note were cleared): a repeat,
+  // explained in Chinese.
+  await first.context.clearCookies({ name: new RegExp(`^pingyi_done_`) });
+  await first.page.goto(`${base}/s/${slug}`);
+  await answerAll(first.page, 0);
+  await first.page.click('button[type=submit]');
+  await first.page.waitForSelector('text=这份答卷刚刚已经提交', { timeout: 10000 });
+  const text = await first.page.locator('main').textContent();
+  expect(!/[A-Za-z]{4,}/.test(text.replace('English', '')), `no English on the Chinese page: ${text}`);
+  await first.page.screenshot({ path: `${artifacts}/repeat-js.png`, fullPage: true });
+  await accessible(first.page, 'the repeat page');
+  await first.context.close();
+  await second.context.close();
+});
+
+await check('a tablet at the window serves one citizen after another (kiosk, js)', async () => {
+  const { context, page } = await phone(true, 800);
+  await page.goto(`${base}/s/${kioskSlug}`);
+  for (const citizen of [1, 2]) {
+    await answerAll(page, 0);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('text=感谢您对区交通运输局的评价！', { timeout: 10000 });
+    await page.screenshot({ path: `${artifacts}/kiosk-thanks-${citizen}.png`, fullPage: true });
+    await page.click('text=下一位评价');
+    await page.waitForSelector('form#survey');
+    expect(await page.locator('input:checked').count() === 0, 'a fresh, empty form');
+  }
+  await context.close();
+});
+
+await check('the other public pages are accessible too', async () => {
+  const { context, page } = await phone(true);
+  const missing = await page.goto(`${base}/s/nosuchlink`);
+  expect(missing.status() === 404, `status ${missing.status()}`);
+  expect((await page.locator('h1').textContent()) === '找不到这份问卷', 'a page in Chinese');
+  await accessible(page, 'the not-found page');
+  await page.goto(`${base}/s/${slug}?lang=en`);
+  await accessible(page, 'the English answer page');
+  const published = await (await fetch(resultsUrl)).json();
+  await page.goto(`${base}/api/v1/public/results/${published.id}/report.html`);
+  await page.screenshot({ path: `${artifacts}/results-report.png`, fullPage: true });
+  await accessible(page, 'the printable results');
   await context.close();
 });
 

@@ -24,6 +24,9 @@ for _ in $(seq 1 60); do
   sleep 0.5
 done
 slug="$(grep -o '/s/[A-Za-z0-9]*' "$data/server.log" | head -n 1 | cut -d/ -f3)"
-[ -n "$slug" ] || { cat "$data/server.log"; echo "no demo link found"; exit 1; }
+kiosk="$(grep '窗口平板' "$data/server.log" | grep -o '/s/[A-Za-z0-9]*' | head -n 1 | cut -d/ -f3)"
+results="$(grep -o 'http://[^ ]*/api/v1/public/campaigns/[^ ]*/results' "$data/server.log" | head -n 1)"
+[ -n "$slug" ] && [ -n "$kiosk" ] && [ -n "$results" ] || { cat "$data/server.log"; echo "no demo links found"; exit 1; }
 
-PINGYI_URL="http://127.0.0.1:$port" PINGYI_SLUG="$slug" ARTIFACTS="$root/test-artifacts" node "$here/answer-page.mjs"
+PINGYI_URL="http://127.0.0.1:$port" PINGYI_SLUG="$slug" PINGYI_KIOSK_SLUG="$kiosk" PINGYI_RESULTS_URL="$results" \
+  ARTIFACTS="$root/test-artifacts" node "$here/answer-page.mjs"

@@ -1,7 +1,7 @@
 //! The HTTP server of one app: its routes, the app data handlers reach, error handlers for
 //! what actix rejects before a handler runs, the OpenAPI document and Swagger UI, and the
-//! middleware (conditional reads and HEAD, compression, clean text in the address, body
-//! deadline, request log, metrics).
+//! middleware, innermost first: conditional reads and HEAD, clean text in the address, the
+//! body deadline, problems in the client's language, compression, the request log, metrics.
 
 use std::net::TcpListener;
 
@@ -19,7 +19,7 @@ use crate::auth::TokenKeys;
 use crate::error::ApiError;
 use crate::http::known_routes::KnownRoutes;
 use crate::http::openapi::ApiDoc;
-use crate::http::{BODY_LIMIT, body_deadline, clean_text, compression, conditional};
+use crate::http::{BODY_LIMIT, body_deadline, clean_text, compression, conditional, problem_language};
 use crate::{metrics, routes, telemetry};
 
 /// The OpenAPI document, generated from the registered routes.
@@ -56,9 +56,10 @@ pub fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> 
             .service(SwaggerUi::new("/docs/{_:.*}").config(Config::from(OPENAPI_PATH)))
             .default_service(web::to(unknown_route))
             .wrap(from_fn(conditional::conditional_reads))
-            .wrap(from_fn(compression::compress_responses))
             .wrap(from_fn(clean_text::check_address))
             .wrap(from_fn(move |req, next| body_deadline::limit(body_timeout, req, next)))
+            .wrap(from_fn(problem_language::localise_problems))
+            .wrap(from_fn(compression::compress_responses))
             .wrap(from_fn(telemetry::log_request))
             .wrap(from_fn(metrics::observe_request))
     })

@@ -82,7 +82,8 @@ impl Phases {
     "weights": {"conference": 0.5, "third_party": 0.5, "citizen_links": 0.0, "supervision": 0.0},
     "qualified_min": 70.0, "excellent_min": 90.0, "bottom_n": 3, "group_bottom_n": 0,
     "min_samples": {"conference": 10, "third_party": 30, "citizen_links": 30},
-    "supervision_mode": "points", "conference_scale": null, "responses_outside_survey": false
+    "supervision_mode": "points", "conference_scale": null, "responses_outside_survey": false,
+    "organiser": "昭化区民主评议政风行风工作领导小组办公室", "contact": "咨询电话：0839-1234567"
 }))]
 pub struct ScoringSettings {
     /// Weights of the sources in the composite; they must sum to 1. The plan combines the
@@ -120,6 +121,14 @@ pub struct ScoringSettings {
     pub conference_scale: Option<Vec<AnswerOption>>,
     /// Let citizens' links take responses outside the survey phase too.
     pub responses_outside_survey: bool,
+    /// Who asks: named in the answer page's introduction and on posters.
+    #[validate(length(min = 1, max = 60), custom(function = "crate::domain::text::free_text"))]
+    #[schema(max_length = 60)]
+    pub organiser: Option<String>,
+    /// A contact line for posters (a telephone number, an office).
+    #[validate(length(min = 1, max = 60), custom(function = "crate::domain::text::free_text"))]
+    #[schema(max_length = 60)]
+    pub contact: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, Validate)]
@@ -179,6 +188,8 @@ impl Default for ScoringSettings {
             supervision_mode: SupervisionMode::Points,
             conference_scale: None,
             responses_outside_survey: false,
+            organiser: None,
+            contact: None,
         }
     }
 }

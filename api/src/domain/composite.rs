@@ -240,16 +240,16 @@ fn note(zh: String, en: String) -> Option<Note> {
 fn status_note(status: ComponentStatus, sample: Option<i64>, minimum: u32) -> Option<Note> {
     match status {
         ComponentStatus::Counted => None,
-        ComponentStatus::NoData => note("无数据,未计入".to_owned(), "no data: not counted".to_owned()),
+        ComponentStatus::NoData => note("无数据，未计入".to_owned(), "no data: not counted".to_owned()),
         ComponentStatus::BelowMinimum => {
             let n = sample.unwrap_or(0);
             note(
-                format!("有效样本{n}份,少于最低{minimum}份,未计入"),
+                format!("有效样本{n}份，少于最低{minimum}份，未计入"),
                 format!("{n} valid answers, fewer than the minimum of {minimum}: not counted"),
             )
         }
         ComponentStatus::NotWeighted => {
-            note("权重为0,仅供参考,未计入".to_owned(), "weight 0: shown for reference, not counted".to_owned())
+            note("权重为0，仅供参考，未计入".to_owned(), "weight 0: shown for reference, not counted".to_owned())
         }
         ComponentStatus::AppliedAsPoints => note(
             "督查督办通报以加减分计入综合得分".to_owned(),
@@ -608,7 +608,10 @@ mod tests {
             (part("citizen_links").counted, part("citizen_links").status),
             (false, ComponentStatus::BelowMinimum)
         );
-        assert_eq!(part("citizen_links").note.as_ref().map(|n| n.zh.as_str()), Some("有效样本3份,少于最低10份,未计入"));
+        assert_eq!(
+            part("citizen_links").note.as_ref().map(|n| n.zh.as_str()),
+            Some("有效样本3份，少于最低10份，未计入")
+        );
         assert_eq!(part("third_party").status, ComponentStatus::NoData);
         assert_eq!(part("conference").note, None);
         let empty = by_id(&results, 2);

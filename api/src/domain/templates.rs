@@ -98,11 +98,11 @@ pub fn template(category: Category) -> Template {
     });
     let title = match category {
         Category::Government => LocalizedText::new(
-            "政风行风民主评议问卷(政府部门类)",
+            "政风行风民主评议问卷（政府部门类）",
             "Conduct evaluation questionnaire (government departments)",
         ),
         Category::PublicService => LocalizedText::new(
-            "政风行风民主评议问卷(公共服务行业类)",
+            "政风行风民主评议问卷（公共服务行业类）",
             "Conduct evaluation questionnaire (public-service industries)",
         ),
     };

@@ -1,12 +1,12 @@
 //! Text the databases would refuse never reaches them: PostgreSQL cannot store a NUL
 //! character in text (and SQLite would store it, cutting the text short for C readers), so a
-//! NUL, or bytes that are not UTF-8, in the path, the query string, a JSON string or a form
-//! field is refused here with a 4xx naming where it was.
+//! NUL, or bytes that are not UTF-8, in the path or the query string (400), a JSON string or
+//! a form field (422) is refused here, naming where it was.
 //!
 //! Headers need no check: the HTTP parser refuses control characters in them, and the values
 //! the service reads (a language, a content type) are matched against fixed words.
 
-use actix_web::body::MessageBody;
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use percent_encoding::percent_decode_str;
@@ -18,10 +18,12 @@ const NOT_TEXT: &str = "contains a NUL character or bytes that are not UTF-8 tex
 /// Refuses a request whose path or query string decodes to something that is not clean text.
 pub async fn check_address(
     req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    // Refusals are responses, not errors, so that the middleware around (the problem's
+    // language, the request log) sees them like any other.
     if !is_clean(req.uri().path()) {
-        return Err(ApiError::BadRequest(format!("the path {NOT_TEXT}")).into());
+        return Ok(req.error_response(ApiError::BadRequest(format!("the path {NOT_TEXT}"))));
     }
     if let Some(query) = req.uri().query() {
         let bad: Vec<String> = query
@@ -32,12 +34,14 @@ pub async fn check_address(
                     .then(|| percent_decode_str(name).decode_utf8_lossy().replace('\0', ""))
             })
             .collect();
+        // A 400 like any query string that cannot be read, naming the parameters: it is
+        // documented on every path, which a 422 is not.
         if !bad.is_empty() {
-            let fields = bad.into_iter().map(|name| FieldError::new(name, NOT_TEXT)).collect();
-            return Err(ApiError::Validation(fields).into());
+            let names = bad.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ");
+            return Ok(req.error_response(ApiError::BadRequest(format!("the query parameter {names} {NOT_TEXT}"))));
         }
     }
-    next.call(req).await
+    Ok(next.call(req).await?.map_into_boxed_body())
 }
 
 /// Whether percent-encoded `text` decodes to UTF-8 without a NUL.

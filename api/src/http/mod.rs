@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod pagination;
 pub mod principal;
 pub mod problem;
+pub mod problem_language;
 pub mod responses;
 
 /// Largest accepted request body.

@@ -1,4 +1,4 @@
-//! In-memory controls keyed by an HMAC of the client address.
+//! In-memory controls keyed by an HMAC of the client address or of the page's device cookie.
 //!
 //! The HMAC key is random, lives only in the app's memory and is replaced every UTC day, so the
 //! keys cannot be turned back into addresses by anyone who reads memory later, nor linked
@@ -99,11 +99,28 @@ impl Guard {
         self.with_state(|state| {
             let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&state.key)
                 .unwrap_or_else(|_| unreachable!("any key length works"));
+            mac.update(b"address\0");
             match ip {
                 IpAddr::V4(v4) => mac.update(&v4.octets()),
                 // A household or phone usually holds a whole /64: key on the prefix.
                 IpAddr::V6(v6) => mac.update(&v6.octets()[..8]),
             }
+            let digest = mac.finalize().into_bytes();
+            let mut key = [0u8; 16];
+            key.copy_from_slice(&digest[..16]);
+            SourceKey(key)
+        })
+    }
+
+    /// The day-scoped stand-in for a device: the HMAC of the page's device cookie, under the
+    /// same key as addresses but in a separate domain, so a device and an address never share
+    /// a bucket.
+    pub fn device_key(&self, cookie: &str) -> SourceKey {
+        self.with_state(|state| {
+            let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&state.key)
+                .unwrap_or_else(|_| unreachable!("any key length works"));
+            mac.update(b"device\0");
+            mac.update(cookie.as_bytes());
             let digest = mac.finalize().into_bytes();
             let mut key = [0u8; 16];
             key.copy_from_slice(&digest[..16]);

@@ -59,9 +59,31 @@ pub fn is_random(id: Uuid) -> bool {
     id.get_version() == Some(uuid::Version::Random) && id.get_variant() == uuid::Variant::RFC4122
 }
 
-/// What the in-memory controls know of the sender: a day-scoped key, never the address.
+/// What the in-memory controls know of the sender: day-scoped keys of its address and, when
+/// the answer page set one, of its device cookie; never the address or the cookie itself.
 pub struct Sender {
     pub source: Option<SourceKey>,
+    pub device: Option<SourceKey>,
+}
+
+/// Submissions one device may make to one link per hour (a sixth of it at once): a person
+/// answers once, and a household may share a phone.
+pub const DEVICE_PER_HOUR: u32 = 12;
+/// The same at an on-site tablet (a kiosk link), where one device serves citizen after citizen.
+pub const KIOSK_DEVICE_PER_HOUR: u32 = 120;
+
+/// Why a submission was refused, in words the answer page recognises to explain it in the
+/// citizen's language.
+pub mod refusals {
+    pub const DUPLICATE: &str = "these answers were just submitted from this device";
+    pub const CONNECTION_BUSY: &str = "too many submissions from this connection; please wait a little";
+    pub const DEVICE_BUSY: &str = "too many submissions from this device; please wait a little";
+    pub const DAILY_CAP: &str = "this survey has taken all the responses it accepts today";
+    pub const WITHDRAWN: &str = "this survey link has been withdrawn";
+    pub const CLOSED: &str = "this survey has closed";
+    pub const NOT_OPEN: &str = "this survey is not open yet";
+    pub const QUESTIONNAIRE_CLOSED: &str = "this questionnaire is not taking responses";
+    pub const OTHER_ANSWERS: &str = "this submission id was already used with different answers";
 }
 
 /// Identifies the content of a submission, to tell a retry from a different body under the same id.
@@ -81,10 +103,10 @@ fn body_hash(slug: &str, answers: &BTreeMap<String, String>) -> [u8; 32] {
 fn refuse(state: LinkState) -> ApiError {
     match state {
         LinkState::Open => ApiError::Internal("an open link was refused".into()),
-        LinkState::Revoked => ApiError::Gone("this survey link has been withdrawn".to_owned()),
-        LinkState::Closed => ApiError::Gone("this survey has closed".to_owned()),
-        LinkState::NotYetOpen => ApiError::Conflict("this survey is not open yet".to_owned()),
-        LinkState::QuestionnaireNotOpen => ApiError::Gone("this questionnaire is not taking responses".to_owned()),
+        LinkState::Revoked => ApiError::Gone(refusals::WITHDRAWN.to_owned()),
+        LinkState::Closed => ApiError::Gone(refusals::CLOSED.to_owned()),
+        LinkState::NotYetOpen => ApiError::Conflict(refusals::NOT_OPEN.to_owned()),
+        LinkState::QuestionnaireNotOpen => ApiError::Gone(refusals::QUESTIONNAIRE_CLOSED.to_owned()),
     }
 }
 
@@ -132,16 +154,35 @@ fn check_sender(
     controls: &Controls,
     digest: [u8; 16],
 ) -> ApiResult<()> {
-    let Some(source) = sender.source else { return Ok(()) };
-    guard.take_token(source, link.id, controls.rate_limit_per_hour).map_err(|wait| ApiError::TooManyRequests {
-        detail: "too many submissions from this connection; please wait a little".to_owned(),
+    let too_many = |detail: &str, wait: std::time::Duration| ApiError::TooManyRequests {
+        detail: detail.to_owned(),
         retry_after_seconds: wait.as_secs(),
-    })?;
+    };
+    // A repeat is told so before it spends the pace of its address or device.
     let window = std::time::Duration::from_secs(u64::from(controls.duplicate_window_seconds));
-    if guard.is_duplicate(source, link.id, digest, window) {
-        return Err(ApiError::Conflict("these answers were just submitted from this connection".to_owned()));
+    if let Some(key) = duplicate_key(sender, controls)
+        && guard.is_duplicate(key, link.id, digest, window)
+    {
+        return Err(ApiError::Conflict(refusals::DUPLICATE.to_owned()));
+    }
+    if let Some(source) = sender.source {
+        guard
+            .take_token(source, link.id, controls.rate_limit_per_hour)
+            .map_err(|w| too_many(refusals::CONNECTION_BUSY, w))?;
+    }
+    if let Some(device) = sender.device {
+        let pace = if controls.kiosk { KIOSK_DEVICE_PER_HOUR } else { DEVICE_PER_HOUR };
+        guard.take_token(device, link.id, pace).map_err(|w| too_many(refusals::DEVICE_BUSY, w))?;
     }
     Ok(())
+}
+
+/// What the duplicate guard keys on: the device when the page set its cookie, else the
+/// address. A kiosk has none: one tablet serves many citizens, who may well give the same
+/// answers; each of them fills a fresh page, and a page's retries are told apart by its
+/// submission id anyway.
+fn duplicate_key(sender: &Sender, controls: &Controls) -> Option<SourceKey> {
+    if controls.kiosk { None } else { sender.device.or(sender.source) }
 }
 
 /// Refuses when the link has taken its daily cap (UTC day) of responses.
@@ -159,7 +200,7 @@ async fn check_daily_cap(
     if today >= u64::from(cap) {
         let tomorrow = (midnight + TimeDelta::days(1) - now).num_seconds();
         return Err(ApiError::TooManyRequests {
-            detail: "this survey has taken all the responses it accepts today".to_owned(),
+            detail: refusals::DAILY_CAP.to_owned(),
             retry_after_seconds: u64::try_from(tomorrow).unwrap_or(1),
         });
     }
@@ -239,9 +280,9 @@ async fn accept(
         Some(code) => store_with_code(db, intake, &new, &code).await?,
         None => intake.writer.write(new).await?,
     };
-    if let (Some(source), false) = (sender.source, receipt.replayed) {
+    if let (Some(key), false) = (duplicate_key(sender, &controls), receipt.replayed) {
         let window = std::time::Duration::from_secs(u64::from(controls.duplicate_window_seconds));
-        intake.guard.remember(source, link.id, short_digest, window);
+        intake.guard.remember(key, link.id, short_digest, window);
     }
     Ok(receipt)
 }

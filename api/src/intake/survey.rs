@@ -50,12 +50,28 @@ pub struct SurveyView {
     pub questionnaire_version: i32,
     /// Whether a single-use invitation code must be sent with the answers.
     pub requires_invitation: bool,
+    /// An on-site tablet's link: the page offers a fresh form after each citizen.
+    pub kiosk: bool,
+    /// Who asks, as the campaign names the organiser.
+    #[schema(example = "昭化区民主评议政风行风工作领导小组办公室")]
+    pub organiser: Option<String>,
+    /// The last day answers are taken: the link's own end, or the survey phase's.
+    pub closes_on: chrono::NaiveDate,
+    /// About how long answering takes, in minutes.
+    #[schema(example = 2)]
+    pub minutes: u32,
     pub questions: Vec<PublicQuestion>,
+}
+
+/// About how long `questions` take: a quarter of a minute each, at least one minute.
+fn minutes_for(questions: usize) -> u32 {
+    u32::try_from(questions.div_ceil(4)).unwrap_or(u32::MAX).max(1)
 }
 
 /// The view of an open link; closed, revoked or unknown links are errors.
 pub async fn view(db: &impl ConnectionTrait, slug: &str, lang: Lang) -> ApiResult<SurveyView> {
-    let LinkContext { link, questionnaire, campaign, .. } = submit::open_link(db, slug).await?;
+    let LinkContext { link, questionnaire, campaign, campaign_settings: context_settings } =
+        submit::open_link(db, slug).await?;
     let unit = units::find(db, link.unit_id).await?;
     let questions = questionnaire
         .questions
@@ -73,8 +89,15 @@ pub async fn view(db: &impl ConnectionTrait, slug: &str, lang: Lang) -> ApiResul
             max_length: (q.kind == QuestionKind::Text).then(|| q.text_limit() as u32),
         })
         .collect();
+    let controls = Controls::of(&link);
+    let phase_ends = campaign.survey_ends_on;
+    let closes_on = link.closes_at.map_or(phase_ends, |at| at.date_naive().min(phase_ends));
     Ok(SurveyView {
-        requires_invitation: Controls::of(&link).requires_invitation,
+        requires_invitation: controls.requires_invitation,
+        kiosk: controls.kiosk,
+        organiser: context_settings.organiser.clone(),
+        closes_on,
+        minutes: minutes_for(questionnaire.questions.len()),
         slug: link.slug,
         lang,
         unit_name: unit.name,

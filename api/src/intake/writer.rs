@@ -309,7 +309,7 @@ pub fn replay(found: &response::Model, submission_id: Uuid, body_hash: &str) -> 
 }
 
 fn different_answers() -> ApiError {
-    ApiError::Conflict("this submission id was already used with different answers".to_owned())
+    ApiError::Conflict(crate::intake::submit::refusals::OTHER_ANSWERS.to_owned())
 }
 
 /// The same failure for every response of a failed batch.

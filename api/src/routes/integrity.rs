@@ -18,9 +18,10 @@ use crate::http::responses::{ReadErrors, WriteErrors};
 use crate::services::integrity::bursts::BurstRule;
 use crate::services::integrity::exclusions::{self, BurstReport, ExclusionDto, NewExclusion};
 use crate::services::integrity::invitations::{self, Invitations, NewInvitations};
+use crate::services::registry::campaigns;
 use crate::services::registry::links::{self, Controls, LinkDto};
-use crate::services::registry::{campaigns, units};
-use crate::web::poster::{self, PosterContent};
+use crate::web::poster;
+use entity::vocabulary::Channel;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(set_controls)
@@ -99,18 +100,47 @@ pub enum PosterFormat {
     #[default]
     Svg,
     Png,
+    Pdf,
+}
+
+impl PosterFormat {
+    fn extension(self) -> &'static str {
+        match self {
+            Self::Svg => "svg",
+            Self::Png => "png",
+            Self::Pdf => "pdf",
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PosterQuery {
-    /// `svg` (default) or `png`.
+    /// `svg` (default), `png` or `pdf`.
     pub format: Option<PosterFormat>,
     /// `zh-CN` (default) or `en`.
     pub lang: Option<Lang>,
 }
 
-/// All posters of a campaign's live links, one file per link, in a zip.
+/// The channel as a poster file's name gives it.
+fn channel_name(channel: Channel, lang: Lang) -> &'static str {
+    match (channel, lang) {
+        (Channel::WindowQr, Lang::ZhCn) => "窗口二维码",
+        (Channel::Web, Lang::ZhCn) => "网页",
+        (Channel::Sms, Lang::ZhCn) => "短信",
+        (Channel::OnSite, Lang::ZhCn) => "现场",
+        (Channel::Other, Lang::ZhCn) => "其他",
+        (Channel::WindowQr, Lang::En) => "window-qr",
+        (Channel::Web, Lang::En) => "web",
+        (Channel::Sms, Lang::En) => "sms",
+        (Channel::OnSite, Lang::En) => "on-site",
+        (Channel::Other, Lang::En) => "other",
+    }
+}
+
+/// All posters of a campaign's links that still take (or will take) answers, one file per
+/// link, in a zip: each named by its unit and channel (and the link, when a unit has two of
+/// one channel), dated when the archive was made.
 #[utoipa::path(
     tag = "integrity",
     params(("id" = Uuid, Path, description = "campaign id"), PosterQuery),
@@ -128,32 +158,33 @@ pub async fn posters_zip(
     let campaign = campaigns::find(&state.db, *id).await?;
     let format = query.format.unwrap_or_default();
     let lang = query.lang.unwrap_or_default();
-    let mut sources = Vec::new();
-    for link in live {
-        let unit = units::find(&state.db, link.unit_id).await?;
-        let name = format!(
-            "{}-{}-{}.{}",
-            unit.code,
-            link.channel,
-            link.slug,
-            if format == PosterFormat::Png { "png" } else { "svg" }
-        );
-        sources.push((name, unit.name, format!("{}/s/{}", state.settings.public_url, link.slug)));
+    let mut posters = Vec::new();
+    for link in &live {
+        let facts = match crate::routes::pages::poster_facts(&state, &link.slug).await {
+            Ok(facts) => facts,
+            Err(ApiError::Gone(_)) => continue,
+            Err(other) => return Err(other),
+        };
+        let base = format!("{}-{}", facts.unit_name.replace(['/', '\\'], "_"), channel_name(link.channel, lang));
+        let shared = live.iter().filter(|l| l.unit_id == link.unit_id && l.channel == link.channel).count() > 1;
+        let name = if shared { format!("{base}-{}", link.slug) } else { base };
+        posters.push((format!("{name}.{}", format.extension()), facts));
     }
-    let title = campaign.title;
+    let made_at = chrono::Local::now().naive_local();
     let archive = web::block(move || {
-        let files = sources
+        let files = posters
             .into_iter()
-            .map(|(name, unit_name, url)| {
-                let content = PosterContent { unit_name: &unit_name, campaign_title: &title, url: &url, lang };
+            .map(|(name, facts)| {
+                let content = facts.content(lang);
                 let bytes = match format {
                     PosterFormat::Svg => poster::svg(&content).map(String::into_bytes),
                     PosterFormat::Png => poster::png(&content, poster::PNG_WIDTH),
+                    PosterFormat::Pdf => poster::pdf(&content),
                 }?;
                 Ok((name, bytes))
             })
             .collect::<Result<Vec<_>, poster::PosterError>>()?;
-        poster::zip(files)
+        poster::zip(files, made_at)
     })
     .await
     .map_err(ApiError::internal)?

@@ -18,7 +18,8 @@ use crate::http::BODY_LIMIT;
 use crate::intake::submit::{self, Submission};
 use crate::intake::survey;
 use crate::routes::public::{language, sender};
-use crate::services::registry::{campaigns, links, questionnaires, units};
+use crate::services::registry::links::{self, LinkState};
+use crate::services::registry::units;
 use crate::web::pages::{self, FormState};
 use crate::web::poster::{self, PosterContent};
 use crate::web::qr;
@@ -30,7 +31,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(qr_svg)
         .service(qr_png)
         .service(poster_svg)
-        .service(poster_png);
+        .service(poster_png)
+        .service(poster_pdf);
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -92,8 +94,8 @@ pub async fn answer_page(
     query: web::Query<PageQuery>,
 ) -> HttpResponse {
     let lang = language(query.lang, &req);
-    match survey::view(&state.db, &slug, lang).await {
-        Ok(_) if has_answered(&req, &slug) => html(StatusCode::OK, pages::already_answered(lang)),
+    let mut response = match survey::view(&state.db, &slug, lang).await {
+        Ok(view) if !view.kiosk && has_answered(&req, &slug) => html(StatusCode::OK, pages::already_answered(lang)),
         Ok(view) => {
             let empty = BTreeMap::new();
             let form = FormState {
@@ -106,7 +108,15 @@ pub async fn answer_page(
             html(StatusCode::OK, pages::survey(&view, &form))
         }
         Err(err) => error_page(lang, &err),
+    };
+    // The device cookie lets the duplicate guard tell this device from others behind the
+    // same address (see `public::DEVICE_COOKIE`).
+    if crate::routes::public::device_cookie(&req).is_none()
+        && let Ok(value) = header::HeaderValue::from_str(&crate::routes::public::new_device_cookie())
+    {
+        response.headers_mut().append(header::SET_COOKIE, value);
     }
+    response
 }
 
 /// A plain form post, split into the submission and the language it was made in.
@@ -187,7 +197,17 @@ pub async fn submit_form(
         (submission.submission_id, submission.answers.clone(), submission.invitation_code.clone());
     match submit::submit(&state.db, &state.intake, &sender(&state, &req), &slug, submission).await {
         Ok(_) => {
-            let mut response = html(StatusCode::OK, pages::thanks(lang));
+            let context = state.intake.links.get(&state.db, &slug).await.ok();
+            let kiosk = context.as_ref().is_some_and(|c| c.link.kiosk);
+            let unit = match &context {
+                Some(context) => units::find(&state.db, context.link.unit_id).await.ok().map(|unit| unit.name),
+                None => None,
+            };
+            let thanks = pages::thanks(lang, unit.as_deref(), kiosk.then_some(slug.as_str()));
+            let mut response = html(StatusCode::OK, thanks);
+            if kiosk {
+                return response;
+            }
             let cookie = format!(
                 "{}=1; Path=/s/{}; Max-Age=31536000; SameSite=Lax; HttpOnly",
                 pages::cookie_name(&slug),
@@ -217,16 +237,59 @@ pub async fn submit_form(
     }
 }
 
-/// The link's public URL, and what a poster of it shows.
-async fn poster_content(state: &State, slug: &str) -> ApiResult<(String, String, String)> {
-    let link = links::find_by_slug(&state.db, slug).await?;
-    if link.revoked_at.is_some() {
-        return Err(ApiError::Gone("this survey link has been withdrawn".to_owned()));
+/// What a poster of a link shows, apart from its language.
+pub struct PosterFacts {
+    pub url: String,
+    pub unit_name: String,
+    pub campaign_title: String,
+    pub organiser: Option<String>,
+    pub contact: Option<String>,
+    pub closes_on: chrono::NaiveDate,
+}
+
+impl PosterFacts {
+    pub fn content(&self, lang: Lang) -> PosterContent<'_> {
+        PosterContent {
+            unit_name: &self.unit_name,
+            campaign_title: &self.campaign_title,
+            url: &self.url,
+            lang,
+            organiser: self.organiser.as_deref(),
+            contact: self.contact.as_deref(),
+            closes_on: self.closes_on,
+        }
     }
-    let unit = units::find(&state.db, link.unit_id).await?;
-    let questionnaire = questionnaires::find(&state.db, link.questionnaire_id).await?;
-    let campaign = campaigns::find(&state.db, questionnaire.model.campaign_id).await?;
-    Ok((format!("{}/s/{}", state.settings.public_url, link.slug), unit.name, campaign.title))
+}
+
+/// What a poster of the link at `slug` shows; 410 once the link takes no more answers (a
+/// poster is made before the survey opens, never after it ends).
+pub async fn poster_facts(state: &State, slug: &str) -> ApiResult<PosterFacts> {
+    let context = crate::intake::link_cache::load(&state.db, slug).await?;
+    let now = crate::store::now();
+    match links::state(&context.link, context.questionnaire.status, now) {
+        LinkState::Revoked | LinkState::Closed | LinkState::QuestionnaireNotOpen => {
+            return Err(ApiError::Gone(match links::state(&context.link, context.questionnaire.status, now) {
+                LinkState::Revoked => submit::refusals::WITHDRAWN.to_owned(),
+                _ => submit::refusals::CLOSED.to_owned(),
+            }));
+        }
+        LinkState::Open | LinkState::NotYetOpen => {}
+    }
+    let campaign = &context.campaign;
+    if campaign.current_phase > entity::vocabulary::Phase::Survey && !context.campaign_settings.responses_outside_survey
+    {
+        return Err(ApiError::Gone(submit::refusals::CLOSED.to_owned()));
+    }
+    let unit = units::find(&state.db, context.link.unit_id).await?;
+    let phase_ends = campaign.survey_ends_on;
+    Ok(PosterFacts {
+        url: format!("{}/s/{}", state.settings.public_url, context.link.slug),
+        unit_name: unit.name,
+        campaign_title: campaign.title.clone(),
+        organiser: context.campaign_settings.organiser.clone(),
+        contact: context.campaign_settings.contact.clone(),
+        closes_on: context.link.closes_at.map_or(phase_ends, |at| at.date_naive().min(phase_ends)),
+    })
 }
 
 fn size(query: &SizeQuery) -> ApiResult<u32> {
@@ -251,8 +314,8 @@ fn image<B: actix_web::body::MessageBody + 'static>(content_type: &'static str, 
 pub async fn qr_svg(state: State, slug: web::Path<String>, query: web::Query<SizeQuery>) -> ApiResult<HttpResponse> {
     // The request is checked before the link, so a bad size is a 422 whatever the link's state.
     let size = size(&query)?;
-    let (url, ..) = poster_content(&state, &slug).await?;
-    Ok(image("image/svg+xml", qr::svg(&url, size).map_err(ApiError::internal)?))
+    let facts = poster_facts(&state, &slug).await?;
+    Ok(image("image/svg+xml", qr::svg(&facts.url, size).map_err(ApiError::internal)?))
 }
 
 /// The link's QR code as PNG.
@@ -261,8 +324,8 @@ pub async fn qr_svg(state: State, slug: web::Path<String>, query: web::Query<Siz
 pub async fn qr_png(state: State, slug: web::Path<String>, query: web::Query<SizeQuery>) -> ApiResult<HttpResponse> {
     // The request is checked before the link, so a bad size is a 422 whatever the link's state.
     let size = size(&query)?;
-    let (url, ..) = poster_content(&state, &slug).await?;
-    Ok(image("image/png", qr::png(&url, size).map_err(ApiError::internal)?))
+    let facts = poster_facts(&state, &slug).await?;
+    Ok(image("image/png", qr::png(&facts.url, size).map_err(ApiError::internal)?))
 }
 
 /// A printable A4 poster of the link (SVG).
@@ -274,14 +337,9 @@ pub async fn poster_svg(
     slug: web::Path<String>,
     query: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let (url, unit_name, campaign_title) = poster_content(&state, &slug).await?;
-    let content = PosterContent {
-        unit_name: &unit_name,
-        campaign_title: &campaign_title,
-        url: &url,
-        lang: language(query.lang, &req),
-    };
-    Ok(image("image/svg+xml", poster::svg(&content).map_err(ApiError::internal)?))
+    let facts = poster_facts(&state, &slug).await?;
+    let svg = poster::svg(&facts.content(language(query.lang, &req))).map_err(ApiError::internal)?;
+    Ok(image("image/svg+xml", svg))
 }
 
 /// A printable A4 poster of the link (PNG, 1240 × 1754 px: A4 at 150 dpi).
@@ -293,18 +351,31 @@ pub async fn poster_png(
     slug: web::Path<String>,
     query: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let (url, unit_name, campaign_title) = poster_content(&state, &slug).await?;
+    let facts = poster_facts(&state, &slug).await?;
     let lang = language(query.lang, &req);
-    let png = web::block(move || {
-        poster::png(
-            &PosterContent { unit_name: &unit_name, campaign_title: &campaign_title, url: &url, lang },
-            poster::PNG_WIDTH,
-        )
-    })
-    .await
-    .map_err(ApiError::internal)?
-    .map_err(ApiError::internal)?;
+    let png = web::block(move || poster::png(&facts.content(lang), poster::PNG_WIDTH))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
     Ok(image("image/png", png))
+}
+
+/// A printable A4 poster of the link (PDF, one page).
+#[utoipa::path(tag = "pages", params(("slug" = String, Path), PageQuery), responses((status = 200, description = "A4 poster", content_type = "application/pdf"), crate::http::responses::PublicErrors))]
+#[get("/s/{slug}/poster.pdf")]
+pub async fn poster_pdf(
+    state: State,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let facts = poster_facts(&state, &slug).await?;
+    let lang = language(query.lang, &req);
+    let pdf = web::block(move || poster::pdf(&facts.content(lang)))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    Ok(image("application/pdf", pdf))
 }
 
 /// The projector page of a conference session: counts while ballots arrive, results once closed.

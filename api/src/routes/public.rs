@@ -36,10 +36,39 @@ pub fn language(query: Option<Lang>, req: &HttpRequest) -> Lang {
     })
 }
 
-/// The in-memory controls' view of who is sending: a day-scoped key of the address.
+/// The in-memory controls' view of who is sending: day-scoped keys of the address and of
+/// the device cookie the answer page set, if the browser sent it back.
 pub fn sender(state: &AppState, req: &HttpRequest) -> Sender {
-    let source = client_ip(req, &state.settings.trusted_proxies).map(|ip| state.intake.guard.source_key(ip));
-    Sender { source }
+    let guard = &state.intake.guard;
+    let source = client_ip(req, &state.settings.trusted_proxies).map(|ip| guard.source_key(ip));
+    let device = device_cookie(req).map(|cookie| guard.device_key(&cookie));
+    Sender { source, device }
+}
+
+/// The cookie that tells one device from another behind a shared address. It is random, made
+/// by the answer page, lives a day, and is only ever turned into an in-memory key: it is never
+/// stored or logged, and says nothing about the person.
+pub const DEVICE_COOKIE: &str = "pingyi_device";
+
+/// The device cookie's value, if the request carries a well-formed one (32 hex digits).
+pub fn device_cookie(req: &HttpRequest) -> Option<String> {
+    let value = cookie(req, DEVICE_COOKIE)?;
+    (value.len() == 32 && value.bytes().all(|b| b.is_ascii_hexdigit())).then_some(value)
+}
+
+/// The value of the cookie `name`, if the request carries it.
+pub fn cookie(req: &HttpRequest, name: &str) -> Option<String> {
+    req.headers()
+        .get_all(actix_web::http::header::COOKIE)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| pair.trim().strip_prefix(name)?.strip_prefix('=').map(str::to_owned))
+}
+
+/// A new device cookie: 128 random bits, for a day, sent back only to this site.
+pub fn new_device_cookie() -> String {
+    let value: u128 = rand::random();
+    format!("{DEVICE_COOKIE}={value:032x}; Path=/; Max-Age=86400; SameSite=Lax; HttpOnly")
 }
 
 /// The questionnaire behind a public link, in the requested language.

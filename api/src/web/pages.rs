@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::domain::questionnaire::{Lang, QuestionKind};
 use crate::error::{ApiError, FieldError};
+use crate::intake::submit::refusals;
 use crate::intake::survey::{PublicQuestion, SurveyView};
 use crate::web::html::{escape, page};
 use crate::web::texts::{Texts, texts};
@@ -21,7 +22,7 @@ pub struct FormState<'a> {
 }
 
 /// Progressive enhancement: without JavaScript the form posts to the page itself.
-const SCRIPT: &str = r#"(function(){var f=document.getElementById('survey');if(!f||!window.fetch||!window.FormData)return;var T=JSON.parse(document.getElementById('t').textContent);var A=document.getElementById('alert');f.addEventListener('submit',function(e){e.preventDefault();var first=null;function mark(k,m){var p=document.getElementById('err-'+k);if(p){p.textContent=m;if(!first)first=p.parentNode.querySelector('input,textarea')||p}else{A.textContent=m}}A.textContent='';Array.prototype.forEach.call(f.querySelectorAll('.err'),function(p){p.textContent=''});var fd=new FormData(f),answers={};fd.forEach(function(v,k){if(k.indexOf('a.')===0&&v!=='')answers[k.slice(2)]=v});Array.prototype.forEach.call(f.querySelectorAll('[data-required]'),function(q){if(!answers[q.getAttribute('data-key')])mark(q.getAttribute('data-key'),T.choose_one)});if(first){A.textContent=T.fix_errors;first.focus();return}var body={submission_id:fd.get('submission_id'),answers:answers};if(fd.get('invitation_code'))body.invitation_code=fd.get('invitation_code');var b=f.querySelector('button');b.disabled=true;b.textContent=T.sending;function reset(){b.disabled=false;b.textContent=T.submit}fetch(f.getAttribute('data-api'),{method:'POST',headers:{'Content-Type':'application/json'},body:JSON.stringify(body)}).then(function(r){return r.json().catch(function(){return{}}).then(function(j){if(r.ok){document.cookie=f.getAttribute('data-cookie')+'=1; Path='+f.getAttribute('action')+'; Max-Age=31536000; SameSite=Lax';var m=document.querySelector('main');m.innerHTML=document.getElementById('done').innerHTML;m.querySelector('h1').focus();return}if(r.status===422&&j.errors){j.errors.forEach(function(x){var k=x.field.replace(/^answers\./,'');mark(k,x.message==='is required'?T.choose_one:x.message)});A.textContent=T.fix_errors;if(first)first.focus()}else{A.textContent=j.detail||T.network_error;A.focus()}reset()})}).catch(function(){A.textContent=T.network_error;reset()})})})();"#;
+const SCRIPT: &str = r#"(function(){var f=document.getElementById('survey');if(!f||!window.fetch||!window.FormData)return;var T=JSON.parse(document.getElementById('t').textContent);var A=document.getElementById('alert');f.addEventListener('submit',function(e){e.preventDefault();var first=null;function mark(k,m){var p=document.getElementById('err-'+k);if(p){p.textContent=m;if(!first)first=p.parentNode.querySelector('input,textarea')||p}else{A.textContent=m}}A.textContent='';Array.prototype.forEach.call(f.querySelectorAll('.err'),function(p){p.textContent=''});var fd=new FormData(f),answers={};fd.forEach(function(v,k){if(k.indexOf('a.')===0&&v!=='')answers[k.slice(2)]=v});Array.prototype.forEach.call(f.querySelectorAll('[data-required]'),function(q){if(!answers[q.getAttribute('data-key')])mark(q.getAttribute('data-key'),T.choose_one)});if(first){A.textContent=T.fix_errors;first.focus();return}var body={submission_id:fd.get('submission_id'),answers:answers};if(fd.get('invitation_code'))body.invitation_code=fd.get('invitation_code');var b=f.querySelector('button');b.disabled=true;b.textContent=T.sending;function reset(){b.disabled=false;b.textContent=T.submit}fetch(f.getAttribute('data-api'),{method:'POST',headers:{'Content-Type':'application/json','Accept-Language':document.documentElement.lang},body:JSON.stringify(body)}).then(function(r){return r.json().catch(function(){return{}}).then(function(j){if(r.ok){var c=f.getAttribute('data-cookie');if(c)document.cookie=c+'=1; Path='+f.getAttribute('action')+'; Max-Age=31536000; SameSite=Lax';var m=document.querySelector('main');m.innerHTML=document.getElementById('done').innerHTML;m.querySelector('h1').focus();if(f.hasAttribute('data-kiosk'))setTimeout(function(){location.href=f.getAttribute('action')},15000);return}if(r.status===422&&j.errors){j.errors.forEach(function(x){var k=x.field.replace(/^answers\./,'');mark(k,x.message==='is required'?T.choose_one:x.message)});A.textContent=T.fix_errors;if(first)first.focus()}else{f.submit();return}reset()})}).catch(function(){A.textContent=T.network_error;reset()})})})();"#;
 
 pub fn cookie_name(slug: &str) -> String {
     format!("pingyi_done_{slug}")
@@ -32,14 +33,18 @@ fn error_for<'a>(errors: &'a [FieldError], key: &str) -> Option<&'a FieldError> 
     errors.iter().find(|e| e.field == field)
 }
 
-fn localized_message<'a>(t: &'a Texts, error: &'a FieldError) -> &'a str {
-    if error.message == "is required" { t.choose_one } else { &error.message }
+fn localized_message(t: &Texts, lang: Lang, error: &FieldError) -> String {
+    match lang {
+        _ if error.message == "is required" => t.choose_one.to_owned(),
+        Lang::ZhCn => crate::http::problem_language::translate(&error.message).unwrap_or_else(|| error.message.clone()),
+        Lang::En => error.message.clone(),
+    }
 }
 
-fn question_html(out: &mut String, t: &Texts, number: usize, q: &PublicQuestion, state: &FormState) {
+fn question_html(out: &mut String, t: &Texts, lang: Lang, number: usize, q: &PublicQuestion, state: &FormState) {
     let key = escape(&q.key);
     let required = if q.required { format!(" <span class=\"req\">{}</span>", t.required) } else { String::new() };
-    let error = error_for(state.errors, &q.key).map(|e| escape(localized_message(t, e))).unwrap_or_default();
+    let error = error_for(state.errors, &q.key).map(|e| escape(&localized_message(t, lang, e))).unwrap_or_default();
     let value = state.values.get(&q.key).map(String::as_str).unwrap_or_default();
     let described = format!("aria-describedby=\"err-{key}\"");
     match q.kind {
@@ -90,8 +95,26 @@ fn other_lang(lang: Lang) -> &'static str {
     }
 }
 
-fn done_html(t: &Texts) -> String {
-    format!("<div class=\"done\"><h1 tabindex=\"-1\">{}</h1><p>{}</p></div>", t.thanks_title, t.thanks_body)
+/// The thank-you: naming the unit when it is known, and at a kiosk a way to the next form.
+fn done_html(t: &Texts, unit: Option<&str>, kiosk_slug: Option<&str>) -> String {
+    let title = unit.map_or_else(|| t.thanks_title.to_owned(), |unit| t.thanks_named.replace("{unit}", &escape(unit)));
+    let next = kiosk_slug
+        .map(|slug| format!("<p><a class=\"next\" href=\"/s/{}\">{}</a></p>", escape(slug), t.next_citizen))
+        .unwrap_or_default();
+    format!("<div class=\"done\"><h1 tabindex=\"-1\">{title}</h1><p>{}</p>{next}</div>", t.thanks_body)
+}
+
+/// Who asks, how long it takes, that it is anonymous and until when.
+fn intro_html(t: &Texts, view: &SurveyView) -> String {
+    let date = match view.lang {
+        Lang::ZhCn => view.closes_on.format("%Y年%-m月%-d日").to_string(),
+        Lang::En => view.closes_on.format("%-d %B %Y").to_string(),
+    };
+    let text = match &view.organiser {
+        Some(organiser) => t.intro_by.replace("{organiser}", &escape(organiser)),
+        None => t.intro.to_owned(),
+    };
+    format!("<p class=\"intro\">{}</p>", text.replace("{minutes}", &view.minutes.to_string()).replace("{date}", &date))
 }
 
 /// The questionnaire as a form.
@@ -102,8 +125,8 @@ pub fn survey(view: &SurveyView, state: &FormState) -> String {
     let _ = write!(
         body,
         "<p class=\"note\" lang=\"{other}\"><a href=\"?lang={other}\">{switch}</a></p>\
-         <p class=\"campaign\">{campaign}</p><h1>{unit}</h1><p class=\"note\">{title}</p>\
-         <form id=\"survey\" method=\"post\" action=\"/s/{slug}\" data-api=\"/api/v1/public/surveys/{slug}/responses\" data-cookie=\"{cookie}\" novalidate>\
+         <p class=\"campaign\">{campaign}</p><h1>{unit}</h1><p class=\"note\">{title}</p>{intro}\
+         <form id=\"survey\" method=\"post\" action=\"/s/{slug}\" data-api=\"/api/v1/public/surveys/{slug}/responses\"{remember} novalidate>\
          <p id=\"alert\" class=\"alert\" role=\"alert\" tabindex=\"-1\">{alert}</p>\
          <input type=\"hidden\" name=\"submission_id\" value=\"{id}\"><input type=\"hidden\" name=\"lang\" value=\"{lang}\">",
         other = other_lang(view.lang),
@@ -111,7 +134,10 @@ pub fn survey(view: &SurveyView, state: &FormState) -> String {
         campaign = escape(&view.campaign_title),
         unit = escape(&view.unit_name),
         title = escape(&view.title),
-        cookie = cookie_name(&view.slug),
+        intro = intro_html(t, view),
+        // A kiosk serves one citizen after another: nothing marks the tablet as "answered".
+        remember =
+            if view.kiosk { " data-kiosk".to_owned() } else { format!(" data-cookie=\"{}\"", cookie_name(&view.slug)) },
         alert = state.alert.map(escape).unwrap_or_default(),
         id = state.submission_id,
         lang = lang_code(view.lang),
@@ -127,7 +153,7 @@ pub fn survey(view: &SurveyView, state: &FormState) -> String {
         );
     }
     for (index, question) in view.questions.iter().enumerate() {
-        question_html(&mut body, t, index + 1, question, state);
+        question_html(&mut body, t, view.lang, index + 1, question, state);
     }
     let strings = serde_json::json!({
         "submit": t.submit, "sending": t.sending, "choose_one": t.choose_one,
@@ -140,15 +166,16 @@ pub fn survey(view: &SurveyView, state: &FormState) -> String {
          <script type=\"application/json\" id=\"t\">{strings}</script>",
         submit = t.submit,
         privacy = t.privacy,
-        done = done_html(t),
+        done = done_html(t, Some(&view.unit_name), view.kiosk.then_some(view.slug.as_str())),
         strings = strings.to_string().replace("</", "<\\/"),
     );
     page(view.lang, &format!("{} · {}", view.unit_name, view.title), &body, Some(SCRIPT))
 }
 
-pub fn thanks(lang: Lang) -> String {
+/// The thank-you page after a form posted without JavaScript.
+pub fn thanks(lang: Lang, unit: Option<&str>, kiosk_slug: Option<&str>) -> String {
     let t = texts(lang);
-    page(lang, t.thanks_title, &done_html(t), None)
+    page(lang, t.thanks_title, &done_html(t, unit, kiosk_slug), None)
 }
 
 pub fn already_answered(lang: Lang) -> String {
@@ -164,11 +191,17 @@ pub fn already_answered(lang: Lang) -> String {
 /// A friendly page for an error: what happened, in the citizen's language.
 pub fn error(lang: Lang, err: &ApiError) -> String {
     let t = texts(lang);
+    let is = |detail: &str, refusal: &str| detail == refusal;
     let (title, body) = match err {
         ApiError::NotFound(_) => (t.not_found_title, t.not_found_body),
+        ApiError::Gone(detail) if is(detail, refusals::WITHDRAWN) => (t.withdrawn_title, t.closed_body),
         ApiError::Gone(_) => (t.closed_title, t.closed_body),
-        ApiError::Conflict(detail) if detail.contains("not open yet") => (t.not_open_title, t.not_open_body),
-        ApiError::Conflict(_) => (t.already_title, t.already_body),
+        ApiError::Conflict(detail) if is(detail, refusals::NOT_OPEN) => (t.not_open_title, t.not_open_body),
+        ApiError::Conflict(detail) if is(detail, refusals::DUPLICATE) => (t.duplicate_title, t.duplicate_body),
+        ApiError::Conflict(_) => (t.other_answers_title, t.other_answers_body),
+        ApiError::TooManyRequests { detail, .. } if is(detail, refusals::DAILY_CAP) => {
+            (t.daily_cap_title, t.daily_cap_body)
+        }
         ApiError::TooManyRequests { .. } => (t.too_many_title, t.too_many_body),
         ApiError::Forbidden(_) => (t.forbidden_title, ""),
         _ => (t.unavailable_title, t.unavailable_body),

@@ -12,7 +12,8 @@ async fn the_demo_shows_a_year_evaluated_and_the_next_one_open() {
     let key = SpendKey::derive(&pingyi::config::Secret::new(TEST_SECRET.to_vec()).unwrap());
     let summary = pingyi::demo::load(&app.db, &key).await.unwrap();
     let evaluated = summary.evaluated_campaign.unwrap();
-    assert_eq!(summary.links.len(), 8, "a link per key unit of 2017: {:?}", summary.links);
+    assert_eq!(summary.links.len(), 9, "a link per key unit of 2017 and a kiosk: {:?}", summary.links);
+    assert_eq!(summary.links.iter().filter(|(name, _)| name.ends_with("（窗口平板）")).count(), 1);
 
     let public: Value = app
         .request(reqwest::Method::GET, &format!("/api/v1/public/campaigns/{evaluated}/results"), None, None)
@@ -77,6 +78,6 @@ async fn the_demo_shows_a_year_evaluated_and_the_next_one_open() {
     assert_eq!(carried, expected);
 
     let again = pingyi::demo::load(&app.db, &key).await.unwrap();
-    assert_eq!((again.links.len(), again.new_admin.is_none()), (8, true), "loading twice changes nothing");
+    assert_eq!((again.links.len(), again.new_admin.is_none()), (9, true), "loading twice changes nothing");
     assert_eq!(app.count("campaigns").await, 2);
 }

@@ -14,8 +14,8 @@ async fn a_nul_or_broken_text_anywhere_in_a_request_is_refused_before_the_databa
         assert_eq!(refused.status(), 400, "{path}");
         assert_eq!(refused.headers()["content-type"], "application/problem+json", "{path}");
     }
-    let refused = problem(app.get("/api/v1/units?limit=5&category=a%00", &admin).await, 422).await;
-    assert_eq!(fields(&refused), ["category"]);
+    let refused = problem(app.get("/api/v1/units?limit=5&category=a%00", &admin).await, 400).await;
+    assert!(refused["detail"].as_str().unwrap().contains("`category`"), "{refused}");
 
     let login = json!({"grant_type": "password", "username": "ad\u{0}min", "password": "whatever-it-is"});
     let refused = problem(app.request(Method::POST, "/api/v1/auth/token", None, Some(&login)).await, 422).await;
@@ -80,4 +80,47 @@ async fn special_purpose_webhook_targets_are_refused() {
         let refused = problem(app.post("/api/v1/webhooks", &reader, &hook).await, 422).await;
         assert_eq!(fields(&refused), ["url"], "{host}");
     }
+}
+
+#[tokio::test]
+async fn problems_speak_chinese_to_clients_that_prefer_it() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let bad = json!({"code": "has space", "name": "长".repeat(201), "category": "government", "kind": "department"});
+    let ask = |language: Option<&'static str>| {
+        let mut request = app.client.post(app.url("/api/v1/units")).bearer_auth(&admin).json(&bad);
+        if let Some(language) = language {
+            request = request.header("accept-language", language);
+        }
+        request.send()
+    };
+    let chinese = ask(Some("zh-CN,zh;q=0.9,en;q=0.8")).await.unwrap();
+    assert_eq!(chinese.headers()["content-language"], "zh-CN");
+    let chinese: serde_json::Value = chinese.json().await.unwrap();
+    assert_eq!(
+        (chinese["title"].as_str(), chinese["detail"].as_str()),
+        (Some("请求中有字段不符合要求"), Some("2 个字段有误"))
+    );
+    assert_eq!(chinese["errors"][0]["message"], "须为 1 至 64 个英文字母、数字、“_”或“-”", "{chinese}");
+    assert_eq!(chinese["errors"][1]["message"], "须为 1 至 200 个字符", "{chinese}");
+
+    let english = ask(None).await.unwrap();
+    assert_eq!(english.headers()["content-language"], "en");
+    let english: serde_json::Value = english.json().await.unwrap();
+    assert_eq!(english["title"], "The request has invalid fields");
+
+    let missing = app
+        .client
+        .get(app.url(&format!("/api/v1/campaigns/{}", uuid::Uuid::nil())))
+        .bearer_auth(&admin)
+        .header("accept-language", "zh")
+        .send()
+        .await
+        .unwrap();
+    let missing: serde_json::Value = missing.json().await.unwrap();
+    assert_eq!(missing["detail"], format!("找不到评议活动 {}", uuid::Uuid::nil()));
+    let refused = app.client.get(app.url("/s/a%00b")).header("accept-language", "zh-CN").send().await.unwrap();
+    assert_eq!(refused.status(), 400);
+    let refused: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(refused["detail"], "地址中含有 NUL 字符或非 UTF-8 文本", "refusals at the edge are translated too");
 }

@@ -195,7 +195,7 @@ async fn a_whole_year_runs_from_key_units_to_the_published_ranking_and_the_carry
     assert_eq!((first["bottom"].as_bool(), second["bottom"].as_bool()), (Some(false), Some(false)));
     let citizens = first["components"].as_array().unwrap().iter().find(|c| c["source"] == "citizen_links").unwrap();
     assert_eq!((citizens["counted"].as_bool(), citizens["status"].as_str()), (Some(false), Some("no_data")));
-    assert_eq!(citizens["note"]["zh"], "无数据,未计入");
+    assert_eq!(citizens["note"]["zh"], "无数据，未计入");
     let graded = row_of(&draft, own);
     assert_eq!(
         (graded["rank"].as_u64(), graded["group"].as_str(), graded["composite"].as_f64(), graded["grade"].as_str()),

@@ -4,6 +4,7 @@
 
 mod auth;
 mod basics;
+mod citizens;
 mod delivery;
 mod demo;
 mod edge;

@@ -133,7 +133,7 @@ async fn unknown_closed_and_unopened_links_get_friendly_pages() {
         410,
     )
     .await;
-    assert!(page.contains("This survey has closed"));
+    assert!(page.contains("This link is no longer in use"), "a withdrawn link says so");
     assert_eq!(app.request(Method::GET, &format!("/s/{slug}"), None, None).await.status(), 200);
 }
 
@@ -178,10 +178,38 @@ async fn the_qr_code_and_the_poster_encode_the_public_url() {
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
     assert_eq!(archive.len(), 1);
     let mut file = archive.by_index(0).unwrap();
-    assert_eq!(file.name().unwrap(), format!("jtysj-window_qr-{slug}.svg"));
+    assert_eq!(file.name().unwrap(), "单位 jtysj-窗口二维码.svg", "named by unit and channel");
+    let dated = file.last_modified().unwrap();
+    assert!(dated.year() >= 2026, "dated when made, not 1980: {dated:?}");
     let mut text = String::new();
     std::io::Read::read_to_string(&mut file, &mut text).unwrap();
     assert!(text.contains("单位 jtysj"));
+
+    // The English poster's code opens the English page; the PDF is one A4 page.
+    let english = app.request(Method::GET, &format!("/s/{slug}/poster.png?lang=en"), None, None).await;
+    assert_eq!(decode_qr(&english.bytes().await.unwrap()), format!("{expected}?lang=en"));
+    let pdf = app.request(Method::GET, &format!("/s/{slug}/poster.pdf"), None, None).await;
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF-1.4"));
+}
+
+#[tokio::test]
+async fn a_link_that_takes_no_more_answers_has_no_poster() {
+    let (app, admin, slug) = with_link().await;
+    let campaign = campaign_of(&app, &admin).await;
+    let links: serde_json::Value =
+        app.get(&format!("/api/v1/campaigns/{campaign}/links"), &admin).await.json().await.unwrap();
+    let id = links["items"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.request(Method::POST, &format!("/api/v1/links/{id}/revoke"), Some(&admin), None).await.status(),
+        200
+    );
+    for path in ["poster.svg", "poster.png", "poster.pdf", "qr.png"] {
+        let gone = app.request(Method::GET, &format!("/s/{slug}/{path}"), None, None).await;
+        assert_eq!(gone.status(), 410, "{path}");
+    }
+    let zip = app.get(&format!("/api/v1/campaigns/{campaign}/posters.zip"), &admin).await.bytes().await.unwrap();
+    assert_eq!(zip::ZipArchive::new(std::io::Cursor::new(zip.to_vec())).unwrap().len(), 0);
 }
 
 async fn campaign_of(app: &TestApp, admin: &str) -> String {

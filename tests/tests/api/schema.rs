@@ -39,12 +39,14 @@ async fn the_service_and_the_cli_starting_together_migrate_one_after_the_other()
     assert_eq!(applied as usize, Migrator::migrations().len());
 }
 
-/// Rolling back undoes the newest migration where it can be undone (the account lifecycle's
-/// columns go, and come back), and stops with an error where it cannot (ranking groups
+/// Rolling back undoes the newest migrations where they can be undone (kiosk links and the
+/// account lifecycle's columns go, and come back), and stops with an error where it cannot (ranking groups
 /// rewrote kept results), leaving the tables as they were.
 #[tokio::test]
 async fn rolling_back_stops_where_a_migration_cannot_be_undone() {
     let (db, _storage) = migrated().await;
+    migration::run(&db, migration::Direction::DownOne).await.unwrap();
+    assert!(db.execute_unprepared("SELECT kiosk FROM survey_links").await.is_err(), "kiosk links went");
     migration::run(&db, migration::Direction::DownOne).await.unwrap();
     let gone = db.execute_unprepared("SELECT disabled_at FROM accounts").await;
     assert!(gone.is_err(), "the column went with its migration");
@@ -52,6 +54,7 @@ async fn rolling_back_stops_where_a_migration_cannot_be_undone() {
     assert!(refused.is_err());
     migration::run(&db, migration::Direction::Up).await.unwrap();
     let back = db.execute_unprepared("SELECT disabled_at, must_change_password, token_generation FROM accounts").await;
+    assert!(db.execute_unprepared("SELECT kiosk FROM survey_links").await.is_ok());
     assert!(back.is_ok(), "the columns are back: {back:?}");
     assert_eq!(count(&db, "SELECT COUNT(*) FROM campaigns").await, 0, "the tables are still there");
 }

@@ -280,5 +280,5 @@ async fn a_database_of_0_1_is_upgraded_without_losing_what_counts() {
     use pingyi::domain::composite::ComponentStatus::*;
     assert_eq!(statuses, [Counted, NoData, BelowMinimum, AppliedAsPoints]);
     let citizens = &unit_result.components[2];
-    assert_eq!(citizens.note.as_ref().map(|n| n.zh.as_str()), Some("有效样本12份,少于最低30份,未计入"));
+    assert_eq!(citizens.note.as_ref().map(|n| n.zh.as_str()), Some("有效样本12份，少于最低30份，未计入"));
 }

@@ -48,7 +48,7 @@ pub struct ProblemDto {
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"description": "增设两个窗口,推行预约办理", "responsible": "办公室主任", "deadline": "2017-11-15"}))]
+#[schema(example = json!({"description": "增设两个窗口，推行预约办理", "responsible": "办公室主任", "deadline": "2017-11-15"}))]
 pub struct NewMeasure {
     #[validate(length(min = 1, max = 5000), custom(function = "text::free_text"))]
     pub description: String,
@@ -80,7 +80,7 @@ pub struct MeasureDto {
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"unit_id": "7b0c5d43-1f7e-4d6a-9a0e-2f9d7c3b8a11", "body": "针对群众反映的排队问题,我局……"}))]
+#[schema(example = json!({"unit_id": "7b0c5d43-1f7e-4d6a-9a0e-2f9d7c3b8a11", "body": "针对群众反映的排队问题，我局……"}))]
 pub struct NewReport {
     pub unit_id: Uuid,
     #[validate(length(min = 1, max = 50000), custom(function = "text::free_text"))]

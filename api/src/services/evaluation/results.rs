@@ -102,6 +102,8 @@ pub struct ResultVersionDto {
 /// A published result as anyone may read it: units by name and code, no account ids.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublicResult {
+    /// The version's id: its printable page is `/api/v1/public/results/{id}/report.html`.
+    pub id: Uuid,
     pub campaign_id: Uuid,
     pub version: i32,
     pub published_at: Option<chrono::DateTime<chrono::FixedOffset>>,
@@ -298,6 +300,7 @@ pub async fn to_dto(db: &impl ConnectionTrait, m: result_version::Model) -> ApiR
 pub async fn to_public(db: &impl ConnectionTrait, m: result_version::Model) -> ApiResult<PublicResult> {
     let body = body_of(&m)?;
     Ok(PublicResult {
+        id: m.id,
         campaign_id: m.campaign_id,
         version: m.version,
         published_at: m.published_at,

@@ -18,7 +18,7 @@ use crate::error::{ApiError, ApiResult};
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"unit_id": "7b0c5d43-1f7e-4d6a-9a0e-2f9d7c3b8a11", "issued_on": "2017-09-12", "issuing_body": "区委督查室",
-    "summary": "窗口人员脱岗,群众等候超过一小时", "points": -2.0}))]
+    "summary": "窗口人员脱岗，群众等候超过一小时", "points": -2.0}))]
 pub struct NewNotice {
     pub unit_id: Uuid,
     pub issued_on: NaiveDate,

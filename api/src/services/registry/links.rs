@@ -41,9 +41,11 @@ pub struct NewLink {
 /// Ballot-integrity controls of one link. See the README's threat model.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields, default)]
-#[schema(example = json!({"rate_limit_per_hour": 60, "daily_cap": 2000, "duplicate_window_seconds": 600, "requires_invitation": false}))]
+#[schema(example = json!({"rate_limit_per_hour": 300, "daily_cap": 2000, "duplicate_window_seconds": 600, "requires_invitation": false, "kiosk": false}))]
 pub struct Controls {
-    /// Submissions one source (client address) may make per hour; bursts of a sixth of it.
+    /// Submissions one client address may make per hour, a sixth of it at once. Sized for
+    /// the shared addresses of a service hall's Wi-Fi or a carrier: each device also has
+    /// its own, much smaller pace.
     #[validate(range(min = 1, max = 100000))]
     #[schema(minimum = 1, maximum = 100000)]
     pub rate_limit_per_hour: u32,
@@ -51,21 +53,27 @@ pub struct Controls {
     #[validate(range(min = 1, max = 10000000))]
     #[schema(minimum = 1, maximum = 10000000)]
     pub daily_cap: Option<u32>,
-    /// The same answers from the same source within this many seconds are refused (0: off).
+    /// The same answers from the same device (or, without the page's cookie, the same
+    /// address) within this many seconds are refused (0: off).
     #[validate(range(min = 0, max = 86400))]
     #[schema(minimum = 0, maximum = 86400)]
     pub duplicate_window_seconds: u32,
     /// Whether answering needs a single-use invitation code.
     pub requires_invitation: bool,
+    /// An on-site tablet at a service window: no "already answered" page, a fresh form
+    /// after each citizen, no duplicate guard across citizens, and a device pace for a
+    /// queue of people rather than one person.
+    pub kiosk: bool,
 }
 
 impl Default for Controls {
     fn default() -> Self {
         Self {
-            rate_limit_per_hour: 60,
+            rate_limit_per_hour: 300,
             daily_cap: Some(2000),
             duplicate_window_seconds: 600,
             requires_invitation: false,
+            kiosk: false,
         }
     }
 }
@@ -78,6 +86,7 @@ impl Controls {
             daily_cap: link.daily_cap.map(unsigned),
             duplicate_window_seconds: unsigned(link.duplicate_window_seconds),
             requires_invitation: link.requires_invitation,
+            kiosk: link.kiosk,
         }
     }
 
@@ -87,6 +96,7 @@ impl Controls {
         model.daily_cap = Set(self.daily_cap.map(signed));
         model.duplicate_window_seconds = Set(signed(self.duplicate_window_seconds));
         model.requires_invitation = Set(self.requires_invitation);
+        model.kiosk = Set(self.kiosk);
     }
 }
 
