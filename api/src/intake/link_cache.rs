@@ -1,6 +1,9 @@
-//! A cache of what answering through a link needs to know: the link, its questionnaire version
-//! and its campaign. It spares three queries per submission. The links of one questionnaire
-//! share one copy of the questionnaire and its campaign.
+//! A cache of what answering through a link needs to know: the link, its unit, its
+//! questionnaire version and its campaign. It spares four queries per submission and every
+//! query of a page view. The links of one questionnaire share one copy of the questionnaire
+//! and its campaign. Each entry also keeps what was rendered from it (the answer page, the
+//! public questionnaire, QR codes, posters: `Renders`), so those are made once per link and
+//! made again only when the entry is.
 //!
 //! An entry holds while the database's change counter (`link_changes`, raised by triggers on
 //! every change to links, questionnaires and campaigns' phases and settings, by whichever
@@ -25,7 +28,8 @@ use std::hash::Hash;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use entity::{campaign, survey_link};
+use actix_web::web::Bytes;
+use entity::{campaign, survey_link, unit};
 use sea_orm::ConnectionTrait;
 use tokio::sync::OnceCell;
 use uuid::Uuid;
@@ -47,12 +51,42 @@ const MAX_ENTRIES: usize = 10_000;
 
 pub struct LinkContext {
     pub link: survey_link::Model,
+    /// The unit the link is for. A unit's renaming is not among the changes the counter
+    /// counts: it shows within `MAX_AGE`.
+    pub unit: Arc<unit::Model>,
     /// The rest is shared by every link of the questionnaire: its questions are tens of
     /// kilobytes of JSON, which a copy per link would multiply by the links.
     pub questionnaire: Arc<Parsed>,
     pub campaign: Arc<campaign::Model>,
     /// The campaign's settings, parsed once per load rather than once per submission.
     pub campaign_settings: Arc<ScoringSettings>,
+    /// What has been rendered from this entry.
+    pub renders: Renders,
+}
+
+/// Bodies rendered from one link's entry, by what they are (`"page:zh-CN"`, `"qr.png:512"`).
+/// A handful per link; past `MAX_RENDERS` more are made per request and not kept, so that
+/// odd sizes asked for cannot grow it.
+#[derive(Default)]
+pub struct Renders {
+    kept: Mutex<HashMap<String, Bytes>>,
+}
+
+const MAX_RENDERS: usize = 16;
+
+impl Renders {
+    /// The body kept under `key`, or the one `make` renders now (kept for the next request).
+    pub fn get_or_make<E>(&self, key: &str, make: impl FnOnce() -> Result<Bytes, E>) -> Result<Bytes, E> {
+        if let Some(body) = self.kept.lock().unwrap_or_else(PoisonError::into_inner).get(key) {
+            return Ok(body.clone());
+        }
+        let body = make()?;
+        let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        if kept.len() < MAX_RENDERS {
+            kept.insert(key.to_owned(), body.clone());
+        }
+        Ok(body)
+    }
 }
 
 /// What every link of one questionnaire shares.
@@ -63,12 +97,14 @@ struct QuestionnaireParts {
 }
 
 impl LinkContext {
-    fn of(link: survey_link::Model, parts: &QuestionnaireParts) -> Self {
+    fn of(link: survey_link::Model, unit: unit::Model, parts: &QuestionnaireParts) -> Self {
         Self {
             link,
+            unit: Arc::new(unit),
             questionnaire: parts.questionnaire.clone(),
             campaign: parts.campaign.clone(),
             campaign_settings: parts.campaign_settings.clone(),
+            renders: Renders::default(),
         }
     }
 }
@@ -82,11 +118,12 @@ struct Reading {
     local_changes: u64,
 }
 
-/// The link behind `slug` with its questionnaire and campaign, read now (no cache).
+/// The link behind `slug` with its unit, questionnaire and campaign, read now (no cache).
 pub async fn load(db: &impl ConnectionTrait, slug: &str) -> ApiResult<LinkContext> {
     let link = crate::services::registry::links::find_by_slug(db, slug).await?;
+    let unit = crate::services::registry::units::find(db, link.unit_id).await?;
     let parts = load_parts(db, link.questionnaire_id).await?;
-    Ok(LinkContext::of(link, &parts))
+    Ok(LinkContext::of(link, unit, &parts))
 }
 
 async fn load_parts(db: &impl ConnectionTrait, questionnaire_id: Uuid) -> ApiResult<QuestionnaireParts> {
@@ -208,9 +245,10 @@ impl LinkCache {
     /// The link behind `slug`, with the parts its questionnaire's links share from the cache.
     async fn load(&self, db: &impl ConnectionTrait, slug: &str, generation: i64) -> ApiResult<LinkContext> {
         let link = crate::services::registry::links::find_by_slug(db, slug).await?;
+        let unit = crate::services::registry::units::find(db, link.unit_id).await?;
         let id = link.questionnaire_id;
         let parts = self.questionnaires.get(&id, generation, || load_parts(db, id)).await?;
-        Ok(LinkContext::of(link, &parts))
+        Ok(LinkContext::of(link, unit, &parts))
     }
 
     /// The database's change counter, read at most once per check interval unless this app

@@ -6,6 +6,7 @@
 //! alone kept.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{TimeDelta, Utc};
 use entity::{invitation_code, invitation_spend, response, survey_link};
@@ -20,7 +21,7 @@ use crate::domain::questionnaire::check_answers;
 use crate::domain::vocabulary::Phase;
 use crate::error::{ApiError, ApiResult};
 use crate::intake::limiter::{Guard, SourceKey};
-use crate::intake::link_cache::{self, LinkContext};
+use crate::intake::link_cache::{LinkCache, LinkContext};
 use crate::intake::response_ids;
 use crate::intake::writer::{self, NewResponse};
 use crate::intake::{Intake, Receipt};
@@ -117,9 +118,10 @@ async fn earlier(db: &impl ConnectionTrait, submission_id: Uuid, hash: &str) -> 
     found.map(|found| writer::replay(&found, submission_id, hash)).transpose()
 }
 
-/// The open link behind `slug` with its questionnaire and campaign, or why it takes no responses.
-pub async fn open_link(db: &impl ConnectionTrait, slug: &str) -> ApiResult<LinkContext> {
-    let context = link_cache::load(db, slug).await?;
+/// The open link behind `slug` with its unit, questionnaire and campaign (from the link
+/// cache), or why it takes no responses.
+pub async fn open_link(db: &impl ConnectionTrait, links: &LinkCache, slug: &str) -> ApiResult<Arc<LinkContext>> {
+    let context = links.get(db, slug).await?;
     check_open(&context)?;
     Ok(context)
 }

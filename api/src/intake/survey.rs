@@ -8,10 +8,9 @@ use uuid::Uuid;
 use crate::domain::questionnaire::{Lang, QuestionKind};
 use crate::domain::vocabulary::Channel;
 use crate::error::ApiResult;
-use crate::intake::link_cache::LinkContext;
+use crate::intake::link_cache::{LinkCache, LinkContext};
 use crate::intake::submit;
 use crate::services::registry::links::Controls;
-use crate::services::registry::units;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublicOption {
@@ -68,11 +67,16 @@ fn minutes_for(questions: usize) -> u32 {
     u32::try_from(questions.div_ceil(4)).unwrap_or(u32::MAX).max(1)
 }
 
-/// The view of an open link; closed, revoked or unknown links are errors.
-pub async fn view(db: &impl ConnectionTrait, slug: &str, lang: Lang) -> ApiResult<SurveyView> {
-    let LinkContext { link, questionnaire, campaign, campaign_settings: context_settings } =
-        submit::open_link(db, slug).await?;
-    let unit = units::find(db, link.unit_id).await?;
+/// The view of an open link; closed, revoked or unknown links are errors. Read from the link
+/// cache: no query while the link's entry holds.
+pub async fn view(db: &impl ConnectionTrait, links: &LinkCache, slug: &str, lang: Lang) -> ApiResult<SurveyView> {
+    let context = submit::open_link(db, links, slug).await?;
+    Ok(view_of(&context, lang))
+}
+
+/// The view of a link, as its cache entry holds it.
+pub fn view_of(context: &LinkContext, lang: Lang) -> SurveyView {
+    let LinkContext { link, unit, questionnaire, campaign, campaign_settings: context_settings, .. } = context;
     let questions = questionnaire
         .questions
         .iter()
@@ -89,23 +93,23 @@ pub async fn view(db: &impl ConnectionTrait, slug: &str, lang: Lang) -> ApiResul
             max_length: (q.kind == QuestionKind::Text).then(|| q.text_limit() as u32),
         })
         .collect();
-    let controls = Controls::of(&link);
+    let controls = Controls::of(link);
     let phase_ends = campaign.survey_ends_on;
     let closes_on = link.closes_at.map_or(phase_ends, |at| at.date_naive().min(phase_ends));
-    Ok(SurveyView {
+    SurveyView {
         requires_invitation: controls.requires_invitation,
         kiosk: controls.kiosk,
         organiser: context_settings.organiser.clone(),
         closes_on,
         minutes: minutes_for(questionnaire.questions.len()),
-        slug: link.slug,
+        slug: link.slug.clone(),
         lang,
-        unit_name: unit.name,
+        unit_name: unit.name.clone(),
         campaign_title: campaign.title.clone(),
         title: questionnaire.title.get(lang).to_owned(),
         channel: link.channel,
         questionnaire_id: questionnaire.model.id,
         questionnaire_version: questionnaire.model.version,
         questions,
-    })
+    }
 }

@@ -161,7 +161,7 @@ pub async fn posters_zip(
     let mut posters = Vec::new();
     for link in &live {
         let facts = match crate::routes::pages::poster_facts(&state, &link.slug).await {
-            Ok(facts) => facts,
+            Ok((_, facts)) => facts,
             Err(ApiError::Gone(_)) => continue,
             Err(other) => return Err(other),
         };

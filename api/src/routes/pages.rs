@@ -2,6 +2,7 @@
 //! the link's QR code and printable poster.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header;
@@ -15,11 +16,11 @@ use crate::app::State;
 use crate::domain::questionnaire::Lang;
 use crate::error::{ApiError, ApiResult};
 use crate::http::BODY_LIMIT;
+use crate::intake::link_cache::LinkContext;
 use crate::intake::submit::{self, Submission};
 use crate::intake::survey;
 use crate::routes::public::{language, sender};
 use crate::services::registry::links::{self, LinkState};
-use crate::services::registry::units;
 use crate::web::pages::{self, FormState};
 use crate::web::poster::{self, PosterContent};
 use crate::web::qr;
@@ -94,19 +95,11 @@ pub async fn answer_page(
     query: web::Query<PageQuery>,
 ) -> HttpResponse {
     let lang = language(query.lang, &req);
-    let mut response = match survey::view(&state.db, &slug, lang).await {
-        Ok(view) if !view.kiosk && has_answered(&req, &slug) => html(StatusCode::OK, pages::already_answered(lang)),
-        Ok(view) => {
-            let empty = BTreeMap::new();
-            let form = FormState {
-                submission_id: Uuid::new_v4(),
-                values: &empty,
-                invitation_code: "",
-                errors: &[],
-                alert: None,
-            };
-            html(StatusCode::OK, pages::survey(&view, &form))
+    let mut response = match submit::open_link(&state.db, &state.intake.links, &slug).await {
+        Ok(context) if !context.link.kiosk && has_answered(&req, &slug) => {
+            html(StatusCode::OK, pages::already_answered(lang))
         }
+        Ok(context) => fresh_form(&context, lang),
         Err(err) => error_page(lang, &err),
     };
     // The device cookie lets the duplicate guard tell this device from others behind the
@@ -116,6 +109,34 @@ pub async fn answer_page(
     {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
+    response
+}
+
+/// Where a kept answer page holds its submission id: each view puts a new one there.
+const PLACEHOLDER_ID: Uuid = Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0000);
+
+/// An empty answer page with a new submission id. The page is rendered once per link entry
+/// and language, with its policy; a view only puts its own id in.
+fn fresh_form(context: &LinkContext, lang: Lang) -> HttpResponse {
+    let key = format!("page:{}", lang.code());
+    let template = context.renders.get_or_make(&key, || {
+        let empty = BTreeMap::new();
+        let form =
+            FormState { submission_id: PLACEHOLDER_ID, values: &empty, invitation_code: "", errors: &[], alert: None };
+        Ok::<_, std::convert::Infallible>(web::Bytes::from(pages::survey(&survey::view_of(context, lang), &form)))
+    });
+    let Ok(template) = template;
+    let policy = context.renders.get_or_make(&format!("policy:{}", lang.code()), || {
+        Ok::<_, std::convert::Infallible>(web::Bytes::from(crate::web::html::content_security_policy(
+            &String::from_utf8_lossy(&template),
+        )))
+    });
+    let Ok(policy) = policy;
+    let placeholder = PLACEHOLDER_ID.to_string();
+    let text = String::from_utf8_lossy(&template);
+    let page = text.replacen(&placeholder, &Uuid::new_v4().to_string(), 1);
+    let mut response = crate::web::html::response_with_policy(StatusCode::OK, page, &String::from_utf8_lossy(&policy));
+    response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     response
 }
 
@@ -199,11 +220,8 @@ pub async fn submit_form(
         Ok(_) => {
             let context = state.intake.links.get(&state.db, &slug).await.ok();
             let kiosk = context.as_ref().is_some_and(|c| c.link.kiosk);
-            let unit = match &context {
-                Some(context) => units::find(&state.db, context.link.unit_id).await.ok().map(|unit| unit.name),
-                None => None,
-            };
-            let thanks = pages::thanks(lang, unit.as_deref(), kiosk.then_some(slug.as_str()));
+            let unit = context.as_ref().map(|c| c.unit.name.as_str());
+            let thanks = pages::thanks(lang, unit, kiosk.then_some(slug.as_str()));
             let mut response = html(StatusCode::OK, thanks);
             if kiosk {
                 return response;
@@ -219,7 +237,9 @@ pub async fn submit_form(
             response
         }
         Err(err @ (ApiError::Validation(_) | ApiError::Forbidden(_))) => {
-            let Ok(view) = survey::view(&state.db, &slug, lang).await else { return error_page(lang, &err) };
+            let Ok(view) = survey::view(&state.db, &state.intake.links, &slug, lang).await else {
+                return error_page(lang, &err);
+            };
             let (errors, alert) = match &err {
                 ApiError::Validation(errors) => (errors.as_slice(), Some(crate::web::texts::texts(lang).fix_errors)),
                 _ => (&[][..], Some(crate::web::texts::texts(lang).forbidden_title)),
@@ -263,15 +283,12 @@ impl PosterFacts {
 
 /// What a poster of the link at `slug` shows; 410 once the link takes no more answers (a
 /// poster is made before the survey opens, never after it ends).
-pub async fn poster_facts(state: &State, slug: &str) -> ApiResult<PosterFacts> {
-    let context = crate::intake::link_cache::load(&state.db, slug).await?;
-    let now = crate::store::now();
-    match links::state(&context.link, context.questionnaire.status, now) {
-        LinkState::Revoked | LinkState::Closed | LinkState::QuestionnaireNotOpen => {
-            return Err(ApiError::Gone(match links::state(&context.link, context.questionnaire.status, now) {
-                LinkState::Revoked => submit::refusals::WITHDRAWN.to_owned(),
-                _ => submit::refusals::CLOSED.to_owned(),
-            }));
+pub async fn poster_facts(state: &State, slug: &str) -> ApiResult<(Arc<LinkContext>, PosterFacts)> {
+    let context = state.intake.links.get(&state.db, slug).await?;
+    match links::state(&context.link, context.questionnaire.status, crate::store::now()) {
+        LinkState::Revoked => return Err(ApiError::Gone(submit::refusals::WITHDRAWN.to_owned())),
+        LinkState::Closed | LinkState::QuestionnaireNotOpen => {
+            return Err(ApiError::Gone(submit::refusals::CLOSED.to_owned()));
         }
         LinkState::Open | LinkState::NotYetOpen => {}
     }
@@ -280,16 +297,30 @@ pub async fn poster_facts(state: &State, slug: &str) -> ApiResult<PosterFacts> {
     {
         return Err(ApiError::Gone(submit::refusals::CLOSED.to_owned()));
     }
-    let unit = units::find(&state.db, context.link.unit_id).await?;
     let phase_ends = campaign.survey_ends_on;
-    Ok(PosterFacts {
+    let facts = PosterFacts {
         url: format!("{}/s/{}", state.settings.public_url, context.link.slug),
-        unit_name: unit.name,
+        unit_name: context.unit.name.clone(),
         campaign_title: campaign.title.clone(),
         organiser: context.campaign_settings.organiser.clone(),
         contact: context.campaign_settings.contact.clone(),
         closes_on: context.link.closes_at.map_or(phase_ends, |at| at.date_naive().min(phase_ends)),
-    })
+    };
+    Ok((context, facts))
+}
+
+/// A rendering of a link, kept in its cache entry under `key`, or made now off the request
+/// threads (rendering a poster takes tens of milliseconds).
+async fn kept_render(
+    context: &Arc<LinkContext>,
+    key: String,
+    make: impl FnOnce() -> Result<Vec<u8>, poster::PosterError> + Send + 'static,
+) -> ApiResult<web::Bytes> {
+    if let Ok(kept) = context.renders.get_or_make(&key, || Err(())) {
+        return Ok(kept);
+    }
+    let made = web::Bytes::from(web::block(make).await.map_err(ApiError::internal)?.map_err(ApiError::internal)?);
+    context.renders.get_or_make(&key, || Ok::<_, std::convert::Infallible>(made.clone())).map_err(|e| match e {})
 }
 
 fn size(query: &SizeQuery) -> ApiResult<u32> {
@@ -314,8 +345,10 @@ fn image<B: actix_web::body::MessageBody + 'static>(content_type: &'static str, 
 pub async fn qr_svg(state: State, slug: web::Path<String>, query: web::Query<SizeQuery>) -> ApiResult<HttpResponse> {
     // The request is checked before the link, so a bad size is a 422 whatever the link's state.
     let size = size(&query)?;
-    let facts = poster_facts(&state, &slug).await?;
-    Ok(image("image/svg+xml", qr::svg(&facts.url, size).map_err(ApiError::internal)?))
+    let (context, facts) = poster_facts(&state, &slug).await?;
+    let svg =
+        kept_render(&context, format!("qr.svg:{size}"), move || Ok(qr::svg(&facts.url, size)?.into_bytes())).await?;
+    Ok(image("image/svg+xml", svg))
 }
 
 /// The link's QR code as PNG.
@@ -324,8 +357,9 @@ pub async fn qr_svg(state: State, slug: web::Path<String>, query: web::Query<Siz
 pub async fn qr_png(state: State, slug: web::Path<String>, query: web::Query<SizeQuery>) -> ApiResult<HttpResponse> {
     // The request is checked before the link, so a bad size is a 422 whatever the link's state.
     let size = size(&query)?;
-    let facts = poster_facts(&state, &slug).await?;
-    Ok(image("image/png", qr::png(&facts.url, size).map_err(ApiError::internal)?))
+    let (context, facts) = poster_facts(&state, &slug).await?;
+    let png = kept_render(&context, format!("qr.png:{size}"), move || Ok(qr::png(&facts.url, size)?)).await?;
+    Ok(image("image/png", png))
 }
 
 /// A printable A4 poster of the link (SVG).
@@ -337,8 +371,12 @@ pub async fn poster_svg(
     slug: web::Path<String>,
     query: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let facts = poster_facts(&state, &slug).await?;
-    let svg = poster::svg(&facts.content(language(query.lang, &req))).map_err(ApiError::internal)?;
+    let (context, facts) = poster_facts(&state, &slug).await?;
+    let lang = language(query.lang, &req);
+    let svg = kept_render(&context, format!("poster.svg:{}", lang.code()), move || {
+        Ok(poster::svg(&facts.content(lang))?.into_bytes())
+    })
+    .await?;
     Ok(image("image/svg+xml", svg))
 }
 
@@ -351,12 +389,12 @@ pub async fn poster_png(
     slug: web::Path<String>,
     query: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let facts = poster_facts(&state, &slug).await?;
+    let (context, facts) = poster_facts(&state, &slug).await?;
     let lang = language(query.lang, &req);
-    let png = web::block(move || poster::png(&facts.content(lang), poster::PNG_WIDTH))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
+    let png = kept_render(&context, format!("poster.png:{}", lang.code()), move || {
+        poster::png(&facts.content(lang), poster::PNG_WIDTH)
+    })
+    .await?;
     Ok(image("image/png", png))
 }
 
@@ -369,12 +407,10 @@ pub async fn poster_pdf(
     slug: web::Path<String>,
     query: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let facts = poster_facts(&state, &slug).await?;
+    let (context, facts) = poster_facts(&state, &slug).await?;
     let lang = language(query.lang, &req);
-    let pdf = web::block(move || poster::pdf(&facts.content(lang)))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
+    let pdf =
+        kept_render(&context, format!("poster.pdf:{}", lang.code()), move || poster::pdf(&facts.content(lang))).await?;
     Ok(image("application/pdf", pdf))
 }
 

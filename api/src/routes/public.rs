@@ -1,6 +1,7 @@
 //! The citizens' side of the API: no authentication, nothing identifying stored.
 
-use actix_web::http::header::ACCEPT_LANGUAGE;
+use actix_web::http::header::{ACCEPT_LANGUAGE, ContentType};
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -8,7 +9,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::app::{AppState, State};
 use crate::domain::questionnaire::Lang;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::http::client_address::client_ip;
 use crate::http::json::ValidJson;
 use crate::http::responses::PublicErrors;
@@ -80,8 +81,12 @@ pub async fn get_survey(
     slug: web::Path<String>,
     query: web::Query<LangQuery>,
 ) -> ApiResult<HttpResponse> {
-    let view = survey::view(&state.db, &slug, language(query.lang, &req)).await?;
-    Ok(HttpResponse::Ok().json(view))
+    let lang = language(query.lang, &req);
+    let context = submit::open_link(&state.db, &state.intake.links, &slug).await?;
+    let body = context.renders.get_or_make(&format!("survey.json:{}", lang.code()), || {
+        serde_json::to_vec(&survey::view_of(&context, lang)).map(Bytes::from).map_err(ApiError::internal)
+    })?;
+    Ok(HttpResponse::Ok().content_type(ContentType::json()).body(body))
 }
 
 /// Submit an anonymous response. Idempotent on `submission_id`: a retry returns the

@@ -73,10 +73,20 @@ pub fn page(lang: Lang, title: &str, body: &str, script: Option<&str>) -> String
 
 /// An HTML response with the page's policy and the headers every page has.
 pub fn response(status: actix_web::http::StatusCode, page: String) -> actix_web::HttpResponse {
+    let policy = content_security_policy(&page);
+    response_with_policy(status, page, &policy)
+}
+
+/// The same, with the policy already worked out (for pages rendered once and served often).
+pub fn response_with_policy(
+    status: actix_web::http::StatusCode,
+    page: impl actix_web::body::MessageBody + 'static,
+    policy: &str,
+) -> actix_web::HttpResponse {
     use actix_web::http::header;
     actix_web::HttpResponse::build(status)
         .content_type(header::ContentType::html())
-        .insert_header((header::CONTENT_SECURITY_POLICY, content_security_policy(&page)))
+        .insert_header((header::CONTENT_SECURITY_POLICY, policy))
         .insert_header((header::REFERRER_POLICY, "no-referrer"))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .body(page)

@@ -94,6 +94,31 @@ async fn a_body_that_arrives_too_slowly_is_refused_with_408() {
     assert!(in_time.starts_with("HTTP/1.1 404"), "the body was read and the unknown link reported: {in_time}");
 }
 
+/// Every error response in the OpenAPI document shows an example of its own status, and every
+/// list is a page (`items`, `total`, `limit`, `offset`).
+#[test]
+fn the_documents_examples_match_their_statuses_and_lists_are_pages() {
+    let document = serde_json::to_value(pingyi::app::openapi()).unwrap();
+    let mut examples = 0;
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                let example = &response["content"]["application/problem+json"]["example"];
+                if !example.is_null() {
+                    examples += 1;
+                    assert_eq!(example["status"].to_string(), *status, "{method} {path} {status}");
+                }
+                // The audit log pages by cursor (`after`), as the API guide says.
+                let schema = &response["content"]["application/json"]["schema"];
+                if method == "get" && status == "200" && path != "/api/v1/audit" {
+                    assert_ne!(schema["type"], "array", "{method} {path} returns a bare array");
+                }
+            }
+        }
+    }
+    assert!(examples > 500, "{examples} error examples");
+}
+
 #[tokio::test]
 async fn the_served_openapi_document_matches_the_committed_copy() {
     let app = spawn_app().await;

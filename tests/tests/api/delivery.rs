@@ -104,3 +104,29 @@ async fn pages_allow_only_their_own_inline_style_and_script() {
     let hash = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, digest);
     assert!(policy.contains(&format!("'sha256-{hash}'")), "the page's own script is the one allowed");
 }
+
+/// The answer page is rendered once per link entry: a view reads nothing, so a change made
+/// underneath the service's paths does not show, and a change through them shows at once.
+#[tokio::test]
+async fn the_answer_page_comes_from_the_link_cache_until_the_link_changes() {
+    use sea_orm::ConnectionTrait;
+    let (app, slug) = with_link().await;
+    let first = app.request(Method::GET, &format!("/s/{slug}"), None, None).await.text().await.unwrap();
+    app.db.execute_unprepared("UPDATE units SET name = '改名单位'").await.unwrap();
+    let second = app.request(Method::GET, &format!("/s/{slug}"), None, None).await.text().await.unwrap();
+    assert!(second.contains("单位 jtysj") && !second.contains("改名单位"), "served from the link's entry");
+    let id = |page: &str| page.split("name=\"submission_id\" value=\"").nth(1).unwrap()[..36].to_owned();
+    assert_ne!(id(&first), id(&second), "each view has its own submission id");
+
+    let admin = app.admin().await;
+    let campaigns: serde_json::Value = app.get("/api/v1/campaigns", &admin).await.json().await.unwrap();
+    let campaign = campaigns["items"][0]["id"].as_str().unwrap();
+    let links: serde_json::Value =
+        app.get(&format!("/api/v1/campaigns/{campaign}/links"), &admin).await.json().await.unwrap();
+    let link = links["items"][0]["id"].as_str().unwrap();
+    let kiosk = serde_json::json!({"kiosk": true});
+    let changed = app.request(Method::PUT, &format!("/api/v1/links/{link}/controls"), Some(&admin), Some(&kiosk)).await;
+    assert_eq!(changed.status(), 200);
+    let third = app.request(Method::GET, &format!("/s/{slug}"), None, None).await.text().await.unwrap();
+    assert!(third.contains(" data-kiosk") && third.contains("改名单位"), "rendered anew from a fresh entry");
+}
