@@ -1,8 +1,16 @@
--- wrk script: another system reading a satisfaction report.
--- Environment: BENCH_PATH (the report's path), BENCH_TOKEN (a bearer token).
+-- wrk script: a GET of one path: another system reading a satisfaction report, or a citizen
+-- opening a page.
+-- Environment: BENCH_PATH (the path), BENCH_TOKEN (a bearer token, if the path needs one),
+-- BENCH_ENCODING (an Accept-Encoding to send, as browsers do).
 
 local path = os.getenv("BENCH_PATH")
-local headers = { ["Authorization"] = "Bearer " .. (os.getenv("BENCH_TOKEN") or "") }
+local headers = {}
+if os.getenv("BENCH_TOKEN") then
+  headers["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")
+end
+if os.getenv("BENCH_ENCODING") then
+  headers["Accept-Encoding"] = os.getenv("BENCH_ENCODING")
+end
 
 function request()
   return wrk.format("GET", path, headers)

@@ -5,6 +5,7 @@
     python3 bench/run.py --quick    # 5-second runs, one round, 100k responses only
     python3 bench/run.py --units 300 --skip-reports   # ingestion into a campaign of 300 units
     python3 bench/run.py --soak 300                   # five minutes at 64 clients: memory over time, storage
+    python3 bench/run.py --pages                      # page views beside /healthz only
 
 Needs: a PostgreSQL server reachable at --pg (trust auth, may create a database), `pgbench`
 and `psql` (PostgreSQL's client packages), `wrk` (Debian package `wrk`). It builds the
@@ -31,6 +32,10 @@ Reports: wrk reading the per-unit and per-unit × dimension reports of a campaig
 replica serves the reports it keeps) and while citizens answer at 20 responses/s (each
 report rolled up afresh with the pending responses); for comparison, the time of the GROUP
 BY over the answers that the reports would otherwise run.
+Page views (`--pages`, instead of the rounds and the reports): wrk at the largest client count
+reading `/healthz`, then the answer page, the public questionnaire, a QR code and a poster of
+one link, as a browser asks (gzip and brotli accepted), each after a short warm-up; the table
+gives each one's rate as a share of `/healthz`'s in the same run, and its p99.
 Soak (`--soak SECONDS`, instead of the rounds and the reports): one run of that length at the
 largest client count, the service's resident and anonymous memory sampled every 15 s, then
 the bytes stored per response (PostgreSQL: the responses table with its indexes; SQLite: the
@@ -680,6 +685,40 @@ def reports(pg: str, ids: dict, sizes: list[int], seconds: int) -> list[dict]:
     return rows
 
 
+def page_views(ids: dict, clients: int, seconds: int) -> list[dict]:
+    """wrk reading each public page of one link, `/healthz` first as the yardstick."""
+    slug = ids["links"][0]["slug"]
+    paths = [
+        ("`/healthz`", "/healthz"),
+        ("answer page", f"/s/{slug}"),
+        ("public questionnaire (JSON)", f"/api/v1/public/surveys/{slug}"),
+        ("QR code (PNG)", f"/s/{slug}/qr.png"),
+        ("poster (PNG)", f"/s/{slug}/poster.png"),
+    ]
+    rows = []
+    for name, path in paths:
+        env = {"BENCH_PATH": path, "BENCH_ENCODING": "gzip, deflate, br"}
+        wrk("read.lua", clients, 2, env)
+        rows.append({"name": name, **wrk("read.lua", clients, seconds, env)})
+    return rows
+
+
+def page_views_table(title: str, clients: int, rows: list[dict]) -> str:
+    health = rows[0]["rps"]
+    lines = [
+        f"### {title} ({clients} clients)",
+        "",
+        "| what | reads/s | share of `/healthz` | p50 / p99 (ms) | errors |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['name']} | {r['rps']:,.0f} | {r['rps'] / health:.2f} | "
+            f"{r['p50_us'] / 1000:.2f} / {r['p99_us'] / 1000:.2f} | {r['errors']} |"
+        )
+    return "\n".join(lines)
+
+
 def reports_table(rows: list[dict]) -> str:
     lines = [
         "### Reports (PostgreSQL, 4 concurrent readers)",
@@ -716,6 +755,7 @@ def main() -> None:
     parser.add_argument("--databases", default="postgres,sqlite", help="which of postgres and sqlite to run")
     parser.add_argument("--out", type=Path, help="also write the tables to this file")
     parser.add_argument("--units", type=int, default=UNITS, help="units in each campaign, one web link each")
+    parser.add_argument("--pages", action="store_true", help="instead of the rounds: page views beside /healthz")
     parser.add_argument("--soak", type=int, default=0, metavar="SECONDS",
                         help="instead of the rounds: one run this long at the largest client count, "
                              "memory sampled every 15 s, then the bytes stored per response")
@@ -761,6 +801,9 @@ def postgres_runs(args, common: dict, workdir: Path, done) -> None:
     service.start()
     try:
         ids = seed(service, 2026)
+        if args.pages:
+            done(page_views_table("Page views, PostgreSQL", max(args.clients), page_views(ids, max(args.clients), args.seconds)))
+            return
         if args.soak:
             sql = "SELECT pg_total_relation_size('responses'), COUNT(*) FROM responses;"
             storage = lambda: map(int, psql(args.pg, sql).split("|"))  # noqa: E731
@@ -782,6 +825,9 @@ def sqlite_runs(args, common: dict, workdir: Path, done) -> None:
     service.start()
     try:
         ids = seed(service, 2026)
+        if args.pages:
+            done(page_views_table("Page views, SQLite", max(args.clients), page_views(ids, max(args.clients), args.seconds)))
+            return
         if args.soak:
             storage = lambda: sqlite_storage(workdir / "sqlite" / "pingyi.db")  # noqa: E731
             done(soak_section("Soak, SQLite", service, ids, max(args.clients), args.soak, storage))

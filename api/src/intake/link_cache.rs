@@ -21,6 +21,7 @@
 //! When an entry is stale, the requests for that link in the meantime wait for one load instead
 //! of each loading it (at full load there are several in flight per link).
 
+use std::any::Any;
 use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::future::Future;
@@ -28,7 +29,6 @@ use std::hash::Hash;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use actix_web::web::Bytes;
 use entity::{campaign, survey_link, unit};
 use sea_orm::ConnectionTrait;
 use tokio::sync::OnceCell;
@@ -64,28 +64,34 @@ pub struct LinkContext {
     pub renders: Renders,
 }
 
-/// Bodies rendered from one link's entry, by what they are (`"page:zh-CN"`, `"qr.png:512"`).
-/// A handful per link; past `MAX_RENDERS` more are made per request and not kept, so that
-/// odd sizes asked for cannot grow it.
+/// What has been rendered from one link's entry, by what it is (`"page:zh-CN"`,
+/// `"qr.png:512"`). A handful per link; past `MAX_RENDERS` more are made per request and not
+/// kept, so that odd sizes asked for cannot grow it.
 #[derive(Default)]
 pub struct Renders {
-    kept: Mutex<HashMap<String, Bytes>>,
+    kept: Mutex<HashMap<String, Arc<dyn Any + Send + Sync>>>,
 }
 
 const MAX_RENDERS: usize = 16;
 
 impl Renders {
-    /// The body kept under `key`, or the one `make` renders now (kept for the next request).
-    pub fn get_or_make<E>(&self, key: &str, make: impl FnOnce() -> Result<Bytes, E>) -> Result<Bytes, E> {
-        if let Some(body) = self.kept.lock().unwrap_or_else(PoisonError::into_inner).get(key) {
-            return Ok(body.clone());
+    /// What is kept under `key`, or what `make` renders now (kept for the next request).
+    pub fn get_or_make<T: Send + Sync + 'static, E>(
+        &self,
+        key: &str,
+        make: impl FnOnce() -> Result<T, E>,
+    ) -> Result<Arc<T>, E> {
+        if let Some(kept) = self.kept.lock().unwrap_or_else(PoisonError::into_inner).get(key).cloned()
+            && let Ok(kept) = kept.downcast::<T>()
+        {
+            return Ok(kept);
         }
-        let body = make()?;
+        let made = Arc::new(make()?);
         let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
         if kept.len() < MAX_RENDERS {
-            kept.insert(key.to_owned(), body.clone());
+            kept.insert(key.to_owned(), made.clone());
         }
-        Ok(body)
+        Ok(made)
     }
 }
 

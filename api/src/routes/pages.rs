@@ -21,6 +21,7 @@ use crate::intake::submit::{self, Submission};
 use crate::intake::survey;
 use crate::routes::public::{language, sender};
 use crate::services::registry::links::{self, LinkState};
+use crate::web::page_gzip::SplitPage;
 use crate::web::pages::{self, FormState};
 use crate::web::poster::{self, PosterContent};
 use crate::web::qr;
@@ -99,7 +100,7 @@ pub async fn answer_page(
         Ok(context) if !context.link.kiosk && has_answered(&req, &slug) => {
             html(StatusCode::OK, pages::already_answered(lang))
         }
-        Ok(context) => fresh_form(&context, lang),
+        Ok(context) => fresh_form(&context, lang, accepts_gzip(&req)),
         Err(err) => error_page(lang, &err),
     };
     // The device cookie lets the duplicate guard tell this device from others behind the
@@ -115,29 +116,61 @@ pub async fn answer_page(
 /// Where a kept answer page holds its submission id: each view puts a new one there.
 const PLACEHOLDER_ID: Uuid = Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0000);
 
-/// An empty answer page with a new submission id. The page is rendered once per link entry
-/// and language, with its policy; a view only puts its own id in.
-fn fresh_form(context: &LinkContext, lang: Lang) -> HttpResponse {
-    let key = format!("page:{}", lang.code());
-    let template = context.renders.get_or_make(&key, || {
+/// An answer page kept for a link and language: split around its submission id (see
+/// `page_gzip`), with its content security policy.
+struct KeptPage {
+    split: Option<SplitPage>,
+    whole: String,
+    policy: String,
+}
+
+/// An empty answer page with a new submission id. The page is rendered (and deflated) once
+/// per link entry and language, with its policy; a view only puts its own id in, gzipped
+/// when the browser takes gzip.
+fn fresh_form(context: &LinkContext, lang: Lang, accepts_gzip: bool) -> HttpResponse {
+    let kept = context.renders.get_or_make(&format!("page:{}", lang.code()), || {
         let empty = BTreeMap::new();
         let form =
             FormState { submission_id: PLACEHOLDER_ID, values: &empty, invitation_code: "", errors: &[], alert: None };
-        Ok::<_, std::convert::Infallible>(web::Bytes::from(pages::survey(&survey::view_of(context, lang), &form)))
+        let whole = pages::survey(&survey::view_of(context, lang), &form);
+        let policy = crate::web::html::content_security_policy(&whole);
+        Ok::<_, std::convert::Infallible>(KeptPage {
+            split: SplitPage::new(&whole, &PLACEHOLDER_ID.to_string()),
+            whole,
+            policy,
+        })
     });
-    let Ok(template) = template;
-    let policy = context.renders.get_or_make(&format!("policy:{}", lang.code()), || {
-        Ok::<_, std::convert::Infallible>(web::Bytes::from(crate::web::html::content_security_policy(
-            &String::from_utf8_lossy(&template),
-        )))
-    });
-    let Ok(policy) = policy;
-    let placeholder = PLACEHOLDER_ID.to_string();
-    let text = String::from_utf8_lossy(&template);
-    let page = text.replacen(&placeholder, &Uuid::new_v4().to_string(), 1);
-    let mut response = crate::web::html::response_with_policy(StatusCode::OK, page, &String::from_utf8_lossy(&policy));
-    response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    let Ok(kept) = kept;
+    let id = Uuid::new_v4().to_string();
+    let mut response = match &kept.split {
+        Some(split) if accepts_gzip => {
+            let mut response = crate::web::html::response_with_policy(StatusCode::OK, split.gzip(&id), &kept.policy);
+            response.headers_mut().insert(header::CONTENT_ENCODING, header::HeaderValue::from_static("gzip"));
+            response
+        }
+        Some(split) => crate::web::html::response_with_policy(StatusCode::OK, split.plain(&id), &kept.policy),
+        None => crate::web::html::response_with_policy(
+            StatusCode::OK,
+            kept.whole.replacen(&PLACEHOLDER_ID.to_string(), &id, 1),
+            &kept.policy,
+        ),
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    headers.insert(header::VARY, header::HeaderValue::from_static("accept-encoding"));
     response
+}
+
+/// Whether the request's `Accept-Encoding` takes gzip.
+fn accepts_gzip(req: &HttpRequest) -> bool {
+    req.headers().get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).is_some_and(|value| {
+        value.split(',').any(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            let coding = parts.next().unwrap_or_default();
+            let refused = parts.any(|p| p.strip_prefix("q=").is_some_and(|q| q.parse::<f32>().unwrap_or(1.0) <= 0.0));
+            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
+        })
+    })
 }
 
 /// A plain form post, split into the submission and the language it was made in.
@@ -316,11 +349,13 @@ async fn kept_render(
     key: String,
     make: impl FnOnce() -> Result<Vec<u8>, poster::PosterError> + Send + 'static,
 ) -> ApiResult<web::Bytes> {
-    if let Ok(kept) = context.renders.get_or_make(&key, || Err(())) {
-        return Ok(kept);
+    if let Ok(kept) = context.renders.get_or_make::<web::Bytes, ()>(&key, || Err(())) {
+        return Ok(web::Bytes::clone(&kept));
     }
     let made = web::Bytes::from(web::block(make).await.map_err(ApiError::internal)?.map_err(ApiError::internal)?);
-    context.renders.get_or_make(&key, || Ok::<_, std::convert::Infallible>(made.clone())).map_err(|e| match e {})
+    let kept = context.renders.get_or_make(&key, || Ok::<_, std::convert::Infallible>(made));
+    let Ok(kept) = kept;
+    Ok(web::Bytes::clone(&kept))
 }
 
 fn size(query: &SizeQuery) -> ApiResult<u32> {

@@ -86,7 +86,7 @@ pub async fn get_survey(
     let body = context.renders.get_or_make(&format!("survey.json:{}", lang.code()), || {
         serde_json::to_vec(&survey::view_of(&context, lang)).map(Bytes::from).map_err(ApiError::internal)
     })?;
-    Ok(HttpResponse::Ok().content_type(ContentType::json()).body(body))
+    Ok(HttpResponse::Ok().content_type(ContentType::json()).body(Bytes::clone(&body)))
 }
 
 /// Submit an anonymous response. Idempotent on `submission_id`: a retry returns the

@@ -2,6 +2,7 @@
 //! thank-you and error pages, QR codes and posters. No build step, no external assets.
 
 pub mod html;
+pub mod page_gzip;
 pub mod pages;
 pub mod poster;
 pub mod projector;
