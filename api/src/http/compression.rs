@@ -9,22 +9,24 @@ use std::io::Write;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::middleware::Next;
 
 /// Smaller bodies gain too little to be worth the work.
 const MIN_SIZE: usize = 1024;
 /// Brotli's quality for bodies made per request: fast, and still well ahead of gzip.
 const BROTLI_QUALITY: u32 = 5;
+/// Brotli's quality for bodies compressed once and kept.
+const KEPT_BROTLI_QUALITY: u32 = 9;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Coding {
+pub enum Coding {
     Brotli,
     Gzip,
 }
 
 impl Coding {
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Self::Brotli => "br",
             Self::Gzip => "gzip",
@@ -32,28 +34,32 @@ impl Coding {
     }
 }
 
-/// The best coding the client accepts (`q=0` refuses one).
-fn accepted(req: &ServiceRequest) -> Option<Coding> {
-    let value = req.headers().get(header::ACCEPT_ENCODING)?.to_str().ok()?;
-    let allows = |name: &str| {
-        value.split(',').any(|item| {
-            let mut parts = item.split(';').map(str::trim);
-            let coding = parts.next().unwrap_or_default();
-            let refused = parts.any(|p| p.strip_prefix("q=").is_some_and(|q| q.parse::<f32>().unwrap_or(1.0) <= 0.0));
-            (coding.eq_ignore_ascii_case(name) || coding == "*") && !refused
-        })
-    };
-    if allows("br") {
-        Some(Coding::Brotli)
-    } else if allows("gzip") {
-        Some(Coding::Gzip)
-    } else {
-        None
-    }
+/// Whether the request's `Accept-Encoding` takes `coding` (`q=0` refuses one).
+pub fn accepts(headers: &HeaderMap, coding: Coding) -> bool {
+    let Some(value) = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()) else { return false };
+    value.split(',').any(|item| {
+        let mut parts = item.split(';').map(str::trim);
+        let name = parts.next().unwrap_or_default();
+        let refused = parts.any(|p| p.strip_prefix("q=").is_some_and(|q| q.parse::<f32>().unwrap_or(1.0) <= 0.0));
+        (name.eq_ignore_ascii_case(coding.name()) || name == "*") && !refused
+    })
+}
+
+/// The best coding the client accepts.
+pub fn accepted(headers: &HeaderMap) -> Option<Coding> {
+    [Coding::Brotli, Coding::Gzip].into_iter().find(|&coding| accepts(headers, coding))
+}
+
+/// Whether a body of this content type and length is worth compressing.
+pub fn worth_compressing(content_type: &str, len: usize) -> bool {
+    len >= MIN_SIZE && compressible_type(content_type)
 }
 
 fn compressible(content_type: Option<&HeaderValue>) -> bool {
-    let Some(value) = content_type.and_then(|v| v.to_str().ok()) else { return false };
+    content_type.and_then(|v| v.to_str().ok()).is_some_and(compressible_type)
+}
+
+fn compressible_type(value: &str) -> bool {
     let essence = value.split(';').next().unwrap_or_default().trim();
     essence.starts_with("text/") && essence != "text/event-stream"
         || matches!(
@@ -62,17 +68,37 @@ fn compressible(content_type: Option<&HeaderValue>) -> bool {
         )
 }
 
+/// `bytes` compressed as fast as suits a body made per request.
 fn compress(coding: Coding, bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    compress_at(coding, bytes, Effort::PerRequest)
+}
+
+/// How hard to compress: a body made for one response is compressed fast; one kept and
+/// served many times is worth compressing well.
+#[derive(Debug, Clone, Copy)]
+pub enum Effort {
+    PerRequest,
+    Kept,
+}
+
+pub fn compress_at(coding: Coding, bytes: &[u8], effort: Effort) -> std::io::Result<Vec<u8>> {
     match coding {
         Coding::Brotli => {
             let mut out = Vec::with_capacity(bytes.len() / 3);
-            let params = brotli::enc::BrotliEncoderParams { quality: BROTLI_QUALITY as i32, ..Default::default() };
+            let quality = match effort {
+                Effort::PerRequest => BROTLI_QUALITY,
+                Effort::Kept => KEPT_BROTLI_QUALITY,
+            };
+            let params = brotli::enc::BrotliEncoderParams { quality: quality as i32, ..Default::default() };
             brotli::BrotliCompress(&mut &bytes[..], &mut out, &params)?;
             Ok(out)
         }
         Coding::Gzip => {
-            let mut encoder =
-                flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 3), flate2::Compression::fast());
+            let level = match effort {
+                Effort::PerRequest => flate2::Compression::fast(),
+                Effort::Kept => flate2::Compression::best(),
+            };
+            let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 3), level);
             encoder.write_all(bytes)?;
             encoder.finish()
         }
@@ -83,7 +109,7 @@ pub async fn compress_responses(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let coding = accepted(&req);
+    let coding = accepted(req.headers());
     let response = next.call(req).await?.map_into_boxed_body();
     let head_ok = response.headers().get(header::CONTENT_ENCODING).is_none()
         && compressible(response.headers().get(header::CONTENT_TYPE));
@@ -116,7 +142,7 @@ mod tests {
     use crate::http::compression::*;
 
     fn with(value: &str) -> Option<Coding> {
-        accepted(&TestRequest::default().insert_header((header::ACCEPT_ENCODING, value)).to_srv_request())
+        accepted(TestRequest::default().insert_header((header::ACCEPT_ENCODING, value)).to_srv_request().headers())
     }
 
     #[test]

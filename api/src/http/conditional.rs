@@ -69,7 +69,7 @@ pub async fn conditional_reads(
 }
 
 /// A fast 64-bit hash: a validator needs no cryptographic strength.
-fn fast_hash(bytes: &[u8]) -> u64 {
+pub fn fast_hash(bytes: &[u8]) -> u64 {
     let mut hasher = std::hash::DefaultHasher::new();
     std::hash::Hasher::write(&mut hasher, bytes);
     std::hash::Hasher::finish(&hasher)

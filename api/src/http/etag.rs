@@ -11,9 +11,7 @@ pub fn json_with_etag<T: serde::Serialize>(req: &HttpRequest, value: &T) -> ApiR
     // A fast 64-bit hash: a validator needs no cryptographic strength, and a cryptographic
     // hash of every report served is work for nothing (a new release may change the tags:
     // one cache miss).
-    let mut hasher = std::hash::DefaultHasher::new();
-    std::hash::Hasher::write(&mut hasher, &body);
-    let tag = EntityTag::new_strong(format!("{:016x}", std::hash::Hasher::finish(&hasher)));
+    let tag = EntityTag::new_strong(format!("{:016x}", crate::http::conditional::fast_hash(&body)));
     let matches =
         req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| {
             v.split(',').any(|candidate| candidate.trim() == tag.to_string() || candidate.trim() == "*")

@@ -9,6 +9,7 @@ pub mod compression;
 pub mod conditional;
 pub mod etag;
 pub mod json;
+pub mod kept_body;
 pub mod known_routes;
 pub mod openapi;
 pub mod pagination;

@@ -21,7 +21,7 @@
 //! When an entry is stale, the requests for that link in the meantime wait for one load instead
 //! of each loading it (at full load there are several in flight per link).
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::future::Future;
@@ -66,32 +66,38 @@ pub struct LinkContext {
 
 /// What has been rendered from one link's entry, by what it is (`"page:zh-CN"`,
 /// `"qr.png:512"`). A handful per link; past `MAX_RENDERS` more are made per request and not
-/// kept, so that odd sizes asked for cannot grow it.
+/// kept, so that odd sizes asked for cannot grow it. Requests that arrive while a rendering
+/// is being made wait for it rather than each making their own (a hall scanning one poster).
 #[derive(Default)]
 pub struct Renders {
-    kept: Mutex<HashMap<String, Arc<dyn Any + Send + Sync>>>,
+    /// Keyed by type as well as name, so what a key holds is always of the type asked for.
+    kept: Mutex<HashMap<RenderKey, Arc<OnceCell<Rendering>>>>,
 }
+
+type RenderKey = (TypeId, String);
+type Rendering = Arc<dyn Any + Send + Sync>;
 
 const MAX_RENDERS: usize = 16;
 
 impl Renders {
     /// What is kept under `key`, or what `make` renders now (kept for the next request).
-    pub fn get_or_make<T: Send + Sync + 'static, E>(
-        &self,
-        key: &str,
-        make: impl FnOnce() -> Result<T, E>,
-    ) -> Result<Arc<T>, E> {
-        if let Some(kept) = self.kept.lock().unwrap_or_else(PoisonError::into_inner).get(key).cloned()
-            && let Ok(kept) = kept.downcast::<T>()
-        {
-            return Ok(kept);
-        }
-        let made = Arc::new(make()?);
-        let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
-        if kept.len() < MAX_RENDERS {
-            kept.insert(key.to_owned(), made.clone());
-        }
-        Ok(made)
+    pub async fn get_or_make<T, E, F>(&self, key: &str, make: impl FnOnce() -> F) -> Result<Arc<T>, E>
+    where
+        T: Send + Sync + 'static,
+        F: Future<Output = Result<T, E>>,
+    {
+        let cell = {
+            let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+            let full = kept.len() >= MAX_RENDERS;
+            match kept.entry((TypeId::of::<T>(), key.to_owned())) {
+                std::collections::hash_map::Entry::Occupied(entry) => Some(entry.get().clone()),
+                std::collections::hash_map::Entry::Vacant(_) if full => None,
+                std::collections::hash_map::Entry::Vacant(entry) => Some(entry.insert(Arc::default()).clone()),
+            }
+        };
+        let Some(cell) = cell else { return make().await.map(Arc::new) };
+        let kept = cell.get_or_try_init(|| async { make().await.map(|made| Arc::new(made) as Rendering) }).await?;
+        Ok(kept.clone().downcast::<T>().unwrap_or_else(|_| unreachable!("renders are keyed by their type")))
     }
 }
 
@@ -279,5 +285,56 @@ impl LinkCache {
         let current =
             reading.read_at.elapsed() < self.check_interval && reading.local_changes == self.changes.made_here();
         current.then_some(reading.generation)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use crate::intake::link_cache::*;
+
+    /// Requests arriving while a rendering is made wait for it: one rendering for all.
+    #[tokio::test]
+    async fn concurrent_first_requests_render_once() {
+        let renders = Renders::default();
+        let made = AtomicUsize::new(0);
+        let (release, held) = tokio::sync::watch::channel(false);
+        let request = || async {
+            renders
+                .get_or_make("poster.png:zh-CN", || async {
+                    made.fetch_add(1, Ordering::SeqCst);
+                    // Held until every request has arrived, so that they overlap.
+                    held.clone().wait_for(|go| *go).await.map_err(|_| ())?;
+                    Ok::<_, ()>(vec![1_u8, 2, 3])
+                })
+                .await
+        };
+        let requests = futures_util::future::join_all((0..20).map(|_| request()));
+        let releaser = async {
+            tokio::task::yield_now().await;
+            release.send_replace(true);
+        };
+        let (results, ()) = tokio::join!(requests, releaser);
+        assert!(results.iter().all(|r| r.as_deref() == Ok(&vec![1, 2, 3])));
+        assert_eq!(made.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn past_the_limit_renders_are_made_and_not_kept() {
+        let renders = Renders::default();
+        let made = AtomicUsize::new(0);
+        for round in 0..2 {
+            for size in 0..MAX_RENDERS + 4 {
+                let kept = renders
+                    .get_or_make(&format!("qr.png:{size}"), || async {
+                        made.fetch_add(1, Ordering::SeqCst);
+                        Ok::<_, ()>(size)
+                    })
+                    .await;
+                assert_eq!(kept.as_deref(), Ok(&size), "round {round}");
+            }
+        }
+        assert_eq!(made.load(Ordering::SeqCst), MAX_RENDERS + 4 + 4);
     }
 }

@@ -16,6 +16,8 @@ use crate::app::State;
 use crate::domain::questionnaire::Lang;
 use crate::error::{ApiError, ApiResult};
 use crate::http::BODY_LIMIT;
+use crate::http::compression::{self, Coding};
+use crate::http::kept_body::KeptBody;
 use crate::intake::link_cache::LinkContext;
 use crate::intake::submit::{self, Submission};
 use crate::intake::survey;
@@ -68,12 +70,7 @@ fn error_page(lang: Lang, err: &ApiError) -> HttpResponse {
 
 /// Whether this browser sent the "answered" cookie of the link (set after a submission).
 fn has_answered(req: &HttpRequest, slug: &str) -> bool {
-    let wanted = format!("{}=", pages::cookie_name(slug));
-    req.headers()
-        .get_all(header::COOKIE)
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .any(|pair| pair.trim().starts_with(&wanted))
+    crate::routes::public::cookie(req, &pages::cookie_name(slug)).is_some()
 }
 
 /// The answer page of a link.
@@ -100,7 +97,7 @@ pub async fn answer_page(
         Ok(context) if !context.link.kiosk && has_answered(&req, &slug) => {
             html(StatusCode::OK, pages::already_answered(lang))
         }
-        Ok(context) => fresh_form(&context, lang, accepts_gzip(&req)),
+        Ok(context) => fresh_form(&context, lang, compression::accepts(req.headers(), Coding::Gzip)).await,
         Err(err) => error_page(lang, &err),
     };
     // The device cookie lets the duplicate guard tell this device from others behind the
@@ -127,19 +124,27 @@ struct KeptPage {
 /// An empty answer page with a new submission id. The page is rendered (and deflated) once
 /// per link entry and language, with its policy; a view only puts its own id in, gzipped
 /// when the browser takes gzip.
-fn fresh_form(context: &LinkContext, lang: Lang, accepts_gzip: bool) -> HttpResponse {
-    let kept = context.renders.get_or_make(&format!("page:{}", lang.code()), || {
-        let empty = BTreeMap::new();
-        let form =
-            FormState { submission_id: PLACEHOLDER_ID, values: &empty, invitation_code: "", errors: &[], alert: None };
-        let whole = pages::survey(&survey::view_of(context, lang), &form);
-        let policy = crate::web::html::content_security_policy(&whole);
-        Ok::<_, std::convert::Infallible>(KeptPage {
-            split: SplitPage::new(&whole, &PLACEHOLDER_ID.to_string()),
-            whole,
-            policy,
+async fn fresh_form(context: &LinkContext, lang: Lang, accepts_gzip: bool) -> HttpResponse {
+    let kept = context
+        .renders
+        .get_or_make(&format!("page:{}", lang.code()), || async {
+            let empty = BTreeMap::new();
+            let form = FormState {
+                submission_id: PLACEHOLDER_ID,
+                values: &empty,
+                invitation_code: "",
+                errors: &[],
+                alert: None,
+            };
+            let whole = pages::survey(&survey::view_of(context, lang), &form);
+            let policy = crate::web::html::content_security_policy(&whole);
+            Ok::<_, std::convert::Infallible>(KeptPage {
+                split: SplitPage::new(&whole, &PLACEHOLDER_ID.to_string()),
+                whole,
+                policy,
+            })
         })
-    });
+        .await;
     let Ok(kept) = kept;
     let id = Uuid::new_v4().to_string();
     let mut response = match &kept.split {
@@ -159,18 +164,6 @@ fn fresh_form(context: &LinkContext, lang: Lang, accepts_gzip: bool) -> HttpResp
     headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     headers.insert(header::VARY, header::HeaderValue::from_static("accept-encoding"));
     response
-}
-
-/// Whether the request's `Accept-Encoding` takes gzip.
-fn accepts_gzip(req: &HttpRequest) -> bool {
-    req.headers().get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).is_some_and(|value| {
-        value.split(',').any(|item| {
-            let mut parts = item.split(';').map(str::trim);
-            let coding = parts.next().unwrap_or_default();
-            let refused = parts.any(|p| p.strip_prefix("q=").is_some_and(|q| q.parse::<f32>().unwrap_or(1.0) <= 0.0));
-            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
-        })
-    })
 }
 
 /// A plain form post, split into the submission and the language it was made in.
@@ -345,18 +338,26 @@ pub async fn poster_facts(state: &State, slug: &str) -> ApiResult<(Arc<LinkConte
 /// A rendering of a link, kept in its cache entry under `key`, or made now off the request
 /// threads (rendering a poster takes tens of milliseconds).
 async fn kept_render(
-    context: &Arc<LinkContext>,
+    context: &LinkContext,
     key: String,
+    content_type: &'static str,
     make: impl FnOnce() -> Result<Vec<u8>, poster::PosterError> + Send + 'static,
-) -> ApiResult<web::Bytes> {
-    if let Ok(kept) = context.renders.get_or_make::<web::Bytes, ()>(&key, || Err(())) {
-        return Ok(web::Bytes::clone(&kept));
-    }
-    let made = web::Bytes::from(web::block(make).await.map_err(ApiError::internal)?.map_err(ApiError::internal)?);
-    let kept = context.renders.get_or_make(&key, || Ok::<_, std::convert::Infallible>(made));
-    let Ok(kept) = kept;
-    Ok(web::Bytes::clone(&kept))
+) -> ApiResult<Arc<KeptBody>> {
+    context
+        .renders
+        .get_or_make(&key, || async move {
+            web::block(move || {
+                KeptBody::new(content_type, make().map_err(ApiError::internal)?).map_err(ApiError::internal)
+            })
+            .await
+            .map_err(ApiError::internal)?
+        })
+        .await
 }
+
+/// Images may be kept by browsers and proxies for an hour: a link's code and poster change
+/// only when the link is withdrawn, which the page itself then says.
+const IMAGE_CACHE: &str = "public, max-age=3600";
 
 fn size(query: &SizeQuery) -> ApiResult<u32> {
     let size = query.size.unwrap_or(qr::DEFAULT_SIZE);
@@ -367,34 +368,40 @@ fn size(query: &SizeQuery) -> ApiResult<u32> {
     }
 }
 
-fn image<B: actix_web::body::MessageBody + 'static>(content_type: &'static str, bytes: B) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
-        .body(bytes)
-}
-
 /// The link's QR code as SVG.
 #[utoipa::path(tag = "pages", params(("slug" = String, Path), SizeQuery), responses((status = 200, description = "QR code (level M) of the link's public URL", content_type = "image/svg+xml"), crate::http::responses::PublicErrors))]
 #[get("/s/{slug}/qr.svg")]
-pub async fn qr_svg(state: State, slug: web::Path<String>, query: web::Query<SizeQuery>) -> ApiResult<HttpResponse> {
+pub async fn qr_svg(
+    state: State,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    query: web::Query<SizeQuery>,
+) -> ApiResult<HttpResponse> {
     // The request is checked before the link, so a bad size is a 422 whatever the link's state.
     let size = size(&query)?;
     let (context, facts) = poster_facts(&state, &slug).await?;
-    let svg =
-        kept_render(&context, format!("qr.svg:{size}"), move || Ok(qr::svg(&facts.url, size)?.into_bytes())).await?;
-    Ok(image("image/svg+xml", svg))
+    let svg = kept_render(&context, format!("qr.svg:{size}"), "image/svg+xml", move || {
+        Ok(qr::svg(&facts.url, size)?.into_bytes())
+    })
+    .await?;
+    Ok(svg.respond(&req, IMAGE_CACHE))
 }
 
 /// The link's QR code as PNG.
 #[utoipa::path(tag = "pages", params(("slug" = String, Path), SizeQuery), responses((status = 200, description = "QR code (level M) of the link's public URL", content_type = "image/png"), crate::http::responses::PublicErrors))]
 #[get("/s/{slug}/qr.png")]
-pub async fn qr_png(state: State, slug: web::Path<String>, query: web::Query<SizeQuery>) -> ApiResult<HttpResponse> {
+pub async fn qr_png(
+    state: State,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    query: web::Query<SizeQuery>,
+) -> ApiResult<HttpResponse> {
     // The request is checked before the link, so a bad size is a 422 whatever the link's state.
     let size = size(&query)?;
     let (context, facts) = poster_facts(&state, &slug).await?;
-    let png = kept_render(&context, format!("qr.png:{size}"), move || Ok(qr::png(&facts.url, size)?)).await?;
-    Ok(image("image/png", png))
+    let png =
+        kept_render(&context, format!("qr.png:{size}"), "image/png", move || Ok(qr::png(&facts.url, size)?)).await?;
+    Ok(png.respond(&req, IMAGE_CACHE))
 }
 
 /// A printable A4 poster of the link (SVG).
@@ -408,11 +415,11 @@ pub async fn poster_svg(
 ) -> ApiResult<HttpResponse> {
     let (context, facts) = poster_facts(&state, &slug).await?;
     let lang = language(query.lang, &req);
-    let svg = kept_render(&context, format!("poster.svg:{}", lang.code()), move || {
+    let svg = kept_render(&context, format!("poster.svg:{}", lang.code()), "image/svg+xml", move || {
         Ok(poster::svg(&facts.content(lang))?.into_bytes())
     })
     .await?;
-    Ok(image("image/svg+xml", svg))
+    Ok(svg.respond(&req, IMAGE_CACHE))
 }
 
 /// A printable A4 poster of the link (PNG, 1240 × 1754 px: A4 at 150 dpi).
@@ -426,11 +433,11 @@ pub async fn poster_png(
 ) -> ApiResult<HttpResponse> {
     let (context, facts) = poster_facts(&state, &slug).await?;
     let lang = language(query.lang, &req);
-    let png = kept_render(&context, format!("poster.png:{}", lang.code()), move || {
+    let png = kept_render(&context, format!("poster.png:{}", lang.code()), "image/png", move || {
         poster::png(&facts.content(lang), poster::PNG_WIDTH)
     })
     .await?;
-    Ok(image("image/png", png))
+    Ok(png.respond(&req, IMAGE_CACHE))
 }
 
 /// A printable A4 poster of the link (PDF, one page).
@@ -444,9 +451,11 @@ pub async fn poster_pdf(
 ) -> ApiResult<HttpResponse> {
     let (context, facts) = poster_facts(&state, &slug).await?;
     let lang = language(query.lang, &req);
-    let pdf =
-        kept_render(&context, format!("poster.pdf:{}", lang.code()), move || poster::pdf(&facts.content(lang))).await?;
-    Ok(image("application/pdf", pdf))
+    let pdf = kept_render(&context, format!("poster.pdf:{}", lang.code()), "application/pdf", move || {
+        poster::pdf(&facts.content(lang))
+    })
+    .await?;
+    Ok(pdf.respond(&req, IMAGE_CACHE))
 }
 
 /// The projector page of a conference session: counts while ballots arrive, results once closed.

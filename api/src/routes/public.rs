@@ -1,7 +1,6 @@
 //! The citizens' side of the API: no authentication, nothing identifying stored.
 
-use actix_web::http::header::{ACCEPT_LANGUAGE, ContentType};
-use actix_web::web::Bytes;
+use actix_web::http::header::ACCEPT_LANGUAGE;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -12,6 +11,7 @@ use crate::domain::questionnaire::Lang;
 use crate::error::{ApiError, ApiResult};
 use crate::http::client_address::client_ip;
 use crate::http::json::ValidJson;
+use crate::http::kept_body::KeptBody;
 use crate::http::responses::PublicErrors;
 use crate::intake::Receipt;
 use crate::intake::submit::{self, Sender, Submission};
@@ -83,10 +83,17 @@ pub async fn get_survey(
 ) -> ApiResult<HttpResponse> {
     let lang = language(query.lang, &req);
     let context = submit::open_link(&state.db, &state.intake.links, &slug).await?;
-    let body = context.renders.get_or_make(&format!("survey.json:{}", lang.code()), || {
-        serde_json::to_vec(&survey::view_of(&context, lang)).map(Bytes::from).map_err(ApiError::internal)
-    })?;
-    Ok(HttpResponse::Ok().content_type(ContentType::json()).body(Bytes::clone(&body)))
+    let kept = context
+        .renders
+        .get_or_make(&format!("survey.json:{}", lang.code()), || async {
+            let json = serde_json::to_vec(&survey::view_of(&context, lang)).map_err(ApiError::internal)?;
+            web::block(move || KeptBody::new("application/json", json))
+                .await
+                .map_err(ApiError::internal)?
+                .map_err(ApiError::internal)
+        })
+        .await?;
+    Ok(kept.respond(&req, "no-cache"))
 }
 
 /// Submit an anonymous response. Idempotent on `submission_id`: a retry returns the
