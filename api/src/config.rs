@@ -11,6 +11,7 @@
 //! | `PINGYI_MIN_CELL_SIZE` | `5` |
 //! | `PINGYI_DB_MAX_CONNECTIONS` | `16` on PostgreSQL, `4` on SQLite |
 //! | `PINGYI_BODY_TIMEOUT_SECONDS` | `10` |
+//! | `PINGYI_SHUTDOWN_DRAIN_SECONDS` | `0` |
 //! | `PINGYI_TRUSTED_PROXIES` | none: forwarded headers are ignored |
 //! | `PINGYI_WEBHOOK_RETRY_BASE_MS` | `30000` (then doubling) |
 //! | `PINGYI_WEBHOOK_MAX_ATTEMPTS` | `8` |
@@ -83,6 +84,9 @@ pub struct Settings {
     pub db_max_connections: u32,
     /// How long a request body may take to arrive (`body_deadline`).
     pub body_timeout: std::time::Duration,
+    /// How long a replica told to stop (SIGTERM) keeps serving while `/readyz` tells the load
+    /// balancer to send new requests elsewhere (`app::Application::run_until_stopped`).
+    pub shutdown_drain: std::time::Duration,
     /// Peers whose `Forwarded` / `X-Forwarded-For` headers are believed.
     pub trusted_proxies: TrustedProxies,
     pub webhooks: WebhookSettings,
@@ -185,6 +189,7 @@ impl Settings {
             min_cell_size: parse("PINGYI_MIN_CELL_SIZE", 5_i64)?.max(1),
             db_max_connections,
             body_timeout: std::time::Duration::from_secs(parse("PINGYI_BODY_TIMEOUT_SECONDS", 10_u64)?.clamp(1, 3600)),
+            shutdown_drain: std::time::Duration::from_secs(parse("PINGYI_SHUTDOWN_DRAIN_SECONDS", 0_u64)?.min(300)),
             trusted_proxies: var("PINGYI_TRUSTED_PROXIES")
                 .unwrap_or_default()
                 .parse()

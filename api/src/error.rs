@@ -37,6 +37,9 @@ pub enum ApiError {
     TooManyRequests { detail: String, retry_after_seconds: u64 },
     #[error("database unavailable")]
     Unavailable(#[source] DbErr),
+    /// The replica is draining before it stops; others take the requests.
+    #[error("shutting down")]
+    ShuttingDown,
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -53,7 +56,7 @@ impl ApiError {
     /// Seconds a client should wait before retrying, for the `Retry-After` header.
     pub fn retry_after(&self) -> Option<u64> {
         match self {
-            Self::Unavailable(_) => Some(5),
+            Self::Unavailable(_) | Self::ShuttingDown => Some(5),
             Self::TooManyRequests { retry_after_seconds, .. } => Some((*retry_after_seconds).max(1)),
             _ => None,
         }

@@ -75,6 +75,7 @@ pub fn test_settings(database_url: String) -> Settings {
         min_cell_size: 5,
         db_max_connections: 8,
         body_timeout: std::time::Duration::from_secs(10),
+        shutdown_drain: std::time::Duration::ZERO,
         trusted_proxies: Default::default(),
         webhooks: pingyi::webhooks::WebhookSettings {
             retry_base: std::time::Duration::from_millis(100),

@@ -7,6 +7,8 @@ mod state;
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use actix_web::dev::Server;
 
@@ -41,6 +43,36 @@ pub struct Application {
     port: u16,
     jobs: Arc<Jobs>,
     running: RunningJobs,
+    draining: Arc<AtomicBool>,
+    drain: Duration,
+}
+
+/// What the app was told to do by the signal it received.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    /// SIGINT (a person at a terminal): stop now.
+    Now,
+    /// SIGTERM (a process manager, a rolling restart): drain, then stop.
+    AfterDraining,
+}
+
+/// The next SIGINT or SIGTERM. Where a signal cannot be watched, never.
+async fn stop_signal() -> Stop {
+    let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(terminate) => terminate,
+        Err(err) => {
+            tracing::warn!(error = %err, "SIGTERM cannot be watched; stop with SIGINT");
+            return match tokio::signal::ctrl_c().await {
+                Ok(()) => Stop::Now,
+                Err(_) => std::future::pending().await,
+            };
+        }
+    };
+    tokio::select! {
+        Ok(()) = tokio::signal::ctrl_c() => Stop::Now,
+        Some(()) = terminate.recv() => Stop::AfterDraining,
+        else => std::future::pending().await,
+    }
 }
 
 impl Application {
@@ -79,11 +111,13 @@ impl Application {
             link_changes,
             spend_key,
             login_throttle: LoginThrottle::default(),
+            draining: Arc::new(AtomicBool::new(false)),
         };
+        let (draining, drain) = (state.draining.clone(), state.settings.shutdown_drain);
         let server = server::serve(listener, state)
             .map_err(|source| StartupError::Bind { address: format!("port {port}"), source })?;
         let running = jobs.clone().start();
-        Ok(Self { server, port, jobs, running })
+        Ok(Self { server, port, jobs, running, draining, drain })
     }
 
     pub fn port(&self) -> u16 {
@@ -95,10 +129,28 @@ impl Application {
         self.jobs.clone()
     }
 
-    /// Runs until SIGINT/SIGTERM, then finishes in-flight requests (graceful shutdown) and
-    /// stops the background jobs, letting a round in progress end.
+    /// Runs until SIGINT or SIGTERM. On SIGTERM the app first drains for
+    /// `PINGYI_SHUTDOWN_DRAIN_SECONDS`: `/readyz` answers 503, so that a load balancer sends
+    /// new requests elsewhere, while whatever still arrives is served. Then (at once on SIGINT)
+    /// it stops taking connections, finishes the requests in flight, and stops the background
+    /// jobs, letting a round in progress end.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let served = self.server.await;
+        let handle = self.server.handle();
+        let mut serving = tokio::spawn(self.server);
+        let stop = tokio::select! {
+            served = &mut serving => {
+                self.running.stop().await;
+                return served.map_err(std::io::Error::other)?;
+            }
+            stop = stop_signal() => stop,
+        };
+        if stop == Stop::AfterDraining && !self.drain.is_zero() {
+            self.draining.store(true, Ordering::SeqCst);
+            tracing::info!(seconds = self.drain.as_secs(), "draining before stopping");
+            tokio::time::sleep(self.drain).await;
+        }
+        handle.stop(true).await;
+        let served = serving.await.map_err(std::io::Error::other)?;
         self.running.stop().await;
         served
     }

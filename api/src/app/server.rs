@@ -64,6 +64,8 @@ pub fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> 
             .wrap(from_fn(metrics::observe_request))
     })
     .shutdown_timeout(10)
+    // `Application::run_until_stopped` handles the signals: SIGTERM drains first.
+    .disable_signals()
     .listen(listener)?
     .run();
     Ok(server)

@@ -3,6 +3,7 @@
 //! nothing.
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use actix_web::web;
 use sea_orm::DatabaseConnection;
@@ -28,6 +29,8 @@ pub struct AppState {
     pub spend_key: SpendKey,
     /// Failed sign-ins, to slow password guessing down.
     pub login_throttle: LoginThrottle,
+    /// Set when the app has been told to stop and is draining: `/readyz` answers 503.
+    pub draining: Arc<AtomicBool>,
 }
 
 pub type State = web::Data<AppState>;

@@ -46,7 +46,7 @@ impl ApiError {
             Self::RequestTimeout(_) => ("request-timeout", "The request body arrived too slowly"),
             Self::MethodNotAllowed(_) => ("method-not-allowed", "This method is not allowed here"),
             Self::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
-            Self::Unavailable(_) => ("unavailable", "The service is temporarily unavailable"),
+            Self::Unavailable(_) | Self::ShuttingDown => ("unavailable", "The service is temporarily unavailable"),
             Self::Internal(_) => ("internal-error", "Internal error"),
         }
     }
@@ -56,6 +56,7 @@ impl ApiError {
             Self::Validation(errors) if errors.len() == 1 => "1 field is invalid".to_owned(),
             Self::Validation(errors) => format!("{} fields are invalid", errors.len()),
             Self::Unavailable(_) => "the database cannot be reached; retry shortly".to_owned(),
+            Self::ShuttingDown => "this replica is stopping; other replicas take requests".to_owned(),
             Self::Internal(_) => "an unexpected error occurred; it has been logged".to_owned(),
             Self::TooManyRequests { detail, .. } => detail.clone(),
             Self::Duplicate(duplicate) => duplicate.describe(),
@@ -104,7 +105,7 @@ impl ResponseError for ApiError {
             Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -20,16 +20,20 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
 }
 
-/// The database answers.
+/// The database answers, and the replica is not draining before it stops (see
+/// `PINGYI_SHUTDOWN_DRAIN_SECONDS`).
 #[utoipa::path(
     tag = "health",
     responses(
         (status = 200, body = Health),
-        (status = 503, description = "Database unreachable", body = crate::http::problem::Problem, content_type = "application/problem+json")
+        (status = 503, description = "Database unreachable, or the replica is draining before it stops", body = crate::http::problem::Problem, content_type = "application/problem+json")
     )
 )]
 #[get("/readyz")]
 pub async fn readyz(state: State) -> Result<HttpResponse, ApiError> {
+    if state.draining.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(ApiError::ShuttingDown);
+    }
     state.db.ping().await.map_err(ApiError::Unavailable)?;
     Ok(HttpResponse::Ok().json(Health { status: "ok" }))
 }

@@ -279,3 +279,30 @@ async fn two_admins_shutting_each_other_at_once_leave_one_enabled() {
     let audited = app.audited("account.disabled", &a).await + app.audited("account.disabled", &b).await;
     assert_eq!(audited, 1);
 }
+
+/// A pollster's push holds its campaign and then adds to the totals, which a fold on another
+/// connection may be writing at that moment: the two must not wait on each other (on
+/// PostgreSQL such a wait was a deadlock, and the push a 500).
+#[tokio::test]
+async fn pollster_pushes_and_folds_at_once_all_go_through() {
+    let w = crate::pollster::world().await;
+    let (_, pollster) = w.client("pollster", None).await;
+    let slug = w.app.link_with(&w.admin, w.questionnaire, w.unit, "web", pingyi_tests::relaxed_controls()).await;
+    let slug = slug["slug"].as_str().unwrap().to_owned();
+    let mut pushed = 0;
+    for round in 0..10 {
+        for _ in 0..3 {
+            assert_eq!(w.app.submit(&slug, "satisfied").await.status(), 201);
+        }
+        let pushes = (0..AT_ONCE / 5).map(|n| w.push(&pollster, vec![w.item(&format!("r{round}-{n}"), "satisfied")]));
+        let (statuses, _) = tokio::join!(futures_util::future::join_all(pushes), async {
+            for _ in 0..4 {
+                w.app.jobs.fold().await;
+            }
+        });
+        let statuses: Vec<u16> = statuses.iter().map(|r| r.status().as_u16()).collect();
+        assert!(statuses.iter().all(|s| *s == 200), "round {round}: {statuses:?}");
+        pushed += statuses.len();
+    }
+    assert_eq!(w.app.count("pollster_responses").await, i64::try_from(pushed).unwrap());
+}

@@ -79,11 +79,14 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<campaign::Mo
 
 /// The campaign, read inside a write transaction and held against a phase change until the
 /// transaction ends, so that what the transaction writes agrees with the phase it checked.
-/// PostgreSQL locks the row `FOR SHARE` (other such writers go on; a phase change waits);
+/// PostgreSQL locks the row `FOR KEY SHARE`: other such writers go on, and so does raising
+/// the campaign's `totals_version` (which a holder adding to the totals does itself, after
+/// waiting for the totals lock that a fold may hold while raising it: with `FOR SHARE` the
+/// two waited on each other); changes to the campaign take `lock` (`FOR UPDATE`) and wait.
 /// SQLite runs one write transaction at a time and has no row locks to take.
 pub async fn hold(txn: &impl ConnectionTrait, id: Uuid) -> ApiResult<campaign::Model> {
     campaign::Entity::find_by_id(id)
-        .lock_shared()
+        .lock(sea_orm::sea_query::LockType::KeyShare)
         .one(txn)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no campaign {id}")))
