@@ -132,8 +132,8 @@ impl Application {
     /// Runs until SIGINT or SIGTERM. On SIGTERM the app first drains for
     /// `PINGYI_SHUTDOWN_DRAIN_SECONDS`: `/readyz` answers 503, so that a load balancer sends
     /// new requests elsewhere, while whatever still arrives is served. Then (at once on SIGINT)
-    /// it stops taking connections, finishes the requests in flight, and stops the background
-    /// jobs, letting a round in progress end.
+    /// it stops the background jobs, letting a round in progress end, stops taking
+    /// connections, and finishes the requests in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let handle = self.server.handle();
         let mut serving = tokio::spawn(self.server);
@@ -149,9 +149,11 @@ impl Application {
             tracing::info!(seconds = self.drain.as_secs(), "draining before stopping");
             tokio::time::sleep(self.drain).await;
         }
-        handle.stop(true).await;
-        let served = serving.await.map_err(std::io::Error::other)?;
+        // The jobs stop first: the database connections the request threads opened end with
+        // those threads, and a job round using one then would fail half done. What they
+        // leave is kept in the database for the next start or another replica.
         self.running.stop().await;
-        served
+        handle.stop(true).await;
+        serving.await.map_err(std::io::Error::other)?
     }
 }

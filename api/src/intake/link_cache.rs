@@ -3,7 +3,7 @@
 //! query of a page view. The links of one questionnaire share one copy of the questionnaire
 //! and its campaign. Each entry also keeps what was rendered from it (the answer page, the
 //! public questionnaire, QR codes, posters: `Renders`), so those are made once per link and
-//! made again only when the entry is.
+//! made again only when what they show changes (an entry read again unchanged keeps them).
 //!
 //! An entry holds while the database's change counter (`link_changes`, raised by triggers on
 //! every change to links, questionnaires and campaigns' phases and settings, by whichever
@@ -60,8 +60,9 @@ pub struct LinkContext {
     pub campaign: Arc<campaign::Model>,
     /// The campaign's settings, parsed once per load rather than once per submission.
     pub campaign_settings: Arc<ScoringSettings>,
-    /// What has been rendered from this entry.
-    pub renders: Renders,
+    /// What has been rendered from this entry; carried over to the entry that replaces it
+    /// when the link, unit, questionnaire and campaign read again are the same.
+    pub renders: Arc<Renders>,
 }
 
 /// What has been rendered from one link's entry, by what it is (`"page:zh-CN"`,
@@ -109,14 +110,28 @@ struct QuestionnaireParts {
 }
 
 impl LinkContext {
-    fn of(link: survey_link::Model, unit: unit::Model, parts: &QuestionnaireParts) -> Self {
+    /// The context of `link`, keeping what `previous` rendered if it showed the same things.
+    fn of(
+        link: survey_link::Model,
+        unit: unit::Model,
+        parts: &QuestionnaireParts,
+        previous: Option<&LinkContext>,
+    ) -> Self {
+        let renders = previous
+            .filter(|previous| {
+                previous.link == link
+                    && *previous.unit == unit
+                    && previous.questionnaire.model == parts.questionnaire.model
+                    && *previous.campaign == *parts.campaign
+            })
+            .map_or_else(Arc::default, |previous| previous.renders.clone());
         Self {
             link,
             unit: Arc::new(unit),
             questionnaire: parts.questionnaire.clone(),
             campaign: parts.campaign.clone(),
             campaign_settings: parts.campaign_settings.clone(),
-            renders: Renders::default(),
+            renders,
         }
     }
 }
@@ -135,7 +150,7 @@ pub async fn load(db: &impl ConnectionTrait, slug: &str) -> ApiResult<LinkContex
     let link = crate::services::registry::links::find_by_slug(db, slug).await?;
     let unit = crate::services::registry::units::find(db, link.unit_id).await?;
     let parts = load_parts(db, link.questionnaire_id).await?;
-    Ok(LinkContext::of(link, unit, &parts))
+    Ok(LinkContext::of(link, unit, &parts, None))
 }
 
 async fn load_parts(db: &impl ConnectionTrait, questionnaire_id: Uuid) -> ApiResult<QuestionnaireParts> {
@@ -172,14 +187,15 @@ impl<K, V> Default for Loads<K, V> {
 
 impl<K: Hash + Eq, V> Loads<K, V> {
     /// The value of `key` loaded at `generation`, loading it with `load` if there is none.
-    async fn get<Q, F>(&self, key: &Q, generation: i64, load: impl FnOnce() -> F) -> ApiResult<Arc<V>>
+    /// `load` is given the value the new entry replaces, if there was one.
+    async fn get<Q, F>(&self, key: &Q, generation: i64, load: impl FnOnce(Option<Arc<V>>) -> F) -> ApiResult<Arc<V>>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
         F: Future<Output = ApiResult<V>>,
     {
-        let cell = self.cell(key, generation);
-        match cell.get_or_try_init(|| async { load().await.map(Arc::new) }).await {
+        let (cell, previous) = self.cell(key, generation);
+        match cell.get_or_try_init(|| async { load(previous).await.map(Arc::new) }).await {
             Ok(value) => Ok(value.clone()),
             Err(err) => {
                 self.forget(key, &cell);
@@ -188,8 +204,9 @@ impl<K: Hash + Eq, V> Loads<K, V> {
         }
     }
 
-    /// The entry of `key` if it was loaded at `generation`, or a new empty one in its place.
-    fn cell<Q>(&self, key: &Q, generation: i64) -> Arc<OnceCell<Arc<V>>>
+    /// The entry of `key` if it was loaded at `generation`, or a new empty one in its place
+    /// with the value of the entry it replaces.
+    fn cell<Q>(&self, key: &Q, generation: i64) -> (Arc<OnceCell<Arc<V>>>, Option<Arc<V>>)
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
@@ -199,14 +216,15 @@ impl<K: Hash + Eq, V> Loads<K, V> {
             && entry.generation == generation
             && entry.created_at.elapsed() < MAX_AGE
         {
-            return entry.value.clone();
+            return (entry.value.clone(), None);
         }
         if entries.len() >= MAX_ENTRIES {
             entries.clear();
         }
         let value = Arc::new(OnceCell::new());
-        entries.insert(key.to_owned(), Entry { created_at: Instant::now(), generation, value: value.clone() });
-        value
+        let replaced =
+            entries.insert(key.to_owned(), Entry { created_at: Instant::now(), generation, value: value.clone() });
+        (value, replaced.and_then(|entry| entry.value.get().cloned()))
     }
 
     /// Drops the entry `cell` of `key` after a failed load, so that unknown keys take no
@@ -251,16 +269,22 @@ impl LinkCache {
     pub async fn get(&self, db: &impl ConnectionTrait, slug: &str) -> ApiResult<Arc<LinkContext>> {
         // Read before loading: a change during the load leaves the entry stale.
         let generation = self.generation(db).await?;
-        self.links.get(slug, generation, || self.load(db, slug, generation)).await
+        self.links.get(slug, generation, |previous| self.load(db, slug, generation, previous)).await
     }
 
     /// The link behind `slug`, with the parts its questionnaire's links share from the cache.
-    async fn load(&self, db: &impl ConnectionTrait, slug: &str, generation: i64) -> ApiResult<LinkContext> {
+    async fn load(
+        &self,
+        db: &impl ConnectionTrait,
+        slug: &str,
+        generation: i64,
+        previous: Option<Arc<LinkContext>>,
+    ) -> ApiResult<LinkContext> {
         let link = crate::services::registry::links::find_by_slug(db, slug).await?;
         let unit = crate::services::registry::units::find(db, link.unit_id).await?;
         let id = link.questionnaire_id;
-        let parts = self.questionnaires.get(&id, generation, || load_parts(db, id)).await?;
-        Ok(LinkContext::of(link, unit, &parts))
+        let parts = self.questionnaires.get(&id, generation, |_| load_parts(db, id)).await?;
+        Ok(LinkContext::of(link, unit, &parts, previous.as_deref()))
     }
 
     /// The database's change counter, read at most once per check interval unless this app
@@ -318,6 +342,36 @@ mod tests {
         let (results, ()) = tokio::join!(requests, releaser);
         assert!(results.iter().all(|r| r.as_deref() == Ok(&vec![1, 2, 3])));
         assert_eq!(made.load(Ordering::SeqCst), 1);
+    }
+
+    /// An entry read again after a change elsewhere keeps what it rendered; one whose link
+    /// changed renders afresh.
+    #[tokio::test]
+    async fn renders_outlive_a_reload_that_changed_nothing_they_show() -> Result<(), Box<dyn std::error::Error>> {
+        use sea_orm::ConnectionTrait;
+        let dir = std::env::temp_dir().join(format!("pingyi-renders-{}", Uuid::new_v4().simple()));
+        let db = crate::store::connect::connect(&format!("sqlite://{}/pingyi.db?mode=rwc", dir.display()), 2).await?;
+        crate::store::connect::migrate(&db).await?;
+        let spend_key = crate::services::integrity::codes::SpendKey::derive(&crate::config::Secret::new(vec![7; 40])?);
+        let demo = crate::demo::load(&db, &spend_key).await?;
+        let (slug, other) = (&demo.links[0].1, &demo.links[1].1);
+        // Reads the change counter on every request.
+        let cache = LinkCache::new(Arc::new(LinkChanges::default()), Duration::ZERO);
+        let touch = |slug: &str, set: &str| format!("UPDATE survey_links SET {set} WHERE slug = '{slug}'");
+
+        let first = cache.get(&db, slug).await?;
+        db.execute_unprepared(&touch(other, "kiosk = kiosk")).await?;
+        let second = cache.get(&db, slug).await?;
+        assert!(!Arc::ptr_eq(&first, &second), "the entry was read again after the change");
+        assert!(Arc::ptr_eq(&first.renders, &second.renders), "and kept what it rendered");
+
+        db.execute_unprepared(&touch(slug, "kiosk = NOT kiosk")).await?;
+        let third = cache.get(&db, slug).await?;
+        assert_ne!(third.link.kiosk, second.link.kiosk);
+        assert!(!Arc::ptr_eq(&second.renders, &third.renders), "a changed link renders afresh");
+        db.close().await?;
+        std::fs::remove_dir_all(&dir).ok();
+        Ok(())
     }
 
     #[tokio::test]

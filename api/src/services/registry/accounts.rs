@@ -251,26 +251,7 @@ pub async fn reset_password<C: ConnectionTrait + TransactionTrait>(
     let hashed = hash(one_time_password.clone()).await?;
     let txn = crate::store::begin_write(db).await?;
     let account = lock(&txn, id, false).await?;
-    let updated = account::ActiveModel {
-        id: Set(id),
-        password_hash: Set(hashed),
-        must_change_password: Set(true),
-        token_generation: Set(account.token_generation.saturating_add(1)),
-        ..Default::default()
-    }
-    .update(&txn)
-    .await?;
-    let before = Some(state_of(&account));
-    audit::record(
-        &txn,
-        &who.subject,
-        "account.password_reset",
-        "account",
-        &id.to_string(),
-        before,
-        Some(state_of(&updated)),
-    )
-    .await?;
+    let updated = replace_password(&txn, who, &account, hashed, true, "account.password_reset").await?;
     txn.commit().await?;
     Ok(OneTimePassword { account: updated.into(), one_time_password })
 }
@@ -307,28 +288,33 @@ pub async fn change_own_password<C: ConnectionTrait + TransactionTrait>(
     if locked.password_hash != account.password_hash {
         return Err(ApiError::Conflict("the password was changed meanwhile; sign in again".to_owned()));
     }
-    let updated = account::ActiveModel {
-        id: Set(id),
-        password_hash: Set(hashed),
-        must_change_password: Set(false),
-        token_generation: Set(locked.token_generation.saturating_add(1)),
-        ..Default::default()
-    }
-    .update(&txn)
-    .await?;
-    let before = Some(state_of(&locked));
-    audit::record(
-        &txn,
-        &who.subject,
-        "account.password_changed",
-        "account",
-        &id.to_string(),
-        before,
-        Some(state_of(&updated)),
-    )
-    .await?;
+    replace_password(&txn, who, &locked, hashed, false, "account.password_changed").await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// Stores a new password hash for the locked `account`, retires its tokens, and audits it as
+/// `action`; `must_change` obliges its holder to choose another before anything else.
+async fn replace_password(
+    txn: &impl ConnectionTrait,
+    who: &Principal,
+    account: &account::Model,
+    hashed: String,
+    must_change: bool,
+    action: &str,
+) -> ApiResult<account::Model> {
+    let updated = account::ActiveModel {
+        id: Set(account.id),
+        password_hash: Set(hashed),
+        must_change_password: Set(must_change),
+        token_generation: Set(account.token_generation.saturating_add(1)),
+        ..Default::default()
+    }
+    .update(txn)
+    .await?;
+    let (before, after) = (Some(state_of(account)), Some(state_of(&updated)));
+    audit::record(txn, &who.subject, action, "account", &account.id.to_string(), before, after).await?;
+    Ok(updated)
 }
 
 /// What a token's account is now: a token fails once its account is deleted or disabled or
