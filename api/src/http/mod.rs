@@ -17,6 +17,7 @@ pub mod principal;
 pub mod problem;
 pub mod problem_language;
 pub mod responses;
+pub mod sign_in;
 
 /// Largest accepted request body.
 pub const BODY_LIMIT: usize = 256 * 1024;

@@ -12,11 +12,9 @@ use validator::Validate;
 
 use crate::app::State;
 use crate::auth::Principal;
-use crate::auth::login_throttle::Source;
 use crate::auth::{Role, TokenKeys};
 use crate::error::{ApiError, ApiResult};
 use crate::http::BODY_LIMIT;
-use crate::http::client_address::client_ip;
 use crate::http::json::ValidJson;
 use crate::http::json::{parse_valid_json, read_body};
 use crate::http::responses::WriteErrors;
@@ -111,24 +109,7 @@ pub async fn issue_token(
     let body = read_body(payload, BODY_LIMIT).await?;
     let (token, role) = match read(&req, &body)? {
         TokenRequest::Password { username, password } => {
-            let source = client_ip(&req, &state.settings.trusted_proxies).map(Source::from);
-            if let Some(source) = source
-                && let Err(wait) = state.login_throttle.attempt(&username, source)
-            {
-                return Err(ApiError::TooManyRequests {
-                    detail: "too many failed sign-ins; wait before trying again".to_owned(),
-                    retry_after_seconds: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
-                });
-            }
-            let signed_in = accounts::authenticate(&state.db, &username, &password).await;
-            if let Some(source) = source {
-                match &signed_in {
-                    Ok(_) => state.login_throttle.succeeded(&username, source),
-                    Err(ApiError::Unauthorized(_)) => {} // counted already
-                    Err(_) => state.login_throttle.not_a_guess(&username, source),
-                }
-            }
-            let account = signed_in?;
+            let account = crate::http::sign_in::sign_in(&state, &req, &username, &password).await?;
             let role = account.role;
             (keys.issue(account.id, role, account.unit_id, account.token_generation), role)
         }
