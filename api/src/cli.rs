@@ -109,7 +109,7 @@ async fn serve(demo: bool) -> CliResult {
     );
     tracing::info!(database = %config::redacted_url(&settings.database_url), "database ready");
     println!(
-        "Pingyi is listening on {base}\n  API:        {base}/api/v1\n  docs:       {base}/docs/\n  OpenAPI:    {base}/openapi.json\n  health:     {base}/healthz  (readiness: {base}/readyz)\n  public URL: {}",
+        "Pingyi is listening on {base}\n  console:    {base}/console/\n  API:        {base}/api/v1\n  docs:       {base}/docs/\n  OpenAPI:    {base}/openapi.json\n  health:     {base}/healthz  (readiness: {base}/readyz)\n  public URL: {}",
         settings.public_url
     );
     app.run_until_stopped().await?;

@@ -12,6 +12,8 @@
 //! | `PINGYI_DB_MAX_CONNECTIONS` | `16` on PostgreSQL, `4` on SQLite |
 //! | `PINGYI_BODY_TIMEOUT_SECONDS` | `10` |
 //! | `PINGYI_SHUTDOWN_DRAIN_SECONDS` | `0` |
+//! | `PINGYI_CONSOLE_IDLE_MINUTES` | `30` |
+//! | `PINGYI_CONSOLE_MAX_HOURS` | `12` |
 //! | `PINGYI_TRUSTED_PROXIES` | none: forwarded headers are ignored |
 //! | `PINGYI_WEBHOOK_RETRY_BASE_MS` | `30000` (then doubling) |
 //! | `PINGYI_WEBHOOK_MAX_ATTEMPTS` | `8` |
@@ -87,6 +89,10 @@ pub struct Settings {
     /// How long a replica told to stop (SIGTERM) keeps serving while `/readyz` tells the load
     /// balancer to send new requests elsewhere (`app::Application::run_until_stopped`).
     pub shutdown_drain: std::time::Duration,
+    /// A console session ends after this long without a request…
+    pub console_idle: std::time::Duration,
+    /// …and this long after its sign-in, however busy.
+    pub console_max_age: std::time::Duration,
     /// Peers whose `Forwarded` / `X-Forwarded-For` headers are believed.
     pub trusted_proxies: TrustedProxies,
     pub webhooks: WebhookSettings,
@@ -190,6 +196,12 @@ impl Settings {
             db_max_connections,
             body_timeout: std::time::Duration::from_secs(parse("PINGYI_BODY_TIMEOUT_SECONDS", 10_u64)?.clamp(1, 3600)),
             shutdown_drain: std::time::Duration::from_secs(parse("PINGYI_SHUTDOWN_DRAIN_SECONDS", 0_u64)?.min(300)),
+            console_idle: std::time::Duration::from_secs(
+                60 * parse("PINGYI_CONSOLE_IDLE_MINUTES", 30_u64)?.clamp(1, 24 * 60),
+            ),
+            console_max_age: std::time::Duration::from_secs(
+                3600 * parse("PINGYI_CONSOLE_MAX_HOURS", 12_u64)?.clamp(1, 7 * 24),
+            ),
             trusted_proxies: var("PINGYI_TRUSTED_PROXIES")
                 .unwrap_or_default()
                 .parse()

@@ -12,6 +12,7 @@ pub mod campaign;
 pub mod campaign_unit;
 pub mod conference_session;
 pub mod conference_tally;
+pub mod console_session;
 pub mod evaluator;
 pub mod invitation_code;
 pub mod invitation_spend;

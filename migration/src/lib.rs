@@ -12,6 +12,7 @@ mod m20261206_000003_secret_ballots;
 mod m20261206_000004_ranking_groups;
 mod m20261206_000005_account_lifecycle;
 mod m20261206_000006_kiosk_links;
+mod m20261207_000007_console_sessions;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000004_ranking_groups::Migration),
             Box::new(m20261206_000005_account_lifecycle::Migration),
             Box::new(m20261206_000006_kiosk_links::Migration),
+            Box::new(m20261207_000007_console_sessions::Migration),
         ]
     }
 }

@@ -1,50 +1,11 @@
 // Real-browser test of the citizens' pages: a phone-sized Chromium answers every question and
 // submits, with JavaScript and without; two neighbours behind one address; a tablet at a
 // service window; every page checked with axe-core. Screenshots go to $ARTIFACTS.
-import { chromium } from 'playwright-core';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { accessible, artifacts, base, browser, check, expect, finish } from './common.mjs';
 
-const base = process.env.PINGYI_URL;
 const slug = process.env.PINGYI_SLUG;
 const kioskSlug = process.env.PINGYI_KIOSK_SLUG;
 const resultsUrl = process.env.PINGYI_RESULTS_URL;
-const axeSource = readFileSync(new URL('./node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
-const artifacts = process.env.ARTIFACTS ?? 'test-artifacts';
-mkdirSync(artifacts, { recursive: true });
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
-
-let passed = 0;
-let failed = 0;
-async function check(name, body) {
-  try {
-    await body();
-    passed += 1;
-    console.log(`ok - ${name}`);
-  } catch (error) {
-    failed += 1;
-    console.log(`not ok - ${name}\n  ${String(error.stack ?? error).split('\n').join('\n  ')}`);
-  }
-}
-function expect(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-// axe-core's WCAG 2.1 A/AA rules and best practices; evaluated through the DevTools protocol,
-// which the page's content security policy does not govern.
-async function accessible(page, what) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(() => axe.run(document, {
-    runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'],
-  }));
-  expect(result.passes.length >= 10, `${what}: axe-core ran only ${result.passes.length} checks`);
-  const found = result.violations.map((v) => `${v.id} (${v.nodes.length}): ${v.help}`);
-  expect(found.length === 0, `${what}: axe-core found ${found.join('; ')}`);
-}
 
 async function phone(javaScriptEnabled, width = 360) {
   const context = await browser.newContext({
@@ -164,6 +125,4 @@ await check('the other public pages are accessible too', async () => {
   await context.close();
 });
 
-await browser.close();
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+await finish();

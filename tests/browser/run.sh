@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the real-browser test against the real service (debug build, demo data, a temporary
+# Runs the real-browser tests (the citizens' pages, the console) against the real service (debug build, demo data, a temporary
 # SQLite file). Installs Debian's chromium and a CJK font when they are missing.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -28,5 +28,12 @@ kiosk="$(grep '窗口平板' "$data/server.log" | grep -o '/s/[A-Za-z0-9]*' | he
 results="$(grep -o 'http://[^ ]*/api/v1/public/campaigns/[^ ]*/results' "$data/server.log" | head -n 1)"
 [ -n "$slug" ] && [ -n "$kiosk" ] && [ -n "$results" ] || { cat "$data/server.log"; echo "no demo links found"; exit 1; }
 
+admin="$(grep -o 'admin account: [^ ]* / [^ ]*' "$data/server.log" | head -n 1)"
+admin_name="$(echo "$admin" | cut -d' ' -f3)"
+admin_password="$(echo "$admin" | cut -d' ' -f5)"
+[ -n "$admin_name" ] && [ -n "$admin_password" ] || { cat "$data/server.log"; echo "no demo admin found"; exit 1; }
+
 PINGYI_URL="http://127.0.0.1:$port" PINGYI_SLUG="$slug" PINGYI_KIOSK_SLUG="$kiosk" PINGYI_RESULTS_URL="$results" \
   ARTIFACTS="$root/test-artifacts" node "$here/answer-page.mjs"
+PINGYI_URL="http://127.0.0.1:$port" PINGYI_ADMIN="$admin_name" PINGYI_ADMIN_PASSWORD="$admin_password" \
+  ARTIFACTS="$root/test-artifacts" node "$here/console.mjs"

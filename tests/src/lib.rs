@@ -76,6 +76,8 @@ pub fn test_settings(database_url: String) -> Settings {
         db_max_connections: 8,
         body_timeout: std::time::Duration::from_secs(10),
         shutdown_drain: std::time::Duration::ZERO,
+        console_idle: std::time::Duration::from_secs(30 * 60),
+        console_max_age: std::time::Duration::from_secs(12 * 3600),
         trusted_proxies: Default::default(),
         webhooks: pingyi::webhooks::WebhookSettings {
             retry_base: std::time::Duration::from_millis(100),

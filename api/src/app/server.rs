@@ -20,7 +20,7 @@ use crate::error::ApiError;
 use crate::http::known_routes::KnownRoutes;
 use crate::http::openapi::ApiDoc;
 use crate::http::{BODY_LIMIT, body_deadline, clean_text, compression, conditional, problem_language};
-use crate::{metrics, routes, telemetry};
+use crate::{console, metrics, routes, telemetry};
 
 /// The OpenAPI document, generated from the registered routes.
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -54,6 +54,7 @@ pub fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> 
             .service(web::resource(OPENAPI_PATH).guard(guard::Get()).to(serve_openapi))
             .service(web::resource("/docs").guard(guard::Get()).to(to_docs))
             .service(SwaggerUi::new("/docs/{_:.*}").config(Config::from(OPENAPI_PATH)))
+            .configure(console::configure)
             .default_service(web::to(unknown_route))
             .wrap(from_fn(conditional::conditional_reads))
             .wrap(from_fn(clean_text::check_address))

@@ -7,6 +7,7 @@ pub mod clean_text;
 pub mod client_address;
 pub mod compression;
 pub mod conditional;
+pub mod cookies;
 pub mod etag;
 pub mod json;
 pub mod kept_body;

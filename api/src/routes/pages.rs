@@ -70,7 +70,7 @@ fn error_page(lang: Lang, err: &ApiError) -> HttpResponse {
 
 /// Whether this browser sent the "answered" cookie of the link (set after a submission).
 fn has_answered(req: &HttpRequest, slug: &str) -> bool {
-    crate::routes::public::cookie(req, &pages::cookie_name(slug)).is_some()
+    crate::http::cookies::cookie(req, &pages::cookie_name(slug)).is_some()
 }
 
 /// The answer page of a link.

@@ -10,6 +10,7 @@ use crate::app::{AppState, State};
 use crate::domain::questionnaire::Lang;
 use crate::error::{ApiError, ApiResult};
 use crate::http::client_address::client_ip;
+use crate::http::cookies::cookie;
 use crate::http::json::ValidJson;
 use crate::http::kept_body::KeptBody;
 use crate::http::responses::PublicErrors;
@@ -55,15 +56,6 @@ pub const DEVICE_COOKIE: &str = "pingyi_device";
 pub fn device_cookie(req: &HttpRequest) -> Option<String> {
     let value = cookie(req, DEVICE_COOKIE)?;
     (value.len() == 32 && value.bytes().all(|b| b.is_ascii_hexdigit())).then_some(value)
-}
-
-/// The value of the cookie `name`, if the request carries it.
-pub fn cookie(req: &HttpRequest, name: &str) -> Option<String> {
-    req.headers()
-        .get_all(actix_web::http::header::COOKIE)
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|pair| pair.trim().strip_prefix(name)?.strip_prefix('=').map(str::to_owned))
 }
 
 /// A new device cookie: 128 random bits, for a day, sent back only to this site.

@@ -5,6 +5,7 @@
 mod auth;
 mod basics;
 mod citizens;
+mod console;
 mod delivery;
 mod demo;
 mod edge;

@@ -287,6 +287,25 @@ pub async fn reports(db: &impl ConnectionTrait, who: &Principal, campaign_id: Uu
         .collect())
 }
 
+/// How many of the campaign's measures are past their deadline and unfinished (unit
+/// accounts: their own unit's).
+pub async fn count_overdue(db: &impl ConnectionTrait, who: &Principal, campaign_id: Uuid) -> ApiResult<u64> {
+    who.require(Permission::ReadRectification)?;
+    let problems = sea_orm::sea_query::Query::select()
+        .column(problem::Column::Id)
+        .from(problem::Entity)
+        .and_where(problem::Column::CampaignId.eq(campaign_id))
+        .to_owned();
+    let mut query = measure::Entity::find()
+        .filter(measure::Column::Deadline.lt(Utc::now().date_naive()))
+        .filter(measure::Column::Status.is_in([MeasureStatus::Planned, MeasureStatus::InProgress]))
+        .filter(measure::Column::ProblemId.in_subquery(problems));
+    if who.role == crate::auth::Role::Unit {
+        query = query.filter(measure::Column::UnitId.eq(who.unit_id));
+    }
+    Ok(sea_orm::PaginatorTrait::count(query, db).await?)
+}
+
 /// Emits `rectification.overdue` once per measure that has passed its deadline unfinished;
 /// returns how many were announced. Each measure is marked and its event written in one
 /// transaction, and only by the check that marks it: checks running at once on several

@@ -218,6 +218,9 @@ pub async fn set_disabled<C: ConnectionTrait + TransactionTrait>(
     }
     .update(&txn)
     .await?;
+    if disabled {
+        crate::console::session::end_all_of(&txn, id).await?;
+    }
     let action = if disabled { "account.disabled" } else { "account.enabled" };
     audit::record(&txn, &who.subject, action, "account", &id.to_string(), Some(before), Some(state_of(&updated)))
         .await?;
@@ -232,6 +235,7 @@ pub async fn delete<C: ConnectionTrait + TransactionTrait>(db: &C, who: &Princip
     let txn = crate::store::begin_write(db).await?;
     let account = lock(&txn, id, true).await?;
     keep_one_admin(&txn, &account).await?;
+    crate::console::session::end_all_of(&txn, id).await?;
     account::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(&txn, &who.subject, "account.deleted", "account", &id.to_string(), Some(state_of(&account)), None)
         .await?;
@@ -293,7 +297,8 @@ pub async fn change_own_password<C: ConnectionTrait + TransactionTrait>(
     Ok(())
 }
 
-/// Stores a new password hash for the locked `account`, retires its tokens, and audits it as
+/// Stores a new password hash for the locked `account`, retires its tokens and ends its
+/// console sessions, and audits it as
 /// `action`; `must_change` obliges its holder to choose another before anything else.
 async fn replace_password(
     txn: &impl ConnectionTrait,
@@ -312,6 +317,7 @@ async fn replace_password(
     }
     .update(txn)
     .await?;
+    crate::console::session::end_all_of(txn, account.id).await?;
     let (before, after) = (Some(state_of(account)), Some(state_of(&updated)));
     audit::record(txn, &who.subject, action, "account", &account.id.to_string(), before, after).await?;
     Ok(updated)

@@ -1,0 +1,382 @@
+//! The evaluation office's console at `/console/`: pages rendered on the server from askama
+//! templates (`api/templates/console/`, escaped at compile time), Chinese first with an
+//! English switch, working without JavaScript. Every page acts as the signed-in account
+//! through the same service functions as the JSON API, so the same permissions and audit
+//! apply; what a role may not do, the console does not offer (and refuses if asked).
+
+pub mod session;
+mod views;
+mod words;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use crate::app::State;
+use crate::auth::Permission;
+use crate::domain::questionnaire::Lang;
+use crate::error::ApiError;
+use crate::services::registry::accounts;
+use session::SignedIn;
+use views::{Chrome, Page};
+use words::Words;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/console").route(web::get().to(to_console)))
+        .service(web::resource("/console/").route(web::get().to(home)))
+        .service(web::resource("/console/sign-in").route(web::get().to(sign_in_form)).route(web::post().to(sign_in)))
+        .service(web::resource("/console/sign-out").route(web::post().to(sign_out)))
+        .service(
+            web::resource("/console/password")
+                .route(web::get().to(password_form))
+                .route(web::post().to(change_password)),
+        )
+        .service(web::resource("/console/campaigns/{id}").route(web::get().to(dashboard)))
+        .service(web::resource("/console/accounts").route(web::get().to(accounts_page)))
+        .service(web::resource("/console/language/{code}").route(web::get().to(switch_language)));
+}
+
+/// The console's language: English when the browser chose it with the switch, else Chinese.
+const LANGUAGE_COOKIE: &str = "pingyi_console_lang";
+
+fn language(req: &HttpRequest) -> Lang {
+    if crate::http::cookies::cookie(req, LANGUAGE_COOKIE).as_deref() == Some("en") { Lang::En } else { Lang::ZhCn }
+}
+
+fn secure(state: &State) -> bool {
+    state.settings.public_url.starts_with("https://")
+}
+
+/// A page of the console: never stored by a cache, never framed.
+fn html(status: StatusCode, page: String) -> HttpResponse {
+    let mut response = crate::web::html::response(status, page);
+    response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    response
+}
+
+fn set_cookie(response: &mut HttpResponse, cookie: &str) {
+    if let Ok(value) = header::HeaderValue::from_str(cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+}
+
+fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
+}
+
+/// What a failed service call shows: the console's own words for what a person can act on,
+/// the problem's status otherwise.
+fn failure(chrome: Chrome, err: &ApiError) -> HttpResponse {
+    let words = chrome.words;
+    let status = actix_web::ResponseError::status_code(err);
+    let message = match err {
+        ApiError::Forbidden(_) => words.forbidden,
+        ApiError::NotFound(_) => words.not_found,
+        ApiError::Unavailable(_) | ApiError::ShuttingDown => words.try_again,
+        _ => words.error,
+    };
+    if let ApiError::Internal(_) | ApiError::Unavailable(_) = err {
+        // Logged as the JSON API logs it.
+        let _ = actix_web::ResponseError::error_response(err);
+    }
+    render(status, &views::Message { chrome, heading: words.error, message })
+}
+
+fn render(status: StatusCode, page: &impl Page) -> HttpResponse {
+    match page.render_page() {
+        Ok(body) => html(status, body),
+        Err(err) => actix_web::ResponseError::error_response(&ApiError::internal(err)),
+    }
+}
+
+/// The signed-in account, or where to send the browser instead: the sign-in page, or the
+/// password page while the account must choose a new password.
+async fn signed_in(state: &State, req: &HttpRequest, lang: Lang) -> Result<SignedIn, HttpResponse> {
+    match session::current(state, req).await {
+        Ok(Some(user)) if user.account.must_change_password && req.path() != "/console/password" => {
+            Err(see_other("/console/password"))
+        }
+        Ok(Some(user)) => Ok(user),
+        Ok(None) if crate::http::cookies::cookie(req, session::SESSION_COOKIE).is_some() => {
+            Err(see_other("/console/sign-in?notice=session-ended"))
+        }
+        Ok(None) => Err(see_other("/console/sign-in")),
+        Err(err) => Err(failure(Chrome::new(lang, req, None, None), &err)),
+    }
+}
+
+async fn to_console() -> HttpResponse {
+    HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/console/")).finish()
+}
+
+#[derive(Deserialize)]
+struct NoticeQuery {
+    notice: Option<String>,
+}
+
+fn notice(words: &'static Words, query: &NoticeQuery) -> Option<&'static str> {
+    match query.notice.as_deref()? {
+        "signed-out" => Some(words.signed_out),
+        "session-ended" => Some(words.session_ended),
+        "password-changed" => Some(words.password_changed),
+        _ => None,
+    }
+}
+
+async fn sign_in_form(state: State, req: HttpRequest, query: web::Query<NoticeQuery>) -> HttpResponse {
+    let lang = language(&req);
+    if let Ok(Some(_)) = session::current(&state, &req).await {
+        return see_other("/console/");
+    }
+    let chrome = Chrome::new(lang, &req, None, notice(words::words(lang), &query));
+    sign_in_page(&state, StatusCode::OK, chrome, String::new(), None)
+}
+
+/// The sign-in page with a new form token, set in its cookie too.
+fn sign_in_page(
+    state: &State,
+    status: StatusCode,
+    chrome: Chrome,
+    username: String,
+    error: Option<&'static str>,
+) -> HttpResponse {
+    let csrf = session::random_token();
+    let mut response = render(status, &views::SignIn { chrome, csrf: csrf.clone(), username, error });
+    if let Ok(value) =
+        header::HeaderValue::from_str(&session::cookie_header(session::SIGN_IN_COOKIE, &csrf, secure(state)))
+    {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+#[derive(Deserialize)]
+struct SignInForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// A form's fields; text that is not clean (a NUL) or not a form is refused like the API does.
+fn read_form<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    crate::http::clean_text::check_form(body)?;
+    serde_urlencoded::from_bytes(body).map_err(|e| ApiError::BadRequest(format!("invalid form: {e}")))
+}
+
+async fn sign_in(state: State, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    let lang = language(&req);
+    let words = words::words(lang);
+    let chrome = || Chrome::new(lang, &req, None, None);
+    let form: SignInForm = match read_form(&body) {
+        Ok(form) => form,
+        Err(err) => return failure(chrome(), &err),
+    };
+    let expected = crate::http::cookies::cookie(&req, session::SIGN_IN_COOKIE).unwrap_or_default();
+    if !session::csrf_matches(&expected, Some(&form.csrf)) {
+        return sign_in_page(&state, StatusCode::FORBIDDEN, chrome(), form.username, Some(words.form_expired));
+    }
+    let account = match crate::http::sign_in::sign_in(&state, &req, form.username.trim(), &form.password).await {
+        Ok(account) => account,
+        Err(err @ ApiError::TooManyRequests { .. }) => {
+            let mut response = sign_in_page(
+                &state,
+                StatusCode::TOO_MANY_REQUESTS,
+                chrome(),
+                form.username,
+                Some(words.too_many_attempts),
+            );
+            if let Some(seconds) = err.retry_after() {
+                response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
+            }
+            return response;
+        }
+        Err(ApiError::Unauthorized(reason)) => {
+            let error = if reason.contains("disabled") { words.disabled_account } else { words.wrong_password };
+            return sign_in_page(&state, StatusCode::UNAUTHORIZED, chrome(), form.username, Some(error));
+        }
+        Err(err) => return failure(chrome(), &err),
+    };
+    let token = match session::start(&state, &account).await {
+        Ok(token) => token,
+        Err(err) => return failure(chrome(), &err),
+    };
+    let mut response = see_other(if account.must_change_password { "/console/password" } else { "/console/" });
+    let secure = secure(&state);
+    set_cookie(&mut response, &session::cookie_header(session::SESSION_COOKIE, &token, secure));
+    set_cookie(&mut response, &session::cleared_cookie_header(session::SIGN_IN_COOKIE, secure));
+    response
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn sign_out(state: State, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    let lang = language(&req);
+    let user = match signed_in(&state, &req, lang).await {
+        Ok(user) => user,
+        Err(elsewhere) => return elsewhere,
+    };
+    let form: CsrfForm = read_form(&body).unwrap_or(CsrfForm { csrf: String::new() });
+    if !session::csrf_matches(&user.session.csrf_token, Some(&form.csrf)) {
+        return refused_form(lang, &req, &user);
+    }
+    if let Err(err) = session::end(&state.db, user.session.id).await {
+        return failure(Chrome::new(lang, &req, Some(&user), None), &err);
+    }
+    let mut response = see_other("/console/sign-in?notice=signed-out");
+    set_cookie(&mut response, &session::cleared_cookie_header(session::SESSION_COOKIE, secure(&state)));
+    response
+}
+
+/// A form sent without the session's token: not from this console, or from a page older
+/// than the session. Nothing is done.
+fn refused_form(lang: Lang, req: &HttpRequest, user: &SignedIn) -> HttpResponse {
+    let chrome = Chrome::new(lang, req, Some(user), None);
+    let words = chrome.words;
+    render(StatusCode::FORBIDDEN, &views::Message { chrome, heading: words.error, message: words.form_expired })
+}
+
+async fn password_form(state: State, req: HttpRequest) -> HttpResponse {
+    let lang = language(&req);
+    match signed_in(&state, &req, lang).await {
+        Ok(user) => password_page(lang, &req, &user, StatusCode::OK, None),
+        Err(elsewhere) => elsewhere,
+    }
+}
+
+fn password_page(
+    lang: Lang,
+    req: &HttpRequest,
+    user: &SignedIn,
+    status: StatusCode,
+    error: Option<&'static str>,
+) -> HttpResponse {
+    let page = views::Password {
+        chrome: Chrome::new(lang, req, Some(user), None),
+        csrf: user.session.csrf_token.clone(),
+        username: user.account.username.clone(),
+        must_change: user.account.must_change_password,
+        error,
+    };
+    render(status, &page)
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    repeat_password: String,
+}
+
+async fn change_password(state: State, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    let lang = language(&req);
+    let words = words::words(lang);
+    let user = match signed_in(&state, &req, lang).await {
+        Ok(user) => user,
+        Err(elsewhere) => return elsewhere,
+    };
+    let form: PasswordForm = match read_form(&body) {
+        Ok(form) => form,
+        Err(err) => return failure(Chrome::new(lang, &req, Some(&user), None), &err),
+    };
+    if !session::csrf_matches(&user.session.csrf_token, Some(&form.csrf)) {
+        return refused_form(lang, &req, &user);
+    }
+    let refuse = |error| password_page(lang, &req, &user, StatusCode::UNPROCESSABLE_ENTITY, Some(error));
+    if form.new_password != form.repeat_password {
+        return refuse(words.passwords_differ);
+    }
+    if form.new_password.chars().count() < 12 {
+        return refuse(words.password_too_short);
+    }
+    let change = accounts::PasswordChange { current_password: form.current_password, new_password: form.new_password };
+    match accounts::change_own_password(&state.db, &user.principal(), change).await {
+        // The change ended every session of the account, this one too.
+        Ok(()) => {
+            let mut response = see_other("/console/sign-in?notice=password-changed");
+            set_cookie(&mut response, &session::cleared_cookie_header(session::SESSION_COOKIE, secure(&state)));
+            response
+        }
+        Err(ApiError::Validation(errors)) if errors.iter().any(|e| e.field == "current_password") => {
+            refuse(words.wrong_current_password)
+        }
+        Err(ApiError::Validation(_)) => refuse(words.same_password),
+        Err(err) => failure(Chrome::new(lang, &req, Some(&user), None), &err),
+    }
+}
+
+async fn home(state: State, req: HttpRequest) -> HttpResponse {
+    let lang = language(&req);
+    let user = match signed_in(&state, &req, lang).await {
+        Ok(user) => user,
+        Err(elsewhere) => return elsewhere,
+    };
+    let chrome = Chrome::new(lang, &req, Some(&user), None);
+    match views::Home::load(&state, &user.principal(), chrome.clone()).await {
+        Ok(page) => render(StatusCode::OK, &page),
+        Err(err) => failure(chrome, &err),
+    }
+}
+
+async fn dashboard(state: State, req: HttpRequest, id: web::Path<String>) -> HttpResponse {
+    let lang = language(&req);
+    let user = match signed_in(&state, &req, lang).await {
+        Ok(user) => user,
+        Err(elsewhere) => return elsewhere,
+    };
+    let chrome = Chrome::new(lang, &req, Some(&user), None);
+    let Ok(id) = id.parse() else { return failure(chrome, &ApiError::NotFound("no such campaign".to_owned())) };
+    match views::Dashboard::load(&state, &user.principal(), id, chrome.clone()).await {
+        Ok(page) => render(StatusCode::OK, &page),
+        Err(err) => failure(chrome, &err),
+    }
+}
+
+async fn accounts_page(state: State, req: HttpRequest) -> HttpResponse {
+    let lang = language(&req);
+    let user = match signed_in(&state, &req, lang).await {
+        Ok(user) => user,
+        Err(elsewhere) => return elsewhere,
+    };
+    let who = user.principal();
+    let chrome = Chrome::new(lang, &req, Some(&user), None);
+    if !who.may(Permission::ManageAccounts) {
+        return failure(chrome, &ApiError::Forbidden("accounts".to_owned()));
+    }
+    match views::Accounts::load(&state, &who, chrome.clone()).await {
+        Ok(page) => render(StatusCode::OK, &page),
+        Err(err) => failure(chrome, &err),
+    }
+}
+
+#[derive(Deserialize)]
+struct BackQuery {
+    back: Option<String>,
+}
+
+/// Switches the console's language and goes back to the page it was switched on (a console
+/// page only).
+async fn switch_language(state: State, code: web::Path<String>, query: web::Query<BackQuery>) -> HttpResponse {
+    let value = if code.as_str() == "en" { "en" } else { "zh-CN" };
+    let back = query.back.as_deref().filter(|b| b.starts_with("/console/") && !b.contains("//")).unwrap_or("/console/");
+    let mut response = see_other(back);
+    set_cookie(
+        &mut response,
+        &format!("{}; Max-Age=31536000", session::cookie_header(LANGUAGE_COOKIE, value, secure(&state))),
+    );
+    response
+}

@@ -1,0 +1,326 @@
+//! The console's pages: what each shows, read through the service functions as the signed-in
+//! account, and its template.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use chrono::NaiveDate;
+use entity::unit;
+use entity::vocabulary::{Phase, Source};
+use sea_orm::EntityTrait;
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::auth::{Permission, Principal};
+use crate::console::session::SignedIn;
+use crate::console::words::{self, Words};
+use crate::domain::questionnaire::Lang;
+use crate::error::ApiResult;
+use crate::services::query::figures;
+use crate::services::registry::{accounts, campaign_units, campaigns};
+use crate::totals::reports::SatisfactionFilter;
+use crate::totals::snapshot::Grouping;
+
+/// Laid out for a 1366 × 768 office screen and a tablet; colours meet WCAG 2.1 AA on white
+/// (text #1f2328, accent #0b57a4, error #a4161a, muted #57606a).
+const STYLE: &str = "\
+*{box-sizing:border-box}\
+body{margin:0;font:16px/1.5 system-ui,-apple-system,\"PingFang SC\",\"Microsoft YaHei\",\"Noto Sans CJK SC\",sans-serif;color:#1f2328;background:#f4f6f8}\
+.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem;z-index:1}\
+.top{display:flex;flex-wrap:wrap;align-items:center;justify-content:space-between;gap:.5rem 1.5rem;padding:.6rem 1.5rem;background:#0b57a4;color:#fff}\
+.top a,.top .link{color:#fff}\
+.brand{margin:0;font-weight:700;font-size:1.1rem}\
+nav{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem 1.5rem}\
+nav ul{display:flex;gap:1.25rem;list-style:none;margin:0;padding:0}\
+.who{display:flex;align-items:center;gap:.75rem;margin:0}\
+main{max-width:72rem;margin:1rem auto;padding:1rem 1.5rem 2rem;background:#fff;border-radius:8px}\
+h1{font-size:1.5rem;margin:.25rem 0 1rem}\
+h2{font-size:1.15rem;margin:1.5rem 0 .5rem}\
+a{color:#0b57a4}\
+table{border-collapse:collapse;width:100%;margin:.5rem 0}\
+th,td{text-align:left;padding:.45rem .6rem;border-bottom:1px solid #d0d7de;vertical-align:top}\
+thead th{background:#eef1f4}\
+tr.current{background:#eef4fb}\
+.num{text-align:right;font-variant-numeric:tabular-nums}\
+.note,.crumb{color:#57606a;font-size:.9rem}\
+.short,.alert{color:#a4161a}\
+.alert{border:2px solid #a4161a;border-radius:6px;padding:.6rem .8rem;font-weight:600}\
+.notice{border:2px solid #0b57a4;border-radius:6px;padding:.6rem .8rem}\
+.alerts li{margin:.25rem 0}\
+form.narrow{max-width:24rem}\
+label{display:block;font-weight:600;margin:1rem 0 .3rem}\
+input[type=text],input[type=password]{width:100%;font:inherit;padding:.5rem;border:2px solid #8c959f;border-radius:6px}\
+button{font:inherit;font-weight:600;min-height:44px;padding:.5rem 1.25rem;margin-top:1.25rem;color:#fff;background:#0b57a4;border:0;border-radius:6px;cursor:pointer}\
+button.link{background:none;border:0;padding:0;margin:0;min-height:0;text-decoration:underline;font-weight:400}\
+:focus-visible{outline:3px solid #f0b400;outline-offset:2px}\
+@media (max-width:40rem){main{margin:0;border-radius:0;padding:1rem}.top{padding:.6rem 1rem}}";
+
+/// What every page of the console has around its content.
+#[derive(Clone)]
+pub struct Chrome {
+    pub words: &'static Words,
+    pub lang: Lang,
+    pub style: &'static str,
+    pub user: Option<UserChrome>,
+    /// The page's own path and query, for the language switch to come back to.
+    pub path: String,
+    pub notice: Option<&'static str>,
+}
+
+#[derive(Clone)]
+pub struct UserChrome {
+    pub name: String,
+    pub is_admin: bool,
+    /// The session's form token, for the sign-out form.
+    pub csrf: String,
+}
+
+impl Chrome {
+    pub fn new(
+        lang: Lang,
+        req: &actix_web::HttpRequest,
+        user: Option<&SignedIn>,
+        notice: Option<&'static str>,
+    ) -> Self {
+        let path = match req.query_string() {
+            "" => req.path().to_owned(),
+            query => format!("{}?{query}", req.path()),
+        };
+        Self {
+            words: words::words(lang),
+            lang,
+            style: STYLE,
+            user: user.map(|user| UserChrome {
+                name: user.account.username.clone(),
+                is_admin: user.principal().may(Permission::ManageAccounts),
+                csrf: user.session.csrf_token.clone(),
+            }),
+            path,
+            notice,
+        }
+    }
+}
+
+/// A page the console can render.
+pub trait Page {
+    fn render_page(&self) -> askama::Result<String>;
+}
+
+impl<T: Template> Page for T {
+    fn render_page(&self) -> askama::Result<String> {
+        self.render()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/sign_in.html")]
+pub struct SignIn {
+    pub chrome: Chrome,
+    pub csrf: String,
+    pub username: String,
+    pub error: Option<&'static str>,
+}
+
+#[derive(Template)]
+#[template(path = "console/password.html")]
+pub struct Password {
+    pub chrome: Chrome,
+    pub csrf: String,
+    pub username: String,
+    pub must_change: bool,
+    pub error: Option<&'static str>,
+}
+
+#[derive(Template)]
+#[template(path = "console/message.html")]
+pub struct Message {
+    pub chrome: Chrome,
+    pub heading: &'static str,
+    pub message: &'static str,
+}
+
+pub struct CampaignRow {
+    pub id: Uuid,
+    pub year: i32,
+    pub title: String,
+    pub phase: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "console/home.html")]
+pub struct Home {
+    pub chrome: Chrome,
+    pub campaigns: Vec<CampaignRow>,
+}
+
+impl Home {
+    pub async fn load(state: &AppState, who: &Principal, chrome: Chrome) -> ApiResult<Self> {
+        let (found, _) = campaigns::list(&state.db, who, 1000, 0).await?;
+        let campaigns = found
+            .into_iter()
+            .map(|c| CampaignRow {
+                id: c.id,
+                year: c.year,
+                title: c.title,
+                phase: words::phase_name(chrome.lang, c.current_phase),
+            })
+            .collect();
+        Ok(Self { chrome, campaigns })
+    }
+}
+
+pub struct TimelineStep {
+    pub name: &'static str,
+    pub starts: NaiveDate,
+    pub ends: NaiveDate,
+    pub state: &'static str,
+    pub current: bool,
+}
+
+pub struct UnitSample {
+    pub name: String,
+    pub citizens: i64,
+    pub pollster: i64,
+    pub enough: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/dashboard.html")]
+pub struct Dashboard {
+    pub chrome: Chrome,
+    pub title: String,
+    pub phase: &'static str,
+    pub next_step: &'static str,
+    pub timeline: Vec<TimelineStep>,
+    pub units: Vec<UnitSample>,
+    pub citizens_minimum: u32,
+    pub pollster_minimum: u32,
+    pub alerts: Vec<String>,
+}
+
+impl Dashboard {
+    pub async fn load(state: &AppState, who: &Principal, id: Uuid, chrome: Chrome) -> ApiResult<Self> {
+        let db = &state.db;
+        let lang = chrome.lang;
+        let campaign = campaigns::get(db, who, id).await?;
+        let settings = campaigns::settings_of(&campaign)?;
+        let phase = campaign.current_phase;
+        let words = chrome.words;
+        let phases = [
+            (Phase::Mobilisation, campaign.mobilisation_starts_on, campaign.mobilisation_ends_on),
+            (Phase::Survey, campaign.survey_starts_on, campaign.survey_ends_on),
+            (Phase::Rectification, campaign.rectification_starts_on, campaign.rectification_ends_on),
+            (Phase::Assessment, campaign.assessment_starts_on, campaign.assessment_ends_on),
+        ];
+        let position = |p: Phase| phases.iter().position(|(q, ..)| *q == p).unwrap_or(phases.len());
+        let timeline = phases
+            .iter()
+            .map(|&(step, starts, ends)| {
+                let (state, current) = match position(step).cmp(&position(phase)) {
+                    std::cmp::Ordering::Less => (words.done, false),
+                    std::cmp::Ordering::Equal => (words.current, true),
+                    std::cmp::Ordering::Greater => (words.to_come, false),
+                };
+                TimelineStep { name: words::phase_name(lang, step), starts, ends, state, current }
+            })
+            .collect();
+
+        let members =
+            if who.may(Permission::ReadCampaignUnits) { campaign_units::list(db, who, id).await? } else { Vec::new() };
+        let counts = if who.may(Permission::ReadSatisfaction) {
+            let filter = SatisfactionFilter { unit_id: None, source: None, granularity: None };
+            let report = figures::satisfaction(
+                db,
+                &state.reports,
+                who,
+                id,
+                Grouping::UnitSource,
+                &filter,
+                state.settings.min_cell_size,
+            )
+            .await?;
+            let mut counts: HashMap<(Uuid, Source), i64> = HashMap::new();
+            for cell in &report.cells {
+                if let (Some(unit), Some(source)) = (cell.unit_id, cell.source) {
+                    *counts.entry((unit, source)).or_default() += cell.responses;
+                }
+            }
+            counts
+        } else {
+            HashMap::new()
+        };
+        let minimums = &settings.min_samples;
+        let units: Vec<UnitSample> = members
+            .into_iter()
+            .map(|member| {
+                let count = |source| counts.get(&(member.unit_id, source)).copied().unwrap_or(0);
+                let (citizens, pollster) = (count(Source::CitizenLink), count(Source::Pollster));
+                let enough =
+                    citizens >= i64::from(minimums.citizen_links) || pollster >= i64::from(minimums.third_party);
+                UnitSample { name: member.unit_name, citizens, pollster, enough }
+            })
+            .collect();
+
+        let mut alerts = Vec::new();
+        let short = units.iter().filter(|u| !u.enough).count();
+        if short > 0 && matches!(phase, Phase::Survey | Phase::Rectification) {
+            alerts.push(words.units_short.replace("{n}", &short.to_string()));
+        }
+        if who.may(Permission::ReadRectification) {
+            let overdue = crate::services::evaluation::rectification::count_overdue(db, who, id).await?;
+            if overdue > 0 {
+                alerts.push(words.measures_overdue.replace("{n}", &overdue.to_string()));
+            }
+        }
+        Ok(Self {
+            title: campaign.title,
+            phase: words::phase_name(lang, phase),
+            next_step: words::next_step(lang, phase),
+            timeline,
+            units,
+            citizens_minimum: minimums.citizen_links,
+            pollster_minimum: minimums.third_party,
+            alerts,
+            chrome,
+        })
+    }
+}
+
+pub struct AccountRow {
+    pub username: String,
+    pub role: &'static str,
+    pub unit: String,
+    pub state: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "console/accounts.html")]
+pub struct Accounts {
+    pub chrome: Chrome,
+    pub accounts: Vec<AccountRow>,
+}
+
+impl Accounts {
+    pub async fn load(state: &AppState, who: &Principal, chrome: Chrome) -> ApiResult<Self> {
+        let (found, _) = accounts::list(&state.db, who, 10_000, 0).await?;
+        let unit_names: HashMap<Uuid, String> =
+            unit::Entity::find().all(&state.db).await?.into_iter().map(|u| (u.id, u.name)).collect();
+        let words = chrome.words;
+        let accounts = found
+            .into_iter()
+            .map(|a| AccountRow {
+                role: words::role_name(chrome.lang, a.role),
+                unit: a.unit_id.and_then(|id| unit_names.get(&id).cloned()).unwrap_or_default(),
+                state: if a.disabled_at.is_some() {
+                    words.disabled
+                } else if a.must_change_password {
+                    words.needs_new_password
+                } else {
+                    words.enabled
+                },
+                username: a.username,
+            })
+            .collect();
+        Ok(Self { chrome, accounts })
+    }
+}

@@ -1,0 +1,85 @@
+// Real-browser test of the office's console: an office PC (1366 × 768) and a tablet sign in,
+// read the campaigns, a campaign's dashboard and the accounts, switch to English and sign
+// out; every page checked with axe-core and found to carry no script at all (the console
+// works without JavaScript; axe itself runs through the DevTools protocol, which needs it
+// on). Screenshots go to $ARTIFACTS.
+import { accessible, artifacts, base, browser, check, expect, finish } from './common.mjs';
+
+const username = process.env.PINGYI_ADMIN;
+const password = process.env.PINGYI_ADMIN_PASSWORD;
+
+async function office(viewport = { width: 1366, height: 768 }) {
+  const context = await browser.newContext({ viewport, locale: 'zh-CN' });
+  const page = await context.newPage();
+  const foreign = [];
+  page.on('request', (request) => { if (!request.url().startsWith(base)) foreign.push(request.url()); });
+  return { context, page, foreign };
+}
+
+async function signIn(page) {
+  await page.goto(`${base}/console/`);
+  expect(page.url().endsWith('/console/sign-in'), `sent to sign in, at ${page.url()}`);
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await page.click('button[type=submit]');
+  expect(page.url().endsWith('/console/'), `signed in, at ${page.url()}`);
+}
+
+// Accessible, and nothing on the page needs JavaScript.
+async function checked(page, what) {
+  expect(await page.locator('script').count() === 0, `${what} carries a script`);
+  await accessible(page, what);
+}
+
+async function noSidewaysScroll(page, what) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow <= 0, `${what} overflows sideways by ${overflow} px`);
+}
+
+await check('an office PC signs in and reads the campaigns, a dashboard and the accounts', async () => {
+  const { context, page, foreign } = await office();
+  await page.goto(`${base}/console/sign-in`);
+  expect((await page.locator('h1').textContent()) === '登录', 'the sign-in page in Chinese');
+  await checked(page, 'the sign-in page');
+  await page.screenshot({ path: `${artifacts}/console-sign-in.png` });
+  await signIn(page);
+  await checked(page, 'the campaigns');
+  await page.screenshot({ path: `${artifacts}/console-campaigns.png`, fullPage: true });
+
+  await page.click('a[href^="/console/campaigns/"] >> nth=0');
+  expect((await page.locator('h2').allTextContents()).includes('样本量'), 'the dashboard has its samples');
+  expect(await page.locator('tr.current').count() === 1, 'the current phase is marked');
+  await checked(page, 'the dashboard');
+  await noSidewaysScroll(page, 'the dashboard at 1366 px');
+  await page.screenshot({ path: `${artifacts}/console-dashboard.png`, fullPage: true });
+
+  await page.click('a[href="/console/accounts"]');
+  expect((await page.locator('h1').textContent()) === '账号', 'the accounts page');
+  expect((await page.content()).includes(username), 'the admin is listed');
+  await checked(page, 'the accounts');
+  await page.screenshot({ path: `${artifacts}/console-accounts.png`, fullPage: true });
+  expect(foreign.length === 0, `requests left the service: ${foreign.join(', ')}`);
+  await context.close();
+});
+
+await check('the console in English, on a tablet, and signing out', async () => {
+  const { context, page } = await office({ width: 768, height: 1024 });
+  await signIn(page);
+  await page.click('a[lang="en"]');
+  expect((await page.locator('h1').textContent()) === 'Campaigns', 'the campaigns in English');
+  expect(await page.getAttribute('html', 'lang') === 'en', 'the page says it is English');
+  await checked(page, 'the English campaigns');
+  await page.click('a[href^="/console/campaigns/"] >> nth=0');
+  await checked(page, 'the English dashboard');
+  await noSidewaysScroll(page, 'the dashboard on a tablet');
+  await page.screenshot({ path: `${artifacts}/console-dashboard-tablet-en.png`, fullPage: true });
+  await page.click('button:has-text("Sign out")');
+  expect(page.url().includes('/console/sign-in'), `signed out, at ${page.url()}`);
+  expect((await page.locator('[role=status]').textContent()).includes('signed out'), 'told so');
+  await checked(page, 'the signed-out page');
+  await page.goto(`${base}/console/`);
+  expect(page.url().endsWith('/console/sign-in'), 'the console asks to sign in again');
+  await context.close();
+});
+
+await finish();

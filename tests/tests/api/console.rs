@@ -1,0 +1,309 @@
+//! The console over HTTP: signing in and out, its cookies, forms refused without their token,
+//! sessions ending when idle, when old, and with their account's lifecycle, and role limits.
+
+use chrono::{TimeDelta, Utc};
+use pingyi::auth::Role;
+use pingyi_tests::{PASSWORD, TestApp, spawn_app};
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use reqwest::{Client, Response, StatusCode};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::json;
+use uuid::Uuid;
+
+/// A browser of the console: follows no redirects and keeps its cookies by hand, so that
+/// each step can be looked at.
+struct Browser<'a> {
+    app: &'a TestApp,
+    client: Client,
+    cookies: Vec<(String, String)>,
+}
+
+impl<'a> Browser<'a> {
+    fn new(app: &'a TestApp) -> Self {
+        let client = Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Self { app, client, cookies: Vec::new() }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    /// Keeps what the response sets, drops what it clears.
+    fn keep_cookies(&mut self, response: &Response) {
+        for set in response.headers().get_all(SET_COOKIE) {
+            let set = set.to_str().unwrap();
+            let (pair, attributes) = set.split_once(';').unwrap_or((set, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            self.cookies.retain(|(n, _)| n != name);
+            if !attributes.contains("Max-Age=0") {
+                self.cookies.push((name.to_owned(), value.to_owned()));
+            }
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Response {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.app.address))
+            .header(COOKIE, self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.keep_cookies(&response);
+        response
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Response {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.app.address))
+            .header(COOKIE, self.cookie_header())
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        self.keep_cookies(&response);
+        response
+    }
+
+    /// The value of the hidden `csrf` field of the page at `path`.
+    async fn form_token(&mut self, path: &str) -> String {
+        let page = self.get(path).await.text().await.unwrap();
+        let start = page.find("name=\"csrf\" value=\"").expect("a form token") + "name=\"csrf\" value=\"".len();
+        page[start..start + 64].to_owned()
+    }
+
+    async fn sign_in(&mut self, username: &str, password: &str) -> Response {
+        let csrf = self.form_token("/console/sign-in").await;
+        self.post("/console/sign-in", &[("csrf", &csrf), ("username", username), ("password", password)]).await
+    }
+}
+
+fn location(response: &Response) -> &str {
+    response.headers().get(LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default()
+}
+
+async fn account(app: &TestApp, role: Role) -> String {
+    let username = format!("{}-{}", role.as_str(), &Uuid::new_v4().simple().to_string()[..8]);
+    app.create_account(&username, role, None).await;
+    username
+}
+
+async fn sessions(app: &TestApp) -> u64 {
+    entity::console_session::Entity::find().count(&app.db).await.unwrap()
+}
+
+#[tokio::test]
+async fn signing_in_sets_a_strict_http_only_session_cookie_and_shows_the_campaigns() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    app.campaign(&admin, 2017).await;
+    let username = account(&app, Role::Admin).await;
+    let mut browser = Browser::new(&app);
+
+    let to_sign_in = browser.get("/console/").await;
+    assert_eq!(to_sign_in.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&to_sign_in), "/console/sign-in");
+
+    let wrong = browser.sign_in(&username, "not the password").await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert!(wrong.text().await.unwrap().contains("用户名或密码不正确"));
+    assert_eq!(sessions(&app).await, 0);
+
+    let signed_in = browser.sign_in(&username, PASSWORD).await;
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER, "{:?}", signed_in.headers());
+    assert_eq!(location(&signed_in), "/console/");
+    let cookie = signed_in
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("pingyi_console="))
+        .expect("a session cookie");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/console"));
+    // The store keeps the token's hash only.
+    let token = cookie.trim_start_matches("pingyi_console=").split(';').next().unwrap().to_owned();
+    let stored = entity::console_session::Entity::find().one(&app.db).await.unwrap().unwrap();
+    assert_ne!(stored.token_hash, token);
+
+    let home = browser.get("/console/").await;
+    assert_eq!(home.status(), StatusCode::OK);
+    assert_eq!(home.headers().get("cache-control").unwrap(), "no-store");
+    let page = home.text().await.unwrap();
+    assert!(page.contains("评议活动") && page.contains("2017"), "{page}");
+    assert!(page.contains("<html lang=\"zh-CN\">"));
+
+    let english = browser.get("/console/language/en?back=/console/").await;
+    assert_eq!(location(&english), "/console/");
+    let page = browser.get("/console/").await.text().await.unwrap();
+    assert!(page.contains("<html lang=\"en\">") && page.contains("Campaigns"), "{page}");
+}
+
+#[tokio::test]
+async fn forms_without_their_token_are_refused_and_change_nothing() {
+    let app = spawn_app().await;
+    let username = account(&app, Role::Admin).await;
+    let mut browser = Browser::new(&app);
+
+    // Sign-in without the token its page set.
+    browser.get("/console/sign-in").await;
+    let forged =
+        browser.post("/console/sign-in", &[("csrf", "0"), ("username", &username), ("password", PASSWORD)]).await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(sessions(&app).await, 0);
+
+    assert_eq!(browser.sign_in(&username, PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    let forged = browser.post("/console/sign-out", &[("csrf", &"a".repeat(64))]).await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(sessions(&app).await, 1, "still signed in");
+    let forged = browser
+        .post("/console/password", &[("current_password", PASSWORD), ("new_password", "another long passphrase")])
+        .await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(browser.get("/console/").await.status(), StatusCode::OK);
+
+    let csrf = browser.form_token("/console/").await;
+    let signed_out = browser.post("/console/sign-out", &[("csrf", &csrf)]).await;
+    assert_eq!(signed_out.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&signed_out), "/console/sign-in?notice=signed-out");
+    assert_eq!(sessions(&app).await, 0);
+    assert_eq!(location(&browser.get("/console/").await), "/console/sign-in");
+}
+
+#[tokio::test]
+async fn sessions_end_when_idle_and_when_old() {
+    let app = spawn_app().await;
+    let username = account(&app, Role::Admin).await;
+    let db = &app.db;
+    let age = |column: entity::console_session::Column, by: TimeDelta| async move {
+        entity::console_session::Entity::update_many()
+            .col_expr(column, Expr::value((Utc::now() - by).fixed_offset()))
+            .exec(db)
+            .await
+            .unwrap();
+    };
+
+    let mut browser = Browser::new(&app);
+    browser.sign_in(&username, PASSWORD).await;
+    age(entity::console_session::Column::LastSeenAt, TimeDelta::minutes(29)).await;
+    assert_eq!(browser.get("/console/").await.status(), StatusCode::OK, "29 minutes idle is not 30");
+    age(entity::console_session::Column::LastSeenAt, TimeDelta::minutes(31)).await;
+    let ended = browser.get("/console/").await;
+    assert_eq!(location(&ended), "/console/sign-in?notice=session-ended");
+    assert_eq!(sessions(&app).await, 0);
+
+    let mut browser = Browser::new(&app);
+    browser.sign_in(&username, PASSWORD).await;
+    age(entity::console_session::Column::CreatedAt, TimeDelta::hours(13)).await;
+    assert_eq!(location(&browser.get("/console/").await), "/console/sign-in?notice=session-ended");
+}
+
+#[tokio::test]
+async fn a_disabled_account_or_a_reset_password_ends_the_sessions_and_a_reset_obliges_a_new_password() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let username = account(&app, Role::Admin).await;
+    let id = entity::account::Entity::find()
+        .filter(entity::account::Column::Username.eq(&username))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let mut browser = Browser::new(&app);
+    browser.sign_in(&username, PASSWORD).await;
+
+    let disabled = app.post(&format!("/api/v1/accounts/{id}/disable"), &admin, &json!({})).await;
+    assert_eq!(disabled.status(), 200);
+    assert_eq!(location(&browser.get("/console/").await), "/console/sign-in?notice=session-ended");
+    let refused = browser.sign_in(&username, PASSWORD).await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert!(refused.text().await.unwrap().contains("该账号已停用"));
+    app.post(&format!("/api/v1/accounts/{id}/enable"), &admin, &json!({})).await;
+
+    browser.sign_in(&username, PASSWORD).await;
+    let reset = app.post(&format!("/api/v1/accounts/{id}/password-reset"), &admin, &json!({})).await;
+    let one_time = reset.json::<serde_json::Value>().await.unwrap()["one_time_password"].as_str().unwrap().to_owned();
+    assert_eq!(location(&browser.get("/console/").await), "/console/sign-in?notice=session-ended");
+
+    let signed_in = browser.sign_in(&username, &one_time).await;
+    assert_eq!(location(&signed_in), "/console/password", "a reset account chooses a new password first");
+    assert_eq!(location(&browser.get("/console/").await), "/console/password");
+    let csrf = browser.form_token("/console/password").await;
+    let differ = [
+        ("csrf", csrf.as_str()),
+        ("current_password", &one_time),
+        ("new_password", "a new long passphrase"),
+        ("repeat_password", "another one"),
+    ];
+    assert_eq!(browser.post("/console/password", &differ).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let change = [
+        ("csrf", csrf.as_str()),
+        ("current_password", &one_time),
+        ("new_password", "a new long passphrase"),
+        ("repeat_password", "a new long passphrase"),
+    ];
+    let changed = browser.post("/console/password", &change).await;
+    assert_eq!(location(&changed), "/console/sign-in?notice=password-changed");
+    assert_eq!(sessions(&app).await, 0);
+    assert_eq!(location(&browser.sign_in(&username, "a new long passphrase").await), "/console/");
+    assert_eq!(app.audited("account.password_changed", &id.to_string()).await, 1);
+}
+
+#[tokio::test]
+async fn what_a_role_may_not_do_the_console_neither_shows_nor_serves() {
+    let app = spawn_app().await;
+    let admin_name = account(&app, Role::Admin).await;
+    let observer_name = account(&app, Role::Observer).await;
+
+    let mut admin = Browser::new(&app);
+    admin.sign_in(&admin_name, PASSWORD).await;
+    assert!(admin.get("/console/").await.text().await.unwrap().contains("href=\"/console/accounts\""));
+    let accounts = admin.get("/console/accounts").await;
+    assert_eq!(accounts.status(), StatusCode::OK);
+    assert!(accounts.text().await.unwrap().contains(&observer_name));
+
+    let mut observer = Browser::new(&app);
+    observer.sign_in(&observer_name, PASSWORD).await;
+    assert!(!observer.get("/console/").await.text().await.unwrap().contains("/console/accounts"));
+    let refused = observer.get("/console/accounts").await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(refused.text().await.unwrap().contains("无权查看"));
+}
+
+#[tokio::test]
+async fn the_dashboard_shows_the_phase_timeline_and_each_units_sample_against_its_minimum() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let campaign = app.campaign(&admin, 2017).await;
+    let questionnaire = app.published_questionnaire(&admin, campaign, "government").await;
+    let (answered, silent) =
+        (app.unit(&admin, "jtysj", "government").await, app.unit(&admin, "jyj", "government").await);
+    for unit in [answered, silent] {
+        app.created(
+            &format!("/api/v1/campaigns/{campaign}/units"),
+            &admin,
+            &json!({"unit_id": unit, "role": "district_key"}),
+        )
+        .await;
+    }
+    let link = app.link_with(&admin, questionnaire, answered, "web", pingyi_tests::relaxed_controls()).await;
+    for _ in 0..3 {
+        assert_eq!(app.submit(link["slug"].as_str().unwrap(), "satisfied").await.status(), 201);
+    }
+    let username = account(&app, Role::Admin).await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in(&username, PASSWORD).await;
+
+    let page = browser.get(&format!("/console/campaigns/{campaign}")).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let page = page.text().await.unwrap();
+    assert!(page.contains("调查摸底"), "the phase: {page}");
+    assert!(page.contains("单位 jtysj</th><td class=\"num\">3 / 30</td>"), "the answered unit's count: {page}");
+    assert!(page.contains("单位 jyj</th><td class=\"num\">0 / 30</td>"), "{page}");
+    assert!(page.contains("2 个单位的样本量尚未达到最低要求"), "{page}");
+
+    let missing = browser.get(&format!("/console/campaigns/{}", Uuid::new_v4())).await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}
