@@ -1,6 +1,6 @@
 // Real-browser test of the office's console: an office PC (1366 × 768) and a tablet sign in,
-// read the campaigns, a campaign's dashboard and the accounts, switch to English and sign
-// out; every page checked with axe-core and found to carry no script at all (the console
+// read the campaigns, a campaign's dashboard, the units and the accounts, switch to English
+// and sign out; every page checked with axe-core and found to carry no script at all (the console
 // works without JavaScript; axe itself runs through the DevTools protocol, which needs it
 // on). Screenshots go to $ARTIFACTS.
 import { accessible, artifacts, base, browser, check, expect, finish } from './common.mjs';
@@ -36,7 +36,7 @@ async function noSidewaysScroll(page, what) {
   expect(overflow <= 0, `${what} overflows sideways by ${overflow} px`);
 }
 
-await check('an office PC signs in and reads the campaigns, a dashboard and the accounts', async () => {
+await check('an office PC signs in and reads the campaigns, a dashboard, the units and the accounts', async () => {
   const { context, page, foreign } = await office();
   await page.goto(`${base}/console/sign-in`);
   expect((await page.locator('h1').textContent()) === '登录', 'the sign-in page in Chinese');
@@ -52,6 +52,12 @@ await check('an office PC signs in and reads the campaigns, a dashboard and the 
   await checked(page, 'the dashboard');
   await noSidewaysScroll(page, 'the dashboard at 1366 px');
   await page.screenshot({ path: `${artifacts}/console-dashboard.png`, fullPage: true });
+
+  await page.click('a[href="/console/units"]');
+  expect((await page.locator('h1').textContent()) === '单位名录', 'the units page');
+  expect(await page.locator('th.child').count() > 0, 'stations listed under their townships');
+  await checked(page, 'the units');
+  await page.screenshot({ path: `${artifacts}/console-units.png`, fullPage: true });
 
   await page.click('a[href="/console/accounts"]');
   expect((await page.locator('h1').textContent()) === '账号', 'the accounts page');

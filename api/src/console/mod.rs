@@ -32,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(change_password)),
         )
         .service(web::resource("/console/campaigns/{id}").route(web::get().to(dashboard)))
+        .service(web::resource("/console/units").route(web::get().to(units_page)))
         .service(web::resource("/console/accounts").route(web::get().to(accounts_page)))
         .service(web::resource("/console/language/{code}").route(web::get().to(switch_language)));
 }
@@ -145,11 +146,7 @@ fn sign_in_page(
 ) -> HttpResponse {
     let csrf = session::random_token();
     let mut response = render(status, &views::SignIn { chrome, csrf: csrf.clone(), username, error });
-    if let Ok(value) =
-        header::HeaderValue::from_str(&session::cookie_header(session::SIGN_IN_COOKIE, &csrf, secure(state)))
-    {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
+    set_cookie(&mut response, &session::cookie_header(session::SIGN_IN_COOKIE, &csrf, secure(state)));
     response
 }
 
@@ -341,6 +338,19 @@ async fn dashboard(state: State, req: HttpRequest, id: web::Path<String>) -> Htt
     let chrome = Chrome::new(lang, &req, Some(&user), None);
     let Ok(id) = id.parse() else { return failure(chrome, &ApiError::NotFound("no such campaign".to_owned())) };
     match views::Dashboard::load(&state, &user.principal(), id, chrome.clone()).await {
+        Ok(page) => render(StatusCode::OK, &page),
+        Err(err) => failure(chrome, &err),
+    }
+}
+
+async fn units_page(state: State, req: HttpRequest) -> HttpResponse {
+    let lang = language(&req);
+    let user = match signed_in(&state, &req, lang).await {
+        Ok(user) => user,
+        Err(elsewhere) => return elsewhere,
+    };
+    let chrome = Chrome::new(lang, &req, Some(&user), None);
+    match views::Units::load(&state, &user.principal(), chrome.clone()).await {
         Ok(page) => render(StatusCode::OK, &page),
         Err(err) => failure(chrome, &err),
     }

@@ -41,6 +41,7 @@ table{border-collapse:collapse;width:100%;margin:.5rem 0}\
 th,td{text-align:left;padding:.45rem .6rem;border-bottom:1px solid #d0d7de;vertical-align:top}\
 thead th{background:#eef1f4}\
 tr.current{background:#eef4fb}\
+th.child{padding-left:2rem;font-weight:400}\
 .num{text-align:right;font-variant-numeric:tabular-nums}\
 .note,.crumb{color:#57606a;font-size:.9rem}\
 .short,.alert{color:#a4161a}\
@@ -71,6 +72,7 @@ pub struct Chrome {
 pub struct UserChrome {
     pub name: String,
     pub is_admin: bool,
+    pub reads_register: bool,
     /// The session's form token, for the sign-out form.
     pub csrf: String,
 }
@@ -93,6 +95,7 @@ impl Chrome {
             user: user.map(|user| UserChrome {
                 name: user.account.username.clone(),
                 is_admin: user.principal().may(Permission::ManageAccounts),
+                reads_register: user.principal().may(Permission::ReadRegister),
                 csrf: user.session.csrf_token.clone(),
             }),
             path,
@@ -283,6 +286,55 @@ impl Dashboard {
             alerts,
             chrome,
         })
+    }
+}
+
+pub struct UnitRow {
+    pub name: String,
+    pub code: String,
+    pub kind: &'static str,
+    pub category: &'static str,
+    /// Listed under its parent, which is named again for screen readers and print.
+    pub parent: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "console/units.html")]
+pub struct Units {
+    pub chrome: Chrome,
+    pub units: Vec<UnitRow>,
+}
+
+impl Units {
+    /// The register as a tree two levels deep: each unit without a parent, then the units
+    /// under it; units whose parent is not registered come last.
+    pub async fn load(state: &AppState, who: &Principal, chrome: Chrome) -> ApiResult<Self> {
+        let filter = crate::services::registry::units::UnitFilter { parent_id: None, category: None };
+        let (all, _) = crate::services::registry::units::list(&state.db, who, &filter, 100_000, 0).await?;
+        let names: HashMap<Uuid, String> = all.iter().map(|u| (u.id, u.name.clone())).collect();
+        let row = |u: &unit::Model| UnitRow {
+            name: u.name.clone(),
+            code: u.code.clone(),
+            kind: words::kind_name(chrome.lang, u.kind),
+            category: words::category_name(chrome.lang, u.category),
+            parent: u.parent_id.and_then(|p| names.get(&p).cloned()),
+        };
+        let mut children: HashMap<Uuid, Vec<&unit::Model>> = HashMap::new();
+        for child in &all {
+            if let Some(parent) = child.parent_id {
+                children.entry(parent).or_default().push(child);
+            }
+        }
+        let mut units = Vec::with_capacity(all.len());
+        for root in all.iter().filter(|u| u.parent_id.is_none()) {
+            units.push(row(root));
+            units.extend(children.remove(&root.id).unwrap_or_default().into_iter().map(row));
+        }
+        // Left: units under a unit that itself has a parent, in code order.
+        let mut rest: Vec<&unit::Model> = children.into_values().flatten().collect();
+        rest.sort_by(|a, b| a.code.cmp(&b.code));
+        units.extend(rest.into_iter().map(row));
+        Ok(Self { chrome, units })
     }
 }
 

@@ -1,6 +1,6 @@
 //! The console's own words, in Chinese (first) and English.
 
-use entity::vocabulary::{Phase, Role};
+use entity::vocabulary::{Category, Phase, Role, UnitKind};
 
 use crate::domain::questionnaire::Lang;
 
@@ -63,6 +63,13 @@ pub struct Words {
     pub measures_overdue: &'static str,
     pub no_units: &'static str,
     pub role: &'static str,
+    pub units: &'static str,
+    pub units_note: &'static str,
+    pub no_units_registered: &'static str,
+    pub code: &'static str,
+    pub kind: &'static str,
+    pub category: &'static str,
+    pub parent: &'static str,
     pub enabled: &'static str,
     pub disabled: &'static str,
     pub needs_new_password: &'static str,
@@ -118,6 +125,32 @@ pub fn next_step(lang: Lang, phase: Phase) -> &'static str {
             "Hold the assessment conference, compute the results, have two approvers approve them, and publish."
         }
         (Lang::En, Phase::Closed) => "This year's evaluation is over; its results can be read and downloaded.",
+    }
+}
+
+pub fn kind_name(lang: Lang, kind: UnitKind) -> &'static str {
+    match (lang, kind) {
+        (Lang::ZhCn, UnitKind::Department) => "部门",
+        (Lang::ZhCn, UnitKind::Township) => "乡镇（街道）",
+        (Lang::ZhCn, UnitKind::Station) => "基层站所",
+        (Lang::ZhCn, UnitKind::ServiceWindow) => "窗口单位",
+        (Lang::ZhCn, UnitKind::Company) => "公共服务企业",
+        (Lang::ZhCn, UnitKind::VillageCommittee) => "村（居）委会",
+        (Lang::En, UnitKind::Department) => "Department",
+        (Lang::En, UnitKind::Township) => "Township",
+        (Lang::En, UnitKind::Station) => "Station",
+        (Lang::En, UnitKind::ServiceWindow) => "Service window",
+        (Lang::En, UnitKind::Company) => "Public-service company",
+        (Lang::En, UnitKind::VillageCommittee) => "Village committee",
+    }
+}
+
+pub fn category_name(lang: Lang, category: Category) -> &'static str {
+    match (lang, category) {
+        (Lang::ZhCn, Category::Government) => "政府部门类",
+        (Lang::ZhCn, Category::PublicService) => "公共服务行业类",
+        (Lang::En, Category::Government) => "Government",
+        (Lang::En, Category::PublicService) => "Public service",
     }
 }
 
@@ -195,6 +228,13 @@ static ZH: Words = Words {
     measures_overdue: "{n} 项整改措施已逾期。",
     no_units: "本活动还没有参评单位。",
     role: "角色",
+    units: "单位名录",
+    units_note: "乡镇（街道）之下列出其站所、窗口和村（居）委会。",
+    no_units_registered: "还没有登记单位。",
+    code: "代码",
+    kind: "类型",
+    category: "类别",
+    parent: "上级单位",
     enabled: "启用",
     disabled: "已停用",
     needs_new_password: "待修改密码",
@@ -262,6 +302,13 @@ static EN: Words = Words {
     measures_overdue: "{n} rectification measures are overdue.",
     no_units: "This campaign has no units yet.",
     role: "Role",
+    units: "Units",
+    units_note: "Under each township are its stations, service windows and village committees.",
+    no_units_registered: "No units are registered yet.",
+    code: "Code",
+    kind: "Kind",
+    category: "Category",
+    parent: "Parent",
     enabled: "Enabled",
     disabled: "Disabled",
     needs_new_password: "Must choose a new password",

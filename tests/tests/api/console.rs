@@ -307,3 +307,31 @@ async fn the_dashboard_shows_the_phase_timeline_and_each_units_sample_against_it
     let missing = browser.get(&format!("/console/campaigns/{}", Uuid::new_v4())).await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_register_is_listed_as_a_tree_of_townships_and_their_stations() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let unit = |code: &str, name: &str, kind: &str, parent: Option<&str>| json!({"code": code, "name": name, "category": "government", "kind": kind, "parent_id": parent});
+    let township = app.created("/api/v1/units", &admin, &unit("t1", "元坝镇", "township", None)).await;
+    let township_id = township["id"].as_str().unwrap().to_owned();
+    app.created("/api/v1/units", &admin, &unit("t1-s1", "元坝镇国土资源所", "station", Some(&township_id))).await;
+    app.created("/api/v1/units", &admin, &unit("d1", "区交通运输局", "department", None)).await;
+    let username = account(&app, Role::Observer).await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in(&username, PASSWORD).await;
+
+    let page = browser.get("/console/units").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let page = page.text().await.unwrap();
+    let at = |text: &str| page.find(text).unwrap_or_else(|| panic!("{text} missing: {page}"));
+    assert!(at("区交通运输局") < at("<th scope=\"row\">元坝镇</th>"), "roots by code");
+    assert!(
+        at("<th scope=\"row\">元坝镇</th>") < at("<th scope=\"row\" class=\"child\">元坝镇国土资源所</th>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<td>基层站所</td><td>政府部门类</td><td>元坝镇</td>"),
+        "the station's kind and parent: {page}"
+    );
+}
