@@ -13,6 +13,7 @@ mod m20261206_000004_ranking_groups;
 mod m20261206_000005_account_lifecycle;
 mod m20261206_000006_kiosk_links;
 mod m20261207_000007_console_sessions;
+mod m20261207_000008_paper_ballots;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000005_account_lifecycle::Migration),
             Box::new(m20261206_000006_kiosk_links::Migration),
             Box::new(m20261207_000007_console_sessions::Migration),
+            Box::new(m20261207_000008_paper_ballots::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the real-browser tests (the citizens' pages, the console) against the real service (debug build, demo data, a temporary
-# SQLite file). Installs Debian's chromium and a CJK font when they are missing.
+# Runs the real-browser tests (the citizens' pages, the console, the conference room) against
+# the real service (debug build, demo data, a temporary SQLite file). Installs Debian's
+# chromium and a CJK font when they are missing.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -37,3 +38,5 @@ PINGYI_URL="http://127.0.0.1:$port" PINGYI_SLUG="$slug" PINGYI_KIOSK_SLUG="$kios
   ARTIFACTS="$root/test-artifacts" node "$here/answer-page.mjs"
 PINGYI_URL="http://127.0.0.1:$port" PINGYI_ADMIN="$admin_name" PINGYI_ADMIN_PASSWORD="$admin_password" \
   ARTIFACTS="$root/test-artifacts" node "$here/console.mjs"
+PINGYI_URL="http://127.0.0.1:$port" PINGYI_ADMIN="$admin_name" PINGYI_ADMIN_PASSWORD="$admin_password" \
+  ARTIFACTS="$root/test-artifacts" node "$here/conference.mjs"

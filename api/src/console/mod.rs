@@ -4,6 +4,7 @@
 //! through the same service functions as the JSON API, so the same permissions and audit
 //! apply; what a role may not do, the console does not offer (and refuses if asked).
 
+mod conference;
 pub mod session;
 mod views;
 mod words;
@@ -34,7 +35,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/console/campaigns/{id}").route(web::get().to(dashboard)))
         .service(web::resource("/console/units").route(web::get().to(units_page)))
         .service(web::resource("/console/accounts").route(web::get().to(accounts_page)))
-        .service(web::resource("/console/language/{code}").route(web::get().to(switch_language)));
+        .service(web::resource("/console/language/{code}").route(web::get().to(switch_language)))
+        .configure(conference::configure);
 }
 
 /// The console's language: English when the browser chose it with the switch, else Chinese.

@@ -50,7 +50,17 @@ th.child{padding-left:2rem;font-weight:400}\
 .alerts li{margin:.25rem 0}\
 form.narrow{max-width:24rem}\
 label{display:block;font-weight:600;margin:1rem 0 .3rem}\
-input[type=text],input[type=password]{width:100%;font:inherit;padding:.5rem;border:2px solid #8c959f;border-radius:6px}\
+input[type=text],input[type=password],input[type=number],select{width:100%;font:inherit;padding:.5rem;border:2px solid #8c959f;border-radius:6px;background:#fff}\
+input.short-field{max-width:20rem}\
+fieldset.plain{border:0;border-top:1px solid #d0d7de;margin:1rem 0 0;padding:.75rem 0 0;min-width:0}\
+legend{font-weight:700;padding:0}\
+legend.sub{font-weight:600}\
+label.inline{display:inline-flex;align-items:center;gap:.4rem;font-weight:400;margin:.25rem 1.25rem .25rem 0;min-height:32px}\
+.checks{list-style:none;margin:.25rem 0;padding:0;columns:2 18rem}\
+.opts{display:flex;flex-wrap:wrap}\
+button.small{min-height:36px;margin:0;padding:.3rem .8rem;font-weight:400}\
+.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}\
+code{font-size:.95rem;overflow-wrap:anywhere}\
 button{font:inherit;font-weight:600;min-height:44px;padding:.5rem 1.25rem;margin-top:1.25rem;color:#fff;background:#0b57a4;border:0;border-radius:6px;cursor:pointer}\
 button.link{background:none;border:0;padding:0;margin:0;min-height:0;text-decoration:underline;font-weight:400}\
 :focus-visible{outline:3px solid #f0b400;outline-offset:2px}\
@@ -73,6 +83,7 @@ pub struct UserChrome {
     pub name: String,
     pub is_admin: bool,
     pub reads_register: bool,
+    pub reads_conference: bool,
     /// The session's form token, for the sign-out form.
     pub csrf: String,
 }
@@ -96,6 +107,7 @@ impl Chrome {
                 name: user.account.username.clone(),
                 is_admin: user.principal().may(Permission::ManageAccounts),
                 reads_register: user.principal().may(Permission::ReadRegister),
+                reads_conference: user.principal().may(Permission::ReadEvaluators),
                 csrf: user.session.csrf_token.clone(),
             }),
             path,
@@ -191,6 +203,7 @@ pub struct UnitSample {
 #[template(path = "console/dashboard.html")]
 pub struct Dashboard {
     pub chrome: Chrome,
+    pub id: Uuid,
     pub title: String,
     pub phase: &'static str,
     pub next_step: &'static str,
@@ -276,6 +289,7 @@ impl Dashboard {
             }
         }
         Ok(Self {
+            id,
             title: campaign.title,
             phase: words::phase_name(lang, phase),
             next_step: words::next_step(lang, phase),

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use actix_web::web::{self, Bytes};
-use actix_web::{HttpResponse, get, post};
+use actix_web::{HttpResponse, delete, get, post};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
@@ -11,8 +11,10 @@ use crate::app::State;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::http::json::ValidJson;
+use crate::http::pagination::{Page, PageParams};
 use crate::http::responses::{PublicErrors, ReadErrors, WriteErrors};
 use crate::services::evaluation::conference::{self, Ballot, BallotReceipt, IssuedCode, NewSession, SessionDto, Tally};
+use crate::services::evaluation::paper_ballots::{self, PaperEntryResult, PendingPaper};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(open_session)
@@ -21,7 +23,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(close_session)
         .service(cast_ballot)
         .service(tally)
-        .service(live);
+        .service(live)
+        .service(enter_paper_ballot)
+        .service(pending_paper_ballots)
+        .service(discard_paper_ballot);
 }
 
 /// Open a scoring session (assessment phase).
@@ -106,4 +111,45 @@ pub async fn live(state: State, id: web::Path<Uuid>) -> ApiResult<HttpResponse> 
         .content_type("text/event-stream")
         .insert_header(("Cache-Control", "no-cache"))
         .streaming(stream))
+}
+
+/// Enter a paper ballot, as one of the two clerks who each enter it: it counts when two
+/// clerks' entries agree; a disagreement is reported (the units that differ) and counts
+/// nothing until a clerk enters the paper again and agrees with one of them.
+#[utoipa::path(tag = "conference", params(("id" = Uuid, Path, description = "session id")), request_body = Ballot, security(("bearer" = [])), responses((status = 200, body = PaperEntryResult), WriteErrors))]
+#[post("/conference/sessions/{id}/paper-ballots")]
+pub async fn enter_paper_ballot(
+    state: State,
+    who: Principal,
+    id: web::Path<Uuid>,
+    body: ValidJson<Ballot>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(paper_ballots::enter(&state.db, &who, &state.spend_key, *id, body.0).await?))
+}
+
+/// The paper ballots not counted yet: waiting for their second entry, or entered twice with
+/// different choices.
+#[utoipa::path(tag = "conference", params(("id" = Uuid, Path, description = "session id"), PageParams), security(("bearer" = [])), responses((status = 200, body = Page<PendingPaper>), ReadErrors))]
+#[get("/conference/sessions/{id}/paper-ballots")]
+pub async fn pending_paper_ballots(
+    state: State,
+    who: Principal,
+    id: web::Path<Uuid>,
+    page: web::Query<PageParams>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(Page::of_all(paper_ballots::pending(&state.db, &who, *id).await?, page.into_inner())?))
+}
+
+/// Discard a paper ballot's entries (a paper that cannot be read): it is not counted, and its
+/// code can still vote.
+#[utoipa::path(tag = "conference", params(("id" = Uuid, Path, description = "session id"), ("entry" = Uuid, Path, description = "the pending paper's id")), security(("bearer" = [])), responses((status = 204), WriteErrors))]
+#[delete("/conference/sessions/{id}/paper-ballots/{entry}")]
+pub async fn discard_paper_ballot(
+    state: State,
+    who: Principal,
+    path: web::Path<(Uuid, Uuid)>,
+) -> ApiResult<HttpResponse> {
+    let (session, entry) = path.into_inner();
+    paper_ballots::discard(&state.db, &who, session, entry).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

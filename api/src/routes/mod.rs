@@ -6,6 +6,7 @@ mod auth;
 mod campaigns;
 mod clients;
 mod conference;
+mod conference_room;
 mod evaluation;
 mod health;
 pub mod integrity;
@@ -48,6 +49,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(rectification::configure),
     )
     .configure(pages::configure)
+    .configure(conference_room::configure)
     .service(health::healthz)
     .service(health::readyz)
     .service(health::metrics);

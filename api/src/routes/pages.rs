@@ -31,7 +31,6 @@ use crate::web::qr;
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(answer_page)
         .service(submit_form)
-        .service(projector)
         .service(qr_svg)
         .service(qr_png)
         .service(poster_svg)
@@ -456,12 +455,4 @@ pub async fn poster_pdf(
     })
     .await?;
     Ok(pdf.respond(&req, IMAGE_CACHE))
-}
-
-/// The projector page of a conference session: counts while ballots arrive, results once closed.
-#[utoipa::path(tag = "pages", params(("id" = Uuid, Path, description = "session id")), responses((status = 200, description = "Projector page", content_type = "text/html"), crate::http::responses::PublicErrors))]
-#[get("/conference/{id}")]
-pub async fn projector(state: State, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    crate::services::evaluation::conference::find_session(&state.db, *id).await?;
-    Ok(crate::web::html::response(StatusCode::OK, crate::web::projector::html(&id.to_string())))
 }

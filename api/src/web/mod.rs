@@ -1,11 +1,12 @@
 //! Server-rendered pages for citizens and printable material: the answer page, its
-//! thank-you and error pages, QR codes and posters. No build step, no external assets.
+//! thank-you and error pages, QR codes and posters, and the conference room's ballot and
+//! projector pages. No build step, no external assets.
 
+pub mod conference_room;
 pub mod html;
 pub mod page_gzip;
 pub mod pages;
 pub mod poster;
-pub mod projector;
 pub mod qr;
 pub mod report;
 pub mod texts;

@@ -55,6 +55,11 @@ impl<'a> Browser<'a> {
     }
 
     async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Response {
+        let pairs: Vec<(String, String)> = form.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        self.post_pairs(path, &pairs).await
+    }
+
+    async fn post_pairs(&mut self, path: &str, form: &[(String, String)]) -> Response {
         let response = self
             .client
             .post(format!("{}{path}", self.app.address))
@@ -334,4 +339,140 @@ async fn the_register_is_listed_as_a_tree_of_townships_and_their_stations() {
         page.contains("<td>基层站所</td><td>政府部门类</td><td>元坝镇</td>"),
         "the station's kind and parent: {page}"
     );
+}
+
+/// The text between the first `start` and the `end` after it.
+fn between<'a>(page: &'a str, start: &str, end: &str) -> Vec<&'a str> {
+    page.split(start).skip(1).filter_map(|rest| rest.split(end).next()).collect()
+}
+
+/// Decodes a slip's QR code, drawn as one `M{x} {y}h1v1h-1z` square per dark module.
+fn slip_qr(svg: &str) -> String {
+    let width: usize = between(svg, "viewBox=\"-2 -2 ", " ")[0].parse::<usize>().unwrap() - 4;
+    let (scale, quiet) = (4, 4);
+    let side = (width + 2 * quiet) * scale;
+    let mut pixels = vec![255u8; side * side];
+    for module in between(svg, "<path d=\"", "\"")[0].split('M').filter(|m| !m.is_empty()) {
+        let (x, rest) = module.split_once(' ').unwrap();
+        let y = rest.split('h').next().unwrap();
+        let (x, y): (usize, usize) = (x.parse().unwrap(), y.parse().unwrap());
+        for dy in 0..scale {
+            for dx in 0..scale {
+                pixels[((y + quiet) * scale + dy) * side + (x + quiet) * scale + dx] = 0;
+            }
+        }
+    }
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(side, side, |x, y| pixels[y * side + x]);
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code");
+    grids[0].decode().unwrap().1
+}
+
+#[tokio::test]
+async fn the_office_runs_a_conference_from_the_console_with_slips_and_paper_ballots_entered_twice() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let campaign = app.campaign(&admin, 2017).await;
+    let mut units = Vec::new();
+    for code in ["jtysj", "jyj"] {
+        let unit = app.unit(&admin, code, "government").await;
+        let member = json!({"unit_id": unit, "role": "district_key"});
+        app.created(&format!("/api/v1/campaigns/{campaign}/units"), &admin, &member).await;
+        units.push(unit);
+    }
+    app.phase(&admin, campaign, "rectification").await;
+    app.phase(&admin, campaign, "assessment").await;
+    let mut clerk = Browser::new(&app);
+    clerk.sign_in(&account(&app, Role::Admin).await, PASSWORD).await;
+    let page = format!("/console/campaigns/{campaign}/conference");
+    let csrf = clerk.form_token(&page).await;
+
+    // Representatives: refused without the form token, a bad number named, then added.
+    let representatives = format!("{page}/representatives");
+    let forged = clerk.post(&representatives, &[("group", "deputies"), ("count", "3")]).await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.count("evaluators").await, 0);
+    let bad = clerk.post(&representatives, &[("csrf", &csrf), ("group", "deputies"), ("count", "many")]).await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text().await.unwrap().contains("人数须在 1 到 500 之间"));
+    let added = clerk.post(&representatives, &[("csrf", &csrf), ("group", "deputies"), ("count", "3")]).await;
+    assert_eq!(added.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.count("evaluators").await, 3);
+    assert!(clerk.get(&page).await.text().await.unwrap().contains("E-001–E-003"), "the group's numbers");
+
+    // A session over the units ticked; none ticked is named.
+    let sessions = format!("{page}/sessions");
+    let empty = clerk.post(&sessions, &[("csrf", &csrf), ("mode", "overall")]).await;
+    assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.text().await.unwrap().contains("请至少勾选一个单位"));
+    let (first, second) = (units[0].to_string(), units[1].to_string());
+    let opened =
+        clerk.post(&sessions, &[("csrf", &csrf), ("mode", "overall"), ("unit", &first), ("unit", &second)]).await;
+    assert_eq!(opened.status(), StatusCode::SEE_OTHER);
+    let session_page = location(&opened).to_owned();
+    let session = session_page.trim_start_matches("/console/conference/").to_owned();
+
+    // Slips: one per representative, each with its code and QR code and no name; shown once.
+    let slips = clerk.post(&format!("{session_page}/slips"), &[("csrf", &csrf)]).await;
+    assert_eq!(slips.status(), StatusCode::OK);
+    let slips = slips.text().await.unwrap();
+    let codes: Vec<String> = between(&slips, "<p class=\"code\">", "</p>").into_iter().map(str::to_owned).collect();
+    assert_eq!(codes.len(), 3);
+    let qr_codes: Vec<String> = slips.split("<svg class=\"qr\"").skip(1).map(slip_qr).collect();
+    assert_eq!(qr_codes.len(), 3);
+    for (qr, code) in qr_codes.iter().zip(&codes) {
+        assert!(
+            qr.ends_with(&format!("/conference/{session}/ballot?code={code}")),
+            "the QR code opens the ballot: {qr}"
+        );
+    }
+    assert!(!slips.contains("E-00"), "a slip does not say whose it is");
+    let again = clerk.post(&format!("{session_page}/slips"), &[("csrf", &csrf)]).await;
+    assert!(again.text().await.unwrap().contains("没有生成新纸条"));
+
+    // One phone ballot, and a paper ballot entered by two clerks.
+    let phone = [
+        ("code", codes[0].as_str()),
+        (&format!("s.{first}.overall"), "satisfied"),
+        (&format!("s.{second}.overall"), "satisfied"),
+    ]
+    .map(|(k, v)| (k.to_owned(), v.to_owned()));
+    let cast = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let cast = cast.post(app.url(&format!("/conference/{session}/ballot"))).form(&phone).send().await.unwrap();
+    assert_eq!(cast.status(), StatusCode::SEE_OTHER);
+    let paper = format!("{session_page}/paper");
+    let (first_field, second_field) = (format!("s.{first}.overall"), format!("s.{second}.overall"));
+    let entry = |csrf: String| {
+        vec![
+            ("csrf".to_owned(), csrf),
+            ("code".to_owned(), codes[1].clone()),
+            (first_field.clone(), "very_satisfied".to_owned()),
+            (second_field.clone(), "dont_know".to_owned()),
+        ]
+    };
+    let once = clerk.post_pairs(&paper, &entry(csrf.clone())).await;
+    assert!(once.text().await.unwrap().contains("已录入一次"), "the first entry waits");
+    let mut second_clerk = Browser::new(&app);
+    second_clerk.sign_in(&account(&app, Role::Admin).await, PASSWORD).await;
+    let second_csrf = second_clerk.form_token(&paper).await;
+    let twice = second_clerk.post_pairs(&paper, &entry(second_csrf)).await;
+    assert!(twice.text().await.unwrap().contains("两次录入一致，已计入"), "the second entry counts it");
+    assert!(clerk.get(&session_page).await.text().await.unwrap().contains("<strong>2</strong>"), "two ballots");
+
+    // An observer reads the conference but is offered no action, and refused one.
+    let mut observer = Browser::new(&app);
+    observer.sign_in(&account(&app, Role::Observer).await, PASSWORD).await;
+    let read = observer.get(&page).await;
+    assert_eq!(read.status(), StatusCode::OK);
+    assert!(!read.text().await.unwrap().contains("开始一场测评</button>"));
+    let observer_csrf = observer.form_token("/console/").await;
+    let refused = observer.post(&format!("{session_page}/slips"), &[("csrf", &observer_csrf)]).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+
+    // Closing shows the tally in rank order.
+    let closed = clerk.post(&format!("{session_page}/close"), &[("csrf", &csrf)]).await;
+    assert_eq!(closed.status(), StatusCode::SEE_OTHER);
+    let results = clerk.get(&session_page).await.text().await.unwrap();
+    let (top, below) = (results.find("单位 jtysj").unwrap(), results.find("单位 jyj").unwrap());
+    assert!(top < below && results.contains("90.00") && results.contains("80.00"), "{results}");
 }

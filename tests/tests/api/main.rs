@@ -5,6 +5,7 @@
 mod auth;
 mod basics;
 mod citizens;
+mod conference_room;
 mod console;
 mod delivery;
 mod demo;

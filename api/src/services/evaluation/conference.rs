@@ -113,7 +113,7 @@ pub struct IssuedCode {
     pub ballot_code: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Score {
     pub unit_id: Uuid,
@@ -366,6 +366,20 @@ async fn write_tallies(
     Ok(())
 }
 
+/// The campaign's scoring sessions, the newest first.
+pub async fn sessions(
+    db: &impl ConnectionTrait,
+    who: &Principal,
+    campaign_id: Uuid,
+) -> ApiResult<Vec<conference_session::Model>> {
+    who.require(Permission::ReadEvaluators)?;
+    Ok(conference_session::Entity::find()
+        .filter(conference_session::Column::CampaignId.eq(campaign_id))
+        .order_by_desc(conference_session::Column::OpenedAt)
+        .all(db)
+        .await?)
+}
+
 pub async fn find_session(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<conference_session::Model> {
     conference_session::Entity::find_by_id(id)
         .one(db)
@@ -374,7 +388,7 @@ pub async fn find_session(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<conf
 }
 
 /// The session, locked until the write transaction ends (see `campaigns::lock`).
-async fn lock_session(txn: &impl ConnectionTrait, id: Uuid) -> ApiResult<conference_session::Model> {
+pub(crate) async fn lock_session(txn: &impl ConnectionTrait, id: Uuid) -> ApiResult<conference_session::Model> {
     conference_session::Entity::find_by_id(id)
         .lock_exclusive()
         .one(txn)
@@ -465,7 +479,7 @@ pub async fn reissue<C: ConnectionTrait + TransactionTrait>(
     Ok(IssuedCode { evaluator_code: holder.code, ballot_code: code })
 }
 
-fn require_open(session: &conference_session::Model) -> ApiResult<()> {
+pub(crate) fn require_open(session: &conference_session::Model) -> ApiResult<()> {
     if session.status == SessionStatus::Open {
         Ok(())
     } else {
@@ -475,7 +489,7 @@ fn require_open(session: &conference_session::Model) -> ApiResult<()> {
 
 /// Every reason `ballot` cannot be counted in `session`, against the session's tallies (one
 /// row per choice it may make).
-fn check_ballot(ballot: &Ballot, tallies: &[conference_tally::Model]) -> Vec<FieldError> {
+pub(crate) fn check_ballot(ballot: &Ballot, tallies: &[conference_tally::Model]) -> Vec<FieldError> {
     let choices: HashSet<(Uuid, &str, &str)> =
         tallies.iter().map(|t| (t.unit_id, t.dimension.as_str(), t.option_key.as_str())).collect();
     let needed: HashSet<(Uuid, &str)> = tallies.iter().map(|t| (t.unit_id, t.dimension.as_str())).collect();
@@ -503,12 +517,70 @@ fn check_ballot(ballot: &Ballot, tallies: &[conference_tally::Model]) -> Vec<Fie
     errors
 }
 
-fn tallies_of(session_id: Uuid) -> sea_orm::Select<conference_tally::Entity> {
+pub(crate) fn tallies_of(session_id: Uuid) -> sea_orm::Select<conference_tally::Entity> {
     conference_tally::Entity::find()
         .filter(conference_tally::Column::SessionId.eq(session_id))
         .order_by_asc(conference_tally::Column::UnitId)
         .order_by_asc(conference_tally::Column::Dimension)
         .order_by_asc(conference_tally::Column::OptionKey)
+}
+
+/// What a representative is told of a code that cannot vote, whatever the reason: nothing
+/// that helps to guess codes.
+pub(crate) fn code_refused() -> ApiError {
+    ApiError::Forbidden("this ballot code is not valid for this session, or was used already".to_owned())
+}
+
+/// Whether `code` is a live code of the session (issued, and not replaced since).
+pub(crate) async fn code_issued(txn: &impl ConnectionTrait, session_id: Uuid, code: &str) -> ApiResult<bool> {
+    Ok(ballot_code::Entity::find()
+        .filter(ballot_code::Column::SessionId.eq(session_id))
+        .filter(ballot_code::Column::CodeHash.eq(hash_code(code)))
+        .one(txn)
+        .await?
+        .is_some())
+}
+
+/// Whether a ballot was counted with the code of spend tag `tag`.
+pub(crate) async fn spent(txn: &impl ConnectionTrait, session_id: Uuid, tag: &str) -> ApiResult<bool> {
+    Ok(ballot_spend::Entity::find_by_id((session_id, tag.to_owned())).one(txn).await?.is_some())
+}
+
+/// Counts a checked ballot in `txn`, which holds the session open: spends its code by `tag`
+/// (refused if it was spent) and adds each choice to the session's tallies.
+pub(crate) async fn count(
+    txn: &impl ConnectionTrait,
+    session_id: Uuid,
+    tag: String,
+    scores: &[Score],
+) -> ApiResult<()> {
+    let spend = ballot_spend::ActiveModel { session_id: Set(session_id), tag: Set(tag.clone()) };
+    match spend.insert(txn).await.map_err(ApiError::from) {
+        Ok(_) => {}
+        Err(ApiError::Duplicate(_)) => return Err(code_refused()),
+        Err(other) => return Err(other),
+    }
+    // A paper copy of a ballot counted another way has nothing left to wait for.
+    crate::services::evaluation::paper_ballots::forget(txn, session_id, &tag).await?;
+    for score in scores {
+        let added = conference_tally::Entity::update_many()
+            .col_expr(conference_tally::Column::Ballots, Expr::col(conference_tally::Column::Ballots).add(1))
+            .filter(conference_tally::Column::SessionId.eq(session_id))
+            .filter(conference_tally::Column::UnitId.eq(score.unit_id))
+            .filter(conference_tally::Column::Dimension.eq(score.dimension.as_str()))
+            .filter(conference_tally::Column::OptionKey.eq(score.option.as_str()))
+            .exec(txn)
+            .await?;
+        if added.rows_affected != 1 {
+            return Err(ApiError::Internal("a checked choice has no tally".into()));
+        }
+    }
+    conference_session::Entity::update_many()
+        .col_expr(conference_session::Column::Ballots, Expr::col(conference_session::Column::Ballots).add(1))
+        .filter(conference_session::Column::Id.eq(session_id))
+        .exec(txn)
+        .await?;
+    Ok(())
 }
 
 pub async fn cast(
@@ -525,46 +597,16 @@ pub async fn cast(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let refused =
-        || ApiError::Forbidden("this ballot code is not valid for this session, or was used already".to_owned());
     let txn = crate::store::begin_write(db).await?;
     // Held against closing: a ballot is counted only while its session is open.
     let held = conference_session::Entity::find_by_id(session_id).lock_shared().one(&txn).await?;
     if held.is_none_or(|s| s.status != SessionStatus::Open) {
         return Err(ApiError::Gone("this scoring session is closed".to_owned()));
     }
-    let issued = ballot_code::Entity::find()
-        .filter(ballot_code::Column::SessionId.eq(session_id))
-        .filter(ballot_code::Column::CodeHash.eq(hash_code(&ballot.code)))
-        .one(&txn)
-        .await?;
-    if issued.is_none() {
-        return Err(refused());
+    if !code_issued(&txn, session_id, &ballot.code).await? {
+        return Err(code_refused());
     }
-    let spend = ballot_spend::ActiveModel { session_id: Set(session_id), tag: Set(key.tag(session_id, &ballot.code)) };
-    match spend.insert(&txn).await.map_err(ApiError::from) {
-        Ok(_) => {}
-        Err(ApiError::Duplicate(_)) => return Err(refused()),
-        Err(other) => return Err(other),
-    }
-    for score in &ballot.scores {
-        let added = conference_tally::Entity::update_many()
-            .col_expr(conference_tally::Column::Ballots, Expr::col(conference_tally::Column::Ballots).add(1))
-            .filter(conference_tally::Column::SessionId.eq(session_id))
-            .filter(conference_tally::Column::UnitId.eq(score.unit_id))
-            .filter(conference_tally::Column::Dimension.eq(score.dimension.as_str()))
-            .filter(conference_tally::Column::OptionKey.eq(score.option.as_str()))
-            .exec(&txn)
-            .await?;
-        if added.rows_affected != 1 {
-            return Err(ApiError::Internal("a checked choice has no tally".into()));
-        }
-    }
-    conference_session::Entity::update_many()
-        .col_expr(conference_session::Column::Ballots, Expr::col(conference_session::Column::Ballots).add(1))
-        .filter(conference_session::Column::Id.eq(session_id))
-        .exec(&txn)
-        .await?;
+    count(&txn, session_id, key.tag(session_id, &ballot.code), &ballot.scores).await?;
     txn.commit().await?;
     Ok(BallotReceipt { counted: true })
 }
@@ -579,6 +621,12 @@ pub async fn close<C: ConnectionTrait + TransactionTrait>(
     let session = lock_session(&txn, session_id).await?;
     if session.status != SessionStatus::Open {
         return Err(ApiError::Conflict("this session is closed already".to_owned()));
+    }
+    let waiting = crate::services::evaluation::paper_ballots::waiting(&txn, session_id).await?;
+    if waiting > 0 {
+        return Err(ApiError::Conflict(format!(
+            "{waiting} paper ballot(s) await a second entry or a reconciliation: enter or discard them before closing"
+        )));
     }
     let closed = conference_session::ActiveModel {
         id: Set(session_id),
