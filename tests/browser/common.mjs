@@ -43,6 +43,36 @@ export async function accessible(page, what) {
   expect(found.length === 0, `${what}: axe-core found ${found.join('; ')}`);
 }
 
+// Accessible, and carrying no script: the page works without JavaScript.
+export async function checked(page, what) {
+  expect(await page.locator('script').count() === 0, `${what} carries a script`);
+  await accessible(page, what);
+}
+
+// A call of the JSON API, its answer parsed; anything but a success fails the check.
+export async function api(method, path, token, body) {
+  const response = await fetch(`${base}/api/v1${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  expect(response.ok, `${method} ${path}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+// An office PC (1366 × 768) signed in to the console as `name`.
+export async function consoleAs(name, secret) {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
+  const page = await context.newPage();
+  await page.goto(`${base}/console/sign-in`);
+  await page.fill('#username', name);
+  await page.fill('#password', secret);
+  await page.click('button[type=submit]');
+  expect(page.url().endsWith('/console/'), `${name} signed in, at ${page.url()}`);
+  return { context, page };
+}
+
 // Closes the browser and exits with the outcome.
 export async function finish() {
   await browser.close();

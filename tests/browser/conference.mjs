@@ -4,48 +4,21 @@
 // after a disagreement), and the projector at 1920 × 1080 follows the count and then shows
 // the results. Every page is checked with axe-core; all but the projector (whose live count
 // is an enhancement) carry no script. Screenshots go to $ARTIFACTS.
-import { accessible, artifacts, base, browser, check, expect, finish } from './common.mjs';
+import { accessible, api, artifacts, base, browser, check, checked, consoleAs, expect, finish } from './common.mjs';
 
 const username = process.env.PINGYI_ADMIN;
 const password = process.env.PINGYI_ADMIN_PASSWORD;
 const wechat = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) '
   + 'Mobile/15E148 MicroMessenger/8.0.50 NetType/WIFI Language/zh_CN';
 
-async function api(method, path, token, body) {
-  const response = await fetch(`${base}/api/v1${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  expect(response.ok, `${method} ${path}: ${response.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
-
 async function token(name, secret) {
   const grant = await api('POST', '/auth/token', null, { grant_type: 'password', username: name, password: secret });
   return grant.access_token;
 }
 
-async function clerk(name, secret) {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
-  const page = await context.newPage();
-  await page.goto(`${base}/console/sign-in`);
-  await page.fill('#username', name);
-  await page.fill('#password', secret);
-  await page.click('button[type=submit]');
-  expect(page.url().endsWith('/console/'), `${name} signed in, at ${page.url()}`);
-  return { context, page };
-}
-
 // A finger on the submit button, and the page it leads to.
 async function submit(page) {
   await Promise.all([page.waitForNavigation(), page.tap('button[type=submit]')]);
-}
-
-async function checked(page, what) {
-  expect(await page.locator('script').count() === 0, `${what} carries a script`);
-  await accessible(page, what);
 }
 
 // The demo's 2017 campaign, moved on to its assessment phase, and a second clerk.
@@ -63,7 +36,7 @@ let sessionPage;
 let codes = [];
 
 await check('the office opens a session, adds representatives and prints their slips', async () => {
-  const { context, page } = await clerk(username, password);
+  const { context, page } = await consoleAs(username, password);
   await page.goto(`${base}/console/campaigns/${year.id}`);
   await page.click(`a[href="/console/campaigns/${year.id}/conference"]`);
   expect((await page.locator('h1').textContent()) === '大会测评', 'the conference page');
@@ -145,8 +118,8 @@ await check('nine representatives score on their phones in WeChat\'s browser siz
 });
 
 await check('two paper ballots are entered by two clerks each, one after a disagreement', async () => {
-  const first = await clerk(username, password);
-  const second = await clerk(secondName, secondPassword);
+  const first = await consoleAs(username, password);
+  const second = await consoleAs(secondName, secondPassword);
   const enter = async (page, code, level) => {
     await page.goto(`${sessionPage}/paper`);
     await page.fill('#code', code);
@@ -192,7 +165,7 @@ await check('the projector shows the count live, then the results sorted, at 192
   await hall.waitForFunction(() => document.getElementById('count').textContent === '12', null, { timeout: 10000 });
   await hall.screenshot({ path: `${artifacts}/conference-projector-open.png` });
 
-  const { context: office, page } = await clerk(username, password);
+  const { context: office, page } = await consoleAs(username, password);
   await page.goto(sessionPage);
   await page.click('button:has-text("结束本场测评")');
   expect((await page.locator('#tally + table tbody tr').count()) >= 2, 'the tally in the console');

@@ -3,7 +3,7 @@
 // and sign out; every page checked with axe-core and found to carry no script at all (the console
 // works without JavaScript; axe itself runs through the DevTools protocol, which needs it
 // on). Screenshots go to $ARTIFACTS.
-import { accessible, artifacts, base, browser, check, expect, finish } from './common.mjs';
+import { accessible, artifacts, base, browser, check, checked, expect, finish } from './common.mjs';
 
 const username = process.env.PINGYI_ADMIN;
 const password = process.env.PINGYI_ADMIN_PASSWORD;
@@ -23,12 +23,6 @@ async function signIn(page) {
   await page.fill('#password', password);
   await page.click('button[type=submit]');
   expect(page.url().endsWith('/console/'), `signed in, at ${page.url()}`);
-}
-
-// Accessible, and nothing on the page needs JavaScript.
-async function checked(page, what) {
-  expect(await page.locator('script').count() === 0, `${what} carries a script`);
-  await accessible(page, what);
 }
 
 async function noSidewaysScroll(page, what) {
@@ -65,6 +59,37 @@ await check('an office PC signs in and reads the campaigns, a dashboard, the uni
   await checked(page, 'the accounts');
   await page.screenshot({ path: `${artifacts}/console-accounts.png`, fullPage: true });
   expect(foreign.length === 0, `requests left the service: ${foreign.join(', ')}`);
+  await context.close();
+});
+
+await check('the office imports twelve units from an XLSX file and adds one by hand', async () => {
+  const { context, page } = await office();
+  await signIn(page);
+  await page.goto(`${base}/console/units`);
+  await page.setInputFiles('#file', new URL('./fixtures/units.xlsx', import.meta.url).pathname);
+  await page.check('input[name=dry_run]');
+  await page.click('button:has-text("导入")');
+  expect((await page.locator('[role=status]').textContent()).includes('将新增 12 个单位'), 'checked first, nothing written');
+  await page.goto(`${base}/console/units`);
+  await page.setInputFiles('#file', new URL('./fixtures/units.xlsx', import.meta.url).pathname);
+  await page.click('button:has-text("导入")');
+  expect((await page.locator('[role=status]').textContent()).includes('新增 12 个单位'), 'twelve units imported');
+  await checked(page, 'the import result');
+  await page.screenshot({ path: `${artifacts}/console-units-imported.png`, fullPage: true });
+  await page.goto(`${base}/console/units`);
+  expect(await page.locator('th.child:has-text("虎跳镇国土资源所")').count() === 1, 'the station under its township');
+
+  await page.click('a[href="/console/units/new"]');
+  await checked(page, 'the unit form');
+  await page.fill('#code', 'bad code');
+  await page.fill('#name', '区档案馆');
+  await page.click('button:has-text("保存")');
+  expect((await page.locator('[role=alert]').textContent()).includes('代码只能由字母'), 'a bad code is named');
+  await checked(page, 'the unit form with a problem');
+  await page.screenshot({ path: `${artifacts}/console-unit-form.png`, fullPage: true });
+  await page.fill('#code', 'dagj');
+  await page.click('button:has-text("保存")');
+  expect((await page.locator('[role=status]').textContent()).includes('已保存'), 'saved');
   await context.close();
 });
 

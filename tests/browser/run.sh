@@ -40,3 +40,5 @@ PINGYI_URL="http://127.0.0.1:$port" PINGYI_ADMIN="$admin_name" PINGYI_ADMIN_PASS
   ARTIFACTS="$root/test-artifacts" node "$here/console.mjs"
 PINGYI_URL="http://127.0.0.1:$port" PINGYI_ADMIN="$admin_name" PINGYI_ADMIN_PASSWORD="$admin_password" \
   ARTIFACTS="$root/test-artifacts" node "$here/conference.mjs"
+PINGYI_URL="http://127.0.0.1:$port" PINGYI_ADMIN="$admin_name" PINGYI_ADMIN_PASSWORD="$admin_password" \
+  ARTIFACTS="$root/test-artifacts" node "$here/results.mjs"

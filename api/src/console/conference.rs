@@ -6,7 +6,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::{DateTime, FixedOffset};
 use entity::vocabulary::SessionStatus;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -14,9 +13,9 @@ use uuid::Uuid;
 use crate::app::State;
 use crate::auth::{Permission, Principal};
 use crate::console::session::SignedIn;
-use crate::console::views::Chrome;
+use crate::console::views::{Chrome, local_time};
 use crate::console::words::{self, ConferenceWords, Words};
-use crate::console::{CsrfForm, failure, language, read_form, refused_form, render, see_other, signed_in};
+use crate::console::{CsrfForm, begin, failure, read_form, refused_form, render, see_other};
 use crate::domain::questionnaire::Lang;
 use crate::error::{ApiError, ApiResult};
 use crate::services::evaluation::ballot_sheet::{self, BallotSheet};
@@ -64,12 +63,6 @@ fn group_name(lang: Lang, key: &str) -> String {
     )
 }
 
-/// Times as the office reads them: China Standard Time.
-fn local_time(at: DateTime<FixedOffset>) -> String {
-    let china = FixedOffset::east_opt(8 * 3600).unwrap_or(at.timezone());
-    at.with_timezone(&china).format("%Y-%m-%d %H:%M").to_string()
-}
-
 fn mode_name(cw: &ConferenceWords, mode: ScoringMode) -> &'static str {
     match mode {
         ScoringMode::Overall => cw.overall_mode,
@@ -82,15 +75,6 @@ fn status_name(cw: &ConferenceWords, status: SessionStatus) -> &'static str {
         SessionStatus::Open => cw.open,
         _ => cw.closed,
     }
-}
-
-/// The signed-in account and the page's chrome, or the response that sends the browser
-/// elsewhere.
-async fn begin(state: &State, req: &HttpRequest) -> Result<(Lang, SignedIn, Chrome), HttpResponse> {
-    let lang = language(req);
-    let user = signed_in(state, req, lang).await?;
-    let chrome = Chrome::new(lang, req, Some(&user), None);
-    Ok((lang, user, chrome))
 }
 
 /// A posted form of this console, its token checked; `Err` is the response to send instead.

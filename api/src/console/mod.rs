@@ -4,8 +4,11 @@
 //! through the same service functions as the JSON API, so the same permissions and audit
 //! apply; what a role may not do, the console does not offer (and refuses if asked).
 
+mod accounts;
 mod conference;
+mod results;
 pub mod session;
+mod units;
 mod views;
 mod words;
 
@@ -14,10 +17,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::app::State;
-use crate::auth::Permission;
 use crate::domain::questionnaire::Lang;
 use crate::error::ApiError;
-use crate::services::registry::accounts;
+use crate::services::registry::accounts as account_service;
 use session::SignedIn;
 use views::{Chrome, Page};
 use words::Words;
@@ -34,9 +36,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(web::resource("/console/campaigns/{id}").route(web::get().to(dashboard)))
         .service(web::resource("/console/units").route(web::get().to(units_page)))
-        .service(web::resource("/console/accounts").route(web::get().to(accounts_page)))
         .service(web::resource("/console/language/{code}").route(web::get().to(switch_language)))
-        .configure(conference::configure);
+        .configure(accounts::configure)
+        .configure(conference::configure)
+        .configure(units::configure)
+        .configure(results::configure);
 }
 
 /// The console's language: English when the browser chose it with the switch, else Chinese.
@@ -111,6 +115,15 @@ async fn signed_in(state: &State, req: &HttpRequest, lang: Lang) -> Result<Signe
     }
 }
 
+/// The signed-in account and the page's chrome, or the response that sends the browser
+/// elsewhere.
+async fn begin(state: &State, req: &HttpRequest) -> Result<(Lang, SignedIn, Chrome), HttpResponse> {
+    let lang = language(req);
+    let user = signed_in(state, req, lang).await?;
+    let chrome = Chrome::new(lang, req, Some(&user), None);
+    Ok((lang, user, chrome))
+}
+
 async fn to_console() -> HttpResponse {
     HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/console/")).finish()
 }
@@ -125,6 +138,7 @@ fn notice(words: &'static Words, query: &NoticeQuery) -> Option<&'static str> {
         "signed-out" => Some(words.signed_out),
         "session-ended" => Some(words.session_ended),
         "password-changed" => Some(words.password_changed),
+        "saved" => Some(words.saved),
         _ => None,
     }
 }
@@ -302,8 +316,9 @@ async fn change_password(state: State, req: HttpRequest, body: web::Bytes) -> Ht
     if form.new_password.chars().count() < 12 {
         return refuse(words.password_too_short);
     }
-    let change = accounts::PasswordChange { current_password: form.current_password, new_password: form.new_password };
-    match accounts::change_own_password(&state.db, &user.principal(), change).await {
+    let change =
+        account_service::PasswordChange { current_password: form.current_password, new_password: form.new_password };
+    match account_service::change_own_password(&state.db, &user.principal(), change).await {
         // The change ended every session of the account, this one too.
         Ok(()) => {
             let mut response = see_other("/console/sign-in?notice=password-changed");
@@ -345,31 +360,14 @@ async fn dashboard(state: State, req: HttpRequest, id: web::Path<String>) -> Htt
     }
 }
 
-async fn units_page(state: State, req: HttpRequest) -> HttpResponse {
+async fn units_page(state: State, req: HttpRequest, query: web::Query<NoticeQuery>) -> HttpResponse {
     let lang = language(&req);
     let user = match signed_in(&state, &req, lang).await {
         Ok(user) => user,
         Err(elsewhere) => return elsewhere,
     };
-    let chrome = Chrome::new(lang, &req, Some(&user), None);
+    let chrome = Chrome::new(lang, &req, Some(&user), notice(words::words(lang), &query));
     match views::Units::load(&state, &user.principal(), chrome.clone()).await {
-        Ok(page) => render(StatusCode::OK, &page),
-        Err(err) => failure(chrome, &err),
-    }
-}
-
-async fn accounts_page(state: State, req: HttpRequest) -> HttpResponse {
-    let lang = language(&req);
-    let user = match signed_in(&state, &req, lang).await {
-        Ok(user) => user,
-        Err(elsewhere) => return elsewhere,
-    };
-    let who = user.principal();
-    let chrome = Chrome::new(lang, &req, Some(&user), None);
-    if !who.may(Permission::ManageAccounts) {
-        return failure(chrome, &ApiError::Forbidden("accounts".to_owned()));
-    }
-    match views::Accounts::load(&state, &who, chrome.clone()).await {
         Ok(page) => render(StatusCode::OK, &page),
         Err(err) => failure(chrome, &err),
     }

@@ -7,7 +7,6 @@ use askama::Template;
 use chrono::NaiveDate;
 use entity::unit;
 use entity::vocabulary::{Phase, Source};
-use sea_orm::EntityTrait;
 use uuid::Uuid;
 
 use crate::app::AppState;
@@ -17,7 +16,7 @@ use crate::console::words::{self, Words};
 use crate::domain::questionnaire::Lang;
 use crate::error::ApiResult;
 use crate::services::query::figures;
-use crate::services::registry::{accounts, campaign_units, campaigns};
+use crate::services::registry::{campaign_units, campaigns};
 use crate::totals::reports::SatisfactionFilter;
 use crate::totals::snapshot::Grouping;
 
@@ -61,10 +60,25 @@ label.inline{display:inline-flex;align-items:center;gap:.4rem;font-weight:400;ma
 button.small{min-height:36px;margin:0;padding:.3rem .8rem;font-weight:400}\
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}\
 code{font-size:.95rem;overflow-wrap:anywhere}\
+.wide{overflow-x:auto}\
+.row-actions{display:flex;flex-wrap:wrap;gap:.4rem}\
+.secret code{font-size:1.5rem;letter-spacing:.08em;padding:.4rem .6rem;background:#eef1f4;border-radius:6px}\
+ul.actions{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;list-style:none;padding:0;margin:.25rem 0 .75rem}\
+table.review th,table.review td{font-size:.9rem;padding:.4rem .45rem}\
+tr.bottom{background:#fbeeee}\
+.tag{display:inline-block;font-size:.8rem;font-weight:600;color:#a4161a;border:1px solid #a4161a;border-radius:4px;padding:0 .3rem}\
+.fields{display:flex;flex-wrap:wrap;gap:.5rem 1.25rem}\
+.fields label{display:flex;flex-direction:column;gap:.3rem;max-width:14rem;margin:.5rem 0}\
 button{font:inherit;font-weight:600;min-height:44px;padding:.5rem 1.25rem;margin-top:1.25rem;color:#fff;background:#0b57a4;border:0;border-radius:6px;cursor:pointer}\
 button.link{background:none;border:0;padding:0;margin:0;min-height:0;text-decoration:underline;font-weight:400}\
 :focus-visible{outline:3px solid #f0b400;outline-offset:2px}\
 @media (max-width:40rem){main{margin:0;border-radius:0;padding:1rem}.top{padding:.6rem 1rem}}";
+
+/// A time as the office reads it: China Standard Time, to the minute.
+pub fn local_time(at: chrono::DateTime<chrono::FixedOffset>) -> String {
+    let china = chrono::FixedOffset::east_opt(8 * 3600).unwrap_or(at.timezone());
+    at.with_timezone(&china).format("%Y-%m-%d %H:%M").to_string()
+}
 
 /// What every page of the console has around its content.
 #[derive(Clone)]
@@ -84,6 +98,7 @@ pub struct UserChrome {
     pub is_admin: bool,
     pub reads_register: bool,
     pub reads_conference: bool,
+    pub reads_results: bool,
     /// The session's form token, for the sign-out form.
     pub csrf: String,
 }
@@ -108,6 +123,7 @@ impl Chrome {
                 is_admin: user.principal().may(Permission::ManageAccounts),
                 reads_register: user.principal().may(Permission::ReadRegister),
                 reads_conference: user.principal().may(Permission::ReadEvaluators),
+                reads_results: user.principal().may(Permission::ReadResults),
                 csrf: user.session.csrf_token.clone(),
             }),
             path,
@@ -304,6 +320,7 @@ impl Dashboard {
 }
 
 pub struct UnitRow {
+    pub id: Uuid,
     pub name: String,
     pub code: String,
     pub kind: &'static str,
@@ -316,6 +333,9 @@ pub struct UnitRow {
 #[template(path = "console/units.html")]
 pub struct Units {
     pub chrome: Chrome,
+    pub uw: &'static words::UnitWords,
+    pub may_manage: bool,
+    pub csrf: String,
     pub units: Vec<UnitRow>,
 }
 
@@ -327,6 +347,7 @@ impl Units {
         let (all, _) = crate::services::registry::units::list(&state.db, who, &filter, 100_000, 0).await?;
         let names: HashMap<Uuid, String> = all.iter().map(|u| (u.id, u.name.clone())).collect();
         let row = |u: &unit::Model| UnitRow {
+            id: u.id,
             name: u.name.clone(),
             code: u.code.clone(),
             kind: words::kind_name(chrome.lang, u.kind),
@@ -348,45 +369,12 @@ impl Units {
         let mut rest: Vec<&unit::Model> = children.into_values().flatten().collect();
         rest.sort_by(|a, b| a.code.cmp(&b.code));
         units.extend(rest.into_iter().map(row));
-        Ok(Self { chrome, units })
-    }
-}
-
-pub struct AccountRow {
-    pub username: String,
-    pub role: &'static str,
-    pub unit: String,
-    pub state: &'static str,
-}
-
-#[derive(Template)]
-#[template(path = "console/accounts.html")]
-pub struct Accounts {
-    pub chrome: Chrome,
-    pub accounts: Vec<AccountRow>,
-}
-
-impl Accounts {
-    pub async fn load(state: &AppState, who: &Principal, chrome: Chrome) -> ApiResult<Self> {
-        let (found, _) = accounts::list(&state.db, who, 10_000, 0).await?;
-        let unit_names: HashMap<Uuid, String> =
-            unit::Entity::find().all(&state.db).await?.into_iter().map(|u| (u.id, u.name)).collect();
-        let words = chrome.words;
-        let accounts = found
-            .into_iter()
-            .map(|a| AccountRow {
-                role: words::role_name(chrome.lang, a.role),
-                unit: a.unit_id.and_then(|id| unit_names.get(&id).cloned()).unwrap_or_default(),
-                state: if a.disabled_at.is_some() {
-                    words.disabled
-                } else if a.must_change_password {
-                    words.needs_new_password
-                } else {
-                    words.enabled
-                },
-                username: a.username,
-            })
-            .collect();
-        Ok(Self { chrome, accounts })
+        Ok(Self {
+            uw: words::unit_words(chrome.lang),
+            may_manage: who.may(Permission::ManageCampaigns),
+            csrf: chrome.user.as_ref().map(|u| u.csrf.clone()).unwrap_or_default(),
+            chrome,
+            units,
+        })
     }
 }

@@ -1,6 +1,8 @@
 //! The console's own words, in Chinese (first) and English.
 
-use entity::vocabulary::{Category, Phase, Role, UnitKind};
+use entity::vocabulary::{Phase, Role};
+
+pub use crate::domain::vocabulary::{category_name, kind_name};
 
 use crate::domain::questionnaire::Lang;
 
@@ -25,6 +27,7 @@ pub struct Words {
     pub signed_out: &'static str,
     pub session_ended: &'static str,
     pub password_changed: &'static str,
+    pub saved: &'static str,
     pub change_password: &'static str,
     pub must_change_password: &'static str,
     pub current_password: &'static str,
@@ -79,6 +82,7 @@ pub struct Words {
     pub try_again: &'static str,
     pub back_to_campaigns: &'static str,
     pub conference: &'static str,
+    pub results: &'static str,
 }
 
 pub fn words(lang: Lang) -> &'static Words {
@@ -129,32 +133,6 @@ pub fn next_step(lang: Lang, phase: Phase) -> &'static str {
     }
 }
 
-pub fn kind_name(lang: Lang, kind: UnitKind) -> &'static str {
-    match (lang, kind) {
-        (Lang::ZhCn, UnitKind::Department) => "部门",
-        (Lang::ZhCn, UnitKind::Township) => "乡镇（街道）",
-        (Lang::ZhCn, UnitKind::Station) => "基层站所",
-        (Lang::ZhCn, UnitKind::ServiceWindow) => "窗口单位",
-        (Lang::ZhCn, UnitKind::Company) => "公共服务企业",
-        (Lang::ZhCn, UnitKind::VillageCommittee) => "村（居）委会",
-        (Lang::En, UnitKind::Department) => "Department",
-        (Lang::En, UnitKind::Township) => "Township",
-        (Lang::En, UnitKind::Station) => "Station",
-        (Lang::En, UnitKind::ServiceWindow) => "Service window",
-        (Lang::En, UnitKind::Company) => "Public-service company",
-        (Lang::En, UnitKind::VillageCommittee) => "Village committee",
-    }
-}
-
-pub fn category_name(lang: Lang, category: Category) -> &'static str {
-    match (lang, category) {
-        (Lang::ZhCn, Category::Government) => "政府部门类",
-        (Lang::ZhCn, Category::PublicService) => "公共服务行业类",
-        (Lang::En, Category::Government) => "Government",
-        (Lang::En, Category::PublicService) => "Public service",
-    }
-}
-
 pub fn role_name(lang: Lang, role: Role) -> &'static str {
     match (lang, role) {
         (Lang::ZhCn, Role::Admin) => "评议办",
@@ -193,6 +171,7 @@ static ZH: Words = Words {
     signed_out: "您已退出登录。",
     session_ended: "登录已过期，请重新登录。",
     password_changed: "密码已修改，请用新密码重新登录。",
+    saved: "已保存。",
     change_password: "修改密码",
     must_change_password: "您的密码已被重置，请先设置新密码。",
     current_password: "当前密码",
@@ -244,6 +223,7 @@ static ZH: Words = Words {
     error: "出错了",
     try_again: "服务暂时不可用，请稍后再试。",
     conference: "大会测评",
+    results: "综合评价结果",
     back_to_campaigns: "返回评议活动",
 };
 
@@ -268,6 +248,7 @@ static EN: Words = Words {
     signed_out: "You have signed out.",
     session_ended: "Your session has ended; please sign in again.",
     password_changed: "Your password was changed; sign in with the new one.",
+    saved: "Saved.",
     change_password: "Change password",
     must_change_password: "Your password was reset: choose a new one first.",
     current_password: "Current password",
@@ -319,6 +300,7 @@ static EN: Words = Words {
     error: "Something went wrong",
     try_again: "The service is briefly unavailable; try again shortly.",
     conference: "Assessment conference",
+    results: "Composite results",
     back_to_campaigns: "Back to campaigns",
 };
 
@@ -541,5 +523,363 @@ pub fn conference_words(lang: Lang) -> &'static ConferenceWords {
     match lang {
         Lang::ZhCn => &CONFERENCE_ZH,
         Lang::En => &CONFERENCE_EN,
+    }
+}
+
+/// The words of the console's register pages.
+pub struct UnitWords {
+    pub add_unit: &'static str,
+    pub edit_unit: &'static str,
+    pub code_note: &'static str,
+    pub name: &'static str,
+    pub no_parent: &'static str,
+    pub save: &'static str,
+    pub edit: &'static str,
+    pub fix_these: &'static str,
+    pub code_bad: &'static str,
+    pub code_taken: &'static str,
+    pub name_bad: &'static str,
+    pub parent_bad: &'static str,
+    pub import: &'static str,
+    pub import_note: &'static str,
+    pub file: &'static str,
+    pub only_check: &'static str,
+    pub import_button: &'static str,
+    pub no_file: &'static str,
+    pub export: &'static str,
+    pub import_result: &'static str,
+    /// `{created}`, `{updated}` and `{unchanged}` are filled in.
+    pub imported: &'static str,
+    /// `{created}`, `{updated}` and `{unchanged}` are filled in.
+    pub checked: &'static str,
+    pub nothing_written: &'static str,
+    pub line: &'static str,
+    pub column: &'static str,
+    pub content: &'static str,
+    pub problem: &'static str,
+    pub whole_file: &'static str,
+    pub back_to_units: &'static str,
+}
+
+const UNITS_ZH: UnitWords = UnitWords {
+    add_unit: "添加单位",
+    edit_unit: "修改单位",
+    code_note: "字母、数字、_ 和 -，最多 64 个字符，例如单位简称的拼音首字母。",
+    name: "名称",
+    no_parent: "（无）",
+    save: "保存",
+    edit: "修改",
+    fix_these: "请先处理以下问题：",
+    code_bad: "代码只能由字母、数字、_ 和 - 组成，最多 64 个字符。",
+    code_taken: "这个代码已被其他单位使用。",
+    name_bad: "请填写名称（最多 200 个字符，不能换行）。",
+    parent_bad: "上级单位不能是本单位。",
+    import: "批量导入",
+    import_note: "上传 XLSX 或 CSV 文件，第一行是表头：代码、名称、类别、类型、上级单位代码（可选）。代码已登记的行修改该单位，其余的行新增单位。先检查全部行，有任何问题都不写入，并列出每个问题所在的行和列。可以先导出名录，修改后再导入。",
+    file: "文件（XLSX 或 CSV）",
+    only_check: "只检查，不写入",
+    import_button: "导入",
+    no_file: "请选择一个文件。",
+    export: "导出名录",
+    import_result: "导入结果",
+    imported: "已导入：新增 {created} 个单位，修改 {updated} 个，{unchanged} 个没有变化。",
+    checked: "检查通过（没有写入）：将新增 {created} 个单位，修改 {updated} 个，{unchanged} 个没有变化。",
+    nothing_written: "文件有问题，没有写入任何内容。请修改后重新导入。",
+    line: "行",
+    column: "列",
+    content: "内容",
+    problem: "问题",
+    whole_file: "整个文件",
+    back_to_units: "返回单位名录",
+};
+
+const UNITS_EN: UnitWords = UnitWords {
+    add_unit: "Add a unit",
+    edit_unit: "Edit a unit",
+    code_note: "Letters, digits, _ and -, at most 64 characters, e.g. the initials of the unit's short name.",
+    name: "Name",
+    no_parent: "(none)",
+    save: "Save",
+    edit: "Edit",
+    fix_these: "Please fix the following first:",
+    code_bad: "The code may hold only letters, digits, _ and -, at most 64 characters.",
+    code_taken: "Another unit has this code.",
+    name_bad: "Enter a name (one line, at most 200 characters).",
+    parent_bad: "A unit cannot be its own parent.",
+    import: "Import in bulk",
+    import_note: "Upload an XLSX or CSV file whose first row is the header: code, name, category, kind, parent_code (optional). A row whose code is registered updates that unit; any other adds one. Every row is checked first: a file with any problem writes nothing, and each problem is listed with its line and column. You can export the register, edit it and import it again.",
+    file: "File (XLSX or CSV)",
+    only_check: "Only check, write nothing",
+    import_button: "Import",
+    no_file: "Choose a file.",
+    export: "Export the register",
+    import_result: "Import result",
+    imported: "Imported: {created} units added, {updated} changed, {unchanged} unchanged.",
+    checked: "The file is fine (nothing written): it would add {created} units, change {updated}, leave {unchanged} unchanged.",
+    nothing_written: "The file has problems; nothing was written. Fix them and import it again.",
+    line: "Line",
+    column: "Column",
+    content: "Content",
+    problem: "Problem",
+    whole_file: "the whole file",
+    back_to_units: "Back to the units",
+};
+
+pub fn unit_words(lang: Lang) -> &'static UnitWords {
+    match lang {
+        Lang::ZhCn => &UNITS_ZH,
+        Lang::En => &UNITS_EN,
+    }
+}
+
+/// The words of the console's results pages.
+pub struct ResultWords {
+    pub results: &'static str,
+    pub versions: &'static str,
+    pub no_versions: &'static str,
+    pub version: &'static str,
+    pub computed: &'static str,
+    pub compute: &'static str,
+    pub compute_note: &'static str,
+    pub draft: &'static str,
+    pub approved: &'static str,
+    pub published: &'static str,
+    pub approvals: &'static str,
+    /// `{n}` is filled in.
+    pub approvals_needed: &'static str,
+    pub rank: &'static str,
+    pub conference: &'static str,
+    pub third_party: &'static str,
+    pub citizens: &'static str,
+    pub supervision: &'static str,
+    pub composite: &'static str,
+    pub grade: &'static str,
+    pub in_bottom: &'static str,
+    pub violation: &'static str,
+    pub ungrouped: &'static str,
+    /// `{rank}` and `{units}` are filled in.
+    pub tie: &'static str,
+    /// `{units}` is filled in.
+    pub uncertain: &'static str,
+    /// `{group}`, `{units}` and `{reason}` are filled in.
+    pub decided: &'static str,
+    pub decide_tie: &'static str,
+    pub decide_tie_note: &'static str,
+    pub reason: &'static str,
+    pub decide: &'static str,
+    pub approve: &'static str,
+    pub approve_note: &'static str,
+    pub publish: &'static str,
+    pub publish_note: &'static str,
+    pub downloads: &'static str,
+    pub printable: &'static str,
+    pub what_if: &'static str,
+    pub what_if_note: &'static str,
+    pub weights: &'static str,
+    pub qualified_min: &'static str,
+    pub excellent_min: &'static str,
+    pub bottom_n: &'static str,
+    pub group_bottom_n: &'static str,
+    pub try_rules: &'static str,
+    pub what_if_score: &'static str,
+    pub what_if_rank: &'static str,
+    pub what_if_grade: &'static str,
+    pub change: &'static str,
+    pub rules_invalid: &'static str,
+    pub excellent: &'static str,
+    pub qualified: &'static str,
+    pub unqualified: &'static str,
+    pub not_scored: &'static str,
+    pub points: &'static str,
+    pub tie_needs_choice: &'static str,
+}
+
+const RESULTS_ZH: ResultWords = ResultWords {
+    results: "综合评价结果",
+    versions: "结果版本",
+    no_versions: "还没有计算结果。",
+    version: "版本",
+    computed: "计算时间",
+    compute: "计算结果",
+    compute_note: "根据目前收到的大会测评、第三方测评、群众评议和督查督办情况计算一个新的结果版本（草稿）。",
+    draft: "草稿",
+    approved: "已审定",
+    published: "已公布",
+    approvals: "审核",
+    approvals_needed: "须有 {n} 名审核人分别审核后方可公布。",
+    rank: "名次",
+    conference: "大会测评",
+    third_party: "第三方测评",
+    citizens: "群众评议",
+    supervision: "督查督办",
+    composite: "综合得分",
+    grade: "等次",
+    in_bottom: "末位",
+    violation: "有违纪违规",
+    ungrouped: "未列入排名的单位",
+    tie: "第 {rank} 名并列，跨越末位线：{units}。须由审核人决定。",
+    uncertain: "综合得分区间跨越末位线：{units}。末位线落在样本的不确定范围内。",
+    decided: "{group}并列的决定：{units}列入末位。理由：{reason}",
+    decide_tie: "决定并列",
+    decide_tie_note: "勾选列入末位的并列单位，并写明理由（会公布）。决定后再审核。",
+    reason: "理由",
+    decide: "决定",
+    approve: "审核通过",
+    approve_note: "以本人身份审核本版本。",
+    publish: "公布结果",
+    publish_note: "公布后，结果在公开页面上可见，并通知订阅的系统。",
+    downloads: "下载",
+    printable: "可打印的结果页",
+    what_if: "试算",
+    what_if_note: "改变权重、等次分数线或末位数，看排名会怎样变化。只是试算，不保存任何内容。",
+    weights: "权重（%）",
+    qualified_min: "合格分数线",
+    excellent_min: "优秀分数线",
+    bottom_n: "区重点评议单位末位数",
+    group_bottom_n: "乡镇排名组末位数",
+    try_rules: "试算",
+    what_if_score: "试算得分",
+    what_if_rank: "试算名次",
+    what_if_grade: "试算等次",
+    change: "变化",
+    rules_invalid: "试算的规则有问题：权重合计须为 100%，分数线在 0 到 100 之间，优秀分数线不低于合格分数线。",
+    excellent: "优秀",
+    qualified: "合格",
+    unqualified: "不合格",
+    not_scored: "未评分",
+    points: "分",
+    tie_needs_choice: "请勾选列入末位的单位并写明理由。",
+};
+
+const RESULTS_EN: ResultWords = ResultWords {
+    results: "Composite results",
+    versions: "Result versions",
+    no_versions: "No result computed yet.",
+    version: "Version",
+    computed: "Computed",
+    compute: "Compute the result",
+    compute_note: "Computes a new result version (a draft) from the conference, the third party, the citizens and the supervision notices as recorded so far.",
+    draft: "Draft",
+    approved: "Approved",
+    published: "Published",
+    approvals: "Approvals",
+    approvals_needed: "{n} approvers must each approve it before it can be published.",
+    rank: "Rank",
+    conference: "Conference",
+    third_party: "Third party",
+    citizens: "Citizens",
+    supervision: "Supervision",
+    composite: "Composite",
+    grade: "Grade",
+    in_bottom: "bottom",
+    violation: "violation",
+    ungrouped: "Units not ranked",
+    tie: "Tied at rank {rank} across the bottom line: {units}. An approver must decide.",
+    uncertain: "Composite ranges reach across the bottom line: {units}. The line falls within the samples' uncertainty.",
+    decided: "Decision on the tie in {group}: {units} placed in the bottom. Reason: {reason}",
+    decide_tie: "Decide the tie",
+    decide_tie_note: "Tick the tied units to place in the bottom and give the reason (it is published). Decide before approving.",
+    reason: "Reason",
+    decide: "Decide",
+    approve: "Approve",
+    approve_note: "Approve this version as yourself.",
+    publish: "Publish",
+    publish_note: "Once published the result is on the public page and the subscribed systems are told.",
+    downloads: "Downloads",
+    printable: "Printable results page",
+    what_if: "What if",
+    what_if_note: "Change the weights, the grade bounds or the bottom N and see how the ranking changes. Nothing is saved.",
+    weights: "Weights (%)",
+    qualified_min: "Qualified from",
+    excellent_min: "Excellent from",
+    bottom_n: "Bottom N of the district's key units",
+    group_bottom_n: "Bottom N of each township group",
+    try_rules: "Try",
+    what_if_score: "What-if score",
+    what_if_rank: "What-if rank",
+    what_if_grade: "What-if grade",
+    change: "Change",
+    rules_invalid: "The rules tried have a problem: the weights must add up to 100%, the bounds lie between 0 and 100, and excellent must not be below qualified.",
+    excellent: "Excellent",
+    qualified: "Qualified",
+    unqualified: "Unqualified",
+    not_scored: "Not scored",
+    points: "points",
+    tie_needs_choice: "Tick the units to place in the bottom and give the reason.",
+};
+
+pub fn result_words(lang: Lang) -> &'static ResultWords {
+    match lang {
+        Lang::ZhCn => &RESULTS_ZH,
+        Lang::En => &RESULTS_EN,
+    }
+}
+
+/// The words of the console's accounts page.
+pub struct AccountWords {
+    pub add_account: &'static str,
+    pub add_account_note: &'static str,
+    pub add: &'static str,
+    pub unit_for_role: &'static str,
+    pub no_unit: &'static str,
+    pub disable: &'static str,
+    pub enable: &'static str,
+    pub reset: &'static str,
+    pub actions: &'static str,
+    pub one_time_password: &'static str,
+    /// `{name}` is filled in.
+    pub one_time_password_note: &'static str,
+    pub username_bad: &'static str,
+    pub username_taken: &'static str,
+    pub unit_needed: &'static str,
+    pub unit_not_for_role: &'static str,
+    pub last_admin: &'static str,
+    pub back_to_accounts: &'static str,
+}
+
+const ACCOUNTS_ZH: AccountWords = AccountWords {
+    add_account: "添加账号",
+    add_account_note: "添加后显示一次性密码，请交给本人；首次登录时须设置自己的密码。参评单位账号须选择所属单位。",
+    add: "添加",
+    unit_for_role: "所属单位（仅参评单位账号）",
+    no_unit: "（无）",
+    disable: "停用",
+    enable: "启用",
+    reset: "重置密码",
+    actions: "操作",
+    one_time_password: "一次性密码",
+    one_time_password_note: "账号“{name}”的一次性密码如下，只显示这一次。请交给本人；登录后须立即设置新密码。",
+    username_bad: "用户名只能由字母、数字、_ 和 - 组成，最多 64 个字符。",
+    username_taken: "这个用户名已被使用。",
+    unit_needed: "参评单位账号须选择所属单位。",
+    unit_not_for_role: "只有参评单位账号才有所属单位。",
+    last_admin: "不能停用最后一个可用的评议办账号。",
+    back_to_accounts: "返回账号",
+};
+
+const ACCOUNTS_EN: AccountWords = AccountWords {
+    add_account: "Add an account",
+    add_account_note: "A one-time password is shown once it is added: give it to its holder, who must choose their own password at first sign-in. A unit account needs its unit.",
+    add: "Add",
+    unit_for_role: "Unit (unit accounts only)",
+    no_unit: "(none)",
+    disable: "Disable",
+    enable: "Enable",
+    reset: "Reset the password",
+    actions: "Actions",
+    one_time_password: "One-time password",
+    one_time_password_note: "The one-time password of \u{201c}{name}\u{201d}, shown this once. Give it to its holder, who must choose a new password at sign-in.",
+    username_bad: "The user name may hold only letters, digits, _ and -, at most 64 characters.",
+    username_taken: "This user name is taken.",
+    unit_needed: "A unit account needs its unit.",
+    unit_not_for_role: "Only unit accounts have a unit.",
+    last_admin: "The last enabled admin account cannot be disabled.",
+    back_to_accounts: "Back to the accounts",
+};
+
+pub fn account_words(lang: Lang) -> &'static AccountWords {
+    match lang {
+        Lang::ZhCn => &ACCOUNTS_ZH,
+        Lang::En => &ACCOUNTS_EN,
     }
 }

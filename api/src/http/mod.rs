@@ -12,6 +12,7 @@ pub mod etag;
 pub mod json;
 pub mod kept_body;
 pub mod known_routes;
+pub mod multipart;
 pub mod openapi;
 pub mod pagination;
 pub mod principal;

@@ -55,6 +55,12 @@ fn failure(lang: Lang, title: String, err: &ApiError) -> HttpResponse {
     response
 }
 
+/// The session named in a page's path: anything but a session's id is a page not found
+/// (a friendly one, like every other answer of these pages).
+fn session_id(text: &str) -> Result<Uuid, ApiError> {
+    text.parse().map_err(|_| ApiError::NotFound("no such scoring session".to_owned()))
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ProjectorQuery {
@@ -65,14 +71,24 @@ pub struct ProjectorQuery {
 /// The projector page of a conference session, made for a 1920 × 1080 screen in a hall: the
 /// campaign's name and the ballots counted while the session is open (the page reloads
 /// itself), the scores in rank order with their column headings once it is closed.
-#[utoipa::path(tag = "pages", params(("id" = Uuid, Path, description = "session id"), ProjectorQuery), responses((status = 200, description = "Projector page", content_type = "text/html"), crate::http::responses::PublicErrors))]
+#[utoipa::path(
+    tag = "pages",
+    params(("id" = Uuid, Path, description = "session id"), ProjectorQuery),
+    responses(
+        (status = 200, description = "Projector page", content_type = "text/html"),
+        (status = 400, description = "Malformed query string (an unknown `lang`)", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such session (a friendly page)", content_type = "text/html"),
+        (status = 503, description = "Database unavailable; see Retry-After", content_type = "text/html")
+    )
+)]
 #[get("/conference/{id}")]
-pub async fn projector(state: State, id: web::Path<Uuid>, query: web::Query<ProjectorQuery>) -> HttpResponse {
+pub async fn projector(state: State, id: web::Path<String>, query: web::Query<ProjectorQuery>) -> HttpResponse {
     let lang = query.lang.unwrap_or_default();
     let read = async {
-        let session = conference::find_session(&state.db, *id).await?;
+        let id = session_id(&id)?;
+        let session = conference::find_session(&state.db, id).await?;
         let title = crate::services::registry::campaigns::find(&state.db, session.campaign_id).await?.title;
-        let tally = conference::tally(&state.db, *id).await?;
+        let tally = conference::tally(&state.db, id).await?;
         Ok::<_, ApiError>(ProjectorPage::new(lang, title, session.mode, tally))
     };
     match read.await {
@@ -92,16 +108,27 @@ pub struct BallotQuery {
 
 /// The ballot a representative fills in on their phone: every unit of the session with the
 /// rating levels and 不了解, and the ballot code from the slip.
-#[utoipa::path(tag = "pages", params(("id" = Uuid, Path, description = "session id"), BallotQuery), responses((status = 200, description = "Ballot page", content_type = "text/html"), (status = 410, description = "The session is closed", content_type = "text/html"), crate::http::responses::PublicErrors))]
+#[utoipa::path(
+    tag = "pages",
+    params(("id" = Uuid, Path, description = "session id"), BallotQuery),
+    responses(
+        (status = 200, description = "Ballot page", content_type = "text/html"),
+        (status = 400, description = "Malformed query string (an unknown `lang`)", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such session (a friendly page)", content_type = "text/html"),
+        (status = 410, description = "The session is closed", content_type = "text/html"),
+        (status = 503, description = "Database unavailable; see Retry-After", content_type = "text/html")
+    )
+)]
 #[get("/conference/{id}/ballot")]
 pub async fn ballot_page(
     state: State,
     req: HttpRequest,
-    id: web::Path<Uuid>,
+    id: web::Path<String>,
     query: web::Query<BallotQuery>,
 ) -> HttpResponse {
     let lang = language(query.lang, &req);
-    let sheet = match ballot_sheet::sheet(&state.db, *id).await {
+    let sheet = async { ballot_sheet::sheet(&state.db, session_id(&id)?).await };
+    let sheet = match sheet.await {
         Ok(sheet) => sheet,
         Err(err) => return failure(lang, String::new(), &err),
     };
@@ -127,23 +154,28 @@ fn still_open(sheet: &BallotSheet) -> Result<(), ApiError> {
     request_body(content_type = "application/x-www-form-urlencoded", description = "`code`, and `s.{unit_id}.{dimension}` = option key for every question"),
     responses(
         (status = 303, description = "Counted: to the confirmation page"),
+        (status = 400, description = "A form or query string that cannot be read (a friendly page)", content_type = "text/html"),
         (status = 403, description = "The code cannot vote (unknown or used); the ballot again, choices kept", content_type = "text/html"),
+        (status = 404, description = "No such session (a friendly page)", content_type = "text/html"),
+        (status = 408, description = "The form did not arrive within the body deadline", content_type = "text/html"),
         (status = 410, description = "The session is closed", content_type = "text/html"),
+        (status = 413, description = "Body larger than 256 KiB", content_type = "text/html"),
         (status = 422, description = "Something is missing; the ballot again, each problem named", content_type = "text/html"),
-        crate::http::responses::PublicErrors
+        (status = 503, description = "Database unavailable; see Retry-After", content_type = "text/html")
     )
 )]
 #[post("/conference/{id}/ballot")]
-pub async fn cast_ballot(
-    state: State,
-    req: HttpRequest,
-    id: web::Path<Uuid>,
-    query: web::Query<PageQuery>,
-    payload: web::Payload,
-) -> HttpResponse {
-    let lang = language(query.lang, &req);
+pub async fn cast_ballot(state: State, req: HttpRequest, id: web::Path<String>, payload: web::Payload) -> HttpResponse {
+    // Read here rather than by an extractor, so that a query that cannot be read gets this
+    // page's answer (HTML), as a form that cannot be read does.
+    let query = web::Query::<PageQuery>::from_query(req.query_string());
+    let lang = language(query.as_ref().ok().and_then(|q| q.lang), &req);
+    if query.is_err() {
+        return failure(lang, String::new(), &ApiError::BadRequest("invalid query string".to_owned()));
+    }
     let words = conference_room::words(lang);
-    let sheet = match ballot_sheet::sheet(&state.db, *id).await {
+    let sheet = async { ballot_sheet::sheet(&state.db, session_id(&id)?).await };
+    let sheet = match sheet.await {
         Ok(sheet) => sheet,
         Err(err) => return failure(lang, String::new(), &err),
     };
@@ -169,9 +201,12 @@ pub async fn cast_ballot(
         Err(missing) => return again(StatusCode::UNPROCESSABLE_ENTITY, &missing, code_error),
     };
     let ballot = Ballot { code: form.code.clone(), scores };
-    match conference::cast(&state.db, &state.spend_key, *id, ballot).await {
+    match conference::cast(&state.db, &state.spend_key, sheet.session.id, ballot).await {
         Ok(_) => HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, format!("/conference/{id}/ballot/counted?lang={}", lang.code())))
+            .insert_header((
+                header::LOCATION,
+                format!("/conference/{}/ballot/counted?lang={}", sheet.session.id, lang.code()),
+            ))
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .finish(),
         Err(ApiError::Forbidden(_)) => again(StatusCode::FORBIDDEN, &[], Some(words.code_refused)),
@@ -183,18 +218,27 @@ pub async fn cast_ballot(
 }
 
 /// The confirmation that a ballot was counted.
-#[utoipa::path(tag = "pages", params(("id" = Uuid, Path, description = "session id"), PageQuery), responses((status = 200, description = "Confirmation page", content_type = "text/html"), crate::http::responses::PublicErrors))]
+#[utoipa::path(
+    tag = "pages",
+    params(("id" = Uuid, Path, description = "session id"), PageQuery),
+    responses(
+        (status = 200, description = "Confirmation page", content_type = "text/html"),
+        (status = 400, description = "Malformed query string (an unknown `lang`)", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such session (a friendly page)", content_type = "text/html"),
+        (status = 503, description = "Database unavailable; see Retry-After", content_type = "text/html")
+    )
+)]
 #[get("/conference/{id}/ballot/counted")]
 pub async fn ballot_counted(
     state: State,
     req: HttpRequest,
-    id: web::Path<Uuid>,
+    id: web::Path<String>,
     query: web::Query<PageQuery>,
 ) -> HttpResponse {
     let lang = language(query.lang, &req);
     let words = conference_room::words(lang);
     let title = async {
-        let session = conference::find_session(&state.db, *id).await?;
+        let session = conference::find_session(&state.db, session_id(&id)?).await?;
         Ok::<_, ApiError>(crate::services::registry::campaigns::find(&state.db, session.campaign_id).await?.title)
     };
     match title.await {

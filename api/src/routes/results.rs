@@ -10,7 +10,7 @@ use crate::error::ApiResult;
 use crate::http::json::ValidJson;
 use crate::http::pagination::{Page, PageParams};
 use crate::http::responses::{PublicErrors, ReadErrors, WriteErrors};
-use crate::services::evaluation::results::{self, PublicResult, ResultVersionDto, TieChoice};
+use crate::services::evaluation::results::{self, PublicResult, ResultVersionDto, TieChoice, WhatIf, WhatIfRequest};
 use crate::services::query::exports;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -18,6 +18,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(list)
         .service(get_one)
         .service(decide_tie)
+        .service(what_if)
         .service(approve)
         .service(publish)
         .service(public_results)
@@ -95,6 +96,19 @@ pub async fn publish(state: State, who: Principal, id: web::Path<Uuid>) -> ApiRe
 pub async fn public_results(state: State, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let version = results::published(&state.db, *id).await?;
     Ok(HttpResponse::Ok().json(results::to_public(&state.db, version).await?))
+}
+
+/// What the version's units would be under other rules (weights, grade bounds, bottom N),
+/// computed from the inputs it recorded. Nothing is saved.
+#[utoipa::path(tag = "results", params(("id" = Uuid, Path)), request_body = WhatIfRequest, security(("bearer" = [])), responses((status = 200, body = WhatIf), WriteErrors))]
+#[post("/results/{id}/what-if")]
+pub async fn what_if(
+    state: State,
+    who: Principal,
+    id: web::Path<Uuid>,
+    body: ValidJson<WhatIfRequest>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(results::what_if(&state.db, &who, *id, body.0.rules).await?))
 }
 
 /// The results report as CSV (UTF-8 with BOM).

@@ -4,96 +4,14 @@
 use chrono::{TimeDelta, Utc};
 use pingyi::auth::Role;
 use pingyi_tests::{PASSWORD, TestApp, spawn_app};
-use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
-use reqwest::{Client, Response, StatusCode};
+use reqwest::StatusCode;
+use reqwest::header::SET_COOKIE;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 use uuid::Uuid;
 
-/// A browser of the console: follows no redirects and keeps its cookies by hand, so that
-/// each step can be looked at.
-struct Browser<'a> {
-    app: &'a TestApp,
-    client: Client,
-    cookies: Vec<(String, String)>,
-}
-
-impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp) -> Self {
-        let client = Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Self { app, client, cookies: Vec::new() }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("; ")
-    }
-
-    /// Keeps what the response sets, drops what it clears.
-    fn keep_cookies(&mut self, response: &Response) {
-        for set in response.headers().get_all(SET_COOKIE) {
-            let set = set.to_str().unwrap();
-            let (pair, attributes) = set.split_once(';').unwrap_or((set, ""));
-            let (name, value) = pair.split_once('=').unwrap();
-            self.cookies.retain(|(n, _)| n != name);
-            if !attributes.contains("Max-Age=0") {
-                self.cookies.push((name.to_owned(), value.to_owned()));
-            }
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> Response {
-        let response = self
-            .client
-            .get(format!("{}{path}", self.app.address))
-            .header(COOKIE, self.cookie_header())
-            .send()
-            .await
-            .unwrap();
-        self.keep_cookies(&response);
-        response
-    }
-
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Response {
-        let pairs: Vec<(String, String)> = form.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        self.post_pairs(path, &pairs).await
-    }
-
-    async fn post_pairs(&mut self, path: &str, form: &[(String, String)]) -> Response {
-        let response = self
-            .client
-            .post(format!("{}{path}", self.app.address))
-            .header(COOKIE, self.cookie_header())
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        self.keep_cookies(&response);
-        response
-    }
-
-    /// The value of the hidden `csrf` field of the page at `path`.
-    async fn form_token(&mut self, path: &str) -> String {
-        let page = self.get(path).await.text().await.unwrap();
-        let start = page.find("name=\"csrf\" value=\"").expect("a form token") + "name=\"csrf\" value=\"".len();
-        page[start..start + 64].to_owned()
-    }
-
-    async fn sign_in(&mut self, username: &str, password: &str) -> Response {
-        let csrf = self.form_token("/console/sign-in").await;
-        self.post("/console/sign-in", &[("csrf", &csrf), ("username", username), ("password", password)]).await
-    }
-}
-
-fn location(response: &Response) -> &str {
-    response.headers().get(LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default()
-}
-
-async fn account(app: &TestApp, role: Role) -> String {
-    let username = format!("{}-{}", role.as_str(), &Uuid::new_v4().simple().to_string()[..8]);
-    app.create_account(&username, role, None).await;
-    username
-}
+use super::console_browser::{Browser, account, location};
 
 async fn sessions(app: &TestApp) -> u64 {
     entity::console_session::Entity::find().count(&app.db).await.unwrap()
@@ -475,4 +393,137 @@ async fn the_office_runs_a_conference_from_the_console_with_slips_and_paper_ball
     let results = clerk.get(&session_page).await.text().await.unwrap();
     let (top, below) = (results.find("单位 jtysj").unwrap(), results.find("单位 jyj").unwrap());
     assert!(top < below && results.contains("90.00") && results.contains("80.00"), "{results}");
+}
+
+#[tokio::test]
+async fn the_office_adds_edits_imports_and_exports_units_in_the_console() {
+    let app = spawn_app().await;
+    let mut office = Browser::new(&app);
+    office.sign_in(&account(&app, Role::Admin).await, PASSWORD).await;
+    let csrf = office.form_token("/console/units").await;
+
+    // Added through the form: refused without the token, a bad code named, then saved.
+    let fields = |csrf: &str, code: &str| {
+        vec![
+            ("csrf".to_owned(), csrf.to_owned()),
+            ("code".to_owned(), code.to_owned()),
+            ("name".to_owned(), "元坝镇".to_owned()),
+            ("category".to_owned(), "government".to_owned()),
+            ("kind".to_owned(), "township".to_owned()),
+            ("parent".to_owned(), String::new()),
+        ]
+    };
+    assert_eq!(office.post_pairs("/console/units/new", &fields("", "yb")).await.status(), StatusCode::FORBIDDEN);
+    let bad = office.post_pairs("/console/units/new", &fields(&csrf, "元坝")).await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text().await.unwrap().contains("代码只能由字母、数字、_ 和 - 组成"));
+    assert_eq!(app.count("units").await, 0);
+    let saved = office.post_pairs("/console/units/new", &fields(&csrf, "yb")).await;
+    assert_eq!((saved.status(), location(&saved)), (StatusCode::SEE_OTHER, "/console/units?notice=saved"));
+    let taken = office.post_pairs("/console/units/new", &fields(&csrf, "yb")).await;
+    assert!(taken.text().await.unwrap().contains("这个代码已被其他单位使用"));
+    let township: Uuid = entity::unit::Entity::find().one(&app.db).await.unwrap().unwrap().id;
+    let mut renamed = fields(&csrf, "yb");
+    renamed[2].1 = "元坝镇人民政府".to_owned();
+    let edited = office.post_pairs(&format!("/console/units/{township}"), &renamed).await;
+    assert_eq!(edited.status(), StatusCode::SEE_OTHER);
+    assert!(office.get("/console/units").await.text().await.unwrap().contains("元坝镇人民政府"));
+
+    // A file with bad rows: each named in Chinese, nothing written.
+    let bad_file = "代码,名称,类别,类型,上级单位代码\nyb-gt,元坝镇国土资源所,政府部门类,基层站所,yb\nyb-x,,政府部门类,站所,nowhere\n";
+    let refused = office.upload("/console/units/import", &[("csrf", &csrf)], ("units.csv", bad_file.as_bytes())).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("没有写入任何内容"), "{page}");
+    for expected in ["<th scope=\"row\">3</th><td>名称</td>", "“站所”不是部门", "没有代码为“nowhere”的单位"]
+    {
+        assert!(page.contains(expected), "{expected} in {page}");
+    }
+    assert_eq!(app.count("units").await, 1);
+
+    // Checked only, then imported; the export lists them under their township's code.
+    let good_file = "代码,名称,类别,类型,上级单位代码\nyb-gt,元坝镇国土资源所,政府部门类,基层站所,yb\n";
+    let checked = office
+        .upload("/console/units/import", &[("csrf", &csrf), ("dry_run", "true")], ("units.csv", good_file.as_bytes()))
+        .await;
+    assert!(checked.text().await.unwrap().contains("检查通过（没有写入）：将新增 1 个单位"));
+    assert_eq!(app.count("units").await, 1);
+    let imported =
+        office.upload("/console/units/import", &[("csrf", &csrf)], ("units.csv", good_file.as_bytes())).await;
+    assert!(imported.text().await.unwrap().contains("已导入：新增 1 个单位，修改 0 个，0 个没有变化"));
+    let forged = office.upload("/console/units/import", &[], ("units.csv", good_file.as_bytes())).await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let export = office.get("/console/units/export.csv").await.text().await.unwrap();
+    assert!(export.contains("yb-gt,元坝镇国土资源所,政府部门类,基层站所,yb"), "{export}");
+
+    // An observer reads the register and exports it, and is offered no change.
+    let mut observer = Browser::new(&app);
+    observer.sign_in(&account(&app, Role::Observer).await, PASSWORD).await;
+    let page = observer.get("/console/units").await.text().await.unwrap();
+    assert!(!page.contains("/console/units/new") && !page.contains("/console/units/import"));
+    assert_eq!(observer.get("/console/units/new").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(observer.get("/console/units/export.csv").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_admin_adds_disables_enables_and_resets_accounts_in_the_console() {
+    let app = spawn_app().await;
+    let mut admin = Browser::new(&app);
+    admin.sign_in(&account(&app, Role::Admin).await, PASSWORD).await;
+    let csrf = admin.form_token("/console/accounts").await;
+    let one_time = |page: &str| between(page, "<code>", "</code>")[0].to_owned();
+
+    let add = |csrf: &str, role: &str| {
+        vec![
+            ("csrf", csrf.to_owned()),
+            ("username", "ybz-staff".to_owned()),
+            ("role", role.to_owned()),
+            ("unit", String::new()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(admin.post_pairs("/console/accounts", &add("", "observer")).await.status(), StatusCode::FORBIDDEN);
+    let no_unit = admin.post_pairs("/console/accounts", &add(&csrf, "unit")).await;
+    assert_eq!(no_unit.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_unit.text().await.unwrap().contains("参评单位账号须选择所属单位"));
+    let added = admin.post_pairs("/console/accounts", &add(&csrf, "observer")).await;
+    assert_eq!(added.status(), StatusCode::OK);
+    let password = one_time(&added.text().await.unwrap());
+    assert_eq!(password.len(), 20);
+    let taken = admin.post_pairs("/console/accounts", &add(&csrf, "observer")).await;
+    assert!(taken.text().await.unwrap().contains("这个用户名已被使用"));
+
+    // The holder signs in once with it and must choose their own password.
+    let mut holder = Browser::new(&app);
+    let first = holder.sign_in("ybz-staff", &password).await;
+    assert_eq!(location(&first), "/console/password");
+
+    let id = entity::account::Entity::find()
+        .filter(entity::account::Column::Username.eq("ybz-staff"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let disabled = admin.post(&format!("/console/accounts/{id}/disable"), &[("csrf", &csrf)]).await;
+    assert_eq!(disabled.status(), StatusCode::SEE_OTHER);
+    assert_eq!(holder.get("/console/password").await.status(), StatusCode::SEE_OTHER, "the session ended");
+    assert_eq!(Browser::new(&app).sign_in("ybz-staff", &password).await.status(), StatusCode::UNAUTHORIZED);
+    admin.post(&format!("/console/accounts/{id}/enable"), &[("csrf", &csrf)]).await;
+    let reset = admin.post(&format!("/console/accounts/{id}/reset"), &[("csrf", &csrf)]).await;
+    let new_password = one_time(&reset.text().await.unwrap());
+    assert_ne!(new_password, password);
+    assert_eq!(Browser::new(&app).sign_in("ybz-staff", &password).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(location(&Browser::new(&app).sign_in("ybz-staff", &new_password).await), "/console/password");
+    assert_eq!(app.audited("account.password_reset", &id.to_string()).await, 1);
+
+    // Other roles are shown no accounts page and refused its actions.
+    let mut observer = Browser::new(&app);
+    observer.sign_in(&account(&app, Role::Observer).await, PASSWORD).await;
+    let observer_csrf = observer.form_token("/console/").await;
+    assert_eq!(observer.get("/console/accounts").await.status(), StatusCode::FORBIDDEN);
+    let refused = observer.post(&format!("/console/accounts/{id}/disable"), &[("csrf", &observer_csrf)]).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 }

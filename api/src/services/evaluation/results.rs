@@ -409,6 +409,73 @@ pub async fn list(
         .await?)
 }
 
+/// What the version's units would be under other `rules` — other weights, grade bounds or
+/// bottom N — computed from the inputs the version recorded. Nothing is saved.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WhatIf {
+    pub rules: Rules,
+    /// As `ResultVersionDto::units`, under `rules`.
+    pub units: Vec<NamedResult>,
+    pub lines: Vec<GroupLine>,
+}
+
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"rules": {"weights": {"conference": 0.4, "third_party": 0.4, "citizen_links": 0.2, "supervision": 0.0}, "qualified_min": 70.0, "excellent_min": 90.0, "bottom_n": 3, "group_bottom_n": 1, "min_samples": {"conference": 10, "third_party": 100, "citizen_links": 30}, "supervision_mode": "points"}}))]
+pub struct WhatIfRequest {
+    /// The rules to compute the version's inputs with; start from the version's own `rules`.
+    pub rules: Rules,
+}
+
+/// The rules of a what-if, checked as the campaign's settings are.
+fn check_rules(rules: &Rules) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let w = &rules.weights;
+    let weights = [
+        ("conference", w.conference),
+        ("third_party", w.third_party),
+        ("citizen_links", w.citizen_links),
+        ("supervision", w.supervision),
+    ];
+    for (name, weight) in weights {
+        if !(0.0..=1.0).contains(&weight) {
+            errors.push(FieldError::new(format!("weights.{name}"), "must be between 0 and 1"));
+        }
+    }
+    let sum: f64 = weights.iter().map(|(_, w)| w).sum();
+    if (sum - 1.0).abs() > 1e-6 {
+        errors.push(FieldError::new("weights", format!("must sum to 1, not {sum}")));
+    }
+    for (name, bound) in [("qualified_min", rules.qualified_min), ("excellent_min", rules.excellent_min)] {
+        if !(0.0..=100.0).contains(&bound) {
+            errors.push(FieldError::new(name, "must be between 0 and 100"));
+        }
+    }
+    if rules.excellent_min < rules.qualified_min {
+        errors.push(FieldError::new("excellent_min", "must not be below qualified_min"));
+    }
+    for (name, n) in [("bottom_n", rules.bottom_n), ("group_bottom_n", rules.group_bottom_n)] {
+        if n > 100 {
+            errors.push(FieldError::new(name, "must be at most 100"));
+        }
+    }
+    errors
+}
+
+pub async fn what_if(db: &impl ConnectionTrait, who: &Principal, id: Uuid, rules: Rules) -> ApiResult<WhatIf> {
+    let version = get(db, who, id).await?;
+    let errors = check_rules(&rules);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let inputs: Vec<UnitInputs> = serde_json::from_value(version.inputs).map_err(ApiError::internal)?;
+    let (mut units, lines) = composite::compute(&inputs, &rules);
+    for component in units.iter_mut().flat_map(|u| u.components.iter_mut()) {
+        component.explain();
+    }
+    Ok(WhatIf { rules, units: named(db, units).await?, lines })
+}
+
 /// An approver's decision on a tie at a group's bottom-N line, with the reason: the chosen
 /// tied units are placed in the bottom N and the others not. Only on a draft nobody has
 /// approved yet, so that every approval is of the decided result; audited.

@@ -103,6 +103,31 @@ fn check_role(input: &AccountInput) -> ApiResult<()> {
 }
 
 pub async fn create(db: &impl ConnectionTrait, who: &Principal, input: AccountInput) -> ApiResult<account::Model> {
+    insert(db, who, input, false).await
+}
+
+/// A new account with a one-time password, shown this once: its holder must choose their
+/// own password at their first sign-in, so that nobody else ever knows it.
+pub async fn invite(
+    db: &impl ConnectionTrait,
+    who: &Principal,
+    username: String,
+    role: Role,
+    unit_id: Option<Uuid>,
+) -> ApiResult<OneTimePassword> {
+    let one_time_password = one_time_password();
+    let input = AccountInput { username, password: one_time_password.clone(), role, unit_id };
+    input.validate()?;
+    let account = insert(db, who, input, true).await?;
+    Ok(OneTimePassword { account: account.into(), one_time_password })
+}
+
+async fn insert(
+    db: &impl ConnectionTrait,
+    who: &Principal,
+    input: AccountInput,
+    must_change_password: bool,
+) -> ApiResult<account::Model> {
     who.require(Permission::ManageAccounts)?;
     check_role(&input)?;
     if let Some(unit_id) = input.unit_id {
@@ -119,7 +144,7 @@ pub async fn create(db: &impl ConnectionTrait, who: &Principal, input: AccountIn
         unit_id: Set(input.unit_id),
         created_at: Set(crate::store::now()),
         disabled_at: Set(None),
-        must_change_password: Set(false),
+        must_change_password: Set(must_change_password),
         token_generation: Set(0),
     };
     Ok(model.insert(db).await?)

@@ -7,4 +7,5 @@ pub mod campaigns;
 pub mod clients;
 pub mod links;
 pub mod questionnaires;
+pub mod unit_import;
 pub mod units;
