@@ -1,8 +1,9 @@
 // Real-browser test of the results pages, after conference.mjs closed the demo's 2017
-// session: the office computes a result and tries other rules, two approvers (each signed
-// in as themselves) decide any tie and approve, the office publishes, and the public result
-// is there. Every page is checked with axe-core and found to carry no script; screenshots
-// go to $ARTIFACTS.
+// session: the office records a supervision notice and a violation and verifies the audit
+// log, computes a result and tries other rules, two approvers (each signed in as
+// themselves) decide any tie and approve, the office publishes, and the public result is
+// there; then the next year is set up from this one. Every page is checked with axe-core
+// and found to carry no script; screenshots go to $ARTIFACTS.
 import { accessible, api, artifacts, base, browser, check, checked, consoleAs, expect, finish } from './common.mjs';
 
 const username = process.env.PINGYI_ADMIN;
@@ -18,6 +19,34 @@ for (const name of approvers) {
   await api('POST', '/accounts', admin, { username: name, password: `${name} password`, role: 'approver' });
 }
 let versionPage;
+
+await check('the office records a supervision notice and a violation, and reads the audit log', async () => {
+  const { context, page } = await consoleAs(username, password);
+  await page.goto(`${base}/console/campaigns/${year.id}`);
+  await page.click(`a[href="/console/campaigns/${year.id}/supervision"]`);
+  await page.fill('#n-date', '2017-09-12');
+  await page.fill('#n-by', '区委督查室');
+  await page.fill('#n-text', '窗口人员脱岗，群众等候超过一小时');
+  await page.fill('#n-points', '-2');
+  await page.click('button:has-text("登记通报")');
+  expect((await page.locator('[role=status]').textContent()).includes('已登记'), 'the notice recorded');
+  await page.fill('#v-date', '2017-10-30');
+  await page.click('button:has-text("登记案件")');
+  expect((await page.locator('[role=alert]').textContent()).includes('请填写'), 'a case without its authority is refused');
+  await checked(page, 'the supervision page with a problem');
+  await page.fill('#v-by', '区纪委');
+  await page.fill('#v-text', '昭纪〔2017〕12号');
+  await page.click('button:has-text("登记案件")');
+  expect((await page.content()).includes('昭纪〔2017〕12号'), 'the case recorded');
+  await checked(page, 'the supervision page');
+  await page.screenshot({ path: `${artifacts}/console-supervision.png`, fullPage: true });
+  await page.click('a[href="/console/audit"]');
+  await page.click('button:has-text("校验完整性")');
+  expect((await page.locator('[role=status]').textContent()).includes('审计日志完整'), 'the chain holds');
+  await checked(page, 'the audit log');
+  await page.screenshot({ path: `${artifacts}/console-audit.png`, fullPage: true });
+  await context.close();
+});
 
 await check('the office computes a result, reviews it and tries other rules', async () => {
   const { context, page } = await consoleAs(username, password);
@@ -68,6 +97,19 @@ await check('two approvers approve, each as themselves, and the office publishes
   expect(published.units.length >= 5, 'the public result lists the units');
   await page.click('a:has-text("可打印的结果页")');
   await accessible(page, 'the public printable result');
+  await context.close();
+});
+
+await check('the office sets the next year up from this one', async () => {
+  const { context, page } = await consoleAs(username, password);
+  expect(await page.inputValue('#year') === '2018', 'the next year is offered');
+  expect(await page.inputValue('#copy_from') === year.id, 'from the newest campaign');
+  await checked(page, 'the campaigns with the new campaign form');
+  await page.click('button:has-text("建立")');
+  const notice = await page.locator('[role=status]').textContent();
+  expect(notice.includes('已按上一年度建立') && notice.includes('个末位单位列为重点评议单位'), `told what was carried: ${notice}`);
+  await checked(page, 'the new year\'s dashboard');
+  await page.screenshot({ path: `${artifacts}/console-year-copied.png`, fullPage: true });
   await context.close();
 });
 

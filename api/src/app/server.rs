@@ -95,6 +95,11 @@ async fn to_docs() -> actix_web::HttpResponse {
 
 async fn unknown_route(req: HttpRequest, known: web::Data<KnownRoutes>) -> Result<actix_web::HttpResponse, ApiError> {
     match known.allowed(req.path()) {
+        // The path has the shape of a documented one whose parameter this value cannot be
+        // (a unit id that is no id): no such resource.
+        Some(allowed) if allowed.split(", ").any(|method| method == req.method().as_str()) => {
+            Err(ApiError::NotFound(format!("no such resource: {}", req.path())))
+        }
         Some(allowed) => Err(ApiError::MethodNotAllowed(allowed.to_owned())),
         None => Err(ApiError::NotFound(format!("no route for {} {}", req.method(), req.path()))),
     }

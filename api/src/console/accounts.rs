@@ -136,7 +136,7 @@ async fn accounts_page(state: State, req: HttpRequest, query: web::Query<crate::
         Ok(begun) => begun,
         Err(elsewhere) => return elsewhere,
     };
-    chrome.notice = crate::console::notice(chrome.words, &query);
+    chrome.notice = crate::console::notice(chrome.words, &query).map(str::to_owned);
     page(&state, &user, chrome, StatusCode::OK, AddForm::default(), None).await
 }
 

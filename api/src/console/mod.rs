@@ -6,6 +6,7 @@
 
 mod accounts;
 mod conference;
+mod records;
 mod results;
 pub mod session;
 mod units;
@@ -27,6 +28,7 @@ use words::Words;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/console").route(web::get().to(to_console)))
         .service(web::resource("/console/").route(web::get().to(home)))
+        .service(web::resource("/console/campaigns").route(web::post().to(create_campaign)))
         .service(web::resource("/console/sign-in").route(web::get().to(sign_in_form)).route(web::post().to(sign_in)))
         .service(web::resource("/console/sign-out").route(web::post().to(sign_out)))
         .service(
@@ -40,7 +42,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(accounts::configure)
         .configure(conference::configure)
         .configure(units::configure)
-        .configure(results::configure);
+        .configure(results::configure)
+        .configure(records::configure);
 }
 
 /// The console's language: English when the browser chose it with the switch, else Chinese.
@@ -340,19 +343,126 @@ async fn home(state: State, req: HttpRequest) -> HttpResponse {
         Err(elsewhere) => return elsewhere,
     };
     let chrome = Chrome::new(lang, &req, Some(&user), None);
-    match views::Home::load(&state, &user.principal(), chrome.clone()).await {
+    match views::Home::load(&state, &user.principal(), chrome.clone(), None, None).await {
         Ok(page) => render(StatusCode::OK, &page),
         Err(err) => failure(chrome, &err),
     }
 }
 
-async fn dashboard(state: State, req: HttpRequest, id: web::Path<String>) -> HttpResponse {
+#[derive(Deserialize)]
+struct CampaignForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    year: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    copy_from: String,
+}
+
+/// Creates a campaign, blank or set up from a previous one, and goes to its dashboard.
+async fn create_campaign(state: State, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    let (lang, user, chrome) = match begin(&state, &req).await {
+        Ok(begun) => begun,
+        Err(elsewhere) => return elsewhere,
+    };
+    let form: CampaignForm = match read_form(&body) {
+        Ok(form) => form,
+        Err(err) => return failure(chrome, &err),
+    };
+    if !session::csrf_matches(&user.session.csrf_token, Some(&form.csrf)) {
+        return refused_form(lang, &req, &user);
+    }
+    let words = chrome.words;
+    let who = user.principal();
+    let year = form.year.trim().parse::<i32>().ok().filter(|y| (2000..=2100).contains(y));
+    let title = form.title.trim().to_owned();
+    let title_ok =
+        !title.is_empty() && title.chars().count() <= 200 && crate::domain::text::single_line(&title).is_ok();
+    let outcome: Result<(), &'static str> = match (year, title_ok) {
+        (None, _) => Err(words.year_bad),
+        (_, false) => Err(words.title_bad),
+        (Some(year), true) => {
+            let made = match form.copy_from.parse::<uuid::Uuid>() {
+                Ok(previous) => {
+                    let input = crate::services::registry::year_copy::YearCopy { year, title };
+                    crate::services::registry::year_copy::copy_year(
+                        &state.db,
+                        &state.link_changes,
+                        &who,
+                        previous,
+                        input,
+                    )
+                    .await
+                    .map(|copied| {
+                        let counts = format!("{}-{}-{}", copied.carried_units, copied.questionnaires, copied.links);
+                        format!("/console/campaigns/{}?copied={counts}", copied.campaign.id)
+                    })
+                }
+                Err(_) => {
+                    let input = crate::services::registry::campaigns::CampaignInput {
+                        year,
+                        title,
+                        phases: None,
+                        settings: None,
+                        carry_over_from: None,
+                    };
+                    crate::services::registry::campaigns::create(&state.db, &who, input)
+                        .await
+                        .map(|made| format!("/console/campaigns/{}?notice=created", made.id))
+                }
+            };
+            match made {
+                Ok(to) => return see_other(&to),
+                Err(ApiError::Duplicate(_)) => Err(words.year_taken),
+                Err(err) => return failure(chrome, &err),
+            }
+        }
+    };
+    let error = outcome.err();
+    let typed = Some((form.year, form.title, form.copy_from));
+    match views::Home::load(&state, &who, chrome.clone(), typed, error).await {
+        Ok(page) => render(StatusCode::UNPROCESSABLE_ENTITY, &page),
+        Err(err) => failure(chrome, &err),
+    }
+}
+
+#[derive(Deserialize)]
+struct DashboardQuery {
+    notice: Option<String>,
+    /// After a year was set up from another: carried units, questionnaires, links.
+    copied: Option<String>,
+}
+
+async fn dashboard(
+    state: State,
+    req: HttpRequest,
+    id: web::Path<String>,
+    query: web::Query<DashboardQuery>,
+) -> HttpResponse {
     let lang = language(&req);
     let user = match signed_in(&state, &req, lang).await {
         Ok(user) => user,
         Err(elsewhere) => return elsewhere,
     };
-    let chrome = Chrome::new(lang, &req, Some(&user), None);
+    let mut chrome = Chrome::new(lang, &req, Some(&user), None);
+    let words = chrome.words;
+    chrome.notice = match (&query.copied, query.notice.as_deref()) {
+        (Some(counts), _) => {
+            let counts: Vec<&str> = counts.split('-').collect();
+            let count = |i: usize| counts.get(i).and_then(|c| c.parse::<u32>().ok()).unwrap_or(0).to_string();
+            Some(
+                words
+                    .campaign_copied
+                    .replace("{units}", &count(0))
+                    .replace("{questionnaires}", &count(1))
+                    .replace("{links}", &count(2)),
+            )
+        }
+        (None, Some("created")) => Some(words.campaign_created.to_owned()),
+        _ => None,
+    };
     let Ok(id) = id.parse() else { return failure(chrome, &ApiError::NotFound("no such campaign".to_owned())) };
     match views::Dashboard::load(&state, &user.principal(), id, chrome.clone()).await {
         Ok(page) => render(StatusCode::OK, &page),

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use entity::unit;
 use entity::vocabulary::{Phase, Source};
 use uuid::Uuid;
@@ -49,7 +49,7 @@ th.child{padding-left:2rem;font-weight:400}\
 .alerts li{margin:.25rem 0}\
 form.narrow{max-width:24rem}\
 label{display:block;font-weight:600;margin:1rem 0 .3rem}\
-input[type=text],input[type=password],input[type=number],select{width:100%;font:inherit;padding:.5rem;border:2px solid #8c959f;border-radius:6px;background:#fff}\
+input[type=text],input[type=password],input[type=number],input[type=date],select,textarea{width:100%;font:inherit;padding:.5rem;border:2px solid #8c959f;border-radius:6px;background:#fff}\
 input.short-field{max-width:20rem}\
 fieldset.plain{border:0;border-top:1px solid #d0d7de;margin:1rem 0 0;padding:.75rem 0 0;min-width:0}\
 legend{font-weight:700;padding:0}\
@@ -89,7 +89,7 @@ pub struct Chrome {
     pub user: Option<UserChrome>,
     /// The page's own path and query, for the language switch to come back to.
     pub path: String,
-    pub notice: Option<&'static str>,
+    pub notice: Option<String>,
 }
 
 #[derive(Clone)]
@@ -98,7 +98,9 @@ pub struct UserChrome {
     pub is_admin: bool,
     pub reads_register: bool,
     pub reads_conference: bool,
+    pub reads_evaluation: bool,
     pub reads_results: bool,
+    pub reads_audit: bool,
     /// The session's form token, for the sign-out form.
     pub csrf: String,
 }
@@ -123,11 +125,13 @@ impl Chrome {
                 is_admin: user.principal().may(Permission::ManageAccounts),
                 reads_register: user.principal().may(Permission::ReadRegister),
                 reads_conference: user.principal().may(Permission::ReadEvaluators),
+                reads_evaluation: user.principal().may(Permission::ReadEvaluation),
                 reads_results: user.principal().may(Permission::ReadResults),
+                reads_audit: user.principal().may(Permission::ReadAudit),
                 csrf: user.session.csrf_token.clone(),
             }),
             path,
-            notice,
+            notice: notice.map(str::to_owned),
         }
     }
 }
@@ -182,12 +186,27 @@ pub struct CampaignRow {
 pub struct Home {
     pub chrome: Chrome,
     pub campaigns: Vec<CampaignRow>,
+    pub may_create: bool,
+    pub csrf: String,
+    pub error: Option<&'static str>,
+    /// The new campaign's form: year, title, and the campaign to copy.
+    pub year: String,
+    pub title: String,
+    pub copy_from: String,
 }
 
 impl Home {
-    pub async fn load(state: &AppState, who: &Principal, chrome: Chrome) -> ApiResult<Self> {
+    pub async fn load(
+        state: &AppState,
+        who: &Principal,
+        chrome: Chrome,
+        typed: Option<(String, String, String)>,
+        error: Option<&'static str>,
+    ) -> ApiResult<Self> {
         let (found, _) = campaigns::list(&state.db, who, 1000, 0).await?;
-        let campaigns = found
+        let next_year = found.iter().map(|c| c.year + 1).max().unwrap_or_else(|| chrono::Utc::now().year());
+        let newest = found.first().map(|c| c.id.to_string()).unwrap_or_default();
+        let campaigns: Vec<CampaignRow> = found
             .into_iter()
             .map(|c| CampaignRow {
                 id: c.id,
@@ -196,7 +215,19 @@ impl Home {
                 phase: words::phase_name(chrome.lang, c.current_phase),
             })
             .collect();
-        Ok(Self { chrome, campaigns })
+        let suggested_title =
+            campaigns.first().map(|c| c.title.replace(&c.year.to_string(), &next_year.to_string())).unwrap_or_default();
+        let (year, title, copy_from) = typed.unwrap_or((next_year.to_string(), suggested_title, newest));
+        Ok(Self {
+            may_create: who.may(Permission::ManageCampaigns),
+            csrf: chrome.user.as_ref().map(|u| u.csrf.clone()).unwrap_or_default(),
+            error,
+            year,
+            title,
+            copy_from,
+            chrome,
+            campaigns,
+        })
     }
 }
 

@@ -12,13 +12,15 @@ use crate::http::json::ValidJson;
 use crate::http::pagination::{Page, PageParams};
 use crate::http::responses::{ReadErrors, WriteErrors};
 use crate::services::registry::campaigns::{self, CampaignDto, CampaignInput};
+use crate::services::registry::year_copy::{self, YearCopied, YearCopy};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_campaign)
         .service(list_campaigns)
         .service(get_campaign)
         .service(change_phase)
-        .service(change_settings);
+        .service(change_settings)
+        .service(copy_year);
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema, validator::Validate)]
@@ -78,4 +80,19 @@ pub async fn list_campaigns(state: State, who: Principal, page: web::Query<PageP
 #[get("/campaigns/{id}")]
 pub async fn get_campaign(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(CampaignDto::try_from(campaigns::get(&state.db, &who, *id).await?)?))
+}
+
+/// Set up the next year from this campaign: its settings, its bottom units carried over as
+/// key units, its published questionnaires published again, and a fresh link for every
+/// carried-over unit on each channel it had (a web link when it had none).
+#[utoipa::path(tag = "campaigns", params(("id" = Uuid, Path, description = "the previous campaign")), request_body = YearCopy, security(("bearer" = [])), responses((status = 201, body = YearCopied), WriteErrors))]
+#[post("/campaigns/{id}/copy")]
+pub async fn copy_year(
+    state: State,
+    who: Principal,
+    id: web::Path<Uuid>,
+    body: ValidJson<YearCopy>,
+) -> ApiResult<HttpResponse> {
+    let copied = year_copy::copy_year(&state.db, &state.link_changes, &who, *id, body.0).await?;
+    Ok(HttpResponse::Created().json(copied))
 }

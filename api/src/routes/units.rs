@@ -17,7 +17,8 @@ use crate::services::registry::unit_import::{self, ImportOutcome};
 use crate::services::registry::units::{self, UnitDto, UnitFilter, UnitInput};
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    // The exports before `/units/{id}`, which would take their names for an id.
+    // `/units/{id}` takes only an id's characters, so that `/units/import` and the exports
+    // are never read as an id (another method on them is a 405, not a 404).
     cfg.service(create_unit)
         .service(list_units)
         .service(import_units)
@@ -52,14 +53,14 @@ pub async fn list_units(
 
 /// One unit.
 #[utoipa::path(tag = "units", params(("id" = Uuid, Path)), security(("bearer" = [])), responses((status = 200, body = UnitDto), ReadErrors))]
-#[get("/units/{id}")]
+#[get("/units/{id:[0-9a-fA-F-]+}")]
 pub async fn get_unit(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(UnitDto::try_from(units::get(&state.db, &who, *id).await?)?))
 }
 
 /// Replace a unit's fields.
 #[utoipa::path(tag = "units", params(("id" = Uuid, Path)), request_body = UnitInput, security(("bearer" = [])), responses((status = 200, body = UnitDto), WriteErrors))]
-#[put("/units/{id}")]
+#[put("/units/{id:[0-9a-fA-F-]+}")]
 pub async fn update_unit(
     state: State,
     who: Principal,

@@ -19,6 +19,10 @@ async fn unknown_routes_and_wrong_methods_are_problems() {
     let wrong_method = app.client.delete(app.url("/api/v1/units")).send().await.unwrap();
     assert_eq!(wrong_method.headers()["allow"], "GET, HEAD, POST");
     problem(wrong_method, 405).await;
+    // A name beside an id parameter is not taken for an id.
+    let beside_an_id = app.client.put(app.url("/api/v1/units/import")).send().await.unwrap();
+    assert_eq!(beside_an_id.headers()["allow"], "POST");
+    problem(beside_an_id, 405).await;
 }
 
 #[tokio::test]

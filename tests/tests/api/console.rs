@@ -527,3 +527,88 @@ async fn an_admin_adds_disables_enables_and_resets_accounts_in_the_console() {
     let refused = observer.post(&format!("/console/accounts/{id}/disable"), &[("csrf", &observer_csrf)]).await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn notices_and_violations_are_recorded_in_the_console_and_the_audit_log_is_read_and_verified() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let campaign = app.campaign(&admin, 2017).await;
+    let unit = app.unit(&admin, "jtysj", "government").await;
+    app.created(
+        &format!("/api/v1/campaigns/{campaign}/units"),
+        &admin,
+        &json!({"unit_id": unit, "role": "district_key"}),
+    )
+    .await;
+    let mut office = Browser::new(&app);
+    office.sign_in(&account(&app, Role::Admin).await, PASSWORD).await;
+    let page = format!("/console/campaigns/{campaign}/supervision");
+    let csrf = office.form_token(&page).await;
+    let unit = unit.to_string();
+    let notice = |csrf: &str, date: &str, by: &str| {
+        [
+            ("csrf", csrf),
+            ("unit", unit.as_str()),
+            ("date", date),
+            ("by", by),
+            ("text", "窗口人员脱岗"),
+            ("points", "-2"),
+            ("score", ""),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .to_vec()
+    };
+    let notices = format!("{page}/notices");
+    assert_eq!(
+        office.post_pairs(&notices, &notice("", "2017-09-12", "区委督查室")).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let bad = office.post_pairs(&notices, &notice(&csrf, "9/12", "")).await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let bad = bad.text().await.unwrap();
+    assert!(bad.contains("请填写日期") && bad.contains("请填写（单行"), "{bad}");
+    assert_eq!(app.count("supervision_notices").await, 0);
+    let saved = office.post_pairs(&notices, &notice(&csrf, "2017-09-12", "区委督查室")).await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let violation = [
+        ("csrf", csrf.as_str()),
+        ("unit", unit.as_str()),
+        ("date", "2017-10-30"),
+        ("by", "区纪委"),
+        ("text", "昭纪〔2017〕12号"),
+    ];
+    assert_eq!(office.post(&format!("{page}/violations"), &violation).await.status(), StatusCode::SEE_OTHER);
+    let listed = office.get(&page).await.text().await.unwrap();
+    assert!(
+        listed.contains("窗口人员脱岗")
+            && listed.contains("<td class=\"num\">-2</td>")
+            && listed.contains("昭纪〔2017〕12号")
+    );
+
+    // An observer reads them and is refused a record.
+    let mut observer = Browser::new(&app);
+    observer.sign_in(&account(&app, Role::Observer).await, PASSWORD).await;
+    let read = observer.get(&page).await.text().await.unwrap();
+    assert!(read.contains("窗口人员脱岗") && !read.contains("登记通报</button>"));
+    let observer_csrf = observer.form_token("/console/").await;
+    let refused = observer.post_pairs(&notices, &notice(&observer_csrf, "2017-09-13", "区委督查室")).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.count("supervision_notices").await, 1);
+
+    // The audit log lists what was done, and its verification finds a changed record.
+    let audit = observer.get("/console/audit").await.text().await.unwrap();
+    assert!(audit.contains("notice.recorded") && audit.contains("violation."), "{audit}");
+    let intact = observer.get("/console/audit?verify=1").await.text().await.unwrap();
+    assert!(intact.contains("审计日志完整"), "{intact}");
+    entity::audit_record::Entity::update_many()
+        .col_expr(entity::audit_record::Column::Actor, Expr::value("someone else"))
+        .filter(entity::audit_record::Column::Seq.eq(1))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let broken = observer.get("/console/audit?verify=1").await.text().await.unwrap();
+    assert!(broken.contains("第 1 条记录的哈希或链接不一致"), "{broken}");
+    let mut approver = Browser::new(&app);
+    approver.sign_in(&account(&app, Role::Approver).await, PASSWORD).await;
+    assert_eq!(approver.get("/console/audit").await.status(), StatusCode::FORBIDDEN);
+}

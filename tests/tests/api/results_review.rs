@@ -151,3 +151,69 @@ async fn the_console_takes_a_result_from_compute_through_a_tie_and_two_approvals
         app.request(reqwest::Method::GET, &format!("/api/v1/public/campaigns/{campaign}/results"), None, None).await;
     assert_eq!(public.status(), 200);
 }
+
+#[tokio::test]
+async fn the_next_year_is_set_up_from_an_approved_one_with_its_bottom_units_questionnaires_and_links() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (campaign, units) = assessed(&app, &admin).await;
+    let questionnaire = app.published_questionnaire(&admin, campaign, "government").await;
+    let controls = json!({"rate_limit_per_hour": 123, "daily_cap": 456, "duplicate_window_seconds": 60, "requires_invitation": false, "kiosk": false});
+    let last = units[3];
+    app.link_with(&admin, questionnaire, last, "web", controls.clone()).await;
+    app.link_with(&admin, questionnaire, last, "window_qr", controls).await;
+    app.link(&admin, questionnaire, units[0], "web").await;
+    let version = app.created(&format!("/api/v1/campaigns/{campaign}/results"), &admin, &json!({})).await;
+    let id = version["id"].as_str().unwrap().to_owned();
+    let (first, second) = (app.token(Role::Approver, None).await, app.token(Role::Approver, None).await);
+    let tie = json!({"group": "district", "bottom": [last], "reason": "领导小组决定"});
+    app.created(&format!("/api/v1/results/{id}/tie-decision"), &first, &tie).await;
+    app.created(&format!("/api/v1/results/{id}/approve"), &first, &json!({})).await;
+    app.created(&format!("/api/v1/results/{id}/approve"), &second, &json!({})).await;
+
+    let copy = json!({"year": 2018, "title": "2018年度民主评议"});
+    let copied = app.created(&format!("/api/v1/campaigns/{campaign}/copy"), &admin, &copy).await;
+    assert_eq!(
+        (copied["carried_units"].as_u64(), copied["questionnaires"].as_u64(), copied["links"].as_u64()),
+        (Some(1), Some(1), Some(2))
+    );
+    let next = copied["campaign"]["id"].as_str().unwrap().to_owned();
+    let members: Value = app.get(&format!("/api/v1/campaigns/{next}/units"), &admin).await.json().await.unwrap();
+    assert_eq!(members["items"][0]["unit_id"], last.to_string());
+    assert_eq!(members["items"][0]["reason"], "carried_over");
+    let links: Value = app.get(&format!("/api/v1/campaigns/{next}/links"), &admin).await.json().await.unwrap();
+    let links = links["items"].as_array().unwrap();
+    assert_eq!(links.len(), 2);
+    assert!(links.iter().all(|l| l["unit_id"] == last.to_string() && l["controls"]["rate_limit_per_hour"] == 123));
+    let next_campaign: Value = app.get(&format!("/api/v1/campaigns/{next}"), &admin).await.json().await.unwrap();
+    assert_eq!(next_campaign["settings"]["bottom_n"], 1, "the settings carried on");
+    assert_eq!(app.audited("campaign.copied", &next).await, 1);
+
+    problem(app.post(&format!("/api/v1/campaigns/{campaign}/copy"), &admin, &copy).await, 409).await;
+    let observer = app.token(Role::Observer, None).await;
+    let later = json!({"year": 2019, "title": "2019年度"});
+    problem(app.post(&format!("/api/v1/campaigns/{campaign}/copy"), &observer, &later).await, 403).await;
+
+    // The console sets a year up the same way, and says what it carried.
+    let mut office = Browser::new(&app);
+    office.sign_in(&account(&app, Role::Admin).await, PASSWORD).await;
+    let csrf = office.form_token("/console/").await;
+    let campaign_id = campaign.to_string();
+    let taken = office
+        .post(
+            "/console/campaigns",
+            &[("csrf", &csrf), ("year", "2018"), ("title", "2018年度"), ("copy_from", &campaign_id)],
+        )
+        .await;
+    assert_eq!(taken.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(taken.text().await.unwrap().contains("这一年度的评议活动已经存在"));
+    let made = office
+        .post(
+            "/console/campaigns",
+            &[("csrf", &csrf), ("year", "2019"), ("title", "2019年度民主评议"), ("copy_from", &campaign_id)],
+        )
+        .await;
+    assert_eq!(made.status(), StatusCode::SEE_OTHER);
+    let dashboard = office.get(location(&made)).await.text().await.unwrap();
+    assert!(dashboard.contains("1 个末位单位列为重点评议单位，发布 1 份问卷，生成 2 个链接"), "{dashboard}");
+}

@@ -9,3 +9,4 @@ pub mod links;
 pub mod questionnaires;
 pub mod unit_import;
 pub mod units;
+pub mod year_copy;
