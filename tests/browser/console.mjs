@@ -47,6 +47,18 @@ await check('an office PC signs in and reads the campaigns, a dashboard, the uni
   await noSidewaysScroll(page, 'the dashboard at 1366 px');
   await page.screenshot({ path: `${artifacts}/console-dashboard.png`, fullPage: true });
 
+  await page.click('a[href$="/links"]');
+  expect((await page.locator('h1').textContent()) === '链接与海报', 'the links page');
+  expect(await page.locator('img[src$="/qr.svg"]').count() >= 1, 'each live link shows its QR code');
+  await checked(page, 'the links page');
+  await page.screenshot({ path: `${artifacts}/console-links.png`, fullPage: true });
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('a[href$="posters.zip?format=pdf"]')]);
+  expect(download.suggestedFilename().startsWith('posters-'), `the posters download, ${download.suggestedFilename()}`);
+  const saved = `${artifacts}/${download.suggestedFilename()}`;
+  await download.saveAs(saved);
+  const { statSync } = await import('node:fs');
+  expect(statSync(saved).size > 10000, 'the posters are in it');
+
   await page.click('a[href="/console/units"]');
   expect((await page.locator('h1').textContent()) === '单位名录', 'the units page');
   expect(await page.locator('th.child').count() > 0, 'stations listed under their townships');

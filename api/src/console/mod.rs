@@ -6,6 +6,7 @@
 
 mod accounts;
 mod conference;
+mod links;
 mod records;
 mod results;
 pub mod session;
@@ -43,7 +44,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(conference::configure)
         .configure(units::configure)
         .configure(results::configure)
-        .configure(records::configure);
+        .configure(records::configure)
+        .configure(links::configure);
 }
 
 /// The console's language: English when the browser chose it with the switch, else Chinese.

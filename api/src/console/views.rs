@@ -101,6 +101,7 @@ pub struct UserChrome {
     pub reads_evaluation: bool,
     pub reads_results: bool,
     pub reads_audit: bool,
+    pub reads_links: bool,
     /// The session's form token, for the sign-out form.
     pub csrf: String,
 }
@@ -128,6 +129,7 @@ impl Chrome {
                 reads_evaluation: user.principal().may(Permission::ReadEvaluation),
                 reads_results: user.principal().may(Permission::ReadResults),
                 reads_audit: user.principal().may(Permission::ReadAudit),
+                reads_links: user.principal().may(Permission::ReadLinks),
                 csrf: user.session.csrf_token.clone(),
             }),
             path,

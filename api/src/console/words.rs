@@ -85,6 +85,7 @@ pub struct Words {
     pub results: &'static str,
     pub supervision: &'static str,
     pub audit: &'static str,
+    pub links: &'static str,
     pub new_campaign: &'static str,
     pub new_campaign_note: &'static str,
     pub copy_from: &'static str,
@@ -239,6 +240,7 @@ static ZH: Words = Words {
     results: "综合评价结果",
     supervision: "督查督办与违纪违法",
     audit: "审计日志",
+    links: "链接与海报",
     new_campaign: "新建评议活动",
     new_campaign_note: "按上一年度建立时，沿用其评分设置，把上一年度末位单位列为本年度重点评议单位，照发其问卷，并为这些单位在原有渠道各生成一个新链接。",
     copy_from: "按哪一年度建立",
@@ -328,6 +330,7 @@ static EN: Words = Words {
     results: "Composite results",
     supervision: "Supervision and violations",
     audit: "Audit log",
+    links: "Links and posters",
     new_campaign: "New campaign",
     new_campaign_note: "Set up from a previous year, it keeps that year's scoring settings, makes its bottom units this year's key units, publishes its questionnaires again and makes a new link for each of those units on each channel they had.",
     copy_from: "Set up from",
@@ -1054,5 +1057,73 @@ pub fn record_words(lang: Lang) -> &'static RecordWords {
     match lang {
         Lang::ZhCn => &RECORDS_ZH,
         Lang::En => &RECORDS_EN,
+    }
+}
+
+/// The words of the console's links page.
+pub struct LinkWords {
+    pub links: &'static str,
+    pub links_note: &'static str,
+    pub all_posters: &'static str,
+    pub no_links: &'static str,
+    pub channel: &'static str,
+    pub opens: &'static str,
+    pub closes: &'static str,
+    pub qr: &'static str,
+    pub qr_of: &'static str,
+    pub poster: &'static str,
+    pub revoke: &'static str,
+    pub revoked: &'static str,
+    pub open: &'static str,
+    pub not_yet_open: &'static str,
+    pub closed: &'static str,
+    pub questionnaire_not_open: &'static str,
+    pub whenever: &'static str,
+}
+
+const LINKS_ZH: LinkWords = LinkWords {
+    links: "链接与海报",
+    links_note: "每个链接都有二维码和可打印的 A4 海报。作废的链接立即停止接收评价，不能恢复。",
+    all_posters: "全部海报（ZIP）",
+    no_links: "还没有链接。",
+    channel: "渠道",
+    opens: "开始",
+    closes: "截止",
+    qr: "二维码",
+    qr_of: "二维码：",
+    poster: "海报",
+    revoke: "作废",
+    revoked: "已作废",
+    open: "接收中",
+    not_yet_open: "未开始",
+    closed: "已截止",
+    questionnaire_not_open: "问卷未发布",
+    whenever: "—",
+};
+
+const LINKS_EN: LinkWords = LinkWords {
+    links: "Links and posters",
+    links_note: "Every link has its QR code and a printable A4 poster. A revoked link stops taking answers at once and cannot be restored.",
+    all_posters: "All posters (zip)",
+    no_links: "No link yet.",
+    channel: "Channel",
+    opens: "Opens",
+    closes: "Closes",
+    qr: "QR code",
+    qr_of: "QR code: ",
+    poster: "Poster",
+    revoke: "Revoke",
+    revoked: "Revoked",
+    open: "Open",
+    not_yet_open: "Not open yet",
+    closed: "Closed",
+    questionnaire_not_open: "Questionnaire not published",
+    whenever: "—",
+};
+
+pub fn link_words(lang: Lang) -> &'static LinkWords {
+    match lang {
+        Lang::ZhCn => &LINKS_ZH,
+        Lang::En => &LINKS_EN,
     }
 }

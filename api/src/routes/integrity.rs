@@ -123,7 +123,7 @@ pub struct PosterQuery {
 }
 
 /// The channel as a poster file's name gives it.
-fn channel_name(channel: Channel, lang: Lang) -> &'static str {
+pub fn channel_name(channel: Channel, lang: Lang) -> &'static str {
     match (channel, lang) {
         (Channel::WindowQr, Lang::ZhCn) => "窗口二维码",
         (Channel::Web, Lang::ZhCn) => "网页",
@@ -138,29 +138,20 @@ fn channel_name(channel: Channel, lang: Lang) -> &'static str {
     }
 }
 
-/// All posters of a campaign's links that still take (or will take) answers, one file per
-/// link, in a zip: each named by its unit and channel (and the link, when a unit has two of
-/// one channel), dated when the archive was made.
-#[utoipa::path(
-    tag = "integrity",
-    params(("id" = Uuid, Path, description = "campaign id"), PosterQuery),
-    security(("bearer" = [])),
-    responses((status = 200, description = "A zip of A4 posters", content_type = "application/zip"), ReadErrors)
-)]
-#[get("/campaigns/{id}/posters.zip")]
-pub async fn posters_zip(
-    state: State,
-    who: Principal,
-    id: web::Path<Uuid>,
-    query: web::Query<PosterQuery>,
-) -> ApiResult<HttpResponse> {
-    let live = links::live_of_campaign(&state.db, &who, *id).await?;
-    let campaign = campaigns::find(&state.db, *id).await?;
-    let format = query.format.unwrap_or_default();
-    let lang = query.lang.unwrap_or_default();
+/// The zip of a campaign's posters (see `posters_zip`) and the campaign's year, for the API
+/// and the console.
+pub async fn campaign_posters(
+    state: &State,
+    who: &Principal,
+    id: Uuid,
+    format: PosterFormat,
+    lang: Lang,
+) -> ApiResult<(Vec<u8>, i32)> {
+    let live = links::live_of_campaign(&state.db, who, id).await?;
+    let campaign = campaigns::find(&state.db, id).await?;
     let mut posters = Vec::new();
     for link in &live {
-        let facts = match crate::routes::pages::poster_facts(&state, &link.slug).await {
+        let facts = match crate::routes::pages::poster_facts(state, &link.slug).await {
             Ok((_, facts)) => facts,
             Err(ApiError::Gone(_)) => continue,
             Err(other) => return Err(other),
@@ -189,8 +180,29 @@ pub async fn posters_zip(
     .await
     .map_err(ApiError::internal)?
     .map_err(ApiError::internal)?;
+    Ok((archive, campaign.year))
+}
+
+/// All posters of a campaign's links that still take (or will take) answers, one file per
+/// link, in a zip: each named by its unit and channel (and the link, when a unit has two of
+/// one channel), dated when the archive was made.
+#[utoipa::path(
+    tag = "integrity",
+    params(("id" = Uuid, Path, description = "campaign id"), PosterQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "A zip of A4 posters", content_type = "application/zip"), ReadErrors)
+)]
+#[get("/campaigns/{id}/posters.zip")]
+pub async fn posters_zip(
+    state: State,
+    who: Principal,
+    id: web::Path<Uuid>,
+    query: web::Query<PosterQuery>,
+) -> ApiResult<HttpResponse> {
+    let (archive, year) =
+        campaign_posters(&state, &who, *id, query.format.unwrap_or_default(), query.lang.unwrap_or_default()).await?;
     Ok(HttpResponse::Ok()
         .content_type("application/zip")
-        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"posters-{}.zip\"", campaign.year)))
+        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"posters-{year}.zip\"")))
         .body(archive))
 }

@@ -612,3 +612,64 @@ async fn notices_and_violations_are_recorded_in_the_console_and_the_audit_log_is
     approver.sign_in(&account(&app, Role::Approver).await, PASSWORD).await;
     assert_eq!(approver.get("/console/audit").await.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_links_page_shows_each_links_qr_code_and_posters_and_revokes_one() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let campaign = app.campaign(&admin, 2017).await;
+    let questionnaire = app.published_questionnaire(&admin, campaign, "government").await;
+    let unit = app.unit(&admin, "jtysj", "government").await;
+    app.created(
+        &format!("/api/v1/campaigns/{campaign}/units"),
+        &admin,
+        &json!({"unit_id": unit, "role": "district_key"}),
+    )
+    .await;
+    let web = app.link(&admin, questionnaire, unit, "web").await;
+    let window = app.link(&admin, questionnaire, unit, "window_qr").await;
+    let mut office = Browser::new(&app);
+    office.sign_in(&account(&app, Role::Admin).await, PASSWORD).await;
+    let page_path = format!("/console/campaigns/{campaign}/links");
+    let page = office.get(&page_path).await.text().await.unwrap();
+    for slug in [&web, &window] {
+        assert!(page.contains(&format!("<img src=\"/s/{slug}/qr.svg\"")), "{slug}'s QR code");
+        assert!(page.contains(&format!("/s/{slug}/poster.pdf")), "{slug}'s poster");
+    }
+    let zip = office.get(&format!("/console/campaigns/{campaign}/posters.zip?format=pdf")).await;
+    assert_eq!(zip.headers()["content-type"], "application/zip");
+    let zip = zip.bytes().await.unwrap();
+    let archive = zip::ZipArchive::new(std::io::Cursor::new(zip.to_vec())).unwrap();
+    assert_eq!(archive.len(), 2, "a poster per live link");
+
+    let link_id = |slug: &str| {
+        let slug = slug.to_owned();
+        let db = app.db.clone();
+        async move {
+            entity::survey_link::Entity::find()
+                .filter(entity::survey_link::Column::Slug.eq(slug))
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    let target = link_id(&web).await.id;
+    let revoke = format!("/console/links/{target}/revoke");
+    assert_eq!(office.post(&revoke, &[("csrf", "")]).await.status(), StatusCode::FORBIDDEN);
+    assert!(link_id(&web).await.revoked_at.is_none(), "a forged form changes nothing");
+    let csrf = office.form_token(&page_path).await;
+    let revoked = office.post(&revoke, &[("csrf", &csrf)]).await;
+    assert_eq!(location(&revoked), format!("{page_path}?notice=revoked"));
+    assert!(link_id(&web).await.revoked_at.is_some());
+    assert_eq!(app.submit(&web, "satisfied").await.status(), 410, "the revoked link takes no answer");
+
+    let mut observer = Browser::new(&app);
+    observer.sign_in(&account(&app, Role::Observer).await, PASSWORD).await;
+    let read = observer.get(&page_path).await.text().await.unwrap();
+    assert!(read.contains(&window) && !read.contains("/revoke\""));
+    let observer_csrf = observer.form_token("/console/").await;
+    let other = link_id(&window).await.id;
+    let refused = observer.post(&format!("/console/links/{other}/revoke"), &[("csrf", &observer_csrf)]).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+}
