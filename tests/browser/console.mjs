@@ -74,6 +74,61 @@ await check('an office PC signs in and reads the campaigns, a dashboard, the uni
   await context.close();
 });
 
+await check('the office sets a campaign up: its scoring settings checked as typed, its units and questionnaires', async () => {
+  const { context, page } = await office();
+  await signIn(page);
+  await page.click('a[href^="/console/campaigns/"] >> nth=0');
+  const dashboard = page.url();
+  await page.click('a[href$="/settings"]');
+  expect((await page.locator('h1').textContent()) === '评分规则', 'the settings form');
+  expect(await page.locator('#weights-error').isHidden(), 'the plan\'s weights make a hundred');
+  const planned = await page.inputValue('#w_conference');
+  await page.fill('#w_conference', String(Number(planned) + 10));
+  await page.locator('#weights-error').waitFor({ state: 'visible', timeout: 5000 });
+  expect((await page.locator('#weights-sum').textContent()) === '110', 'the sum follows the typing');
+  await page.fill('#min_conference', '0');
+  await page.locator('#min_conference-error').waitFor({ state: 'visible', timeout: 5000 });
+  expect((await page.locator('#min_conference').getAttribute('aria-invalid')) === 'true', 'the field is marked');
+  await accessible(page, 'the settings form with its problems shown');
+  await page.screenshot({ path: `${artifacts}/console-settings-typing.png`, fullPage: true });
+  await page.fill('#w_conference', planned);
+  await page.fill('#min_conference', '10');
+  await page.locator('#weights-error').waitFor({ state: 'hidden', timeout: 5000 });
+  await page.locator('#min_conference-error').waitFor({ state: 'hidden', timeout: 5000 });
+  await page.click('#settings button[type=submit]');
+  expect((await page.locator('.notice').textContent()) === '已保存。', 'the settings are saved');
+  await accessible(page, 'the settings form');
+  await page.screenshot({ path: `${artifacts}/console-settings.png`, fullPage: true });
+
+  await page.goto(dashboard);
+  await page.click('a[href$="/members"]');
+  expect((await page.locator('h1').textContent()) === '参评单位', 'the units evaluated');
+  await checked(page, 'the units evaluated');
+  await page.screenshot({ path: `${artifacts}/console-members.png`, fullPage: true });
+
+  await page.goto(dashboard);
+  await page.click('a[href$="/questionnaires"]');
+  expect((await page.locator('h1').textContent()) === '问卷', 'the questionnaires');
+  await checked(page, 'the questionnaires');
+  await page.screenshot({ path: `${artifacts}/console-questionnaires.png`, fullPage: true });
+  await page.click('a[href$="/preview"] >> nth=0');
+  expect((await page.locator('h1').textContent()) === '（示例单位）', 'the preview as a citizen sees it');
+  expect(await page.locator('button[type=submit]').isDisabled(), 'the preview sends nothing');
+  await accessible(page, 'the questionnaire preview');
+  await page.screenshot({ path: `${artifacts}/console-questionnaire-preview.png`, fullPage: true });
+  await context.close();
+
+  const plain = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN', javaScriptEnabled: false });
+  const noScript = await plain.newPage();
+  await signIn(noScript);
+  await noScript.goto(dashboard.replace(/\/?$/, '/settings'));
+  await noScript.fill('#excellent_min', '60');
+  await noScript.click('#settings button[type=submit]');
+  expect((await noScript.locator('.alert a[href="#excellent_min"]').textContent()) === '优秀线不能低于合格线。',
+    'without JavaScript the server names the problem');
+  await plain.close();
+});
+
 await check('the office imports twelve units from an XLSX file and adds one by hand', async () => {
   const { context, page } = await office();
   await signIn(page);

@@ -7,9 +7,12 @@
 mod accounts;
 mod conference;
 mod links;
+mod members;
+mod questionnaires;
 mod records;
 mod results;
 pub mod session;
+mod settings;
 mod units;
 mod views;
 mod words;
@@ -45,7 +48,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(units::configure)
         .configure(results::configure)
         .configure(records::configure)
-        .configure(links::configure);
+        .configure(links::configure)
+        .configure(settings::configure)
+        .configure(members::configure)
+        .configure(questionnaires::configure);
 }
 
 /// The console's language: English when the browser chose it with the switch, else Chinese.

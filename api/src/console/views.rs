@@ -44,6 +44,7 @@ th.child{padding-left:2rem;font-weight:400}\
 .num{text-align:right;font-variant-numeric:tabular-nums}\
 .note,.crumb{color:#57606a;font-size:.9rem}\
 .short,.alert{color:#a4161a}\
+.field-error{color:#a4161a;font-weight:600;margin:.25rem 0;align-self:flex-end}\
 .alert{border:2px solid #a4161a;border-radius:6px;padding:.6rem .8rem;font-weight:600}\
 .notice{border:2px solid #0b57a4;border-radius:6px;padding:.6rem .8rem}\
 .alerts li{margin:.25rem 0}\

@@ -5,12 +5,14 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::domain::campaign::ScoringSettings;
 use crate::domain::questionnaire::{Lang, QuestionKind};
 use crate::domain::vocabulary::Channel;
 use crate::error::ApiResult;
 use crate::intake::link_cache::{LinkCache, LinkContext};
 use crate::intake::submit;
 use crate::services::registry::links::Controls;
+use crate::services::registry::questionnaires::Parsed;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublicOption {
@@ -77,22 +79,7 @@ pub async fn view(db: &impl ConnectionTrait, links: &LinkCache, slug: &str, lang
 /// The view of a link, as its cache entry holds it.
 pub fn view_of(context: &LinkContext, lang: Lang) -> SurveyView {
     let LinkContext { link, unit, questionnaire, campaign, campaign_settings: context_settings, .. } = context;
-    let questions = questionnaire
-        .questions
-        .iter()
-        .map(|q| PublicQuestion {
-            key: q.key.clone(),
-            kind: q.kind,
-            required: q.required,
-            text: q.text.get(lang).to_owned(),
-            options: q
-                .options
-                .iter()
-                .map(|o| PublicOption { key: o.key.clone(), label: o.label.get(lang).to_owned() })
-                .collect(),
-            max_length: (q.kind == QuestionKind::Text).then(|| q.text_limit() as u32),
-        })
-        .collect();
+    let questions = public_questions(questionnaire, lang);
     let controls = Controls::of(link);
     let phase_ends = campaign.survey_ends_on;
     let closes_on = link.closes_at.map_or(phase_ends, |at| at.date_naive().min(phase_ends));
@@ -112,4 +99,49 @@ pub fn view_of(context: &LinkContext, lang: Lang) -> SurveyView {
         questionnaire_version: questionnaire.model.version,
         questions,
     }
+}
+
+/// A questionnaire as a web link of `unit_name` would show it, for the office's preview.
+pub fn preview_of(
+    questionnaire: &Parsed,
+    campaign: &entity::campaign::Model,
+    settings: &ScoringSettings,
+    unit_name: &str,
+    lang: Lang,
+) -> SurveyView {
+    SurveyView {
+        requires_invitation: false,
+        kiosk: false,
+        organiser: settings.organiser.clone(),
+        closes_on: campaign.survey_ends_on,
+        minutes: minutes_for(questionnaire.questions.len()),
+        slug: String::new(),
+        lang,
+        unit_name: unit_name.to_owned(),
+        campaign_title: campaign.title.clone(),
+        title: questionnaire.title.get(lang).to_owned(),
+        channel: Channel::Web,
+        questionnaire_id: questionnaire.model.id,
+        questionnaire_version: questionnaire.model.version,
+        questions: public_questions(questionnaire, lang),
+    }
+}
+
+fn public_questions(questionnaire: &Parsed, lang: Lang) -> Vec<PublicQuestion> {
+    questionnaire
+        .questions
+        .iter()
+        .map(|q| PublicQuestion {
+            key: q.key.clone(),
+            kind: q.kind,
+            required: q.required,
+            text: q.text.get(lang).to_owned(),
+            options: q
+                .options
+                .iter()
+                .map(|o| PublicOption { key: o.key.clone(), label: o.label.get(lang).to_owned() })
+                .collect(),
+            max_length: (q.kind == QuestionKind::Text).then(|| q.text_limit() as u32),
+        })
+        .collect()
 }

@@ -119,14 +119,46 @@ fn intro_html(t: &Texts, view: &SurveyView) -> String {
 
 /// The questionnaire as a form.
 pub fn survey(view: &SurveyView, state: &FormState) -> String {
+    survey_page(view, state, None)
+}
+
+/// The questionnaire exactly as a citizen sees it, under `notice`, with a form that sends
+/// nothing: for the office to read before publishing.
+pub fn preview(view: &SurveyView, notice: &str) -> String {
+    let state = FormState {
+        submission_id: Uuid::nil(),
+        values: &BTreeMap::new(),
+        invitation_code: "",
+        errors: &[],
+        alert: None,
+    };
+    survey_page(view, &state, Some(notice))
+}
+
+fn survey_page(view: &SurveyView, state: &FormState, preview: Option<&str>) -> String {
     let t = texts(view.lang);
     let slug = escape(&view.slug);
     let mut body = String::with_capacity(8 * 1024);
+    let form = match preview {
+        Some(notice) => format!(
+            "<p class=\"alert\" role=\"status\" id=\"preview\">{}</p><form id=\"survey\" aria-describedby=\"preview\">",
+            escape(notice)
+        ),
+        None => format!(
+            "<form id=\"survey\" method=\"post\" action=\"/s/{slug}\" data-api=\"/api/v1/public/surveys/{slug}/responses\"{remember} novalidate>",
+            // A kiosk serves one citizen after another: nothing marks the tablet as "answered".
+            remember = if view.kiosk {
+                " data-kiosk".to_owned()
+            } else {
+                format!(" data-cookie=\"{}\"", cookie_name(&view.slug))
+            },
+        ),
+    };
     let _ = write!(
         body,
         "<p class=\"note\" lang=\"{other}\"><a href=\"?lang={other}\">{switch}</a></p>\
          <p class=\"campaign\">{campaign}</p><h1>{unit}</h1><p class=\"note\">{title}</p>{intro}\
-         <form id=\"survey\" method=\"post\" action=\"/s/{slug}\" data-api=\"/api/v1/public/surveys/{slug}/responses\"{remember} novalidate>\
+         {form}\
          <p id=\"alert\" class=\"alert\" role=\"alert\" tabindex=\"-1\">{alert}</p>\
          <input type=\"hidden\" name=\"submission_id\" value=\"{id}\"><input type=\"hidden\" name=\"lang\" value=\"{lang}\">",
         other = other_lang(view.lang),
@@ -135,9 +167,6 @@ pub fn survey(view: &SurveyView, state: &FormState) -> String {
         unit = escape(&view.unit_name),
         title = escape(&view.title),
         intro = intro_html(t, view),
-        // A kiosk serves one citizen after another: nothing marks the tablet as "answered".
-        remember =
-            if view.kiosk { " data-kiosk".to_owned() } else { format!(" data-cookie=\"{}\"", cookie_name(&view.slug)) },
         alert = state.alert.map(escape).unwrap_or_default(),
         id = state.submission_id,
         lang = lang_code(view.lang),
@@ -161,15 +190,17 @@ pub fn survey(view: &SurveyView, state: &FormState) -> String {
     });
     let _ = write!(
         body,
-        "<button type=\"submit\">{submit}</button><p class=\"note\">{privacy}</p></form>\
+        "<button type=\"submit\"{disabled}>{submit}</button><p class=\"note\">{privacy}</p></form>\
          <template id=\"done\">{done}</template>\
          <script type=\"application/json\" id=\"t\">{strings}</script>",
         submit = t.submit,
+        disabled = if preview.is_some() { " disabled" } else { "" },
         privacy = t.privacy,
         done = done_html(t, Some(&view.unit_name), view.kiosk.then_some(view.slug.as_str())),
         strings = strings.to_string().replace("</", "<\\/"),
     );
-    page(view.lang, &format!("{} · {}", view.unit_name, view.title), &body, Some(SCRIPT))
+    let script = if preview.is_some() { None } else { Some(SCRIPT) };
+    page(view.lang, &format!("{} · {}", view.unit_name, view.title), &body, script)
 }
 
 /// The thank-you page after a form posted without JavaScript.
