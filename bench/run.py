@@ -6,6 +6,7 @@
     python3 bench/run.py --units 300 --skip-reports   # ingestion into a campaign of 300 units
     python3 bench/run.py --soak 300                   # five minutes at 64 clients: memory over time, storage
     python3 bench/run.py --pages                      # page views beside /healthz only
+    python3 bench/run.py --console                    # the console's pages, 300 units, 5M responses
 
 Needs: a PostgreSQL server reachable at --pg (trust auth, may create a database), `pgbench`
 and `psql` (PostgreSQL's client packages), `wrk` (Debian package `wrk`). It builds the
@@ -36,6 +37,11 @@ Page views (`--pages`, instead of the rounds and the reports): wrk at the larges
 reading `/healthz`, then the answer page, the public questionnaire, a QR code and a poster of
 one link, as a browser asks (gzip and brotli accepted), each after a short warm-up; the table
 gives each one's rate as a share of `/healthz`'s in the same run, and its p99.
+Console (`--console`, PostgreSQL only, instead of the rounds and the reports): a campaign of
+300 district key units (`--units`) with a link each and 5M responses (`--sizes`, its largest)
+loaded with SQL, taken to its assessment phase with a scoring session open and a result
+computed; then wrk with 4 connections signed in to the console reading each of its pages for
+a year's work, after a short warm-up, with p50, p95 and p99.
 Soak (`--soak SECONDS`, instead of the rounds and the reports): one run of that length at the
 largest client count, the service's resident and anonymous memory sampled every 15 s, then
 the bytes stored per response (PostgreSQL: the responses table with its indexes; SQLite: the
@@ -58,6 +64,7 @@ import tempfile
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from pathlib import Path
@@ -662,15 +669,21 @@ class Trickle:
         self.thread.join()
 
 
+def load(pg: str, ids: dict, size: int, loaded: int = 0) -> None:
+    """Loads responses until the campaign holds `size`, then settles the database: measure the
+    steady state, not beside the autovacuum and checkpoint the load brings on."""
+    while loaded < size:
+        step = min(500_000, size - loaded)
+        psql(pg, load_sql(ids, step))
+        loaded += step
+    psql(pg, "VACUUM (ANALYZE) responses; VACUUM (ANALYZE) satisfaction_totals; CHECKPOINT;")
+
+
 def reports(pg: str, ids: dict, sizes: list[int], seconds: int) -> list[dict]:
     rows, loaded = [], 0
     for size in sizes:
-        while loaded < size:
-            step = min(500_000, size - loaded)
-            psql(pg, load_sql(ids, step))
-            loaded += step
-        # Measure the steady state, not beside the autovacuum and checkpoint the load brings on.
-        psql(pg, "VACUUM (ANALYZE) responses; VACUUM (ANALYZE) satisfaction_totals; CHECKPOINT;")
+        load(pg, ids, size, loaded)
+        loaded = size
         row = {"responses": size, "group_by_ms": group_by_ms(pg, ids["campaign"])}
         token = login(ids["year"])
         path = lambda kind: {"BENCH_PATH": f"/api/v1/campaigns/{ids['campaign']}/satisfaction/{kind}", "BENCH_TOKEN": token}  # noqa: E731
@@ -701,6 +714,90 @@ def page_views(ids: dict, clients: int, seconds: int) -> list[dict]:
         wrk("read.lua", clients, 2, env)
         rows.append({"name": name, **wrk("read.lua", clients, seconds, env)})
     return rows
+
+
+def console_cookie(user: str) -> str:
+    """A console session of `user`, as the Cookie header a browser would send."""
+    with urllib.request.urlopen(f"{BASE}/console/sign-in", timeout=10) as response:
+        page = response.read().decode()
+        form_cookie = response.headers["Set-Cookie"].split(";")[0]
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    form = urllib.parse.urlencode({"csrf": csrf, "username": user, "password": PASSWORD}).encode()
+    request = urllib.request.Request(f"{BASE}/console/sign-in", data=form, method="POST")
+    request.add_header("Cookie", form_cookie)
+
+    class Stay(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    try:
+        urllib.request.build_opener(Stay).open(request, timeout=10)
+    except urllib.error.HTTPError as err:
+        if err.code != 303:
+            sys.exit(f"console sign-in: {err.code}")
+        cookies = [value.split(";")[0] for key, value in err.headers.items() if key.lower() == "set-cookie"]
+        session = [c for c in cookies if c.startswith("pingyi_console=")]
+        if session:
+            return session[0]
+    sys.exit("console sign-in gave no session")
+
+
+def console_pages(ids: dict, seconds: int) -> list[dict]:
+    """wrk signed in to the console, reading each page of a year's work on the campaign."""
+    token = login(ids["year"])
+    campaign = ids["campaign"]
+    cookie = console_cookie(f"bench{ids['year']}")
+    link = ids["links"][0]["id"]
+    questionnaire = ids["questionnaire"]["id"]
+    for unit in ids["links"]:
+        api("POST", f"/api/v1/campaigns/{campaign}/units", token, {"unit_id": unit["unit_id"], "role": "district_key"})
+    for phase in ["rectification", "assessment"]:
+        api("POST", f"/api/v1/campaigns/{campaign}/phase", token, {"phase": phase})
+    session = api("POST", f"/api/v1/campaigns/{campaign}/conference/sessions", token, {"mode": "overall"})["id"]
+    result = api("POST", f"/api/v1/campaigns/{campaign}/results", token, {})["id"]
+    paths = [
+        ("campaigns", "/console/"),
+        ("dashboard (live samples of every unit)", f"/console/campaigns/{campaign}"),
+        ("units register (tree)", "/console/units"),
+        ("scoring settings", f"/console/campaigns/{campaign}/settings"),
+        ("units evaluated", f"/console/campaigns/{campaign}/members"),
+        ("questionnaires", f"/console/campaigns/{campaign}/questionnaires"),
+        ("questionnaire preview", f"/console/questionnaires/{questionnaire}/preview"),
+        ("links and posters (every link)", f"/console/campaigns/{campaign}/links"),
+        ("a link's settings", f"/console/links/{link}"),
+        ("conference", f"/console/campaigns/{campaign}/conference"),
+        ("a scoring session", f"/console/conference/{session}"),
+        ("supervision and violations", f"/console/campaigns/{campaign}/supervision"),
+        ("rectification board", f"/console/campaigns/{campaign}/rectification"),
+        ("result versions", f"/console/campaigns/{campaign}/results"),
+        ("a result's review", f"/console/results/{result}"),
+        ("accounts", "/console/accounts"),
+        ("API clients", "/console/clients"),
+        ("audit log", "/console/audit"),
+    ]
+    rows = []
+    for name, path in paths:
+        env = {"BENCH_PATH": path, "BENCH_COOKIE": cookie, "BENCH_ENCODING": "gzip, deflate, br"}
+        wrk("read.lua", 4, 2, env)
+        row = {"name": name, **wrk("read.lua", 4, seconds, env)}
+        rows.append(row)
+        print(f"  {name}: p95 {row['p95_us'] / 1000:.1f} ms, {row['errors']} errors", flush=True)
+    return rows
+
+
+def console_table(units: int, responses: int, rows: list[dict]) -> str:
+    lines = [
+        f"### Console pages (PostgreSQL, {units} units, {responses:,} responses, 4 connections)",
+        "",
+        "| page | reads/s | p50 / p95 / p99 (ms) | errors |",
+        "|---|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['name']} | {r['rps']:,.0f} | {r['p50_us'] / 1000:.1f} / {r['p95_us'] / 1000:.1f} / "
+            f"{r['p99_us'] / 1000:.1f} | {r['errors']} |"
+        )
+    return "\n".join(lines)
 
 
 def page_views_table(title: str, clients: int, rows: list[dict]) -> str:
@@ -756,10 +853,16 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="also write the tables to this file")
     parser.add_argument("--units", type=int, default=UNITS, help="units in each campaign, one web link each")
     parser.add_argument("--pages", action="store_true", help="instead of the rounds: page views beside /healthz")
+    parser.add_argument("--console", action="store_true",
+                        help="instead of the rounds: the console's pages at 300 units (unless --units) and 5M responses")
     parser.add_argument("--soak", type=int, default=0, metavar="SECONDS",
                         help="instead of the rounds: one run this long at the largest client count, "
                              "memory sampled every 15 s, then the bytes stored per response")
     args = parser.parse_args()
+    if args.console:
+        args.databases = "postgres"
+        if args.units == UNITS:
+            args.units = 300
     UNITS = args.units
     if args.quick:
         args.seconds, args.sizes, args.rounds = 5, "100000", 1
@@ -801,6 +904,11 @@ def postgres_runs(args, common: dict, workdir: Path, done) -> None:
     service.start()
     try:
         ids = seed(service, 2026)
+        if args.console:
+            load(args.pg, ids, max(args.sizes))
+            rows = console_pages(ids, min(args.seconds, 10))
+            done(console_table(UNITS, max(args.sizes), rows))
+            return
         if args.pages:
             done(page_views_table("Page views, PostgreSQL", max(args.clients), page_views(ids, max(args.clients), args.seconds)))
             return

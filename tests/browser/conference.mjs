@@ -21,19 +21,28 @@ async function submit(page) {
   await Promise.all([page.waitForNavigation(), page.tap('button[type=submit]')]);
 }
 
-// The demo's 2017 campaign, moved on to its assessment phase, and a second clerk.
+// The demo's 2017 campaign, and a second clerk.
 const admin = await token(username, password);
 const campaigns = await api('GET', '/campaigns', admin);
 const year = (campaigns.items ?? campaigns).find((c) => c.year === 2017);
-for (const phase of ['rectification', 'assessment']) {
-  await api('POST', `/campaigns/${year.id}/phase`, admin, { phase });
-}
 const secondName = 'clerk-two';
 const secondPassword = 'second clerk password';
 await api('POST', '/accounts', admin, { username: secondName, password: secondPassword, role: 'admin' });
 
 let sessionPage;
 let codes = [];
+
+await check('the office moves the campaign on to its assessment phase from the dashboard', async () => {
+  const { context, page } = await consoleAs(username, password);
+  await page.goto(`${base}/console/campaigns/${year.id}`);
+  for (const next of ['整改落实', '考核总结']) {
+    await page.click(`button:has-text("进入下一阶段：${next}")`);
+    expect((await page.locator('[role=status]').textContent()) === '评议活动已进入下一阶段。', `moved on to ${next}`);
+    expect((await page.locator('.phase strong').textContent()) === next, `now in ${next}`);
+  }
+  await checked(page, 'the dashboard after moving on');
+  await context.close();
+});
 
 await check('the office opens a session, adds representatives and prints their slips', async () => {
   const { context, page } = await consoleAs(username, password);

@@ -129,6 +129,45 @@ await check('the office sets a campaign up: its scoring settings checked as type
   await plain.close();
 });
 
+await check('the office makes a link and sets its times, adds an API client, and reads the rectification board', async () => {
+  const { context, page } = await office();
+  await signIn(page);
+  await page.click('a[href^="/console/campaigns/"] >> nth=0');
+  const dashboard = page.url();
+  await page.click('a[href$="/links"]');
+  await page.selectOption('#channel', 'other');
+  await page.fill('#closes', '2030-12-31T18:00');
+  await page.click('form[action$="/links"] button[type=submit]');
+  expect((await page.locator('.notice').textContent()) === '已生成链接。', 'the link is made');
+  await page.locator('tbody tr', { has: page.locator('td', { hasText: /^其他$/ }) })
+    .locator('a[href^="/console/links/"]').first().click();
+  expect((await page.locator('#closes').inputValue()) === '2030-12-31T18:00', 'its closing time, as typed');
+  await page.fill('#closes', '2030-12-30T18:00');
+  await page.click('form[action$="/window"] button[type=submit]');
+  expect((await page.locator('.notice').textContent()) === '已保存。', 'its times are saved');
+  await checked(page, 'a link\'s settings');
+  await page.screenshot({ path: `${artifacts}/console-link.png`, fullPage: true });
+
+  await page.goto(dashboard);
+  await page.click('a[href$="/rectification"]');
+  expect((await page.locator('h1').textContent()) === '问题与整改', 'the rectification board');
+  await checked(page, 'the rectification board');
+  await page.screenshot({ path: `${artifacts}/console-rectification.png`, fullPage: true });
+
+  await page.click('a[href="/console/clients"]');
+  expect((await page.locator('h1').textContent()) === '接口客户端', 'the API clients');
+  await checked(page, 'the API clients');
+  await page.fill('#name', '某某调查公司');
+  await page.click('form[action="/console/clients"] button[type=submit]');
+  expect((await page.locator('.secret code').textContent()).startsWith('pys_'), 'the secret, shown once');
+  await checked(page, 'the client secret');
+  await page.click('.crumb a');
+  expect((await page.locator('h1').textContent()) === '某某调查公司', 'the client\'s page');
+  await checked(page, 'a client\'s page');
+  await page.screenshot({ path: `${artifacts}/console-client.png`, fullPage: true });
+  await context.close();
+});
+
 await check('the office imports twelve units from an XLSX file and adds one by hand', async () => {
   const { context, page } = await office();
   await signIn(page);

@@ -5,11 +5,14 @@
 //! apply; what a role may not do, the console does not offer (and refuses if asked).
 
 mod accounts;
+mod clients;
 mod conference;
+mod link_settings;
 mod links;
 mod members;
 mod questionnaires;
 mod records;
+mod rectification;
 mod results;
 pub mod session;
 mod settings;
@@ -41,6 +44,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(change_password)),
         )
         .service(web::resource("/console/campaigns/{id}").route(web::get().to(dashboard)))
+        .service(web::resource("/console/campaigns/{id}/phase").route(web::post().to(advance_phase)))
         .service(web::resource("/console/units").route(web::get().to(units_page)))
         .service(web::resource("/console/language/{code}").route(web::get().to(switch_language)))
         .configure(accounts::configure)
@@ -51,7 +55,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(links::configure)
         .configure(settings::configure)
         .configure(members::configure)
-        .configure(questionnaires::configure);
+        .configure(questionnaires::configure)
+        .configure(rectification::configure)
+        .configure(clients::configure)
+        .configure(link_settings::configure);
 }
 
 /// The console's language: English when the browser chose it with the switch, else Chinese.
@@ -469,11 +476,50 @@ async fn dashboard(
             )
         }
         (None, Some("created")) => Some(words.campaign_created.to_owned()),
+        (None, Some("phase-changed")) => Some(words.phase_changed.to_owned()),
+        (None, Some("phase-conflict")) => Some(words.phase_conflict.to_owned()),
         _ => None,
     };
     let Ok(id) = id.parse() else { return failure(chrome, &ApiError::NotFound("no such campaign".to_owned())) };
-    match views::Dashboard::load(&state, &user.principal(), id, chrome.clone()).await {
+    match views::Dashboard::load(&state, &user.principal(), id, chrome.clone(), user.session.csrf_token.clone()).await {
         Ok(page) => render(StatusCode::OK, &page),
+        Err(err) => failure(chrome, &err),
+    }
+}
+
+#[derive(Deserialize)]
+struct PhaseForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    phase: String,
+}
+
+/// Moves the campaign on to the phase the dashboard offered; if someone moved it meanwhile,
+/// the dashboard says so and shows where it stands.
+async fn advance_phase(state: State, req: HttpRequest, id: web::Path<String>, body: web::Bytes) -> HttpResponse {
+    let (lang, user, chrome) = match begin(&state, &req).await {
+        Ok(begun) => begun,
+        Err(elsewhere) => return elsewhere,
+    };
+    let form: PhaseForm = match read_form(&body) {
+        Ok(form) => form,
+        Err(err) => return failure(chrome, &err),
+    };
+    if !session::csrf_matches(&user.session.csrf_token, Some(&form.csrf)) {
+        return refused_form(lang, &req, &user);
+    }
+    let Ok(id) = id.parse::<uuid::Uuid>() else {
+        return failure(chrome, &ApiError::NotFound("no such campaign".to_owned()));
+    };
+    let Some(to) = crate::domain::vocabulary::Phase::parse(&form.phase) else {
+        return failure(chrome, &ApiError::BadRequest("unknown phase".to_owned()));
+    };
+    let dashboard = format!("/console/campaigns/{id}");
+    match crate::services::registry::campaigns::advance(&state.db, &state.link_changes, &user.principal(), id, to).await
+    {
+        Ok(_) => see_other(&format!("{dashboard}?notice=phase-changed")),
+        Err(ApiError::Conflict(_)) => see_other(&format!("{dashboard}?notice=phase-conflict")),
         Err(err) => failure(chrome, &err),
     }
 }

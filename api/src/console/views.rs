@@ -44,6 +44,10 @@ th.child{padding-left:2rem;font-weight:400}\
 .num{text-align:right;font-variant-numeric:tabular-nums}\
 .note,.crumb{color:#57606a;font-size:.9rem}\
 .short,.alert{color:#a4161a}\
+h3{font-size:1.05rem;margin:1.25rem 0 .25rem}\
+.problem{border-top:1px solid #d0d7de;padding:.4rem 0}\
+details summary{cursor:pointer;color:#0b57a4;margin:.4rem 0;min-height:24px}\
+dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem}dl.facts dt{font-weight:600}dl.facts dd{margin:0}\
 .field-error{color:#a4161a;font-weight:600;margin:.25rem 0;align-self:flex-end}\
 .alert{border:2px solid #a4161a;border-radius:6px;padding:.6rem .8rem;font-weight:600}\
 .notice{border:2px solid #0b57a4;border-radius:6px;padding:.6rem .8rem}\
@@ -81,6 +85,30 @@ pub fn local_time(at: chrono::DateTime<chrono::FixedOffset>) -> String {
     at.with_timezone(&china).format("%Y-%m-%d %H:%M").to_string()
 }
 
+fn china() -> Option<chrono::FixedOffset> {
+    chrono::FixedOffset::east_opt(8 * 3600)
+}
+
+/// A time as a `datetime-local` field shows it: China Standard Time, to the minute.
+pub fn local_input(at: chrono::DateTime<chrono::FixedOffset>) -> String {
+    let zone = china().unwrap_or(at.timezone());
+    at.with_timezone(&zone).format("%Y-%m-%dT%H:%M").to_string()
+}
+
+/// A `datetime-local` field's value read as China Standard Time: `Ok(None)` when empty,
+/// `Err(())` when it is not a time.
+pub fn read_local_input(text: &str) -> Result<Option<chrono::DateTime<chrono::FixedOffset>>, ()> {
+    use chrono::TimeZone;
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let naive = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
+        .map_err(|_| ())?;
+    china().and_then(|zone| zone.from_local_datetime(&naive).single()).map(Some).ok_or(())
+}
+
 /// What every page of the console has around its content.
 #[derive(Clone)]
 pub struct Chrome {
@@ -103,6 +131,8 @@ pub struct UserChrome {
     pub reads_results: bool,
     pub reads_audit: bool,
     pub reads_links: bool,
+    pub reads_rectification: bool,
+    pub manages_clients: bool,
     /// The session's form token, for the sign-out form.
     pub csrf: String,
 }
@@ -131,6 +161,8 @@ impl Chrome {
                 reads_results: user.principal().may(Permission::ReadResults),
                 reads_audit: user.principal().may(Permission::ReadAudit),
                 reads_links: user.principal().may(Permission::ReadLinks),
+                reads_rectification: user.principal().may(Permission::ReadRectification),
+                manages_clients: user.principal().may(Permission::ManageClients),
                 csrf: user.session.csrf_token.clone(),
             }),
             path,
@@ -262,10 +294,13 @@ pub struct Dashboard {
     pub citizens_minimum: u32,
     pub pollster_minimum: u32,
     pub alerts: Vec<String>,
+    /// The phase the office can move the campaign on to: (its key, its name).
+    pub next_phase: Option<(&'static str, &'static str)>,
+    pub csrf: String,
 }
 
 impl Dashboard {
-    pub async fn load(state: &AppState, who: &Principal, id: Uuid, chrome: Chrome) -> ApiResult<Self> {
+    pub async fn load(state: &AppState, who: &Principal, id: Uuid, chrome: Chrome, csrf: String) -> ApiResult<Self> {
         let db = &state.db;
         let lang = chrome.lang;
         let campaign = campaigns::get(db, who, id).await?;
@@ -343,6 +378,11 @@ impl Dashboard {
             title: campaign.title,
             phase: words::phase_name(lang, phase),
             next_step: words::next_step(lang, phase),
+            next_phase: phase
+                .next()
+                .filter(|_| who.may(Permission::ManageCampaigns))
+                .map(|next| (next.as_str(), words::phase_name(lang, next))),
+            csrf,
             timeline,
             units,
             citizens_minimum: minimums.citizen_links,

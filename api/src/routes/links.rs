@@ -1,6 +1,6 @@
 //! Survey links per unit and channel.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, put, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
@@ -10,10 +10,10 @@ use crate::error::ApiResult;
 use crate::http::json::ValidJson;
 use crate::http::pagination::{Page, PageParams};
 use crate::http::responses::{ReadErrors, WriteErrors};
-use crate::services::registry::links::{self, LinkDto, LinkFilter, NewLink};
+use crate::services::registry::links::{self, LinkDto, LinkFilter, LinkWindow, NewLink};
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(create_link).service(list_links).service(get_link).service(revoke_link);
+    cfg.service(create_link).service(list_links).service(get_link).service(revoke_link).service(set_window);
 }
 
 /// Publish a questionnaire as a link for one unit and channel.
@@ -58,6 +58,21 @@ pub async fn get_link(state: State, who: Principal, id: web::Path<Uuid>) -> ApiR
 pub async fn revoke_link(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(LinkDto::new(
         links::revoke(&state.db, &state.link_changes, &who, *id).await?,
+        &state.settings.public_url,
+    )))
+}
+
+/// Set when a link takes responses. The answer page follows at once; answers already taken stay.
+#[utoipa::path(tag = "links", params(("id" = Uuid, Path)), request_body = LinkWindow, security(("bearer" = [])), responses((status = 200, body = LinkDto), WriteErrors))]
+#[put("/links/{id}/window")]
+pub async fn set_window(
+    state: State,
+    who: Principal,
+    id: web::Path<Uuid>,
+    body: ValidJson<LinkWindow>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(LinkDto::new(
+        links::set_window(&state.db, &state.link_changes, &who, *id, &body.0).await?,
         &state.settings.public_url,
     )))
 }

@@ -12,7 +12,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::NaiveDate;
 use entity::{pollster_answer, pollster_figure, pollster_response, unit};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -632,4 +633,47 @@ pub async fn push_csv(
     }
     report.items.sort_by_key(|o| o.line);
     Ok(report)
+}
+
+/// How many raw responses one client has pushed, per campaign, unit and interview channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushedCount {
+    pub campaign_id: Uuid,
+    pub unit_id: Uuid,
+    pub channel: PollsterChannel,
+    pub responses: i64,
+}
+
+/// What a client has pushed: its raw responses counted per campaign, unit and channel, and
+/// its current (not superseded) figures. For the office that manages clients.
+pub async fn pushed_by(
+    db: &impl ConnectionTrait,
+    who: &Principal,
+    client_id: Uuid,
+) -> ApiResult<(Vec<PushedCount>, Vec<pollster_figure::Model>)> {
+    who.require(Permission::ManageClients)?;
+    let counts: Vec<(Uuid, Uuid, PollsterChannel, i64)> = pollster_response::Entity::find()
+        .select_only()
+        .column(pollster_response::Column::CampaignId)
+        .column(pollster_response::Column::UnitId)
+        .column(pollster_response::Column::Channel)
+        .column_as(pollster_response::Column::Id.count(), "responses")
+        .filter(pollster_response::Column::ClientId.eq(client_id))
+        .group_by(pollster_response::Column::CampaignId)
+        .group_by(pollster_response::Column::UnitId)
+        .group_by(pollster_response::Column::Channel)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let figures = pollster_figure::Entity::find()
+        .filter(pollster_figure::Column::ClientId.eq(client_id))
+        .filter(pollster_figure::Column::SupersededAt.is_null())
+        .order_by_asc(pollster_figure::Column::ReceivedAt)
+        .all(db)
+        .await?;
+    let counts = counts
+        .into_iter()
+        .map(|(campaign_id, unit_id, channel, responses)| PushedCount { campaign_id, unit_id, channel, responses })
+        .collect();
+    Ok((counts, figures))
 }

@@ -8,6 +8,7 @@ mod citizens;
 mod conference_room;
 mod console;
 mod console_browser;
+mod console_operations;
 mod console_setup;
 mod delivery;
 mod demo;

@@ -287,6 +287,47 @@ pub async fn set_controls(
     Ok(updated)
 }
 
+/// When a link takes responses: from `opens_at` (or at once) until `closes_at` (or the end of
+/// the survey phase).
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"opens_at": "2017-06-21T08:00:00+08:00", "closes_at": "2017-07-20T18:00:00+08:00"}))]
+pub struct LinkWindow {
+    /// Responses are refused before this time; `null` for no start.
+    #[serde(default)]
+    pub opens_at: Option<DateTime<FixedOffset>>,
+    /// Responses are refused from this time on; `null` for no end.
+    #[serde(default)]
+    pub closes_at: Option<DateTime<FixedOffset>>,
+}
+
+/// Sets when a link takes responses; the answer page and the API follow at once.
+pub async fn set_window(
+    db: &impl ConnectionTrait,
+    changes: &LinkChanges,
+    who: &Principal,
+    id: Uuid,
+    window: &LinkWindow,
+) -> ApiResult<survey_link::Model> {
+    who.require(Permission::ManageCampaigns)?;
+    find(db, id).await?;
+    if let (Some(opens), Some(closes)) = (window.opens_at, window.closes_at)
+        && closes <= opens
+    {
+        return Err(ApiError::invalid("closes_at", "must be after opens_at"));
+    }
+    let updated = survey_link::ActiveModel {
+        id: Set(id),
+        opens_at: Set(window.opens_at),
+        closes_at: Set(window.closes_at),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    changes.changed_here();
+    Ok(updated)
+}
+
 async fn questionnaire_ids(db: &impl ConnectionTrait, campaign_id: Uuid) -> ApiResult<Vec<Uuid>> {
     Ok(questionnaire::Entity::find()
         .select_only()
