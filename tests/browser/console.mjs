@@ -151,6 +151,16 @@ await check('the office makes a link and sets its times, adds an API client, and
   await page.goto(dashboard);
   await page.click('a[href$="/rectification"]');
   expect((await page.locator('h1').textContent()) === '问题与整改', 'the rectification board');
+  await page.fill('#p-text', '窗口排队时间过长');
+  await page.click('form[action$="/rectification/problems"] button[type=submit]');
+  expect((await page.locator('.notice').textContent()) === '已保存。', 'the problem is recorded');
+  await page.click('details summary');
+  await page.locator('details textarea').fill('增设两个窗口，推行预约办理');
+  await page.locator('details input[name=responsible]').fill('办公室主任');
+  await page.locator('details input[name=deadline]').fill('2020-01-15');
+  await page.click('details button[type=submit]');
+  expect((await page.locator('tbody th').first().textContent()) === '增设两个窗口，推行预约办理', 'the measure is listed');
+  expect(await page.locator('tbody .tag').count() === 1, 'past its deadline: marked overdue');
   await checked(page, 'the rectification board');
   await page.screenshot({ path: `${artifacts}/console-rectification.png`, fullPage: true });
 

@@ -15,7 +15,7 @@ use crate::app::State;
 use crate::console::session::SignedIn;
 use crate::console::views::{Chrome, local_time};
 use crate::console::words::{self, ClientWords};
-use crate::console::{CsrfForm, begin, failure, read_form, refused_form, render, see_other};
+use crate::console::{begin, failure, form_token_matches, page_id, read_form, refused_form, render, see_other};
 use crate::domain::questionnaire::Lang;
 use crate::domain::vocabulary::PollsterChannel;
 use crate::error::{ApiError, ApiResult};
@@ -115,10 +115,6 @@ fn channel_name(lang: Lang, channel: PollsterChannel) -> &'static str {
     }
 }
 
-fn parse_id(text: &str) -> ApiResult<Uuid> {
-    text.parse().map_err(|_| ApiError::NotFound("no such client".to_owned()))
-}
-
 /// Names of campaigns and units by id, read once per page.
 struct Names {
     campaigns: HashMap<Uuid, String>,
@@ -216,7 +212,7 @@ async fn client_page(state: State, req: HttpRequest, id: web::Path<String>) -> H
     let cw = words::client_words(lang);
     let page = async {
         let who = user.principal();
-        let id = parse_id(&id)?;
+        let id = page_id(&id)?;
         let client = ClientDto::try_from(clients::get(&state.db, &who, id).await?)?;
         let names = Names::load(&state, &user).await?;
         let (counts, current) = pollster::pushed_by(&state.db, &who, id).await?;
@@ -324,11 +320,10 @@ async fn act(state: State, req: HttpRequest, path: web::Path<(String, String)>, 
         Ok(begun) => begun,
         Err(elsewhere) => return elsewhere,
     };
-    match read_form::<CsrfForm>(&body) {
-        Ok(form) if crate::console::session::csrf_matches(&user.session.csrf_token, Some(&form.csrf)) => {}
-        _ => return refused_form(lang, &req, &user),
+    if !form_token_matches(&body, &user) {
+        return refused_form(lang, &req, &user);
     }
-    let Ok(id) = parse_id(&path.0) else { return failure(chrome, &ApiError::NotFound("no such client".into())) };
+    let Ok(id) = page_id(&path.0) else { return failure(chrome, &ApiError::NotFound("no such client".into())) };
     let who = user.principal();
     let done = match path.1.as_str() {
         "secret" => {

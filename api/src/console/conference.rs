@@ -15,7 +15,7 @@ use crate::auth::{Permission, Principal};
 use crate::console::session::SignedIn;
 use crate::console::views::{Chrome, local_time};
 use crate::console::words::{self, ConferenceWords, Words};
-use crate::console::{CsrfForm, begin, failure, read_form, refused_form, render, see_other};
+use crate::console::{CsrfForm, begin, failure, page_id, read_form, refused_form, render, see_other};
 use crate::domain::questionnaire::Lang;
 use crate::error::{ApiError, ApiResult};
 use crate::services::evaluation::ballot_sheet::{self, BallotSheet};
@@ -91,10 +91,6 @@ fn posted<T: serde::de::DeserializeOwned>(
     } else {
         Err(Box::new(refused_form(lang, req, user)))
     }
-}
-
-fn parse_id(text: &str) -> ApiResult<Uuid> {
-    text.parse().map_err(|_| ApiError::NotFound("no such page".to_owned()))
 }
 
 pub struct GroupRow {
@@ -231,7 +227,7 @@ async fn conference_page(state: State, req: HttpRequest, id: web::Path<String>) 
         Ok(begun) => begun,
         Err(elsewhere) => return elsewhere,
     };
-    let loaded = async { ConferencePage::load(&state, &user, parse_id(&id)?, chrome.clone(), None).await };
+    let loaded = async { ConferencePage::load(&state, &user, page_id(&id)?, chrome.clone(), None).await };
     match loaded.await {
         Ok(page) => render(StatusCode::OK, &page),
         Err(err) => failure(chrome, &err),
@@ -257,7 +253,7 @@ async fn add_representatives(state: State, req: HttpRequest, id: web::Path<Strin
         Ok(form) => form,
         Err(refused) => return *refused,
     };
-    let Ok(id) = parse_id(&id) else { return failure(chrome, &ApiError::NotFound("no such campaign".to_owned())) };
+    let Ok(id) = page_id(&id) else { return failure(chrome, &ApiError::NotFound("no such campaign".to_owned())) };
     let cw = words::conference_words(lang);
     let added = match form.count.trim().parse::<u32>() {
         Ok(count) if (1..=500).contains(&count) => {
@@ -311,7 +307,7 @@ async fn open_session(state: State, req: HttpRequest, id: web::Path<String>, bod
         Ok(pairs) => pairs,
         Err(refused) => return *refused,
     };
-    let Ok(id) = parse_id(&id) else { return failure(chrome, &ApiError::NotFound("no such campaign".to_owned())) };
+    let Ok(id) = page_id(&id) else { return failure(chrome, &ApiError::NotFound("no such campaign".to_owned())) };
     let cw = words::conference_words(lang);
     let mode = if pairs.iter().any(|(n, v)| n == "mode" && v == "dimensions") {
         ScoringMode::Dimensions
@@ -430,7 +426,7 @@ async fn session_page(state: State, req: HttpRequest, session: web::Path<String>
         Ok(begun) => begun,
         Err(elsewhere) => return elsewhere,
     };
-    let loaded = async { SessionPage::load(&state, &user, parse_id(&session)?, chrome.clone(), None).await };
+    let loaded = async { SessionPage::load(&state, &user, page_id(&session)?, chrome.clone(), None).await };
     match loaded.await {
         Ok(page) => render(StatusCode::OK, &page),
         Err(err) => failure(chrome, &err),
@@ -528,7 +524,7 @@ async fn print_slips(state: State, req: HttpRequest, session: web::Path<String>,
     if let Err(refused) = posted(lang, &req, &user, &body, |f: &CsrfForm| &f.csrf) {
         return *refused;
     }
-    let Ok(session_id) = parse_id(&session) else { return failure(chrome, &ApiError::NotFound(String::new())) };
+    let Ok(session_id) = page_id(&session) else { return failure(chrome, &ApiError::NotFound(String::new())) };
     let who = user.principal();
     let cw = words::conference_words(lang);
     let issued = match conference::issue_codes(&state.db, &who, session_id).await {
@@ -577,7 +573,7 @@ async fn reissue_slip(state: State, req: HttpRequest, session: web::Path<String>
         Ok(form) => form,
         Err(refused) => return *refused,
     };
-    let Ok(session_id) = parse_id(&session) else { return failure(chrome, &ApiError::NotFound(String::new())) };
+    let Ok(session_id) = page_id(&session) else { return failure(chrome, &ApiError::NotFound(String::new())) };
     let who = user.principal();
     let cw = words::conference_words(lang);
     let evaluator = form.evaluator.trim().to_ascii_uppercase();
@@ -682,7 +678,7 @@ async fn blank_paper(state: State, req: HttpRequest, session: web::Path<String>)
     };
     let page = async {
         user.principal().require(Permission::RunConference)?;
-        Ok::<_, ApiError>(BlankPaper::new(&ballot_sheet::sheet(&state.db, parse_id(&session)?).await?))
+        Ok::<_, ApiError>(BlankPaper::new(&ballot_sheet::sheet(&state.db, page_id(&session)?).await?))
     };
     match page.await {
         Ok(page) => render(StatusCode::OK, &page),
@@ -751,7 +747,7 @@ async fn paper_form(state: State, req: HttpRequest, session: web::Path<String>) 
     };
     let sheet = async {
         user.principal().require(Permission::RunConference)?;
-        ballot_sheet::sheet(&state.db, parse_id(&session)?).await
+        ballot_sheet::sheet(&state.db, page_id(&session)?).await
     };
     match sheet.await {
         Ok(sheet) => {
@@ -775,7 +771,7 @@ async fn enter_paper(state: State, req: HttpRequest, session: web::Path<String>,
     let who = user.principal();
     let sheet = async {
         who.require(Permission::RunConference)?;
-        ballot_sheet::sheet(&state.db, parse_id(&session)?).await
+        ballot_sheet::sheet(&state.db, page_id(&session)?).await
     };
     let sheet = match sheet.await {
         Ok(sheet) => sheet,
@@ -839,7 +835,7 @@ async fn discard_paper(
     if let Err(refused) = posted(lang, &req, &user, &body, |f: &CsrfForm| &f.csrf) {
         return *refused;
     }
-    let (Ok(session_id), Ok(entry)) = (parse_id(&path.0), parse_id(&path.1)) else {
+    let (Ok(session_id), Ok(entry)) = (page_id(&path.0), page_id(&path.1)) else {
         return failure(chrome, &ApiError::NotFound(String::new()));
     };
     match paper_ballots::discard(&state.db, &user.principal(), session_id, entry).await {
@@ -859,7 +855,7 @@ async fn close_session(state: State, req: HttpRequest, session: web::Path<String
     if let Err(refused) = posted(lang, &req, &user, &body, |f: &CsrfForm| &f.csrf) {
         return *refused;
     }
-    let Ok(session_id) = parse_id(&session) else { return failure(chrome, &ApiError::NotFound(String::new())) };
+    let Ok(session_id) = page_id(&session) else { return failure(chrome, &ApiError::NotFound(String::new())) };
     let cw = words::conference_words(lang);
     match conference::close(&state.db, &user.principal(), session_id).await {
         Ok(_) => see_other(&format!("/console/conference/{session_id}#tally")),

@@ -14,7 +14,7 @@ use crate::auth::Permission;
 use crate::console::session::SignedIn;
 use crate::console::views::{Chrome, local_input, read_local_input};
 use crate::console::words::{self, LinkWords};
-use crate::console::{begin, failure, read_form, refused_form, render, see_other};
+use crate::console::{begin, failure, page_id, read_form, refused_form, render, see_other};
 use crate::error::{ApiError, ApiResult};
 use crate::routes::integrity::channel_name;
 use crate::services::registry::links::{self, Controls, LinkWindow};
@@ -70,10 +70,6 @@ impl LinkPage {
     }
 }
 
-fn parse_id(text: &str) -> ApiResult<Uuid> {
-    text.parse().map_err(|_| ApiError::NotFound("no such link".to_owned()))
-}
-
 /// The link's page; `typed` is what a refused form sent, else the link as stored.
 async fn load(
     state: &State,
@@ -121,7 +117,7 @@ async fn link_page(state: State, req: HttpRequest, id: web::Path<String>) -> Htt
     if req.query_string() == "notice=saved" {
         chrome.notice = Some(words::words(lang).saved.to_owned());
     }
-    let page = async { load(&state, &user, chrome.clone(), parse_id(&id)?, None, Vec::new()).await };
+    let page = async { load(&state, &user, chrome.clone(), page_id(&id)?, None, Vec::new()).await };
     match page.await {
         Ok(page) => render(StatusCode::OK, &page),
         Err(err) => failure(chrome, &err),
@@ -165,7 +161,7 @@ async fn set_window(state: State, req: HttpRequest, id: web::Path<String>, body:
         Ok(read) => read,
         Err(refused) => return refused,
     };
-    let Ok(id) = parse_id(&id) else { return failure(chrome, &ApiError::NotFound("no such link".into())) };
+    let Ok(id) = page_id(&id) else { return failure(chrome, &ApiError::NotFound("no such link".into())) };
     let lw = words::link_words(chrome.lang);
     let mut errors = Vec::new();
     let opens_at = read_local_input(&fields.opens).unwrap_or_else(|()| {
@@ -194,7 +190,7 @@ async fn set_controls(state: State, req: HttpRequest, id: web::Path<String>, bod
         Ok(read) => read,
         Err(refused) => return refused,
     };
-    let Ok(id) = parse_id(&id) else { return failure(chrome, &ApiError::NotFound("no such link".into())) };
+    let Ok(id) = page_id(&id) else { return failure(chrome, &ApiError::NotFound("no such link".into())) };
     let lw = words::link_words(chrome.lang);
     let mut errors = Vec::new();
     let rate = fields.rate.trim().parse::<u32>().ok().filter(|r| (1..=100_000).contains(r));

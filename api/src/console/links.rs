@@ -16,7 +16,7 @@ use crate::auth::Permission;
 use crate::console::session::SignedIn;
 use crate::console::views::{Chrome, local_time, read_local_input};
 use crate::console::words::{self, LinkWords};
-use crate::console::{CsrfForm, begin, failure, read_form, refused_form, render, see_other};
+use crate::console::{begin, failure, form_token_matches, page_id, read_form, refused_form, render, see_other};
 use crate::domain::vocabulary::Channel;
 use crate::error::{ApiError, ApiResult};
 use crate::routes::integrity::{PosterFormat, campaign_posters, channel_name};
@@ -98,10 +98,6 @@ fn state_name(lw: &LinkWords, state: LinkState) -> &'static str {
     }
 }
 
-fn parse_id(text: &str) -> ApiResult<Uuid> {
-    text.parse().map_err(|_| ApiError::NotFound("no such page".to_owned()))
-}
-
 async fn load(
     state: &State,
     user: &SignedIn,
@@ -178,7 +174,7 @@ async fn links_page(state: State, req: HttpRequest, id: web::Path<String>) -> Ht
         _ => None,
     };
     let typed = NewLinkFields { channel: Channel::Web.as_str().to_owned(), ..Default::default() };
-    let page = async { load(&state, &user, chrome.clone(), parse_id(&id)?, typed, Vec::new()).await };
+    let page = async { load(&state, &user, chrome.clone(), page_id(&id)?, typed, Vec::new()).await };
     match page.await {
         Ok(page) => render(StatusCode::OK, &page),
         Err(err) => failure(chrome, &err),
@@ -197,7 +193,7 @@ async fn create(state: State, req: HttpRequest, id: web::Path<String>, body: web
     if !crate::console::session::csrf_matches(&user.session.csrf_token, Some(&typed.csrf)) {
         return refused_form(lang, &req, &user);
     }
-    let Ok(campaign_id) = parse_id(&id) else { return failure(chrome, &ApiError::NotFound("no such page".into())) };
+    let Ok(campaign_id) = page_id(&id) else { return failure(chrome, &ApiError::NotFound("no such page".into())) };
     let lw = words::link_words(lang);
     let mut errors = Vec::new();
     let questionnaire = typed.questionnaire.parse::<Uuid>().ok();
@@ -251,7 +247,7 @@ async fn posters(state: State, req: HttpRequest, id: web::Path<String>) -> HttpR
     };
     let format = web::Query::<PostersQuery>::from_query(req.query_string()).ok().and_then(|q| q.format);
     let archive = async {
-        campaign_posters(&state, &user.principal(), parse_id(&id)?, format.unwrap_or(PosterFormat::Pdf), lang).await
+        campaign_posters(&state, &user.principal(), page_id(&id)?, format.unwrap_or(PosterFormat::Pdf), lang).await
     };
     match archive.await {
         Ok((bytes, year)) => HttpResponse::Ok()
@@ -268,12 +264,11 @@ async fn revoke(state: State, req: HttpRequest, id: web::Path<String>, body: web
         Ok(begun) => begun,
         Err(elsewhere) => return elsewhere,
     };
-    match read_form::<CsrfForm>(&body) {
-        Ok(form) if crate::console::session::csrf_matches(&user.session.csrf_token, Some(&form.csrf)) => {}
-        _ => return refused_form(lang, &req, &user),
+    if !form_token_matches(&body, &user) {
+        return refused_form(lang, &req, &user);
     }
     let revoked = async {
-        let link = links::revoke(&state.db, &state.link_changes, &user.principal(), parse_id(&id)?).await?;
+        let link = links::revoke(&state.db, &state.link_changes, &user.principal(), page_id(&id)?).await?;
         let questionnaire = questionnaires::find(&state.db, link.questionnaire_id).await?;
         Ok::<_, ApiError>(questionnaire.model.campaign_id)
     };

@@ -17,7 +17,7 @@ use crate::auth::Permission;
 use crate::console::session::SignedIn;
 use crate::console::views::Chrome;
 use crate::console::words::{self, MemberWords};
-use crate::console::{begin, failure, read_form, refused_form, render, see_other};
+use crate::console::{begin, failure, page_id, read_form, refused_form, render, see_other};
 use crate::domain::questionnaire::Lang;
 use crate::domain::vocabulary::UnitKind;
 use crate::error::{ApiError, ApiResult};
@@ -69,10 +69,6 @@ pub fn role_name(mw: &MemberWords, role: UnitRole) -> &'static str {
         UnitRole::TownshipKey => mw.township_key,
         UnitRole::SelfOrganised => mw.self_organised,
     }
-}
-
-fn parse_id(text: &str) -> ApiResult<Uuid> {
-    text.parse().map_err(|_| ApiError::NotFound("no such page".to_owned()))
 }
 
 async fn load(
@@ -142,7 +138,7 @@ async fn members_page(state: State, req: HttpRequest, id: web::Path<String>) -> 
     if req.query_string() == "notice=saved" {
         chrome.notice = Some(words::words(lang).saved.to_owned());
     }
-    let page = async { load(&state, &user, chrome.clone(), parse_id(&id)?, None).await };
+    let page = async { load(&state, &user, chrome.clone(), page_id(&id)?, None).await };
     match page.await {
         Ok(page) => render(StatusCode::OK, &page),
         Err(err) => failure(chrome, &err),
@@ -197,7 +193,7 @@ async fn add(state: State, req: HttpRequest, id: web::Path<String>, body: web::B
     if !crate::console::session::csrf_matches(&user.session.csrf_token, Some(&fields.csrf)) {
         return refused_form(lang, &req, &user);
     }
-    let Ok(campaign_id) = parse_id(&id) else { return failure(chrome, &ApiError::NotFound("no such page".into())) };
+    let Ok(campaign_id) = page_id(&id) else { return failure(chrome, &ApiError::NotFound("no such page".into())) };
     let (Ok(unit_id), Some(role)) = (fields.unit.parse::<Uuid>(), UnitRole::parse(&fields.role)) else {
         return failure(chrome, &ApiError::BadRequest("unknown unit or role".to_owned()));
     };
@@ -249,7 +245,7 @@ async fn set_group(
     if !crate::console::session::csrf_matches(&user.session.csrf_token, Some(&fields.csrf)) {
         return refused_form(lang, &req, &user);
     }
-    let (Ok(campaign_id), Ok(unit_id)) = (parse_id(&path.0), parse_id(&path.1)) else {
+    let (Ok(campaign_id), Ok(unit_id)) = (page_id(&path.0), page_id(&path.1)) else {
         return failure(chrome, &ApiError::NotFound("no such page".into()));
     };
     let chosen = if fields.new_group.trim().is_empty() { fields.group.as_str() } else { fields.new_group.as_str() };

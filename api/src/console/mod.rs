@@ -194,6 +194,16 @@ struct SignInForm {
     password: String,
 }
 
+/// The id in a page's path: anything that is not one names a page that does not exist.
+fn page_id(text: &str) -> Result<uuid::Uuid, ApiError> {
+    text.parse().map_err(|_| ApiError::NotFound("no such page".to_owned()))
+}
+
+/// Whether a form sent carries the session's own token; a form that cannot be read does not.
+fn form_token_matches(body: &[u8], user: &SignedIn) -> bool {
+    read_form::<CsrfForm>(body).is_ok_and(|form| session::csrf_matches(&user.session.csrf_token, Some(&form.csrf)))
+}
+
 /// A form's fields; text that is not clean (a NUL) or not a form is refused like the API does.
 fn read_form<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     crate::http::clean_text::check_form(body)?;

@@ -13,10 +13,10 @@ use crate::app::State;
 use crate::auth::Permission;
 use crate::console::views::{Chrome, local_time};
 use crate::console::words::{self, QuestionnaireWords};
-use crate::console::{CsrfForm, begin, failure, html, read_form, refused_form, render, see_other};
+use crate::console::{begin, failure, form_token_matches, html, page_id, read_form, refused_form, render, see_other};
 use crate::domain::questionnaire::Lang;
 use crate::domain::vocabulary::Category;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiError;
 use crate::services::registry::campaigns;
 use crate::services::registry::questionnaires::{self, NewQuestionnaire};
 use entity::vocabulary::QuestionnaireStatus;
@@ -57,10 +57,6 @@ pub struct QuestionnairesPage {
     pub categories: Vec<(&'static str, &'static str)>,
 }
 
-fn parse_id(text: &str) -> ApiResult<Uuid> {
-    text.parse().map_err(|_| ApiError::NotFound("no such page".to_owned()))
-}
-
 fn status_name(qw: &QuestionnaireWords, status: QuestionnaireStatus) -> &'static str {
     match status {
         QuestionnaireStatus::Draft => qw.draft,
@@ -83,7 +79,7 @@ async fn questionnaires_page(state: State, req: HttpRequest, id: web::Path<Strin
     };
     let problem = (req.query_string() == "problem=conflict").then_some(qw.conflict);
     let page = async {
-        let id = parse_id(&id)?;
+        let id = page_id(&id)?;
         let who = user.principal();
         let campaign = campaigns::get(&state.db, &who, id).await?;
         let (found, _) = questionnaires::list(&state.db, &who, id, 10_000, 0).await?;
@@ -142,7 +138,7 @@ async fn preview(state: State, req: HttpRequest, id: web::Path<String>) -> HttpR
     let qw = words::questionnaire_words(lang);
     let page = async {
         let who = user.principal();
-        let questionnaire = questionnaires::get(&state.db, &who, parse_id(&id)?).await?;
+        let questionnaire = questionnaires::get(&state.db, &who, page_id(&id)?).await?;
         let campaign = campaigns::get(&state.db, &who, questionnaire.model.campaign_id).await?;
         let settings = campaigns::settings_of(&campaign)?;
         let view = crate::intake::survey::preview_of(&questionnaire, &campaign, &settings, qw.sample_unit, lang);
@@ -175,7 +171,7 @@ async fn create(state: State, req: HttpRequest, id: web::Path<String>, body: web
         return refused_form(lang, &req, &user);
     }
     let created = async {
-        let campaign_id = parse_id(&id)?;
+        let campaign_id = page_id(&id)?;
         let category =
             Category::parse(&fields.category).ok_or_else(|| ApiError::BadRequest("unknown category".to_owned()))?;
         let input = NewQuestionnaire { category, title: None, questions: None };
@@ -194,11 +190,10 @@ async fn act(state: State, req: HttpRequest, path: web::Path<(String, String)>, 
         Ok(begun) => begun,
         Err(elsewhere) => return elsewhere,
     };
-    match read_form::<CsrfForm>(&body) {
-        Ok(form) if crate::console::session::csrf_matches(&user.session.csrf_token, Some(&form.csrf)) => {}
-        _ => return refused_form(lang, &req, &user),
+    if !form_token_matches(&body, &user) {
+        return refused_form(lang, &req, &user);
     }
-    let Ok(id) = parse_id(&path.0) else { return failure(chrome, &ApiError::NotFound("no such page".into())) };
+    let Ok(id) = page_id(&path.0) else { return failure(chrome, &ApiError::NotFound("no such page".into())) };
     let who = user.principal();
     let campaign_id = match questionnaires::get(&state.db, &who, id).await {
         Ok(found) => found.model.campaign_id,

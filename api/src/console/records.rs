@@ -16,7 +16,7 @@ use crate::auth::Permission;
 use crate::console::session::SignedIn;
 use crate::console::views::{Chrome, local_time};
 use crate::console::words::{self, RecordWords};
-use crate::console::{begin, failure, read_form, refused_form, render, see_other};
+use crate::console::{begin, failure, page_id, read_form, refused_form, render, see_other};
 use crate::error::{ApiError, ApiResult};
 use crate::services::evaluation::supervision::{self, NewNotice, NewViolation};
 use crate::services::registry::{campaign_units, campaigns};
@@ -131,10 +131,6 @@ impl SupervisionPage {
     }
 }
 
-fn parse_id(text: &str) -> ApiResult<Uuid> {
-    text.parse().map_err(|_| ApiError::NotFound("no such campaign".to_owned()))
-}
-
 async fn supervision_page(state: State, req: HttpRequest, id: web::Path<String>) -> HttpResponse {
     let (_, user, mut chrome) = match begin(&state, &req).await {
         Ok(begun) => begun,
@@ -144,7 +140,7 @@ async fn supervision_page(state: State, req: HttpRequest, id: web::Path<String>)
         chrome.notice = Some(words::record_words(chrome.lang).recorded.to_owned());
     }
     let page = async {
-        SupervisionPage::load(&state, &user, parse_id(&id)?, chrome.clone(), Default::default(), Vec::new()).await
+        SupervisionPage::load(&state, &user, page_id(&id)?, chrome.clone(), Default::default(), Vec::new()).await
     };
     match page.await {
         Ok(page) => render(StatusCode::OK, &page),
@@ -190,7 +186,7 @@ async fn record(
     if !crate::console::session::csrf_matches(&user.session.csrf_token, Some(&form.csrf)) {
         return refused_form(lang, &req, &user);
     }
-    let Ok(id) = parse_id(&id) else { return failure(chrome, &ApiError::NotFound(String::new())) };
+    let Ok(id) = page_id(&id) else { return failure(chrome, &ApiError::NotFound(String::new())) };
     let w = words::record_words(lang);
     let field = |name: &'static str| -> &'static str {
         match (violation, name) {

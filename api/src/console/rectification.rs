@@ -19,7 +19,7 @@ use crate::auth::Permission;
 use crate::console::session::SignedIn;
 use crate::console::views::Chrome;
 use crate::console::words::{self, RectificationWords};
-use crate::console::{begin, failure, read_form, refused_form, render, see_other};
+use crate::console::{begin, failure, page_id, read_form, refused_form, render, see_other};
 use crate::error::{ApiError, ApiResult};
 use crate::services::evaluation::rectification::{
     self, MeasureStatus, NewMeasure, NewProblem, ProblemSource, is_overdue,
@@ -112,10 +112,6 @@ fn source_name(rw: &RectificationWords, source: ProblemSource) -> &'static str {
         ProblemSource::Visit => rw.visit,
         ProblemSource::Other => rw.other,
     }
-}
-
-fn parse_id(text: &str) -> ApiResult<Uuid> {
-    text.parse().map_err(|_| ApiError::NotFound("no such page".to_owned()))
 }
 
 async fn load(
@@ -214,7 +210,7 @@ async fn board(state: State, req: HttpRequest, id: web::Path<String>) -> HttpRes
         chrome.notice = Some(words::words(lang).saved.to_owned());
     }
     let typed = ProblemFields { found_on: chrono::Utc::now().date_naive().to_string(), ..Default::default() };
-    let page = async { load(&state, &user, chrome.clone(), parse_id(&id)?, typed, Vec::new()).await };
+    let page = async { load(&state, &user, chrome.clone(), page_id(&id)?, typed, Vec::new()).await };
     match page.await {
         Ok(page) => render(StatusCode::OK, &page),
         Err(err) => failure(chrome, &err),
@@ -248,7 +244,7 @@ async fn add_problem(state: State, req: HttpRequest, id: web::Path<String>, body
     if !crate::console::session::csrf_matches(&user.session.csrf_token, Some(&typed.csrf)) {
         return refused_form(lang, &req, &user);
     }
-    let Ok(campaign_id) = parse_id(&id) else { return failure(chrome, &ApiError::NotFound("no such page".into())) };
+    let Ok(campaign_id) = page_id(&id) else { return failure(chrome, &ApiError::NotFound("no such page".into())) };
     let rw = words::rectification_words(lang);
     let mut errors = Vec::new();
     let unit_id = typed.unit.parse::<Uuid>().ok();
@@ -318,7 +314,7 @@ async fn add_measure(state: State, req: HttpRequest, id: web::Path<String>, body
         return refused_form(lang, &req, &user);
     }
     let rw = words::rectification_words(lang);
-    let problem_id = match parse_id(&id) {
+    let problem_id = match page_id(&id) {
         Ok(problem_id) => problem_id,
         Err(err) => return failure(chrome, &err),
     };
@@ -371,7 +367,7 @@ async fn set_status(state: State, req: HttpRequest, id: web::Path<String>, body:
     let changed = async {
         let status =
             MeasureStatus::parse(&fields.status).ok_or_else(|| ApiError::BadRequest("unknown status".to_owned()))?;
-        let measure = rectification::set_status(&state.db, &user.principal(), parse_id(&id)?, status).await?;
+        let measure = rectification::set_status(&state.db, &user.principal(), page_id(&id)?, status).await?;
         campaign_of_problem(&state, measure.problem_id).await
     };
     match changed.await {

@@ -19,7 +19,7 @@ use crate::auth::Permission;
 use crate::console::session::SignedIn;
 use crate::console::views::{Chrome, local_time};
 use crate::console::words::{self, ResultWords};
-use crate::console::{CsrfForm, begin, failure, read_form, refused_form, render, see_other};
+use crate::console::{begin, failure, form_token_matches, page_id, read_form, refused_form, render, see_other};
 use crate::domain::composite::{Grade, Rules, UnitInputs};
 use crate::domain::questionnaire::Lang;
 use crate::domain::vocabulary::Phase;
@@ -38,10 +38,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/console/results/{id}/publish").route(web::post().to(publish)))
     .service(web::resource("/console/results/{id}/report.csv").route(web::get().to(report_csv)))
     .service(web::resource("/console/results/{id}/report.xlsx").route(web::get().to(report_xlsx)));
-}
-
-fn parse_id(text: &str) -> ApiResult<Uuid> {
-    text.parse().map_err(|_| ApiError::NotFound("no such page".to_owned()))
 }
 
 fn status_name(rw: &ResultWords, status: ResultStatus) -> &'static str {
@@ -116,7 +112,7 @@ async fn versions(state: State, req: HttpRequest, id: web::Path<String>) -> Http
         Ok(begun) => begun,
         Err(elsewhere) => return elsewhere,
     };
-    let page = async { VersionsPage::load(&state, &user, parse_id(&id)?, chrome.clone(), None).await };
+    let page = async { VersionsPage::load(&state, &user, page_id(&id)?, chrome.clone(), None).await };
     match page.await {
         Ok(page) => render(StatusCode::OK, &page),
         Err(err) => failure(chrome, &err),
@@ -128,11 +124,10 @@ async fn compute(state: State, req: HttpRequest, id: web::Path<String>, body: we
         Ok(begun) => begun,
         Err(elsewhere) => return elsewhere,
     };
-    match read_form::<CsrfForm>(&body) {
-        Ok(form) if crate::console::session::csrf_matches(&user.session.csrf_token, Some(&form.csrf)) => {}
-        _ => return refused_form(lang, &req, &user),
+    if !form_token_matches(&body, &user) {
+        return refused_form(lang, &req, &user);
     }
-    let Ok(id) = parse_id(&id) else { return failure(chrome, &ApiError::NotFound(String::new())) };
+    let Ok(id) = page_id(&id) else { return failure(chrome, &ApiError::NotFound(String::new())) };
     match results::compute(&state.db, &state.reports, &user.principal(), id).await {
         Ok(version) => see_other(&format!("/console/results/{}", version.id)),
         Err(ApiError::Conflict(reason)) => {
@@ -474,7 +469,7 @@ async fn version_page(state: State, req: HttpRequest, id: web::Path<String>) -> 
         Err(elsewhere) => return elsewhere,
     };
     let query = web::Query::<WhatIfQuery>::from_query(req.query_string()).map(|q| q.into_inner()).unwrap_or_default();
-    let page = async { VersionPage::load(&state, &user, parse_id(&id)?, chrome.clone(), &query, None).await };
+    let page = async { VersionPage::load(&state, &user, page_id(&id)?, chrome.clone(), &query, None).await };
     match page.await {
         Ok(page) => render(StatusCode::OK, &page),
         Err(err) => failure(chrome, &err),
@@ -514,7 +509,7 @@ where
     if !crate::console::session::csrf_matches(&user.session.csrf_token, token) {
         return refused_form(lang, &req, &user);
     }
-    let Ok(id) = parse_id(&id) else { return failure(chrome, &ApiError::NotFound(String::new())) };
+    let Ok(id) = page_id(&id) else { return failure(chrome, &ApiError::NotFound(String::new())) };
     match action(state.clone(), user.principal(), id, pairs).await {
         Ok(()) => see_other(&format!("/console/results/{id}")),
         Err(ApiError::Conflict(reason)) => version_again(&state, &user, id, chrome, StatusCode::CONFLICT, reason).await,
@@ -563,7 +558,7 @@ async fn publish(state: State, req: HttpRequest, id: web::Path<String>, body: we
 }
 
 async fn report_lines(state: &State, user: &SignedIn, id: &str) -> ApiResult<Vec<Vec<exports::Cell>>> {
-    let version = results::get(&state.db, &user.principal(), parse_id(id)?).await?;
+    let version = results::get(&state.db, &user.principal(), page_id(id)?).await?;
     let report = results::report(&state.db, &version).await?;
     Ok(report.rows.iter().map(exports::result_line).collect())
 }

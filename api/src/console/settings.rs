@@ -15,10 +15,10 @@ use crate::auth::Permission;
 use crate::console::session::SignedIn;
 use crate::console::views::Chrome;
 use crate::console::words::{self, SettingsWords};
-use crate::console::{begin, failure, read_form, refused_form, render, see_other};
+use crate::console::{begin, failure, page_id, read_form, refused_form, render, see_other};
 use crate::domain::campaign::ScoringSettings;
 use crate::domain::composite::SupervisionMode;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiError;
 use crate::services::registry::campaigns;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -290,10 +290,6 @@ fn page(
     }
 }
 
-fn parse_id(text: &str) -> ApiResult<Uuid> {
-    text.parse().map_err(|_| ApiError::NotFound("no such campaign".to_owned()))
-}
-
 async fn settings_form(state: State, req: HttpRequest, id: web::Path<String>) -> HttpResponse {
     let (lang, user, mut chrome) = match begin(&state, &req).await {
         Ok(begun) => begun,
@@ -303,7 +299,7 @@ async fn settings_form(state: State, req: HttpRequest, id: web::Path<String>) ->
         chrome.notice = Some(words::words(lang).saved.to_owned());
     }
     let loaded = async {
-        let campaign = campaigns::get(&state.db, &user.principal(), parse_id(&id)?).await?;
+        let campaign = campaigns::get(&state.db, &user.principal(), page_id(&id)?).await?;
         let settings = campaigns::settings_of(&campaign)?;
         Ok::<_, ApiError>((campaign, settings))
     };
@@ -330,7 +326,7 @@ async fn save(state: State, req: HttpRequest, id: web::Path<String>, body: web::
     }
     let sw = words::settings_words(lang);
     let who = user.principal();
-    let campaign = match parse_id(&id) {
+    let campaign = match page_id(&id) {
         Ok(id) => campaigns::get(&state.db, &who, id).await,
         Err(err) => Err(err),
     };
