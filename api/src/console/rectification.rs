@@ -162,12 +162,9 @@ async fn load(
         Some(own) => vec![own],
         None => crate::services::registry::campaign_units::unit_ids(&state.db, campaign_id).await?,
     };
-    let mut names: HashMap<Uuid, String> = HashMap::new();
-    for id in boards.keys().chain(choices.iter()) {
-        if !names.contains_key(id) {
-            names.insert(*id, units::find(&state.db, *id).await?.name);
-        }
-    }
+    let wanted: std::collections::HashSet<Uuid> = boards.keys().chain(choices.iter()).copied().collect();
+    let names: HashMap<Uuid, String> =
+        units::by_ids(&state.db, wanted).await?.into_iter().map(|(id, unit)| (id, unit.name)).collect();
     let name = |id: &Uuid| names.get(id).cloned().unwrap_or_default();
     let mut units: Vec<UnitBoard> = boards
         .into_iter()

@@ -698,9 +698,10 @@ pub async fn tally(db: &impl ConnectionTrait, session_id: Uuid) -> ApiResult<Tal
     let tallies = tallies_of(session_id).all(db).await?;
     let figures = per_unit(&tallies);
     let closed = session.status == SessionStatus::Closed;
+    let mut names = crate::services::registry::units::by_ids(db, figures.keys().copied()).await?;
     let mut units = Vec::new();
     for (unit_id, unit) in &figures {
-        let unit_name = crate::services::registry::units::find(db, *unit_id).await?.name;
+        let unit_name = names.remove(unit_id).ok_or_else(|| ApiError::NotFound(format!("no unit {unit_id}")))?.name;
         units.push(UnitTally {
             unit_id: *unit_id,
             unit_name,

@@ -259,9 +259,12 @@ fn body_of(version: &result_version::Model) -> ApiResult<ResultBody> {
 /// Each unit's result with its code, name and group name.
 async fn named(db: &impl ConnectionTrait, units: Vec<UnitResult>) -> ApiResult<Vec<NamedResult>> {
     let mut groups: HashMap<String, String> = HashMap::new();
+    let mut found = crate::services::registry::units::by_ids(db, units.iter().map(|r| r.unit_id)).await?;
     let mut out = Vec::new();
     for result in units {
-        let unit = crate::services::registry::units::find(db, result.unit_id).await?;
+        let unit = found
+            .remove(&result.unit_id)
+            .ok_or_else(|| crate::error::ApiError::NotFound(format!("no unit {}", result.unit_id)))?;
         let group_name = match &result.group {
             Some(group) => {
                 if !groups.contains_key(group) {

@@ -79,7 +79,11 @@ async fn to_dto(db: &impl ConnectionTrait, m: campaign_unit::Model, unit_name: S
         Some(group) => Some(group_name(db, group).await?),
         None => None,
     };
-    Ok(CampaignUnitDto {
+    Ok(dto(m, unit_name, group_name))
+}
+
+fn dto(m: campaign_unit::Model, unit_name: String, group_name: Option<String>) -> CampaignUnitDto {
+    CampaignUnitDto {
         campaign_id: m.campaign_id,
         unit_id: m.unit_id,
         unit_name,
@@ -88,7 +92,7 @@ async fn to_dto(db: &impl ConnectionTrait, m: campaign_unit::Model, unit_name: S
         ranking_group: m.ranking_group,
         group_name,
         added_at: m.added_at,
-    })
+    }
 }
 
 /// A ranking group's name as reports print it: 区重点评议单位, 〈乡镇〉重点评议单位, or the
@@ -308,10 +312,25 @@ pub async fn list(db: &impl ConnectionTrait, who: &Principal, campaign_id: Uuid)
     who.require(Permission::ReadCampaignUnits)?;
     who.require_campaign(campaign_id)?;
     crate::services::registry::campaigns::find(db, campaign_id).await?;
-    let mut out = Vec::new();
-    for m in members(db, campaign_id).await? {
-        let name = crate::services::registry::units::find(db, m.unit_id).await?.name;
-        out.push(to_dto(db, m, name).await?);
+    let members = members(db, campaign_id).await?;
+    // One query for the names and one per distinct group, whatever the campaign's size.
+    let mut units = crate::services::registry::units::by_ids(db, members.iter().map(|m| m.unit_id)).await?;
+    let mut group_names: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(members.len());
+    for m in members {
+        let group = match &m.ranking_group {
+            Some(group) => match group_names.get(group) {
+                Some(name) => Some(name.clone()),
+                None => {
+                    let name = group_name(db, group).await?;
+                    group_names.insert(group.clone(), name.clone());
+                    Some(name)
+                }
+            },
+            None => None,
+        };
+        let name = units.remove(&m.unit_id).ok_or_else(|| ApiError::NotFound(format!("no unit {}", m.unit_id)))?.name;
+        out.push(dto(m, name, group));
     }
     Ok(out)
 }
