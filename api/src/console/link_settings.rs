@@ -14,7 +14,7 @@ use crate::auth::Permission;
 use crate::console::session::SignedIn;
 use crate::console::views::{Chrome, local_input, read_local_input};
 use crate::console::words::{self, LinkWords};
-use crate::console::{begin, failure, page_id, read_form, refused_form, render, see_other};
+use crate::console::{begin, begin_form, failure, page_id, render, see_other};
 use crate::error::{ApiError, ApiResult};
 use crate::routes::integrity::channel_name;
 use crate::services::registry::links::{self, Controls, LinkWindow};
@@ -29,8 +29,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// The two forms' fields as typed, to show again with their problems.
 #[derive(Deserialize, Default)]
 pub struct LinkFields {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     pub opens: String,
     #[serde(default)]
@@ -84,7 +82,6 @@ async fn load(
     let questionnaire = questionnaires::find(&state.db, link.questionnaire_id).await?;
     let controls = Controls::of(&link);
     let typed = typed.unwrap_or_else(|| LinkFields {
-        csrf: String::new(),
         opens: link.opens_at.map(local_input).unwrap_or_default(),
         closes: link.closes_at.map(local_input).unwrap_or_default(),
         rate: controls.rate_limit_per_hour.to_string(),
@@ -124,20 +121,6 @@ async fn link_page(state: State, req: HttpRequest, id: web::Path<String>) -> Htt
     }
 }
 
-/// The form's fields once its token is checked, or the response that refuses it.
-async fn read_fields(
-    state: &State,
-    req: &HttpRequest,
-    body: &[u8],
-) -> Result<(SignedIn, Chrome, LinkFields), HttpResponse> {
-    let (lang, user, chrome) = begin(state, req).await?;
-    let fields: LinkFields = read_form(body).map_err(|err| failure(chrome.clone(), &err))?;
-    if !crate::console::session::csrf_matches(&user.session.csrf_token, Some(&fields.csrf)) {
-        return Err(refused_form(lang, req, &user));
-    }
-    Ok((user, chrome, fields))
-}
-
 /// Back to the link's page when saved; the form again with its problems when refused.
 async fn saved_or_again(
     state: &State,
@@ -157,8 +140,8 @@ async fn saved_or_again(
 }
 
 async fn set_window(state: State, req: HttpRequest, id: web::Path<String>, body: web::Bytes) -> HttpResponse {
-    let (user, chrome, fields) = match read_fields(&state, &req, &body).await {
-        Ok(read) => read,
+    let (_, user, chrome, fields) = match begin_form::<LinkFields>(&state, &req, &body).await {
+        Ok(begun) => begun,
         Err(refused) => return refused,
     };
     let Ok(id) = page_id(&id) else { return failure(chrome, &ApiError::NotFound("no such link".into())) };
@@ -186,8 +169,8 @@ async fn set_window(state: State, req: HttpRequest, id: web::Path<String>, body:
 }
 
 async fn set_controls(state: State, req: HttpRequest, id: web::Path<String>, body: web::Bytes) -> HttpResponse {
-    let (user, chrome, fields) = match read_fields(&state, &req, &body).await {
-        Ok(read) => read,
+    let (_, user, chrome, fields) = match begin_form::<LinkFields>(&state, &req, &body).await {
+        Ok(begun) => begun,
         Err(refused) => return refused,
     };
     let Ok(id) = page_id(&id) else { return failure(chrome, &ApiError::NotFound("no such link".into())) };

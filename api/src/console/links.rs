@@ -16,7 +16,7 @@ use crate::auth::Permission;
 use crate::console::session::SignedIn;
 use crate::console::views::{Chrome, local_time, read_local_input};
 use crate::console::words::{self, LinkWords};
-use crate::console::{begin, failure, form_token_matches, page_id, read_form, refused_form, render, see_other};
+use crate::console::{begin, begin_form, failure, form_token_matches, page_id, refused_form, render, see_other};
 use crate::domain::vocabulary::Channel;
 use crate::error::{ApiError, ApiResult};
 use crate::routes::integrity::{PosterFormat, campaign_posters, channel_name};
@@ -74,8 +74,6 @@ impl LinksPage {
 /// The form making a link, as typed.
 #[derive(Deserialize, Default)]
 pub struct NewLinkFields {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     pub questionnaire: String,
     #[serde(default)]
@@ -182,17 +180,10 @@ async fn links_page(state: State, req: HttpRequest, id: web::Path<String>) -> Ht
 }
 
 async fn create(state: State, req: HttpRequest, id: web::Path<String>, body: web::Bytes) -> HttpResponse {
-    let (lang, user, chrome) = match begin(&state, &req).await {
+    let (lang, user, chrome, typed) = match begin_form::<NewLinkFields>(&state, &req, &body).await {
         Ok(begun) => begun,
-        Err(elsewhere) => return elsewhere,
+        Err(refused) => return refused,
     };
-    let typed: NewLinkFields = match read_form(&body) {
-        Ok(fields) => fields,
-        Err(err) => return failure(chrome, &err),
-    };
-    if !crate::console::session::csrf_matches(&user.session.csrf_token, Some(&typed.csrf)) {
-        return refused_form(lang, &req, &user);
-    }
     let Ok(campaign_id) = page_id(&id) else { return failure(chrome, &ApiError::NotFound("no such page".into())) };
     let lw = words::link_words(lang);
     let mut errors = Vec::new();

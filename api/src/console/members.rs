@@ -17,7 +17,7 @@ use crate::auth::Permission;
 use crate::console::session::SignedIn;
 use crate::console::views::Chrome;
 use crate::console::words::{self, MemberWords};
-use crate::console::{begin, failure, page_id, read_form, refused_form, render, see_other};
+use crate::console::{begin, begin_form, failure, page_id, render, see_other};
 use crate::domain::questionnaire::Lang;
 use crate::domain::vocabulary::UnitKind;
 use crate::error::{ApiError, ApiResult};
@@ -163,8 +163,6 @@ fn refusal(lang: Lang, err: &ApiError) -> Option<String> {
 #[derive(Deserialize)]
 struct AddFields {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     unit: String,
     #[serde(default)]
     role: String,
@@ -182,17 +180,10 @@ fn group_of(text: &str) -> Option<Option<String>> {
 }
 
 async fn add(state: State, req: HttpRequest, id: web::Path<String>, body: web::Bytes) -> HttpResponse {
-    let (lang, user, chrome) = match begin(&state, &req).await {
+    let (_, user, chrome, fields) = match begin_form::<AddFields>(&state, &req, &body).await {
         Ok(begun) => begun,
-        Err(elsewhere) => return elsewhere,
+        Err(refused) => return refused,
     };
-    let fields: AddFields = match read_form(&body) {
-        Ok(fields) => fields,
-        Err(err) => return failure(chrome, &err),
-    };
-    if !crate::console::session::csrf_matches(&user.session.csrf_token, Some(&fields.csrf)) {
-        return refused_form(lang, &req, &user);
-    }
     let Ok(campaign_id) = page_id(&id) else { return failure(chrome, &ApiError::NotFound("no such page".into())) };
     let (Ok(unit_id), Some(role)) = (fields.unit.parse::<Uuid>(), UnitRole::parse(&fields.role)) else {
         return failure(chrome, &ApiError::BadRequest("unknown unit or role".to_owned()));
@@ -220,8 +211,6 @@ async fn answer(state: &State, user: &SignedIn, chrome: Chrome, campaign_id: Uui
 #[derive(Deserialize)]
 struct GroupFields {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     group: String,
     /// A group of the office's own, typed in; it wins over the list.
     #[serde(default)]
@@ -234,17 +223,10 @@ async fn set_group(
     path: web::Path<(String, String)>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let (lang, user, chrome) = match begin(&state, &req).await {
+    let (_, user, chrome, fields) = match begin_form::<GroupFields>(&state, &req, &body).await {
         Ok(begun) => begun,
-        Err(elsewhere) => return elsewhere,
+        Err(refused) => return refused,
     };
-    let fields: GroupFields = match read_form(&body) {
-        Ok(fields) => fields,
-        Err(err) => return failure(chrome, &err),
-    };
-    if !crate::console::session::csrf_matches(&user.session.csrf_token, Some(&fields.csrf)) {
-        return refused_form(lang, &req, &user);
-    }
     let (Ok(campaign_id), Ok(unit_id)) = (page_id(&path.0), page_id(&path.1)) else {
         return failure(chrome, &ApiError::NotFound("no such page".into()));
     };

@@ -204,6 +204,21 @@ fn form_token_matches(body: &[u8], user: &SignedIn) -> bool {
     read_form::<CsrfForm>(body).is_ok_and(|form| session::csrf_matches(&user.session.csrf_token, Some(&form.csrf)))
 }
 
+/// The signed-in account, the page's chrome and the form sent, once its token is the
+/// session's; otherwise the response that refuses it, having changed nothing.
+async fn begin_form<T: serde::de::DeserializeOwned>(
+    state: &State,
+    req: &HttpRequest,
+    body: &[u8],
+) -> Result<(Lang, SignedIn, Chrome, T), HttpResponse> {
+    let (lang, user, chrome) = begin(state, req).await?;
+    let form: T = read_form(body).map_err(|err| failure(chrome.clone(), &err))?;
+    if !form_token_matches(body, &user) {
+        return Err(refused_form(lang, req, &user));
+    }
+    Ok((lang, user, chrome, form))
+}
+
 /// A form's fields; text that is not clean (a NUL) or not a form is refused like the API does.
 fn read_form<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     crate::http::clean_text::check_form(body)?;

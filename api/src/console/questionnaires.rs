@@ -13,7 +13,7 @@ use crate::app::State;
 use crate::auth::Permission;
 use crate::console::views::{Chrome, local_time};
 use crate::console::words::{self, QuestionnaireWords};
-use crate::console::{begin, failure, form_token_matches, html, page_id, read_form, refused_form, render, see_other};
+use crate::console::{begin, begin_form, failure, form_token_matches, html, page_id, refused_form, render, see_other};
 use crate::domain::questionnaire::Lang;
 use crate::domain::vocabulary::Category;
 use crate::error::ApiError;
@@ -153,23 +153,14 @@ async fn preview(state: State, req: HttpRequest, id: web::Path<String>) -> HttpR
 #[derive(Deserialize)]
 struct CreateFields {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     category: String,
 }
 
 async fn create(state: State, req: HttpRequest, id: web::Path<String>, body: web::Bytes) -> HttpResponse {
-    let (lang, user, chrome) = match begin(&state, &req).await {
+    let (_, user, chrome, fields) = match begin_form::<CreateFields>(&state, &req, &body).await {
         Ok(begun) => begun,
-        Err(elsewhere) => return elsewhere,
+        Err(refused) => return refused,
     };
-    let fields: CreateFields = match read_form(&body) {
-        Ok(fields) => fields,
-        Err(err) => return failure(chrome, &err),
-    };
-    if !crate::console::session::csrf_matches(&user.session.csrf_token, Some(&fields.csrf)) {
-        return refused_form(lang, &req, &user);
-    }
     let created = async {
         let campaign_id = page_id(&id)?;
         let category =

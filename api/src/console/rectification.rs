@@ -19,7 +19,7 @@ use crate::auth::Permission;
 use crate::console::session::SignedIn;
 use crate::console::views::Chrome;
 use crate::console::words::{self, RectificationWords};
-use crate::console::{begin, failure, page_id, read_form, refused_form, render, see_other};
+use crate::console::{begin, begin_form, failure, page_id, render, see_other};
 use crate::error::{ApiError, ApiResult};
 use crate::services::evaluation::rectification::{
     self, MeasureStatus, NewMeasure, NewProblem, ProblemSource, is_overdue,
@@ -63,8 +63,6 @@ pub struct UnitBoard {
 /// The problem form as typed, to show again with its problems.
 #[derive(Deserialize, Default)]
 pub struct ProblemFields {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     pub unit: String,
     #[serde(default)]
@@ -230,17 +228,10 @@ async fn again(
 }
 
 async fn add_problem(state: State, req: HttpRequest, id: web::Path<String>, body: web::Bytes) -> HttpResponse {
-    let (lang, user, chrome) = match begin(&state, &req).await {
+    let (lang, user, chrome, typed) = match begin_form::<ProblemFields>(&state, &req, &body).await {
         Ok(begun) => begun,
-        Err(elsewhere) => return elsewhere,
+        Err(refused) => return refused,
     };
-    let typed: ProblemFields = match read_form(&body) {
-        Ok(fields) => fields,
-        Err(err) => return failure(chrome, &err),
-    };
-    if !crate::console::session::csrf_matches(&user.session.csrf_token, Some(&typed.csrf)) {
-        return refused_form(lang, &req, &user);
-    }
     let Ok(campaign_id) = page_id(&id) else { return failure(chrome, &ApiError::NotFound("no such page".into())) };
     let rw = words::rectification_words(lang);
     let mut errors = Vec::new();
@@ -279,8 +270,6 @@ async fn add_problem(state: State, req: HttpRequest, id: web::Path<String>, body
 #[derive(Deserialize)]
 struct MeasureFields {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     description: String,
     #[serde(default)]
     responsible: String,
@@ -299,17 +288,10 @@ async fn campaign_of_problem(state: &State, problem_id: Uuid) -> ApiResult<Uuid>
 }
 
 async fn add_measure(state: State, req: HttpRequest, id: web::Path<String>, body: web::Bytes) -> HttpResponse {
-    let (lang, user, chrome) = match begin(&state, &req).await {
+    let (lang, user, chrome, fields) = match begin_form::<MeasureFields>(&state, &req, &body).await {
         Ok(begun) => begun,
-        Err(elsewhere) => return elsewhere,
+        Err(refused) => return refused,
     };
-    let fields: MeasureFields = match read_form(&body) {
-        Ok(fields) => fields,
-        Err(err) => return failure(chrome, &err),
-    };
-    if !crate::console::session::csrf_matches(&user.session.csrf_token, Some(&fields.csrf)) {
-        return refused_form(lang, &req, &user);
-    }
     let rw = words::rectification_words(lang);
     let problem_id = match page_id(&id) {
         Ok(problem_id) => problem_id,
@@ -344,23 +326,14 @@ async fn add_measure(state: State, req: HttpRequest, id: web::Path<String>, body
 #[derive(Deserialize)]
 struct StatusFields {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     status: String,
 }
 
 async fn set_status(state: State, req: HttpRequest, id: web::Path<String>, body: web::Bytes) -> HttpResponse {
-    let (lang, user, chrome) = match begin(&state, &req).await {
+    let (_, user, chrome, fields) = match begin_form::<StatusFields>(&state, &req, &body).await {
         Ok(begun) => begun,
-        Err(elsewhere) => return elsewhere,
+        Err(refused) => return refused,
     };
-    let fields: StatusFields = match read_form(&body) {
-        Ok(fields) => fields,
-        Err(err) => return failure(chrome, &err),
-    };
-    if !crate::console::session::csrf_matches(&user.session.csrf_token, Some(&fields.csrf)) {
-        return refused_form(lang, &req, &user);
-    }
     let changed = async {
         let status =
             MeasureStatus::parse(&fields.status).ok_or_else(|| ApiError::BadRequest("unknown status".to_owned()))?;

@@ -15,7 +15,7 @@ use crate::auth::Permission;
 use crate::console::session::SignedIn;
 use crate::console::views::Chrome;
 use crate::console::words::{self, SettingsWords};
-use crate::console::{begin, failure, page_id, read_form, refused_form, render, see_other};
+use crate::console::{begin, begin_form, failure, page_id, render, see_other};
 use crate::domain::campaign::ScoringSettings;
 use crate::domain::composite::SupervisionMode;
 use crate::error::ApiError;
@@ -71,8 +71,6 @@ pub struct SettingsPage {
 #[derive(Deserialize, Default)]
 struct SettingsFields {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     w_conference: String,
     #[serde(default)]
     w_third_party: String,
@@ -114,7 +112,6 @@ impl SettingsFields {
         let w = &settings.weights;
         let m = &settings.min_samples;
         Self {
-            csrf: String::new(),
             w_conference: number(w.conference * 100.0),
             w_third_party: number(w.third_party * 100.0),
             w_citizen_links: number(w.citizen_links * 100.0),
@@ -313,17 +310,10 @@ async fn settings_form(state: State, req: HttpRequest, id: web::Path<String>) ->
 }
 
 async fn save(state: State, req: HttpRequest, id: web::Path<String>, body: web::Bytes) -> HttpResponse {
-    let (lang, user, chrome) = match begin(&state, &req).await {
+    let (lang, user, chrome, fields) = match begin_form::<SettingsFields>(&state, &req, &body).await {
         Ok(begun) => begun,
-        Err(elsewhere) => return elsewhere,
+        Err(refused) => return refused,
     };
-    let fields: SettingsFields = match read_form(&body) {
-        Ok(fields) => fields,
-        Err(err) => return failure(chrome, &err),
-    };
-    if !crate::console::session::csrf_matches(&user.session.csrf_token, Some(&fields.csrf)) {
-        return refused_form(lang, &req, &user);
-    }
     let sw = words::settings_words(lang);
     let who = user.principal();
     let campaign = match page_id(&id) {
