@@ -27,6 +27,11 @@ export async function check(name, body) {
   }
 }
 
+// How many checks have failed so far.
+export function failures() {
+  return failed;
+}
+
 export function expect(condition, message) {
   if (!condition) throw new Error(message);
 }

@@ -15,7 +15,7 @@ use crate::auth::Permission;
 use crate::console::session::SignedIn;
 use crate::console::views::Chrome;
 use crate::console::words::{self, AccountWords};
-use crate::console::{begin, failure, read_form, refused_form, render};
+use crate::console::{begin, begin_form, failure, render};
 use crate::error::{ApiError, ApiResult};
 use crate::services::registry::accounts::{self, OneTimePassword};
 use crate::services::registry::units::{self, UnitFilter};
@@ -58,8 +58,6 @@ pub struct AccountsPage {
 
 #[derive(serde::Deserialize, Default)]
 struct AddForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     username: String,
     #[serde(default)]
@@ -156,17 +154,10 @@ fn one_time_password_page(chrome: Chrome, issued: OneTimePassword) -> HttpRespon
 }
 
 async fn add(state: State, req: HttpRequest, body: web::Bytes) -> HttpResponse {
-    let (lang, user, chrome) = match begin(&state, &req).await {
+    let (lang, user, chrome, form) = match begin_form::<AddForm>(&state, &req, &body).await {
         Ok(begun) => begun,
         Err(elsewhere) => return elsewhere,
     };
-    let form: AddForm = match read_form(&body) {
-        Ok(form) => form,
-        Err(err) => return failure(chrome, &err),
-    };
-    if !crate::console::session::csrf_matches(&user.session.csrf_token, Some(&form.csrf)) {
-        return refused_form(lang, &req, &user);
-    }
     let aw = words::account_words(lang);
     let Some(role) = Role::parse(&form.role).filter(|r| ACCOUNT_ROLES.contains(r)) else {
         return failure(chrome, &ApiError::BadRequest("unknown role".to_owned()));
@@ -197,11 +188,7 @@ async fn action_on(
     id: &str,
     body: &[u8],
 ) -> Result<(SignedIn, Chrome, Uuid), HttpResponse> {
-    let (lang, user, chrome) = begin(state, req).await?;
-    let form: crate::console::CsrfForm = read_form(body).map_err(|err| failure(chrome.clone(), &err))?;
-    if !crate::console::session::csrf_matches(&user.session.csrf_token, Some(&form.csrf)) {
-        return Err(refused_form(lang, req, &user));
-    }
+    let (_, user, chrome, _) = begin_form::<crate::console::CsrfForm>(state, req, body).await?;
     let id = id.parse().map_err(|_| failure(chrome.clone(), &ApiError::NotFound("no such account".to_owned())))?;
     Ok((user, chrome, id))
 }

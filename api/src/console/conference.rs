@@ -15,7 +15,7 @@ use crate::auth::{Permission, Principal};
 use crate::console::session::SignedIn;
 use crate::console::views::{Chrome, local_time};
 use crate::console::words::{self, ConferenceWords, Words};
-use crate::console::{CsrfForm, begin, failure, page_id, read_form, refused_form, render, see_other};
+use crate::console::{CsrfForm, begin, begin_form, failure, page_id, render, see_other};
 use crate::domain::questionnaire::Lang;
 use crate::error::{ApiError, ApiResult};
 use crate::services::evaluation::ballot_sheet::{self, BallotSheet};
@@ -74,22 +74,6 @@ fn status_name(cw: &ConferenceWords, status: SessionStatus) -> &'static str {
     match status {
         SessionStatus::Open => cw.open,
         _ => cw.closed,
-    }
-}
-
-/// A posted form of this console, its token checked; `Err` is the response to send instead.
-fn posted<T: serde::de::DeserializeOwned>(
-    lang: Lang,
-    req: &HttpRequest,
-    user: &SignedIn,
-    body: &[u8],
-    token: impl Fn(&T) -> &str,
-) -> Result<T, Box<HttpResponse>> {
-    let form: T = read_form(body).map_err(|err| Box::new(failure(Chrome::new(lang, req, Some(user), None), &err)))?;
-    if crate::console::session::csrf_matches(&user.session.csrf_token, Some(token(&form))) {
-        Ok(form)
-    } else {
-        Err(Box::new(refused_form(lang, req, user)))
     }
 }
 
@@ -237,21 +221,15 @@ async fn conference_page(state: State, req: HttpRequest, id: web::Path<String>) 
 #[derive(Deserialize)]
 struct RepresentativesForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     group: String,
     #[serde(default)]
     count: String,
 }
 
 async fn add_representatives(state: State, req: HttpRequest, id: web::Path<String>, body: web::Bytes) -> HttpResponse {
-    let (lang, user, chrome) = match begin(&state, &req).await {
+    let (lang, user, chrome, form) = match begin_form::<RepresentativesForm>(&state, &req, &body).await {
         Ok(begun) => begun,
         Err(elsewhere) => return elsewhere,
-    };
-    let form: RepresentativesForm = match posted(lang, &req, &user, &body, |f: &RepresentativesForm| &f.csrf) {
-        Ok(form) => form,
-        Err(refused) => return *refused,
     };
     let Ok(id) = page_id(&id) else { return failure(chrome, &ApiError::NotFound("no such campaign".to_owned())) };
     let cw = words::conference_words(lang);
@@ -297,15 +275,9 @@ async fn again(
 }
 
 async fn open_session(state: State, req: HttpRequest, id: web::Path<String>, body: web::Bytes) -> HttpResponse {
-    let (lang, user, chrome) = match begin(&state, &req).await {
+    let (lang, user, chrome, pairs) = match begin_form::<Vec<(String, String)>>(&state, &req, &body).await {
         Ok(begun) => begun,
         Err(elsewhere) => return elsewhere,
-    };
-    let pairs: Vec<(String, String)> = match posted(lang, &req, &user, &body, |pairs: &Vec<(String, String)>| {
-        pairs.iter().find(|(name, _)| name == "csrf").map_or("", |(_, value)| value.as_str())
-    }) {
-        Ok(pairs) => pairs,
-        Err(refused) => return *refused,
     };
     let Ok(id) = page_id(&id) else { return failure(chrome, &ApiError::NotFound("no such campaign".to_owned())) };
     let cw = words::conference_words(lang);
@@ -517,13 +489,10 @@ async fn campaign_title(state: &State, who: &Principal, session_id: Uuid) -> Api
 }
 
 async fn print_slips(state: State, req: HttpRequest, session: web::Path<String>, body: web::Bytes) -> HttpResponse {
-    let (lang, user, chrome) = match begin(&state, &req).await {
+    let (lang, user, chrome, _) = match begin_form::<CsrfForm>(&state, &req, &body).await {
         Ok(begun) => begun,
         Err(elsewhere) => return elsewhere,
     };
-    if let Err(refused) = posted(lang, &req, &user, &body, |f: &CsrfForm| &f.csrf) {
-        return *refused;
-    }
     let Ok(session_id) = page_id(&session) else { return failure(chrome, &ApiError::NotFound(String::new())) };
     let who = user.principal();
     let cw = words::conference_words(lang);
@@ -559,19 +528,13 @@ async fn print_slips(state: State, req: HttpRequest, session: web::Path<String>,
 #[derive(Deserialize)]
 struct ReissueForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     evaluator: String,
 }
 
 async fn reissue_slip(state: State, req: HttpRequest, session: web::Path<String>, body: web::Bytes) -> HttpResponse {
-    let (lang, user, chrome) = match begin(&state, &req).await {
+    let (lang, user, chrome, form) = match begin_form::<ReissueForm>(&state, &req, &body).await {
         Ok(begun) => begun,
         Err(elsewhere) => return elsewhere,
-    };
-    let form: ReissueForm = match posted(lang, &req, &user, &body, |f: &ReissueForm| &f.csrf) {
-        Ok(form) => form,
-        Err(refused) => return *refused,
     };
     let Ok(session_id) = page_id(&session) else { return failure(chrome, &ApiError::NotFound(String::new())) };
     let who = user.principal();
@@ -758,15 +721,9 @@ async fn paper_form(state: State, req: HttpRequest, session: web::Path<String>) 
 }
 
 async fn enter_paper(state: State, req: HttpRequest, session: web::Path<String>, body: web::Bytes) -> HttpResponse {
-    let (lang, user, chrome) = match begin(&state, &req).await {
+    let (lang, user, chrome, pairs) = match begin_form::<Vec<(String, String)>>(&state, &req, &body).await {
         Ok(begun) => begun,
         Err(elsewhere) => return elsewhere,
-    };
-    let pairs: Vec<(String, String)> = match posted(lang, &req, &user, &body, |pairs: &Vec<(String, String)>| {
-        pairs.iter().find(|(name, _)| name == "csrf").map_or("", |(_, value)| value.as_str())
-    }) {
-        Ok(pairs) => pairs,
-        Err(refused) => return *refused,
     };
     let who = user.principal();
     let sheet = async {
@@ -828,13 +785,10 @@ async fn discard_paper(
     path: web::Path<(String, String)>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let (lang, user, chrome) = match begin(&state, &req).await {
+    let (lang, user, chrome, _) = match begin_form::<CsrfForm>(&state, &req, &body).await {
         Ok(begun) => begun,
         Err(elsewhere) => return elsewhere,
     };
-    if let Err(refused) = posted(lang, &req, &user, &body, |f: &CsrfForm| &f.csrf) {
-        return *refused;
-    }
     let (Ok(session_id), Ok(entry)) = (page_id(&path.0), page_id(&path.1)) else {
         return failure(chrome, &ApiError::NotFound(String::new()));
     };
@@ -848,13 +802,10 @@ async fn discard_paper(
 }
 
 async fn close_session(state: State, req: HttpRequest, session: web::Path<String>, body: web::Bytes) -> HttpResponse {
-    let (lang, user, chrome) = match begin(&state, &req).await {
+    let (lang, user, chrome, _) = match begin_form::<CsrfForm>(&state, &req, &body).await {
         Ok(begun) => begun,
         Err(elsewhere) => return elsewhere,
     };
-    if let Err(refused) = posted(lang, &req, &user, &body, |f: &CsrfForm| &f.csrf) {
-        return *refused;
-    }
     let Ok(session_id) = page_id(&session) else { return failure(chrome, &ApiError::NotFound(String::new())) };
     let cw = words::conference_words(lang);
     match conference::close(&state.db, &user.principal(), session_id).await {

@@ -392,8 +392,6 @@ async fn home(state: State, req: HttpRequest) -> HttpResponse {
 #[derive(Deserialize)]
 struct CampaignForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     year: String,
     #[serde(default)]
     title: String,
@@ -403,17 +401,10 @@ struct CampaignForm {
 
 /// Creates a campaign, blank or set up from a previous one, and goes to its dashboard.
 async fn create_campaign(state: State, req: HttpRequest, body: web::Bytes) -> HttpResponse {
-    let (lang, user, chrome) = match begin(&state, &req).await {
+    let (_, user, chrome, form) = match begin_form::<CampaignForm>(&state, &req, &body).await {
         Ok(begun) => begun,
         Err(elsewhere) => return elsewhere,
     };
-    let form: CampaignForm = match read_form(&body) {
-        Ok(form) => form,
-        Err(err) => return failure(chrome, &err),
-    };
-    if !session::csrf_matches(&user.session.csrf_token, Some(&form.csrf)) {
-        return refused_form(lang, &req, &user);
-    }
     let words = chrome.words;
     let who = user.principal();
     let year = form.year.trim().parse::<i32>().ok().filter(|y| (2000..=2100).contains(y));
@@ -456,6 +447,7 @@ async fn create_campaign(state: State, req: HttpRequest, body: web::Bytes) -> Ht
             match made {
                 Ok(to) => return see_other(&to),
                 Err(ApiError::Duplicate(_)) => Err(words.year_taken),
+                Err(ApiError::Conflict(_)) => Err(words.copy_needs_result),
                 Err(err) => return failure(chrome, &err),
             }
         }
@@ -515,25 +507,16 @@ async fn dashboard(
 #[derive(Deserialize)]
 struct PhaseForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     phase: String,
 }
 
 /// Moves the campaign on to the phase the dashboard offered; if someone moved it meanwhile,
 /// the dashboard says so and shows where it stands.
 async fn advance_phase(state: State, req: HttpRequest, id: web::Path<String>, body: web::Bytes) -> HttpResponse {
-    let (lang, user, chrome) = match begin(&state, &req).await {
+    let (_, user, chrome, form) = match begin_form::<PhaseForm>(&state, &req, &body).await {
         Ok(begun) => begun,
         Err(elsewhere) => return elsewhere,
     };
-    let form: PhaseForm = match read_form(&body) {
-        Ok(form) => form,
-        Err(err) => return failure(chrome, &err),
-    };
-    if !session::csrf_matches(&user.session.csrf_token, Some(&form.csrf)) {
-        return refused_form(lang, &req, &user);
-    }
     let Ok(id) = id.parse::<uuid::Uuid>() else {
         return failure(chrome, &ApiError::NotFound("no such campaign".to_owned()));
     };

@@ -16,7 +16,7 @@ use crate::auth::Permission;
 use crate::console::session::SignedIn;
 use crate::console::views::{Chrome, local_time};
 use crate::console::words::{self, RecordWords};
-use crate::console::{begin, failure, page_id, read_form, refused_form, render, see_other};
+use crate::console::{begin, begin_form, failure, page_id, render, see_other};
 use crate::error::{ApiError, ApiResult};
 use crate::services::evaluation::supervision::{self, NewNotice, NewViolation};
 use crate::services::registry::{campaign_units, campaigns};
@@ -40,8 +40,6 @@ pub struct RecordRow {
 /// A form's fields as typed, to show again with its problems.
 #[derive(Deserialize, Default, Clone)]
 pub struct RecordForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     pub unit: String,
     #[serde(default)]
@@ -175,17 +173,10 @@ async fn record(
     body: web::Bytes,
     violation: bool,
 ) -> HttpResponse {
-    let (lang, user, chrome) = match begin(&state, &req).await {
+    let (lang, user, chrome, form) = match begin_form::<RecordForm>(&state, &req, &body).await {
         Ok(begun) => begun,
         Err(elsewhere) => return elsewhere,
     };
-    let form: RecordForm = match read_form(&body) {
-        Ok(form) => form,
-        Err(err) => return failure(chrome, &err),
-    };
-    if !crate::console::session::csrf_matches(&user.session.csrf_token, Some(&form.csrf)) {
-        return refused_form(lang, &req, &user);
-    }
     let Ok(id) = page_id(&id) else { return failure(chrome, &ApiError::NotFound(String::new())) };
     let w = words::record_words(lang);
     let field = |name: &'static str| -> &'static str {

@@ -19,7 +19,7 @@ use crate::auth::Permission;
 use crate::console::session::SignedIn;
 use crate::console::views::{Chrome, local_time};
 use crate::console::words::{self, ResultWords};
-use crate::console::{begin, failure, form_token_matches, page_id, read_form, refused_form, render, see_other};
+use crate::console::{begin, begin_form, failure, form_token_matches, page_id, refused_form, render, see_other};
 use crate::domain::composite::{Grade, Rules, UnitInputs};
 use crate::domain::questionnaire::Lang;
 use crate::domain::vocabulary::Phase;
@@ -497,18 +497,10 @@ where
     F: FnOnce(State, crate::auth::Principal, Uuid, Vec<(String, String)>) -> Fut,
     Fut: std::future::Future<Output = ApiResult<()>>,
 {
-    let (lang, user, chrome) = match begin(&state, &req).await {
+    let (lang, user, chrome, pairs) = match begin_form::<Vec<(String, String)>>(&state, &req, &body).await {
         Ok(begun) => begun,
         Err(elsewhere) => return elsewhere,
     };
-    let pairs: Vec<(String, String)> = match read_form(&body) {
-        Ok(pairs) => pairs,
-        Err(err) => return failure(chrome, &err),
-    };
-    let token = pairs.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str());
-    if !crate::console::session::csrf_matches(&user.session.csrf_token, token) {
-        return refused_form(lang, &req, &user);
-    }
     let Ok(id) = page_id(&id) else { return failure(chrome, &ApiError::NotFound(String::new())) };
     match action(state.clone(), user.principal(), id, pairs).await {
         Ok(()) => see_other(&format!("/console/results/{id}")),

@@ -221,6 +221,8 @@ pub struct CampaignRow {
 pub struct Home {
     pub chrome: Chrome,
     pub campaigns: Vec<CampaignRow>,
+    /// The campaigns a new year can be set up from: those with an approved result.
+    pub copyable: Vec<(Uuid, String)>,
     pub may_create: bool,
     pub csrf: String,
     pub error: Option<&'static str>,
@@ -240,7 +242,10 @@ impl Home {
     ) -> ApiResult<Self> {
         let (found, _) = campaigns::list(&state.db, who, 1000, 0).await?;
         let next_year = found.iter().map(|c| c.year + 1).max().unwrap_or_else(|| chrono::Utc::now().year());
-        let newest = found.first().map(|c| c.id.to_string()).unwrap_or_default();
+        let approved = crate::services::evaluation::results::campaigns_with_approved_result(&state.db).await?;
+        let copyable: Vec<(Uuid, String)> =
+            found.iter().filter(|c| approved.contains(&c.id)).map(|c| (c.id, c.title.clone())).collect();
+        let newest = copyable.first().map(|c| c.0.to_string()).unwrap_or_default();
         let campaigns: Vec<CampaignRow> = found
             .into_iter()
             .map(|c| CampaignRow {
@@ -262,6 +267,7 @@ impl Home {
             copy_from,
             chrome,
             campaigns,
+            copyable,
         })
     }
 }

@@ -216,4 +216,14 @@ async fn the_next_year_is_set_up_from_an_approved_one_with_its_bottom_units_ques
     assert_eq!(made.status(), StatusCode::SEE_OTHER);
     let dashboard = office.get(location(&made)).await.text().await.unwrap();
     assert!(dashboard.contains("1 个末位单位列为重点评议单位，发布 1 份问卷，生成 2 个链接"), "{dashboard}");
+
+    // Only a year with an approved result is offered to copy; another is refused with why.
+    let home = office.get("/console/").await.text().await.unwrap();
+    assert!(home.contains(&format!("<option value=\"{campaign_id}\"")), "the evaluated year is offered");
+    assert!(!home.contains(&format!("<option value=\"{next}\"")), "a year without an approved result is not");
+    let unapproved = office
+        .post("/console/campaigns", &[("csrf", &csrf), ("year", "2020"), ("title", "2020年度"), ("copy_from", &next)])
+        .await;
+    assert_eq!(unapproved.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unapproved.text().await.unwrap().contains("所选年度还没有已审定的结果"));
 }

@@ -660,6 +660,20 @@ pub async fn published(db: &impl ConnectionTrait, campaign_id: Uuid) -> ApiResul
         .ok_or_else(|| ApiError::NotFound("no published result for this campaign".to_owned()))
 }
 
+/// Which campaigns have an approved (or published) result: those a next year can be set up
+/// from, carrying their bottom units over.
+pub async fn campaigns_with_approved_result(db: &impl ConnectionTrait) -> ApiResult<std::collections::HashSet<Uuid>> {
+    let ids: Vec<Uuid> = result_version::Entity::find()
+        .select_only()
+        .column(result_version::Column::CampaignId)
+        .filter(result_version::Column::Status.is_in(["approved", "published"]))
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(ids.into_iter().collect())
+}
+
 /// The bottom-N units of every ranking group of a campaign's newest approved (or published)
 /// version, with the role and group they had.
 pub async fn bottom_units(db: &impl ConnectionTrait, campaign_id: Uuid) -> ApiResult<Vec<CarriedUnit>> {
