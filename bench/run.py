@@ -41,7 +41,8 @@ Console (`--console`, PostgreSQL only, instead of the rounds and the reports): a
 300 district key units (`--units`) with a link each and 5M responses (`--sizes`, its largest)
 loaded with SQL, taken to its assessment phase with a scoring session open and a result
 computed; then wrk with 4 connections signed in to the console reading each of its pages for
-a year's work, after a short warm-up, with p50, p95 and p99.
+a year's work, after a short warm-up, with p50, p95 and p99; before the runs, one burst check
+of the campaign through the console (it reads every response), timed.
 Soak (`--soak SECONDS`, instead of the rounds and the reports): one run of that length at the
 largest client count, the service's resident and anonymous memory sampled every 15 s, then
 the bytes stored per response (PostgreSQL: the responses table with its indexes; SQLite: the
@@ -742,8 +743,27 @@ def console_cookie(user: str) -> str:
     sys.exit("console sign-in gave no session")
 
 
-def console_pages(ids: dict, seconds: int) -> list[dict]:
-    """wrk signed in to the console, reading each page of a year's work on the campaign."""
+def console_post(cookie: str, path: str) -> None:
+    """Posts a console form that carries only its token, as the signed-in browser would."""
+    page = urllib.request.urlopen(urllib.request.Request(f"{BASE}/console/", headers={"Cookie": cookie}), timeout=60)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.read().decode()).group(1)
+    form = urllib.parse.urlencode({"csrf": csrf}).encode()
+    request = urllib.request.Request(f"{BASE}{path}", data=form, method="POST", headers={"Cookie": cookie})
+
+    class Stay(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    try:
+        urllib.request.build_opener(Stay).open(request, timeout=600)
+    except urllib.error.HTTPError as err:
+        if err.code != 303:
+            sys.exit(f"console {path}: {err.code}")
+
+
+def console_pages(ids: dict, seconds: int) -> tuple[list[dict], float]:
+    """wrk signed in to the console, reading each page of a year's work on the campaign; and
+    how long the burst check (which reads every response) took."""
     token = login(ids["year"])
     campaign = ids["campaign"]
     cookie = console_cookie(f"bench{ids['year']}")
@@ -755,6 +775,10 @@ def console_pages(ids: dict, seconds: int) -> list[dict]:
         api("POST", f"/api/v1/campaigns/{campaign}/phase", token, {"phase": phase})
     session = api("POST", f"/api/v1/campaigns/{campaign}/conference/sessions", token, {"mode": "overall"})["id"]
     result = api("POST", f"/api/v1/campaigns/{campaign}/results", token, {})["id"]
+    started = time.monotonic()
+    console_post(cookie, f"/console/campaigns/{campaign}/integrity/check")
+    check_seconds = time.monotonic() - started
+    print(f"  burst check: {check_seconds:.1f} s", flush=True)
     paths = [
         ("campaigns", "/console/"),
         ("dashboard (live samples of every unit)", f"/console/campaigns/{campaign}"),
@@ -768,6 +792,7 @@ def console_pages(ids: dict, seconds: int) -> list[dict]:
         ("conference", f"/console/campaigns/{campaign}/conference"),
         ("a scoring session", f"/console/conference/{session}"),
         ("supervision and violations", f"/console/campaigns/{campaign}/supervision"),
+        ("bursts to review (after a check)", f"/console/campaigns/{campaign}/integrity"),
         ("rectification board", f"/console/campaigns/{campaign}/rectification"),
         ("result versions", f"/console/campaigns/{campaign}/results"),
         ("a result's review", f"/console/results/{result}"),
@@ -782,10 +807,10 @@ def console_pages(ids: dict, seconds: int) -> list[dict]:
         row = {"name": name, **wrk("read.lua", 4, seconds, env)}
         rows.append(row)
         print(f"  {name}: p95 {row['p95_us'] / 1000:.1f} ms, {row['errors']} errors", flush=True)
-    return rows
+    return rows, check_seconds
 
 
-def console_table(units: int, responses: int, rows: list[dict]) -> str:
+def console_table(units: int, responses: int, rows: list[dict], check_seconds: float) -> str:
     lines = [
         f"### Console pages (PostgreSQL, {units} units, {responses:,} responses, 4 connections)",
         "",
@@ -797,6 +822,7 @@ def console_table(units: int, responses: int, rows: list[dict]) -> str:
             f"| {r['name']} | {r['rps']:,.0f} | {r['p50_us'] / 1000:.1f} / {r['p95_us'] / 1000:.1f} / "
             f"{r['p99_us'] / 1000:.1f} | {r['errors']} |"
         )
+    lines += ["", f"The burst check (one request, reading every response, before the runs) took {check_seconds:.1f} s."]
     return "\n".join(lines)
 
 
@@ -906,8 +932,8 @@ def postgres_runs(args, common: dict, workdir: Path, done) -> None:
         ids = seed(service, 2026)
         if args.console:
             load(args.pg, ids, max(args.sizes))
-            rows = console_pages(ids, min(args.seconds, 10))
-            done(console_table(UNITS, max(args.sizes), rows))
+            rows, check_seconds = console_pages(ids, min(args.seconds, 10))
+            done(console_table(UNITS, max(args.sizes), rows, check_seconds))
             return
         if args.pages:
             done(page_views_table("Page views, PostgreSQL", max(args.clients), page_views(ids, max(args.clients), args.seconds)))

@@ -129,7 +129,7 @@ await check('the office sets a campaign up: its scoring settings checked as type
   await plain.close();
 });
 
-await check('the office makes a link and sets its times, adds an API client, and reads the rectification board', async () => {
+await check('the office makes a link and sets its times, checks for bursts, adds an API client, and reads the rectification board', async () => {
   const { context, page } = await office();
   await signIn(page);
   await page.click('a[href^="/console/campaigns/"] >> nth=0');
@@ -147,6 +147,15 @@ await check('the office makes a link and sets its times, adds an API client, and
   expect((await page.locator('.notice').textContent()) === '已保存。', 'its times are saved');
   await checked(page, 'a link\'s settings');
   await page.screenshot({ path: `${artifacts}/console-link.png`, fullPage: true });
+
+  await page.goto(dashboard);
+  await page.click('a[href$="/integrity"]');
+  expect((await page.locator('h1').textContent()) === '数据核查', 'the bursts to review');
+  await page.click('button:has-text("立即检查")');
+  expect((await page.locator('[role=status]').textContent()) === '已检查。', 'checked at once');
+  expect((await page.content()).includes('上次检查'), 'when it was checked');
+  await checked(page, 'the bursts to review');
+  await page.screenshot({ path: `${artifacts}/console-integrity.png`, fullPage: true });
 
   await page.goto(dashboard);
   await page.click('a[href$="/rectification"]');

@@ -6,7 +6,9 @@
 //! - on SQLite, the log copy keeps the write-ahead log short beside the writer
 //!   (`store::checkpoints`);
 //! - webhook delivery sends what the outbox holds (`webhooks::delivery`);
-//! - the overdue check announces rectification measures past their deadline.
+//! - the overdue check announces rectification measures past their deadline;
+//! - the burst check looks for suspicious bursts in the campaigns taking answers
+//!   (`services::integrity::burst_watch`).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -18,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::error::ApiResult;
 use crate::services::evaluation::rectification;
+use crate::services::integrity::burst_watch::{self, BurstWatch};
 use crate::store::checkpoints;
 use crate::store::write_turn::WriteTurns;
 use crate::totals::fold::{FOLD_INTERVAL, Fold};
@@ -34,6 +37,7 @@ pub struct Jobs {
     fold: Fold,
     /// `None` when no HTTP client could be built: webhooks are then off (logged at start).
     deliverer: Option<Deliverer>,
+    bursts: Arc<BurstWatch>,
 }
 
 impl Jobs {
@@ -45,6 +49,7 @@ impl Jobs {
         turns: &Arc<WriteTurns>,
         pending_counts: &Arc<PendingCounts>,
         webhooks: WebhookSettings,
+        bursts: &Arc<BurstWatch>,
     ) -> Self {
         let deliverer = Deliverer::new(webhooks)
             .inspect_err(|err| tracing::error!(error = %err, "the webhook client could not be built; webhooks are off"))
@@ -54,6 +59,7 @@ impl Jobs {
             turns: turns.clone(),
             fold: Fold::new(writer.clone(), turns.clone(), pending_counts.clone()),
             deliverer,
+            bursts: bursts.clone(),
         }
     }
 
@@ -81,6 +87,11 @@ impl Jobs {
     /// many were announced.
     pub async fn check_overdue_measures(&self) -> ApiResult<usize> {
         rectification::notify_overdue(&self.db).await
+    }
+
+    /// Looks for bursts in every campaign taking answers; returns how many were checked.
+    pub async fn check_bursts(&self) -> ApiResult<usize> {
+        self.bursts.check_open_campaigns(&self.db).await
     }
 
     /// The write turns the app's writers take on SQLite (tests hold the turn to make a fold
@@ -131,6 +142,13 @@ impl Jobs {
                     }
                 })
             }),
+            every(burst_watch::CHECK_INTERVAL, |jobs| {
+                Box::pin(async move {
+                    if let Err(err) = jobs.check_bursts().await {
+                        tracing::warn!(error = %err, "the burst check failed; it runs again at its next round");
+                    }
+                })
+            }),
         ];
         RunningJobs { token, handles }
     }
@@ -171,7 +189,8 @@ mod tests {
         let writer = crate::store::connect::connect_writer(&url, &db).await?;
         let turns = WriteTurns::for_backend(db.get_database_backend());
         let counts = Arc::new(PendingCounts::default());
-        let jobs = Arc::new(Jobs::new(&db, &writer, &turns, &counts, WebhookSettings::default()));
+        let bursts = Arc::new(BurstWatch::default());
+        let jobs = Arc::new(Jobs::new(&db, &writer, &turns, &counts, WebhookSettings::default(), &bursts));
         assert_eq!(jobs.fold().await, 0, "nothing is pending in a new database");
         let running = jobs.start();
         let stopped = tokio::time::timeout(Duration::from_secs(30), running.stop()).await;

@@ -20,6 +20,7 @@ use crate::auth::login_throttle::LoginThrottle;
 use crate::config::Settings;
 use crate::intake::link_cache::CHECK_INTERVAL;
 use crate::intake::{Intake, IntakeParts};
+use crate::services::integrity::burst_watch::BurstWatch;
 use crate::services::integrity::codes::{SpendKey, SpendKeyError};
 use crate::store::connect;
 use crate::store::link_changes::LinkChanges;
@@ -87,7 +88,8 @@ impl Application {
         let turns = WriteTurns::for_backend(db.get_database_backend());
         let pending_counts = Arc::new(PendingCounts::default());
         let link_changes = Arc::new(LinkChanges::default());
-        let jobs = Arc::new(Jobs::new(&db, &writer, &turns, &pending_counts, settings.webhooks.clone()));
+        let bursts = Arc::new(BurstWatch::default());
+        let jobs = Arc::new(Jobs::new(&db, &writer, &turns, &pending_counts, settings.webhooks.clone(), &bursts));
         let intake = Intake::start(IntakeParts {
             log_sync: LogSync::for_database(&writer).await?,
             writer,
@@ -110,6 +112,7 @@ impl Application {
             reports: Reports::default(),
             link_changes,
             spend_key,
+            bursts,
             login_throttle: LoginThrottle::default(),
             draining: Arc::new(AtomicBool::new(false)),
         };

@@ -11,6 +11,7 @@ use sea_orm::DatabaseConnection;
 use crate::auth::login_throttle::LoginThrottle;
 use crate::config::Settings;
 use crate::intake::Intake;
+use crate::services::integrity::burst_watch::BurstWatch;
 use crate::services::integrity::codes::SpendKey;
 use crate::store::link_changes::LinkChanges;
 use crate::totals::reports::Reports;
@@ -27,6 +28,8 @@ pub struct AppState {
     pub link_changes: Arc<LinkChanges>,
     /// Makes the tags that record single-use codes as spent (see `services::integrity::codes`).
     pub spend_key: SpendKey,
+    /// The last burst check of each campaign taking answers (shared with the background job).
+    pub bursts: Arc<BurstWatch>,
     /// Failed sign-ins, to slow password guessing down.
     pub login_throttle: LoginThrottle,
     /// Set when the app has been told to stop and is draining: `/readyz` answers 503.

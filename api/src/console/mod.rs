@@ -7,6 +7,7 @@
 mod accounts;
 mod clients;
 mod conference;
+mod integrity;
 mod link_settings;
 mod links;
 mod members;
@@ -57,6 +58,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(members::configure)
         .configure(questionnaires::configure)
         .configure(rectification::configure)
+        .configure(integrity::configure)
         .configure(clients::configure)
         .configure(link_settings::configure);
 }

@@ -132,6 +132,7 @@ pub struct UserChrome {
     pub reads_audit: bool,
     pub reads_links: bool,
     pub reads_rectification: bool,
+    pub reads_integrity: bool,
     pub manages_clients: bool,
     /// The session's form token, for the sign-out form.
     pub csrf: String,
@@ -162,6 +163,7 @@ impl Chrome {
                 reads_audit: user.principal().may(Permission::ReadAudit),
                 reads_links: user.principal().may(Permission::ReadLinks),
                 reads_rectification: user.principal().may(Permission::ReadRectification),
+                reads_integrity: user.principal().may(Permission::ReadIntegrity),
                 manages_clients: user.principal().may(Permission::ManageClients),
                 csrf: user.session.csrf_token.clone(),
             }),
@@ -299,7 +301,8 @@ pub struct Dashboard {
     pub units: Vec<UnitSample>,
     pub citizens_minimum: u32,
     pub pollster_minimum: u32,
-    pub alerts: Vec<String>,
+    /// Each alert's text, and the page or place that deals with it.
+    pub alerts: Vec<(String, Option<String>)>,
     /// The phase the office can move the campaign on to: (its key, its name).
     pub next_phase: Option<(&'static str, &'static str)>,
     pub csrf: String,
@@ -368,15 +371,35 @@ impl Dashboard {
             })
             .collect();
 
-        let mut alerts = Vec::new();
+        // Each alert, and the page that deals with it.
+        let mut alerts: Vec<(String, Option<String>)> = Vec::new();
         let short = units.iter().filter(|u| !u.enough).count();
         if short > 0 && matches!(phase, Phase::Survey | Phase::Rectification) {
-            alerts.push(words.units_short.replace("{n}", &short.to_string()));
+            alerts.push((words.units_short.replace("{n}", &short.to_string()), Some("#samples".to_owned())));
+        }
+        if who.may(Permission::ReadIntegrity) {
+            let waiting = crate::services::integrity::burst_watch::to_review(db, &state.bursts, who, id).await?;
+            if let Some(n) = waiting.filter(|n| *n > 0) {
+                alerts.push((
+                    words.bursts_to_review.replace("{n}", &n.to_string()),
+                    Some(format!("/console/campaigns/{id}/integrity")),
+                ));
+            }
         }
         if who.may(Permission::ReadRectification) {
+            let rectification = Some(format!("/console/campaigns/{id}/rectification"));
             let overdue = crate::services::evaluation::rectification::count_overdue(db, who, id).await?;
             if overdue > 0 {
-                alerts.push(words.measures_overdue.replace("{n}", &overdue.to_string()));
+                alerts.push((words.measures_overdue.replace("{n}", &overdue.to_string()), rectification.clone()));
+            }
+            let today = chrono::Utc::now().date_naive();
+            if today > campaign.rectification_ends_on && who.may(Permission::ReadRectificationReports) {
+                let late = crate::services::evaluation::rectification::units_without_report(db, who, id).await?;
+                if !late.is_empty() {
+                    let due = campaign.rectification_ends_on.to_string();
+                    let text = words.reports_late.replace("{n}", &late.len().to_string()).replace("{date}", &due);
+                    alerts.push((text, rectification));
+                }
             }
         }
         Ok(Self {

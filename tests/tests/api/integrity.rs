@@ -1,9 +1,13 @@
 use chrono::{DurationRound, TimeDelta, Utc};
-use pingyi_tests::{TestApp, captured_logs, government_answers, id_of, problem, spawn_app, spawn_app_with};
+use pingyi::auth::Role;
+use pingyi_tests::{PASSWORD, TestApp, captured_logs, government_answers, id_of, problem, spawn_app, spawn_app_with};
+use reqwest::StatusCode;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use uuid::Uuid;
+
+use super::console_browser::{Browser, account, location};
 
 struct Setup {
     app: TestApp,
@@ -225,9 +229,9 @@ async fn unit_rate(s: &Setup) -> Value {
     report["cells"][0].clone()
 }
 
-#[tokio::test]
-async fn a_burst_is_flagged_excluded_with_a_reason_and_restored_by_undo() {
-    let s = setup(spawn_app().await).await;
+/// A window link that took two answers an hour for three hours, then 24 in one hour (two
+/// hours ago): its id, and the start of the current hour.
+async fn window_with_a_burst(s: &Setup) -> (Uuid, chrono::DateTime<Utc>) {
     let link = s.link("window_qr", json!({})).await;
     let link_id: Uuid = link["id"].as_str().unwrap().parse().unwrap();
     let now = Utc::now().duration_trunc(TimeDelta::hours(1)).unwrap();
@@ -240,8 +244,14 @@ async fn a_burst_is_flagged_excluded_with_a_reason_and_restored_by_undo() {
     for _ in 0..24 {
         assert_eq!(s.send(slug(&link), "very_dissatisfied", None).await.status(), 201);
     }
-    let burst_hour = (now - TimeDelta::hours(2)).fixed_offset();
-    backdate(&s.app, link_id, burst_hour).await;
+    backdate(&s.app, link_id, (now - TimeDelta::hours(2)).fixed_offset()).await;
+    (link_id, now)
+}
+
+#[tokio::test]
+async fn a_burst_is_flagged_excluded_with_a_reason_and_restored_by_undo() {
+    let s = setup(spawn_app().await).await;
+    let (link_id, now) = window_with_a_burst(&s).await;
 
     let report: Value =
         s.app.get(&format!("/api/v1/campaigns/{}/bursts", s.campaign), &s.admin).await.json().await.unwrap();
@@ -328,4 +338,82 @@ async fn nothing_identifying_reaches_the_rows_or_the_logs() {
         assert!(!rows.contains(marker), "{marker} was stored");
     }
     assert!(!rows.contains("127.0.0.1"));
+}
+
+/// The value of the first `name="{name}"` field of a page.
+fn field_value(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page.find(&marker).unwrap_or_else(|| panic!("no {name} field in {page}")) + marker.len();
+    page[start..].split('"').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_console_reviews_what_the_burst_check_found_leaves_a_batch_out_with_a_reason_and_counts_it_again() {
+    let s = setup(spawn_app().await).await;
+    let (link_id, _) = window_with_a_burst(&s).await;
+    let mut office = Browser::new(&s.app);
+    office.sign_in(&account(&s.app, Role::Admin).await, PASSWORD).await;
+    let review = format!("/console/campaigns/{}/integrity", s.campaign);
+    let dashboard = format!("/console/campaigns/{}", s.campaign);
+    assert!(office.get(&review).await.text().await.unwrap().contains("尚未检查"));
+    assert!(!office.get(&dashboard).await.text().await.unwrap().contains("批集中填报待核查"));
+
+    // The background check finds the burst; the dashboard sends the office to review it.
+    assert_eq!(s.app.jobs.check_bursts().await.unwrap(), 1, "the campaign taking answers is checked");
+    let alerted = office.get(&dashboard).await.text().await.unwrap();
+    assert!(alerted.contains(&format!("<a href=\"{review}\">1 批集中填报待核查。</a>")), "{alerted}");
+    let listed = office.get(&review).await.text().await.unwrap();
+    assert!(listed.contains("待核查") && listed.contains("<td class=\"num\">24</td>"), "{listed}");
+
+    // Checking again at once works the same; a form without the session's token does nothing.
+    let csrf = office.form_token(&review).await;
+    let checked = office.post(&format!("{review}/check"), &[("csrf", &csrf)]).await;
+    assert_eq!(checked.status(), StatusCode::SEE_OTHER);
+    assert!(office.get(location(&checked)).await.text().await.unwrap().contains("已检查。"));
+    let hour = field_value(&listed, "hour");
+    let link = link_id.to_string();
+    let reason = "窗口平板一小时内收到24份相同答卷";
+    let forged = office
+        .post(&format!("{review}/exclude"), &[("csrf", "x"), ("link", &link), ("hour", &hour), ("reason", reason)])
+        .await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(unit_rate(&s).await["responses"], 30);
+
+    // Without a reason nothing is left out, and the field is marked.
+    let blank = office
+        .post(&format!("{review}/exclude"), &[("csrf", &csrf), ("link", &link), ("hour", &hour), ("reason", " ")])
+        .await;
+    assert_eq!(blank.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let blank = blank.text().await.unwrap();
+    assert!(blank.contains("排除一批答卷须写明理由") && blank.contains("aria-invalid=\"true\""), "{blank}");
+    assert_eq!(unit_rate(&s).await["responses"], 30);
+
+    let excluded = office
+        .post(&format!("{review}/exclude"), &[("csrf", &csrf), ("link", &link), ("hour", &hour), ("reason", reason)])
+        .await;
+    assert_eq!(excluded.status(), StatusCode::SEE_OTHER);
+    assert_eq!(unit_rate(&s).await["responses"], 6, "the batch is left out of the figures");
+    let after = office.get(location(&excluded)).await.text().await.unwrap();
+    assert!(after.contains("已将这一批答卷排除在统计之外。") && after.contains("已排除") && after.contains(reason));
+    assert!(!office.get(&dashboard).await.text().await.unwrap().contains("批集中填报待核查"), "no alert once reviewed");
+
+    let exclusion = field_value(&after, "exclusion");
+    let restored = office.post(&format!("{review}/undo"), &[("csrf", &csrf), ("exclusion", &exclusion)]).await;
+    assert_eq!(restored.status(), StatusCode::SEE_OTHER);
+    assert_eq!(unit_rate(&s).await["responses"], 30, "the batch counts again");
+    let again = office.get(location(&restored)).await.text().await.unwrap();
+    assert!(again.contains("这一批答卷已恢复计入统计。") && again.contains("待核查"));
+
+    // An observer reads the review but has nothing to act with, and cannot check.
+    let mut observer = Browser::new(&s.app);
+    observer.sign_in(&account(&s.app, Role::Observer).await, PASSWORD).await;
+    let read = observer.get(&review).await.text().await.unwrap();
+    assert!(read.contains("待核查") && !read.contains("/integrity/exclude") && !read.contains("/integrity/check"));
+    let token = observer.form_token(&review).await;
+    assert_eq!(observer.post(&format!("{review}/check"), &[("csrf", &token)]).await.status(), StatusCode::FORBIDDEN);
+    let theirs = observer
+        .post(&format!("{review}/exclude"), &[("csrf", &token), ("link", &link), ("hour", &hour), ("reason", reason)])
+        .await;
+    assert_eq!(theirs.status(), StatusCode::FORBIDDEN);
+    assert_eq!(unit_rate(&s).await["responses"], 30);
 }

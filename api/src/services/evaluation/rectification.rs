@@ -8,8 +8,8 @@ use chrono::{NaiveDate, Utc};
 use entity::{measure, problem, rectification_report};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionSession,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionSession, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -284,6 +284,32 @@ pub async fn reports(db: &impl ConnectionTrait, who: &Principal, campaign_id: Uu
             body: r.body,
             submitted_at: r.submitted_at,
         })
+        .collect())
+}
+
+/// The campaign's units that have handed in no rectification report (unit accounts: their
+/// own, if it has not).
+pub async fn units_without_report(
+    db: &impl ConnectionTrait,
+    who: &Principal,
+    campaign_id: Uuid,
+) -> ApiResult<Vec<Uuid>> {
+    who.require(Permission::ReadRectificationReports)?;
+    let reported: std::collections::HashSet<Uuid> = rectification_report::Entity::find()
+        .select_only()
+        .column(rectification_report::Column::UnitId)
+        .filter(rectification_report::Column::CampaignId.eq(campaign_id))
+        .distinct()
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let scope = who.unit_scope()?;
+    Ok(crate::services::registry::campaign_units::unit_ids(db, campaign_id)
+        .await?
+        .into_iter()
+        .filter(|unit| !reported.contains(unit) && scope.is_none_or(|own| own == *unit))
         .collect())
 }
 
