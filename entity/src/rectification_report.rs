@@ -9,6 +9,8 @@ pub struct Model {
     pub campaign_id: Uuid,
     pub unit_id: Uuid,
     pub body: String,
+    /// Shown on the public notice board (公示) with the unit's public problems.
+    pub public: bool,
     pub submitted_at: DateTimeWithTimeZone,
 }
 

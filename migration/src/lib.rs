@@ -14,6 +14,7 @@ mod m20261206_000005_account_lifecycle;
 mod m20261206_000006_kiosk_links;
 mod m20261207_000007_console_sessions;
 mod m20261207_000008_paper_ballots;
+mod m20261207_000009_public_reports;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000006_kiosk_links::Migration),
             Box::new(m20261207_000007_console_sessions::Migration),
             Box::new(m20261207_000008_paper_ballots::Migration),
+            Box::new(m20261207_000009_public_reports::Migration),
         ]
     }
 }

@@ -161,6 +161,7 @@ await check('the office makes a link and sets its times, checks for bursts, adds
   await page.click('a[href$="/rectification"]');
   expect((await page.locator('h1').textContent()) === '问题与整改', 'the rectification board');
   await page.fill('#p-text', '窗口排队时间过长');
+  await page.check('form[action$="/rectification/problems"] input[name=public]');
   await page.click('form[action$="/rectification/problems"] button[type=submit]');
   expect((await page.locator('.notice').textContent()) === '已保存。', 'the problem is recorded');
   await page.click('details summary');
@@ -172,6 +173,18 @@ await check('the office makes a link and sets its times, checks for bursts, adds
   expect(await page.locator('tbody .tag').count() === 1, 'past its deadline: marked overdue');
   await checked(page, 'the rectification board');
   await page.screenshot({ path: `${artifacts}/console-rectification.png`, fullPage: true });
+
+  // The problem made public is on the notice board, with its measure but not who is responsible.
+  const board = page.url();
+  await page.click('a[href^="/notice/"]');
+  expect((await page.locator('h1').textContent()) === '整改公示', 'the campaign\'s notice board');
+  await checked(page, 'the notice board');
+  await page.locator('h2 a').first().click();
+  expect((await page.content()).includes('增设两个窗口，推行预约办理'), 'the measure is public');
+  expect(!(await page.content()).includes('办公室主任'), 'the responsible post is not');
+  await checked(page, 'a unit\'s notice board');
+  await page.screenshot({ path: `${artifacts}/notice-board-unit.png`, fullPage: true });
+  await page.goto(board);
 
   await page.click('a[href="/console/clients"]');
   expect((await page.locator('h1').textContent()) === '接口客户端', 'the API clients');

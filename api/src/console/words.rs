@@ -1536,6 +1536,7 @@ pub fn questionnaire_words(lang: Lang) -> &'static QuestionnaireWords {
 pub struct RectificationWords {
     pub rectification: &'static str,
     pub rectification_note: &'static str,
+    pub notice_board: &'static str,
     pub fix_these: &'static str,
     pub board: &'static str,
     pub no_problems: &'static str,
@@ -1575,6 +1576,7 @@ pub struct RectificationWords {
 
 const RECTIFICATION_ZH: RectificationWords = RectificationWords {
     rectification: "问题与整改",
+    notice_board: "公开的问题及其整改进展见整改公示页面（可打印张贴）",
     rectification_note: "调查摸底中发现的问题，按单位列出整改措施、责任岗位、完成时限和进度；超过时限仍未完成的标为逾期。责任岗位只在内部可见，不公开。",
     fix_these: "请先改正下面的问题：",
     board: "各单位整改情况",
@@ -1615,6 +1617,7 @@ const RECTIFICATION_ZH: RectificationWords = RectificationWords {
 
 const RECTIFICATION_EN: RectificationWords = RectificationWords {
     rectification: "Problems and rectification",
+    notice_board: "The problems made public and their progress are on the public notice board (printable)",
     rectification_note: "The problems found during the survey, unit by unit, with their rectification measures, the responsible post, the deadline and progress; unfinished measures past their deadline are marked overdue. The responsible post is internal and never published.",
     fix_these: "Please correct the following first:",
     board: "Rectification by unit",

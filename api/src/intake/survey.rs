@@ -62,6 +62,10 @@ pub struct SurveyView {
     #[schema(example = 2)]
     pub minutes: u32,
     pub questions: Vec<PublicQuestion>,
+    /// The unit's public notice board (公示) in this campaign: the problems it made public and
+    /// their rectification, as a path on this service.
+    #[schema(example = "/notice/5b1f0c4e-3f55-4d7e-9d65-1c2b3a4d5e6f/7b0c5d43-1f7e-4d6a-9a0e-2f9d7c3b8a11")]
+    pub notice_board: Option<String>,
 }
 
 /// About how long `questions` take: a quarter of a minute each, at least one minute.
@@ -98,6 +102,7 @@ pub fn view_of(context: &LinkContext, lang: Lang) -> SurveyView {
         questionnaire_id: questionnaire.model.id,
         questionnaire_version: questionnaire.model.version,
         questions,
+        notice_board: Some(format!("/notice/{}/{}", campaign.id, unit.id)),
     }
 }
 
@@ -124,6 +129,8 @@ pub fn preview_of(
         questionnaire_id: questionnaire.model.id,
         questionnaire_version: questionnaire.model.version,
         questions: public_questions(questionnaire, lang),
+        // The preview stands for no real unit.
+        notice_board: None,
     }
 }
 

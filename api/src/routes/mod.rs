@@ -11,6 +11,7 @@ mod evaluation;
 mod health;
 pub mod integrity;
 mod links;
+mod notice_board;
 mod pages;
 mod pollster;
 mod public;
@@ -46,9 +47,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(evaluation::configure)
             .configure(conference::configure)
             .configure(results::configure)
-            .configure(rectification::configure),
+            .configure(rectification::configure)
+            .configure(notice_board::configure_api),
     )
     .configure(pages::configure)
+    .configure(notice_board::configure_pages)
     .configure(conference_room::configure)
     .service(health::healthz)
     .service(health::readyz)

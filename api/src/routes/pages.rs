@@ -59,7 +59,8 @@ fn html(status: StatusCode, body: String) -> HttpResponse {
     response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     response
 }
-fn error_page(lang: Lang, err: &ApiError) -> HttpResponse {
+/// A friendly page for an error, in the reader's language (with `Retry-After` when it says).
+pub fn error_page(lang: Lang, err: &ApiError) -> HttpResponse {
     let mut response = html(err.status_code(), pages::error(lang, err));
     if let Some(seconds) = err.retry_after() {
         response.headers_mut().insert(header::RETRY_AFTER, seconds.into());

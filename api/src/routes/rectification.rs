@@ -95,14 +95,8 @@ pub async fn add_report(
     id: web::Path<Uuid>,
     body: ValidJson<NewReport>,
 ) -> ApiResult<HttpResponse> {
-    let r = rectification::add_report(&state.db, &who, *id, body.0).await?;
-    Ok(HttpResponse::Created().json(ReportDto {
-        id: r.id,
-        campaign_id: r.campaign_id,
-        unit_id: r.unit_id,
-        body: r.body,
-        submitted_at: r.submitted_at,
-    }))
+    let report = rectification::add_report(&state.db, &who, *id, body.0).await?;
+    Ok(HttpResponse::Created().json(ReportDto::from(report)))
 }
 
 /// Rectification reports of a campaign.

@@ -1,9 +1,10 @@
 //! Server-rendered pages for citizens and printable material: the answer page, its
-//! thank-you and error pages, QR codes and posters, and the conference room's ballot and
-//! projector pages. No build step, no external assets.
+//! thank-you and error pages, QR codes and posters, the conference room's ballot and
+//! projector pages, and the public notice board. No build step, no external assets.
 
 pub mod conference_room;
 pub mod html;
+pub mod notice_board;
 pub mod page_gzip;
 pub mod pages;
 pub mod poster;

@@ -190,12 +190,17 @@ fn survey_page(view: &SurveyView, state: &FormState, preview: Option<&str>) -> S
     });
     let _ = write!(
         body,
-        "<button type=\"submit\"{disabled}>{submit}</button><p class=\"note\">{privacy}</p></form>\
+        "<button type=\"submit\"{disabled}>{submit}</button><p class=\"note\">{privacy}</p></form>{notice_board}\
          <template id=\"done\">{done}</template>\
          <script type=\"application/json\" id=\"t\">{strings}</script>",
         submit = t.submit,
         disabled = if preview.is_some() { " disabled" } else { "" },
         privacy = t.privacy,
+        notice_board = view
+            .notice_board
+            .as_deref()
+            .map(|href| format!("<p class=\"note\"><a href=\"{}\">{}</a></p>", escape(href), t.notice_board))
+            .unwrap_or_default(),
         done = done_html(t, Some(&view.unit_name), view.kiosk.then_some(view.slug.as_str())),
         strings = strings.to_string().replace("</", "<\\/"),
     );

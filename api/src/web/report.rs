@@ -104,7 +104,7 @@ pub fn html(title: &str, version: i32, report: &Report) -> String {
 
 fn table(rows: &[ReportRow]) -> String {
     let mut out = "<table class=\"results\"><thead><tr>".to_owned();
-    for h in ["名次", "单位", "大会测评", "第三方", "群众评议", "督查", "综合得分", "等次", "说明"]
+    for h in ["名次", "单位", "大会测评", "第三方", "群众评议", "督查", "综合得分", "等次", "评先评优", "说明"]
     {
         let _ = write!(out, "<th>{h}</th>");
     }
@@ -120,7 +120,7 @@ fn table(rows: &[ReportRow]) -> String {
         };
         let _ = write!(
             out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><b>{}</b></td><td class=\"{}\">{}{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><b>{}</b></td><td class=\"{}\">{}{}</td><td>{}</td><td>{}</td></tr>",
             r.rank.map(|rank| rank.to_string()).unwrap_or_default(),
             escape(&r.unit_name),
             number(r.conference),
@@ -131,6 +131,7 @@ fn table(rows: &[ReportRow]) -> String {
             grade_class(r.grade),
             escape(r.grade.label()),
             flag,
+            if r.award_eligible { "" } else { "取消当年评先评优资格" },
             escape(&r.notes.join(";"))
         );
     }
@@ -197,6 +198,7 @@ mod tests {
             grade,
             violation: false,
             bottom: false,
+            award_eligible: true,
             notes: Vec::new(),
         };
         let svg = chart(&[make("甲", 92.0, Grade::Excellent), make("<乙>", 65.0, Grade::Unqualified)], &rules);

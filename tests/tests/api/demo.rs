@@ -26,6 +26,11 @@ async fn the_demo_shows_a_year_evaluated_and_the_next_one_open() {
     // The tie at the district's line, decided: 区政务中心 in the bottom three, 区食药工商局 not.
     assert_eq!((unit("sygsj")["composite"].as_f64(), unit("zwzx")["composite"].as_f64()), (Some(78.0), Some(78.0)));
     assert_eq!((unit("sygsj")["bottom"].as_bool(), unit("zwzx")["bottom"].as_bool()), (Some(false), Some(true)));
+    // A bottom unit loses the year's award eligibility; the others keep it.
+    assert_eq!(
+        (unit("sygsj")["award_eligible"].as_bool(), unit("zwzx")["award_eligible"].as_bool()),
+        (Some(true), Some(false))
+    );
     assert!(public["decisions"][0]["reason"].as_str().unwrap().contains("区政务中心"));
     let district = public["lines"].as_array().unwrap().iter().find(|l| l["group"] == "district").unwrap();
     assert_eq!(district["tie"]["places"], 1);

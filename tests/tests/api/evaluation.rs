@@ -190,6 +190,12 @@ async fn a_whole_year_runs_from_key_units_to_the_published_ranking_and_the_carry
         assert_eq!(row["unit_code"], format!("u{i}"));
     }
     assert_eq!(draft["units"][7]["violation"], true, "the violation ranks last in the district");
+    // Award eligibility: lost by the bottom units and the violation, kept by the others.
+    for (i, (unit, _)) in units.iter().enumerate() {
+        let row = row_of(&draft, *unit);
+        let expected = !EXPECTED[i].3 && row["violation"] == false;
+        assert_eq!(row["award_eligible"].as_bool(), Some(expected), "unit {i}: {row}");
+    }
     let (first, second) = (row_of(&draft, stations[0]), row_of(&draft, stations[1]));
     assert_eq!((first["rank"].as_u64(), second["rank"].as_u64()), (Some(1), Some(2)), "ranked within the township");
     assert_eq!((first["bottom"].as_bool(), second["bottom"].as_bool()), (Some(false), Some(false)));

@@ -16,6 +16,7 @@ mod edge;
 mod evaluation;
 mod integrity;
 mod link_changes;
+mod notice_board;
 mod pages;
 mod plans;
 mod pollster;

@@ -39,13 +39,17 @@ async fn the_service_and_the_cli_starting_together_migrate_one_after_the_other()
     assert_eq!(applied as usize, Migrator::migrations().len());
 }
 
-/// Rolling back undoes the newest migrations where they can be undone (paper ballot
-/// entries, the console's sessions, kiosk links and the account lifecycle's columns go, and come back), and stops
+/// Rolling back undoes the newest migrations where they can be undone (public reports,
+/// paper ballot entries, the console's sessions, kiosk links and the account lifecycle's
+/// columns go, and come back), and stops
 /// with an error where it cannot (ranking groups rewrote kept results), leaving the tables as
 /// they were.
 #[tokio::test]
 async fn rolling_back_stops_where_a_migration_cannot_be_undone() {
     let (db, _storage) = migrated().await;
+    migration::run(&db, migration::Direction::DownOne).await.unwrap();
+    let public = "SELECT public FROM rectification_reports";
+    assert!(db.execute_unprepared(public).await.is_err(), "the reports' public flag went");
     migration::run(&db, migration::Direction::DownOne).await.unwrap();
     assert!(db.execute_unprepared("SELECT id FROM paper_ballot_entries").await.is_err(), "the entries went");
     migration::run(&db, migration::Direction::DownOne).await.unwrap();
@@ -62,6 +66,7 @@ async fn rolling_back_stops_where_a_migration_cannot_be_undone() {
     assert!(db.execute_unprepared("SELECT kiosk FROM survey_links").await.is_ok());
     assert!(db.execute_unprepared("SELECT id FROM console_sessions").await.is_ok());
     assert!(db.execute_unprepared("SELECT id FROM paper_ballot_entries").await.is_ok());
+    assert!(db.execute_unprepared(public).await.is_ok());
     assert!(back.is_ok(), "the columns are back: {back:?}");
     assert_eq!(count(&db, "SELECT COUNT(*) FROM campaigns").await, 0, "the tables are still there");
 }

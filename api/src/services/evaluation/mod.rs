@@ -3,6 +3,7 @@
 
 pub mod ballot_sheet;
 pub mod conference;
+pub mod notice_board;
 pub mod paper_ballots;
 pub mod rectification;
 pub mod results;

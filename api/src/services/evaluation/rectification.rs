@@ -80,11 +80,15 @@ pub struct MeasureDto {
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"unit_id": "7b0c5d43-1f7e-4d6a-9a0e-2f9d7c3b8a11", "body": "针对群众反映的排队问题，我局……"}))]
+#[schema(example = json!({"unit_id": "7b0c5d43-1f7e-4d6a-9a0e-2f9d7c3b8a11", "body": "针对群众反映的排队问题，我局……", "public": true}))]
 pub struct NewReport {
     pub unit_id: Uuid,
     #[validate(length(min = 1, max = 50000), custom(function = "text::free_text"))]
     pub body: String,
+    /// Whether the report goes on the public notice board (公示) with the unit's public
+    /// problems; not unless asked.
+    #[serde(default)]
+    pub public: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -93,7 +97,21 @@ pub struct ReportDto {
     pub campaign_id: Uuid,
     pub unit_id: Uuid,
     pub body: String,
+    pub public: bool,
     pub submitted_at: chrono::DateTime<chrono::FixedOffset>,
+}
+
+impl From<rectification_report::Model> for ReportDto {
+    fn from(r: rectification_report::Model) -> Self {
+        Self {
+            id: r.id,
+            campaign_id: r.campaign_id,
+            unit_id: r.unit_id,
+            body: r.body,
+            public: r.public,
+            submitted_at: r.submitted_at,
+        }
+    }
 }
 
 impl From<problem::Model> for ProblemDto {
@@ -258,6 +276,7 @@ pub async fn add_report(
         campaign_id: Set(campaign_id),
         unit_id: Set(input.unit_id),
         body: Set(input.body),
+        public: Set(input.public),
         submitted_at: Set(crate::store::now()),
     }
     .insert(db)
@@ -273,18 +292,7 @@ pub async fn reports(db: &impl ConnectionTrait, who: &Principal, campaign_id: Uu
     if let Some(own) = who.unit_scope()? {
         query = query.filter(rectification_report::Column::UnitId.eq(own));
     }
-    Ok(query
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| ReportDto {
-            id: r.id,
-            campaign_id: r.campaign_id,
-            unit_id: r.unit_id,
-            body: r.body,
-            submitted_at: r.submitted_at,
-        })
-        .collect())
+    Ok(query.all(db).await?.into_iter().map(ReportDto::from).collect())
 }
 
 /// The campaign's units that have handed in no rectification report (unit accounts: their

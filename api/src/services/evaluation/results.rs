@@ -75,6 +75,9 @@ pub struct NamedResult {
     pub unit_name: String,
     /// The ranking group's name, e.g. 区重点评议单位.
     pub group_name: Option<String>,
+    /// Whether the unit and its head may receive this year's awards (评先评优): not when the
+    /// unit is in its group's bottom N or had a violation case, as the plan rules.
+    pub award_eligible: bool,
     #[serde(flatten)]
     pub result: UnitResult,
 }
@@ -275,7 +278,8 @@ async fn named(db: &impl ConnectionTrait, units: Vec<UnitResult>) -> ApiResult<V
             }
             None => None,
         };
-        out.push(NamedResult { unit_code: unit.code, unit_name: unit.name, group_name, result });
+        let award_eligible = !result.bottom && !result.violation;
+        out.push(NamedResult { unit_code: unit.code, unit_name: unit.name, group_name, award_eligible, result });
     }
     Ok(out)
 }
@@ -718,6 +722,7 @@ pub struct ReportRow {
     pub grade: Grade,
     pub violation: bool,
     pub bottom: bool,
+    pub award_eligible: bool,
     /// Why components did not count, in Chinese, for the components that have a score.
     pub notes: Vec<String>,
 }
@@ -746,6 +751,7 @@ pub fn report_row(named: &NamedResult) -> ReportRow {
         grade: result.grade,
         violation: result.violation,
         bottom: result.bottom,
+        award_eligible: named.award_eligible,
         notes,
     }
 }

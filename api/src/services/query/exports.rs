@@ -343,7 +343,7 @@ pub async fn responses_xlsx(db: &DatabaseConnection, mut query: RowQuery) -> Api
 }
 
 /// The columns of a results report in CSV and XLSX.
-pub const RESULT_COLUMNS: [Column; 13] = [
+pub const RESULT_COLUMNS: [Column; 14] = [
     column("ranking_group", Kind::Text),
     column("rank", Kind::Count),
     column("unit_code", Kind::Text),
@@ -356,6 +356,7 @@ pub const RESULT_COLUMNS: [Column; 13] = [
     column("grade", Kind::Text),
     column("violation", Kind::Flag),
     column("bottom", Kind::Flag),
+    column("award_eligible", Kind::Flag),
     column("notes", Kind::Text),
 ];
 
@@ -374,6 +375,7 @@ pub fn result_line(row: &ReportRow) -> Vec<Cell> {
         Cell::text(row.grade.label()),
         Cell::Flag(row.violation),
         Cell::Flag(row.bottom),
+        Cell::Flag(row.award_eligible),
         if row.notes.is_empty() { Cell::Empty } else { Cell::Text(row.notes.join(";")) },
     ]
 }
