@@ -118,7 +118,10 @@ pub async fn bursts(
         .into_model::<HourCount>()
         .all(db)
         .await?;
-    let link_ids: Vec<Uuid> = counts.iter().map(|c| c.link_id).collect();
+    // One id per link, not per (link, hour): a large campaign has far more hours than a
+    // query may carry parameters.
+    let mut link_ids: Vec<Uuid> = counts.iter().map(|c| c.link_id).collect();
+    link_ids.dedup();
     let excluded = active_exclusions(db, &link_ids).await?;
     let mut bursts = Vec::new();
     for link_counts in counts.chunk_by(|a, b| a.link_id == b.link_id) {
