@@ -15,7 +15,7 @@ use crate::app::State;
 use crate::console::session::SignedIn;
 use crate::console::views::{Chrome, local_time};
 use crate::console::words::{self, ClientWords};
-use crate::console::{begin, failure, form_token_matches, page_id, read_form, refused_form, render, see_other};
+use crate::console::{CsrfForm, begin, begin_form, failure, page_id, render, see_other};
 use crate::domain::questionnaire::Lang;
 use crate::domain::vocabulary::PollsterChannel;
 use crate::error::{ApiError, ApiResult};
@@ -261,22 +261,15 @@ fn secret_page(chrome: Chrome, made: ClientWithSecret) -> HttpResponse {
 }
 
 async fn create(state: State, req: HttpRequest, body: web::Bytes) -> HttpResponse {
-    let (lang, user, chrome) = match begin(&state, &req).await {
+    // Campaigns and units come as repeated fields, which a map of single values cannot hold.
+    let (lang, user, chrome, pairs) = match begin_form::<Vec<(String, String)>>(&state, &req, &body).await {
         Ok(begun) => begun,
         Err(elsewhere) => return elsewhere,
-    };
-    // Campaigns and units come as repeated fields, which a map of single values cannot hold.
-    let pairs: Vec<(String, String)> = match read_form(&body) {
-        Ok(pairs) => pairs,
-        Err(err) => return failure(chrome, &err),
     };
     let value = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default();
     let ids = |key: &str| -> Vec<Uuid> {
         pairs.iter().filter(|(k, _)| k == key).filter_map(|(_, v)| v.parse().ok()).collect()
     };
-    if !crate::console::session::csrf_matches(&user.session.csrf_token, Some(&value("csrf"))) {
-        return refused_form(lang, &req, &user);
-    }
     let cw = words::client_words(lang);
     let role = if value("role") == "reader" { ClientRole::Reader } else { ClientRole::Pollster };
     let units = ids("units");
@@ -316,13 +309,10 @@ async fn create(state: State, req: HttpRequest, body: web::Bytes) -> HttpRespons
 
 /// A new secret, or disabling or enabling a client.
 async fn act(state: State, req: HttpRequest, path: web::Path<(String, String)>, body: web::Bytes) -> HttpResponse {
-    let (lang, user, chrome) = match begin(&state, &req).await {
+    let (_, user, chrome, _) = match begin_form::<CsrfForm>(&state, &req, &body).await {
         Ok(begun) => begun,
         Err(elsewhere) => return elsewhere,
     };
-    if !form_token_matches(&body, &user) {
-        return refused_form(lang, &req, &user);
-    }
     let Ok(id) = page_id(&path.0) else { return failure(chrome, &ApiError::NotFound("no such client".into())) };
     let who = user.principal();
     let done = match path.1.as_str() {

@@ -16,7 +16,7 @@ use crate::auth::Permission;
 use crate::console::session::SignedIn;
 use crate::console::views::{Chrome, local_time, read_local_input};
 use crate::console::words::{self, LinkWords};
-use crate::console::{begin, begin_form, failure, form_token_matches, page_id, refused_form, render, see_other};
+use crate::console::{CsrfForm, begin, begin_form, failure, page_id, render, see_other};
 use crate::domain::vocabulary::Channel;
 use crate::error::{ApiError, ApiResult};
 use crate::routes::integrity::{PosterFormat, campaign_posters, channel_name};
@@ -251,13 +251,10 @@ async fn posters(state: State, req: HttpRequest, id: web::Path<String>) -> HttpR
 }
 
 async fn revoke(state: State, req: HttpRequest, id: web::Path<String>, body: web::Bytes) -> HttpResponse {
-    let (lang, user, chrome) = match begin(&state, &req).await {
+    let (_, user, chrome, _) = match begin_form::<CsrfForm>(&state, &req, &body).await {
         Ok(begun) => begun,
         Err(elsewhere) => return elsewhere,
     };
-    if !form_token_matches(&body, &user) {
-        return refused_form(lang, &req, &user);
-    }
     let revoked = async {
         let link = links::revoke(&state.db, &state.link_changes, &user.principal(), page_id(&id)?).await?;
         let questionnaire = questionnaires::find(&state.db, link.questionnaire_id).await?;

@@ -13,7 +13,7 @@ use crate::app::State;
 use crate::auth::Permission;
 use crate::console::views::{Chrome, local_time};
 use crate::console::words::{self, QuestionnaireWords};
-use crate::console::{begin, begin_form, failure, form_token_matches, html, page_id, refused_form, render, see_other};
+use crate::console::{CsrfForm, begin, begin_form, failure, html, page_id, render, see_other};
 use crate::domain::questionnaire::Lang;
 use crate::domain::vocabulary::Category;
 use crate::error::ApiError;
@@ -177,13 +177,10 @@ async fn create(state: State, req: HttpRequest, id: web::Path<String>, body: web
 
 /// Publishes, closes or starts a new version of a questionnaire.
 async fn act(state: State, req: HttpRequest, path: web::Path<(String, String)>, body: web::Bytes) -> HttpResponse {
-    let (lang, user, chrome) = match begin(&state, &req).await {
+    let (_, user, chrome, _) = match begin_form::<CsrfForm>(&state, &req, &body).await {
         Ok(begun) => begun,
         Err(elsewhere) => return elsewhere,
     };
-    if !form_token_matches(&body, &user) {
-        return refused_form(lang, &req, &user);
-    }
     let Ok(id) = page_id(&path.0) else { return failure(chrome, &ApiError::NotFound("no such page".into())) };
     let who = user.principal();
     let campaign_id = match questionnaires::get(&state.db, &who, id).await {

@@ -19,7 +19,7 @@ use crate::auth::Permission;
 use crate::console::session::SignedIn;
 use crate::console::views::{Chrome, local_time};
 use crate::console::words::{self, ResultWords};
-use crate::console::{begin, begin_form, failure, form_token_matches, page_id, refused_form, render, see_other};
+use crate::console::{CsrfForm, begin, begin_form, failure, page_id, render, see_other};
 use crate::domain::composite::{Grade, Rules, UnitInputs};
 use crate::domain::questionnaire::Lang;
 use crate::domain::vocabulary::Phase;
@@ -120,13 +120,10 @@ async fn versions(state: State, req: HttpRequest, id: web::Path<String>) -> Http
 }
 
 async fn compute(state: State, req: HttpRequest, id: web::Path<String>, body: web::Bytes) -> HttpResponse {
-    let (lang, user, chrome) = match begin(&state, &req).await {
+    let (_, user, chrome, _) = match begin_form::<CsrfForm>(&state, &req, &body).await {
         Ok(begun) => begun,
         Err(elsewhere) => return elsewhere,
     };
-    if !form_token_matches(&body, &user) {
-        return refused_form(lang, &req, &user);
-    }
     let Ok(id) = page_id(&id) else { return failure(chrome, &ApiError::NotFound(String::new())) };
     match results::compute(&state.db, &state.reports, &user.principal(), id).await {
         Ok(version) => see_other(&format!("/console/results/{}", version.id)),

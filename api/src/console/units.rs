@@ -13,7 +13,7 @@ use crate::auth::Permission;
 use crate::console::session::SignedIn;
 use crate::console::views::Chrome;
 use crate::console::words::{self, UnitWords};
-use crate::console::{begin, failure, language, read_form, refused_form, render, see_other};
+use crate::console::{begin, begin_form, failure, language, refused_form, render, see_other};
 use crate::domain::questionnaire::Lang;
 use crate::domain::vocabulary::{Category, UnitKind, category_name, kind_name};
 use crate::error::{ApiError, ApiResult};
@@ -58,8 +58,6 @@ impl UnitForm {
 
 #[derive(Deserialize, Default)]
 struct UnitFields {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     code: String,
     #[serde(default)]
@@ -146,7 +144,6 @@ async fn edit_form(state: State, req: HttpRequest, id: web::Path<String>) -> Htt
         Err(err) => return failure(chrome, &err),
     };
     let fields = UnitFields {
-        csrf: String::new(),
         code: unit.code,
         name: unit.name,
         category: unit.category.as_str().to_owned(),
@@ -172,17 +169,10 @@ async fn update(state: State, req: HttpRequest, id: web::Path<String>, body: web
 
 /// Adds a unit, or changes `editing`; a problem brings the form back with what was typed.
 async fn save(state: State, req: HttpRequest, body: web::Bytes, editing: Option<Uuid>) -> HttpResponse {
-    let (lang, user, chrome) = match begin(&state, &req).await {
+    let (lang, user, chrome, fields) = match begin_form::<UnitFields>(&state, &req, &body).await {
         Ok(begun) => begun,
         Err(elsewhere) => return elsewhere,
     };
-    let fields: UnitFields = match read_form(&body) {
-        Ok(fields) => fields,
-        Err(err) => return failure(chrome, &err),
-    };
-    if !crate::console::session::csrf_matches(&user.session.csrf_token, Some(&fields.csrf)) {
-        return refused_form(lang, &req, &user);
-    }
     let uw = words::unit_words(lang);
     let mut errors = Vec::new();
     let code = fields.code.trim().to_owned();
