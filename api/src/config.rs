@@ -18,6 +18,9 @@
 //! | `PINGYI_WEBHOOK_RETRY_BASE_MS` | `30000` (then doubling) |
 //! | `PINGYI_WEBHOOK_MAX_ATTEMPTS` | `8` |
 //! | `PINGYI_WEBHOOK_ALLOW_PRIVATE` | `false` |
+//! | `PINGYI_DOCUMENT_DIR` | none: handed-in documents are kept in the database |
+//! | `PINGYI_MAX_DOCUMENT_MB` | `20` |
+//! | `PINGYI_REMINDER_DAYS` | `7` |
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -96,6 +99,24 @@ pub struct Settings {
     /// Peers whose `Forwarded` / `X-Forwarded-For` headers are believed.
     pub trusted_proxies: TrustedProxies,
     pub webhooks: WebhookSettings,
+    pub documents: DocumentSettings,
+}
+
+/// Where handed-in documents are kept, how large they may be, and when reminders go out.
+#[derive(Debug, Clone)]
+pub struct DocumentSettings {
+    /// A directory to keep documents in; `None` keeps them in the database.
+    pub dir: Option<PathBuf>,
+    /// The largest document accepted, in bytes.
+    pub max_bytes: usize,
+    /// How many days before a deliverable's due date `deliverable.due_soon` goes out.
+    pub reminder_days: i64,
+}
+
+impl Default for DocumentSettings {
+    fn default() -> Self {
+        Self { dir: None, max_bytes: 20 * 1024 * 1024, reminder_days: 7 }
+    }
 }
 
 /// Peers whose forwarded headers are believed (`PINGYI_TRUSTED_PROXIES`).
@@ -211,6 +232,11 @@ impl Settings {
                 max_attempts: parse("PINGYI_WEBHOOK_MAX_ATTEMPTS", 8_u32)?.clamp(1, 20),
                 allow_private_targets: parse("PINGYI_WEBHOOK_ALLOW_PRIVATE", false)?,
                 ..WebhookSettings::default()
+            },
+            documents: DocumentSettings {
+                dir: var("PINGYI_DOCUMENT_DIR").map(PathBuf::from),
+                max_bytes: 1024 * 1024 * parse("PINGYI_MAX_DOCUMENT_MB", 20_usize)?.clamp(1, 200),
+                reminder_days: parse("PINGYI_REMINDER_DAYS", 7_i64)?.clamp(1, 60),
             },
         })
     }

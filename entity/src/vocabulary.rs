@@ -246,6 +246,44 @@ stored_enum! {
     }
 }
 
+stored_enum! {
+    /// What a deliverable is, in the plan's terms.
+    DeliverableKind {
+        /// The unit's own evaluation plan (by 20 June).
+        EvaluationPlan = "evaluation_plan",
+        /// The rectification report (by 30 November), fed back to the representatives.
+        RectificationReport = "rectification_report",
+        /// The year's work summary (by 20 December).
+        WorkSummary = "work_summary",
+        /// The unit head's report in person at the assessment conference.
+        ConferenceReport = "conference_report",
+        Other = "other",
+    }
+}
+
+stored_enum! {
+    /// Who receives a deliverable.
+    Receiver {
+        /// The evaluation office, which accepts or returns it.
+        Office = "office",
+        /// The CPPCC office, as observer.
+        Cppcc = "cppcc",
+        /// The representatives, who read it through their slip's code once accepted.
+        Representatives = "representatives",
+    }
+}
+
+stored_enum! {
+    /// Where a hand-in stands with the office.
+    HandInStatus {
+        /// Handed in, not yet looked at.
+        Submitted = "submitted",
+        Accepted = "accepted",
+        /// Sent back with a comment: the unit hands in a new version.
+        Returned = "returned",
+    }
+}
+
 /// The events webhooks announce. Stored and sent by their dotted names.
 #[derive(
     Debug,
@@ -280,6 +318,14 @@ pub enum EventType {
     #[sea_orm(string_value = "rectification.overdue")]
     #[serde(rename = "rectification.overdue")]
     RectificationOverdue,
+    /// A unit's deliverable is due within the reminder window and not handed in.
+    #[sea_orm(string_value = "deliverable.due_soon")]
+    #[serde(rename = "deliverable.due_soon")]
+    DeliverableDueSoon,
+    /// A unit's deliverable is past its due date and not handed in.
+    #[sea_orm(string_value = "deliverable.overdue")]
+    #[serde(rename = "deliverable.overdue")]
+    DeliverableOverdue,
 }
 
 impl EventType {
@@ -290,6 +336,8 @@ impl EventType {
             Self::CampaignPhaseChanged => "campaign.phase_changed",
             Self::ResultsPublished => "results.published",
             Self::RectificationOverdue => "rectification.overdue",
+            Self::DeliverableDueSoon => "deliverable.due_soon",
+            Self::DeliverableOverdue => "deliverable.overdue",
         }
     }
 
@@ -333,6 +381,9 @@ mod tests {
         agree(ProblemSource::parse);
         agree(MeasureStatus::parse);
         agree(DeliveryStatus::parse);
+        agree(DeliverableKind::parse);
+        agree(Receiver::parse);
+        agree(HandInStatus::parse);
         agree(EventType::parse);
         assert_eq!(Category::parse("nope"), None);
     }

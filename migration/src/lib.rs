@@ -15,6 +15,7 @@ mod m20261206_000006_kiosk_links;
 mod m20261207_000007_console_sessions;
 mod m20261207_000008_paper_ballots;
 mod m20261207_000009_public_reports;
+mod m20261207_000010_deliverables;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000007_console_sessions::Migration),
             Box::new(m20261207_000008_paper_ballots::Migration),
             Box::new(m20261207_000009_public_reports::Migration),
+            Box::new(m20261207_000010_deliverables::Migration),
         ]
     }
 }

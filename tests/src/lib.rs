@@ -85,6 +85,7 @@ pub fn test_settings(database_url: String) -> Settings {
             allow_private_targets: true,
             timeout: std::time::Duration::from_secs(5),
         },
+        documents: pingyi::config::DocumentSettings::default(),
     }
 }
 

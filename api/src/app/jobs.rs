@@ -7,6 +7,8 @@
 //!   (`store::checkpoints`);
 //! - webhook delivery sends what the outbox holds (`webhooks::delivery`);
 //! - the overdue check announces rectification measures past their deadline;
+//! - the reminder check announces deliverables due soon and overdue, once per unit
+//!   (`services::evaluation::deliverables`);
 //! - the burst check looks for suspicious bursts in the campaigns taking answers
 //!   (`services::integrity::burst_watch`).
 
@@ -19,7 +21,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::ApiResult;
-use crate::services::evaluation::rectification;
+use crate::services::evaluation::{deliverables, rectification};
 use crate::services::integrity::burst_watch::{self, BurstWatch};
 use crate::store::checkpoints;
 use crate::store::write_turn::WriteTurns;
@@ -30,6 +32,8 @@ use crate::webhooks::delivery::{self, Deliverer};
 
 /// How often measures past their deadline are looked for.
 const OVERDUE_CHECK_INTERVAL: Duration = Duration::from_secs(2);
+/// How often deliverables owed are looked for: their dates are days, so a minute is prompt.
+const REMINDER_CHECK_INTERVAL: Duration = Duration::from_secs(60);
 
 pub struct Jobs {
     db: DatabaseConnection,
@@ -38,6 +42,8 @@ pub struct Jobs {
     /// `None` when no HTTP client could be built: webhooks are then off (logged at start).
     deliverer: Option<Deliverer>,
     bursts: Arc<BurstWatch>,
+    /// How many days before a due date `deliverable.due_soon` goes out.
+    reminder_days: i64,
 }
 
 impl Jobs {
@@ -50,6 +56,7 @@ impl Jobs {
         pending_counts: &Arc<PendingCounts>,
         webhooks: WebhookSettings,
         bursts: &Arc<BurstWatch>,
+        reminder_days: i64,
     ) -> Self {
         let deliverer = Deliverer::new(webhooks)
             .inspect_err(|err| tracing::error!(error = %err, "the webhook client could not be built; webhooks are off"))
@@ -60,6 +67,7 @@ impl Jobs {
             fold: Fold::new(writer.clone(), turns.clone(), pending_counts.clone()),
             deliverer,
             bursts: bursts.clone(),
+            reminder_days,
         }
     }
 
@@ -87,6 +95,11 @@ impl Jobs {
     /// many were announced.
     pub async fn check_overdue_measures(&self) -> ApiResult<usize> {
         rectification::notify_overdue(&self.db).await
+    }
+
+    /// Sends the deliverable reminders due now, each once; returns how many went out.
+    pub async fn send_reminders(&self) -> ApiResult<usize> {
+        deliverables::send_reminders(&self.db, self.reminder_days).await
     }
 
     /// Looks for bursts in every campaign taking answers; returns how many were checked.
@@ -142,6 +155,13 @@ impl Jobs {
                     }
                 })
             }),
+            every(REMINDER_CHECK_INTERVAL, |jobs| {
+                Box::pin(async move {
+                    if let Err(err) = jobs.send_reminders().await {
+                        tracing::warn!(error = %err, "the reminder check failed; retrying shortly");
+                    }
+                })
+            }),
             every(burst_watch::CHECK_INTERVAL, |jobs| {
                 Box::pin(async move {
                     if let Err(err) = jobs.check_bursts().await {
@@ -190,7 +210,7 @@ mod tests {
         let turns = WriteTurns::for_backend(db.get_database_backend());
         let counts = Arc::new(PendingCounts::default());
         let bursts = Arc::new(BurstWatch::default());
-        let jobs = Arc::new(Jobs::new(&db, &writer, &turns, &counts, WebhookSettings::default(), &bursts));
+        let jobs = Arc::new(Jobs::new(&db, &writer, &turns, &counts, WebhookSettings::default(), &bursts, 7));
         assert_eq!(jobs.fold().await, 0, "nothing is pending in a new database");
         let running = jobs.start();
         let stopped = tokio::time::timeout(Duration::from_secs(30), running.stop()).await;

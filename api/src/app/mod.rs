@@ -89,7 +89,15 @@ impl Application {
         let pending_counts = Arc::new(PendingCounts::default());
         let link_changes = Arc::new(LinkChanges::default());
         let bursts = Arc::new(BurstWatch::default());
-        let jobs = Arc::new(Jobs::new(&db, &writer, &turns, &pending_counts, settings.webhooks.clone(), &bursts));
+        let jobs = Arc::new(Jobs::new(
+            &db,
+            &writer,
+            &turns,
+            &pending_counts,
+            settings.webhooks.clone(),
+            &bursts,
+            settings.documents.reminder_days,
+        ));
         let intake = Intake::start(IntakeParts {
             log_sync: LogSync::for_database(&writer).await?,
             writer,

@@ -66,6 +66,13 @@ pub enum Permission {
     ReadRectificationReports,
     /// Manage webhook subscriptions (API clients their own; admins see all).
     ManageWebhooks,
+    /// Define a campaign's deliverables and accept or return hand-ins.
+    ManageDeliverables,
+    /// Hand in a deliverable (unit accounts: for their own unit).
+    HandIn,
+    /// Read deliverables and hand-ins (unit accounts: their own unit's; observers and
+    /// approvers: those the CPPCC office receives).
+    ReadDeliverables,
 }
 
 impl Permission {
@@ -78,7 +85,8 @@ impl Permission {
             | Self::ManageIntegrity
             | Self::RunConference
             | Self::ManageResults
-            | Self::VerifyMeasures => &[Admin],
+            | Self::VerifyMeasures
+            | Self::ManageDeliverables => &[Admin],
             Self::ReadRegister => &[Admin, Observer, Unit, Pollster, Reader, Approver],
             Self::ReadLinks | Self::ReadIntegrity | Self::ReadEvaluators | Self::ReadAudit => &[Admin, Observer],
             Self::ReadCampaignUnits | Self::ReadSatisfaction => &[Admin, Observer, Reader, Unit, Approver],
@@ -91,6 +99,8 @@ impl Permission {
             Self::ReadRectification => &[Admin, Observer, Unit],
             Self::ReadRectificationReports => &[Admin, Observer, Approver, Unit],
             Self::ManageWebhooks => &[Admin, Pollster, Reader],
+            Self::HandIn => &[Admin, Unit],
+            Self::ReadDeliverables => &[Admin, Observer, Approver, Unit],
         }
     }
 }

@@ -3,8 +3,10 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+pub mod calendar;
 pub mod campaign;
 pub mod composite;
+pub mod documents;
 pub mod questionnaire;
 pub mod satisfaction;
 pub mod templates;

@@ -34,6 +34,7 @@ use crate::totals::reports::Granularity;
         (name = "conference", description = "The assessment conference: sessions, ballots, tally"),
         (name = "results", description = "Composite results: compute, approve, publish, reports"),
         (name = "rectification", description = "Problems, rectification measures and reports"),
+        (name = "deliverables", description = "The plan's deliverables, units' hand-ins and the office's review"),
         (name = "units", description = "The register of evaluated units"),
         (name = "campaigns", description = "Yearly evaluation campaigns"),
         (name = "questionnaires", description = "Questionnaires, templates and versions"),

@@ -7,6 +7,7 @@ mod campaigns;
 mod clients;
 mod conference;
 mod conference_room;
+pub mod deliverables;
 mod evaluation;
 mod health;
 pub mod integrity;
@@ -48,6 +49,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(conference::configure)
             .configure(results::configure)
             .configure(rectification::configure)
+            .configure(deliverables::configure)
             .configure(notice_board::configure_api),
     )
     .configure(pages::configure)

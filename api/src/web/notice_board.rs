@@ -24,6 +24,8 @@ pub struct Words {
     pub no_measures: &'static str,
     pub overdue: &'static str,
     pub reports: &'static str,
+    pub documents: &'static str,
+    pub download: &'static str,
     pub submitted: &'static str,
     pub all_units: &'static str,
     pub planned: &'static str,
@@ -49,6 +51,8 @@ const ZH: Words = Words {
     no_measures: "整改措施正在制定中。",
     overdue: "已逾期",
     reports: "整改报告",
+    documents: "公开材料",
+    download: "下载",
     submitted: "提交于",
     all_units: "全部单位的整改公示",
     planned: "已制定",
@@ -74,6 +78,8 @@ const EN: Words = Words {
     no_measures: "Measures are being drawn up.",
     overdue: "overdue",
     reports: "Rectification reports",
+    documents: "Documents made public",
+    download: "Download",
     submitted: "Handed in",
     all_units: "Every unit's notice board",
     planned: "Planned",
@@ -126,11 +132,21 @@ pub struct ReportView {
     pub submitted: String,
 }
 
+pub struct DocumentView {
+    pub title: String,
+    pub note: String,
+    pub file_name: String,
+    /// The document's download link, if it has a document.
+    pub url: Option<String>,
+    pub submitted: String,
+}
+
 pub struct UnitView {
     pub name: String,
     pub href: String,
     pub problems: Vec<ProblemView>,
     pub reports: Vec<ReportView>,
+    pub documents: Vec<DocumentView>,
 }
 
 #[derive(Template)]
@@ -156,7 +172,9 @@ fn progress(words: &Words, status: MeasureStatus) -> &'static str {
 }
 
 fn unit_view(words: &Words, campaign_href: &str, unit: UnitNotice) -> UnitView {
-    let china = chrono::FixedOffset::east_opt(8 * 3600);
+    let day = |at: chrono::DateTime<chrono::FixedOffset>| {
+        at.with_timezone(&crate::domain::calendar::plan_zone()).format("%Y-%m-%d").to_string()
+    };
     UnitView {
         href: format!("{campaign_href}/{}", unit.unit_id),
         name: unit.unit_name,
@@ -181,12 +199,17 @@ fn unit_view(words: &Words, campaign_href: &str, unit: UnitNotice) -> UnitView {
         reports: unit
             .reports
             .into_iter()
-            .map(|r| ReportView {
-                body: r.body,
-                submitted: china
-                    .map_or(r.submitted_at, |tz| r.submitted_at.with_timezone(&tz))
-                    .format("%Y-%m-%d")
-                    .to_string(),
+            .map(|r| ReportView { body: r.body, submitted: day(r.submitted_at) })
+            .collect(),
+        documents: unit
+            .documents
+            .into_iter()
+            .map(|d| DocumentView {
+                title: d.title,
+                note: d.note,
+                file_name: d.file_name.unwrap_or_default(),
+                url: d.url,
+                submitted: day(d.handed_in_at),
             })
             .collect(),
     }

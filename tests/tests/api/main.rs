@@ -10,6 +10,7 @@ mod console;
 mod console_browser;
 mod console_operations;
 mod console_setup;
+mod deliverables;
 mod delivery;
 mod demo;
 mod edge;

@@ -39,7 +39,7 @@ async fn the_service_and_the_cli_starting_together_migrate_one_after_the_other()
     assert_eq!(applied as usize, Migrator::migrations().len());
 }
 
-/// Rolling back undoes the newest migrations where they can be undone (public reports,
+/// Rolling back undoes the newest migrations where they can be undone (deliverables, public reports,
 /// paper ballot entries, the console's sessions, kiosk links and the account lifecycle's
 /// columns go, and come back), and stops
 /// with an error where it cannot (ranking groups rewrote kept results), leaving the tables as
@@ -47,6 +47,9 @@ async fn the_service_and_the_cli_starting_together_migrate_one_after_the_other()
 #[tokio::test]
 async fn rolling_back_stops_where_a_migration_cannot_be_undone() {
     let (db, _storage) = migrated().await;
+    migration::run(&db, migration::Direction::DownOne).await.unwrap();
+    let deliverables = "SELECT id FROM hand_ins";
+    assert!(db.execute_unprepared(deliverables).await.is_err(), "the hand-ins went");
     migration::run(&db, migration::Direction::DownOne).await.unwrap();
     let public = "SELECT public FROM rectification_reports";
     assert!(db.execute_unprepared(public).await.is_err(), "the reports' public flag went");
@@ -67,6 +70,7 @@ async fn rolling_back_stops_where_a_migration_cannot_be_undone() {
     assert!(db.execute_unprepared("SELECT id FROM console_sessions").await.is_ok());
     assert!(db.execute_unprepared("SELECT id FROM paper_ballot_entries").await.is_ok());
     assert!(db.execute_unprepared(public).await.is_ok());
+    assert!(db.execute_unprepared(deliverables).await.is_ok());
     assert!(back.is_ok(), "the columns are back: {back:?}");
     assert_eq!(count(&db, "SELECT COUNT(*) FROM campaigns").await, 0, "the tables are still there");
 }
@@ -144,6 +148,7 @@ fn entity_kind(column_type: &ColumnType) -> &'static str {
         ColumnType::TimestampWithTimeZone => "timestamp",
         ColumnType::Date => "date",
         ColumnType::Json | ColumnType::JsonBinary => "json",
+        ColumnType::Blob | ColumnType::Binary(_) | ColumnType::VarBinary(_) => "bytes",
         other => panic!("no coarse type for {other:?}"),
     }
 }
@@ -163,6 +168,7 @@ fn stored_kind(backend: DbBackend, declared: &str) -> &'static str {
         "timestamp with time zone" | "timestamp_with_timezone_text" => "timestamp",
         "date" | "date_text" => "date",
         "json" | "json_text" => "json",
+        "bytea" | "blob" => "bytes",
         other => panic!("no coarse type for the stored type {other}"),
     }
 }
@@ -291,7 +297,10 @@ async fn every_table_has_an_entity_that_agrees_with_it() {
         conference_session,
         conference_tally,
         console_session,
+        deliverable,
+        deliverable_reminder,
         evaluator,
+        hand_in,
         invitation_code,
         invitation_spend,
         link_change,

@@ -1,8 +1,11 @@
 //! The evaluation itself: the assessment conference, supervision notices and violations,
-//! composite results with their approval and publication, and rectification.
+//! composite results with their approval and publication, rectification, and the plan's
+//! deliverables.
 
 pub mod ballot_sheet;
 pub mod conference;
+pub mod deliverables;
+pub mod document_store;
 pub mod notice_board;
 pub mod paper_ballots;
 pub mod rectification;

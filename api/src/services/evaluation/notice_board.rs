@@ -1,7 +1,8 @@
 //! The public notice board (公示): the plan makes the problems found and their rectification
 //! public. Per campaign and unit: the problems the office or the unit marked public, each
 //! with its measures (what is done, by when, how far it is: never the responsible post), and
-//! the unit's rectification reports marked public. Nothing else of the rectification records
+//! the unit's rectification reports marked public, and the hand-ins of deliverables the office
+//! accepted and made public (with a link to their document). Nothing else of the rectification records
 //! is read here, so nothing unpublished can leak through it.
 
 use std::collections::{BTreeMap, HashMap};
@@ -14,6 +15,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
+use crate::services::evaluation::deliverables;
 use crate::services::evaluation::rectification::{MeasureStatus, is_overdue};
 use crate::services::registry::{campaign_units, campaigns, units};
 
@@ -39,12 +41,26 @@ pub struct PublicReport {
     pub submitted_at: DateTime<FixedOffset>,
 }
 
+/// A hand-in the office accepted and made public.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicDocument {
+    /// The deliverable's title (整改情况报告, …).
+    pub title: String,
+    pub note: String,
+    /// The document's name; `null` for a hand-in without a document.
+    pub file_name: Option<String>,
+    /// Where the document is downloaded, without signing in.
+    pub url: Option<String>,
+    pub handed_in_at: DateTime<FixedOffset>,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UnitNotice {
     pub unit_id: Uuid,
     pub unit_name: String,
     pub problems: Vec<PublicProblem>,
     pub reports: Vec<PublicReport>,
+    pub documents: Vec<PublicDocument>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -54,6 +70,9 @@ pub struct NoticeBoard {
     /// Every unit with something public (or the one asked for), by name.
     pub units: Vec<UnitNotice>,
 }
+
+/// What a unit made public: problems, reports and documents.
+type UnitParts = (Vec<PublicProblem>, Vec<PublicReport>, Vec<PublicDocument>);
 
 /// The notice board of a campaign, or of one of its units (which is then listed even with
 /// nothing public yet).
@@ -94,7 +113,7 @@ pub async fn board(db: &impl ConnectionTrait, campaign_id: Uuid, unit: Option<Uu
             overdue,
         });
     }
-    let mut by_unit: BTreeMap<Uuid, (Vec<PublicProblem>, Vec<PublicReport>)> = BTreeMap::new();
+    let mut by_unit: BTreeMap<Uuid, UnitParts> = BTreeMap::new();
     if let Some(unit_id) = unit {
         by_unit.entry(unit_id).or_default();
     }
@@ -108,14 +127,24 @@ pub async fn board(db: &impl ConnectionTrait, campaign_id: Uuid, unit: Option<Uu
     for r in reports {
         by_unit.entry(r.unit_id).or_default().1.push(PublicReport { body: r.body, submitted_at: r.submitted_at });
     }
+    for (title, h) in deliverables::public_hand_ins(db, campaign_id, unit).await? {
+        by_unit.entry(h.unit_id).or_default().2.push(PublicDocument {
+            title,
+            note: h.note,
+            url: h.file_name.as_ref().map(|_| format!("/api/v1/public/hand-ins/{}/document", h.id)),
+            file_name: h.file_name,
+            handed_in_at: h.handed_in_at,
+        });
+    }
     let names = units::by_ids(db, by_unit.keys().copied()).await?;
     let mut units: Vec<UnitNotice> = by_unit
         .into_iter()
-        .map(|(unit_id, (problems, reports))| UnitNotice {
+        .map(|(unit_id, (problems, reports, documents))| UnitNotice {
             unit_id,
             unit_name: names.get(&unit_id).map(|u| u.name.clone()).unwrap_or_default(),
             problems,
             reports,
+            documents,
         })
         .collect();
     units.sort_by(|a, b| a.unit_name.cmp(&b.unit_name));
