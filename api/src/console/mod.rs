@@ -7,6 +7,7 @@
 mod accounts;
 mod clients;
 mod conference;
+mod deliverables;
 mod integrity;
 mod link_settings;
 mod links;
@@ -58,6 +59,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(members::configure)
         .configure(questionnaires::configure)
         .configure(rectification::configure)
+        .configure(deliverables::configure)
         .configure(integrity::configure)
         .configure(clients::configure)
         .configure(link_settings::configure);
@@ -272,7 +274,7 @@ async fn sign_in(state: State, req: HttpRequest, body: web::Bytes) -> HttpRespon
 }
 
 #[derive(Deserialize)]
-struct CsrfForm {
+pub(crate) struct CsrfForm {
     #[serde(default)]
     csrf: String,
 }

@@ -133,6 +133,7 @@ pub struct UserChrome {
     pub reads_links: bool,
     pub reads_rectification: bool,
     pub reads_integrity: bool,
+    pub reads_deliverables: bool,
     pub manages_clients: bool,
     /// The session's form token, for the sign-out form.
     pub csrf: String,
@@ -164,6 +165,7 @@ impl Chrome {
                 reads_links: user.principal().may(Permission::ReadLinks),
                 reads_rectification: user.principal().may(Permission::ReadRectification),
                 reads_integrity: user.principal().may(Permission::ReadIntegrity),
+                reads_deliverables: user.principal().may(Permission::ReadDeliverables),
                 manages_clients: user.principal().may(Permission::ManageClients),
                 csrf: user.session.csrf_token.clone(),
             }),
@@ -303,9 +305,23 @@ pub struct Dashboard {
     pub pollster_minimum: u32,
     /// Each alert's text, and the page or place that deals with it.
     pub alerts: Vec<(String, Option<String>)>,
+    /// The campaign's deliverables, earliest due first.
+    pub deadlines: Vec<Deadline>,
     /// The phase the office can move the campaign on to: (its key, its name).
     pub next_phase: Option<(&'static str, &'static str)>,
     pub csrf: String,
+}
+
+/// A deliverable on the dashboard: when it is due and how many units have handed it in.
+pub struct Deadline {
+    pub title: String,
+    pub href: String,
+    pub due_on: String,
+    pub handed_in: usize,
+    pub expected: usize,
+    /// `overdue`, `due soon`, or empty.
+    pub state: &'static str,
+    pub urgent: bool,
 }
 
 impl Dashboard {
@@ -402,7 +418,40 @@ impl Dashboard {
                 }
             }
         }
+        let mut deadlines = Vec::new();
+        if who.may(Permission::ReadDeliverables) {
+            let today = crate::domain::calendar::plan_today();
+            let soon = today + chrono::Duration::days(state.settings.documents.reminder_days);
+            for d in crate::services::evaluation::deliverables::list(db, who, id).await? {
+                let owing = d.counts.missing + d.counts.returned;
+                let href = format!("/console/deliverables/{}", d.id);
+                let fill = |text: &str| {
+                    text.replace("{title}", &d.title)
+                        .replace("{n}", &owing.to_string())
+                        .replace("{date}", &d.due_on.to_string())
+                };
+                let state = if owing > 0 && d.due_on < today {
+                    alerts.push((fill(words.deliverable_overdue), Some(href.clone())));
+                    words.overdue
+                } else if owing > 0 && d.due_on <= soon {
+                    alerts.push((fill(words.deliverable_due_soon), Some(href.clone())));
+                    words.due_soon
+                } else {
+                    ""
+                };
+                deadlines.push(Deadline {
+                    title: d.title,
+                    href,
+                    due_on: d.due_on.to_string(),
+                    handed_in: d.counts.submitted + d.counts.accepted,
+                    expected: d.counts.expected,
+                    urgent: !state.is_empty(),
+                    state,
+                });
+            }
+        }
         Ok(Self {
+            deadlines,
             id,
             title: campaign.title,
             phase: words::phase_name(lang, phase),

@@ -69,6 +69,17 @@ impl<'a> Browser<'a> {
 
     /// Sends a form with a file, as a browser does (`multipart/form-data`).
     pub(crate) async fn upload(&mut self, path: &str, fields: &[(&str, &str)], file: (&str, &[u8])) -> Response {
+        self.upload_as(path, fields, "file", file).await
+    }
+
+    /// Sends a form with a file in the field `field`.
+    pub(crate) async fn upload_as(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        field: &str,
+        file: (&str, &[u8]),
+    ) -> Response {
         let boundary = "----pingyi-test-boundary";
         let mut body = Vec::new();
         for (name, value) in fields {
@@ -78,7 +89,7 @@ impl<'a> Browser<'a> {
         }
         let (name, bytes) = file;
         body.extend(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
                 .bytes(),
         );
         body.extend(bytes);

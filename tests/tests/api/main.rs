@@ -8,6 +8,7 @@ mod citizens;
 mod conference_room;
 mod console;
 mod console_browser;
+mod console_deliverables;
 mod console_operations;
 mod console_setup;
 mod deliverables;
