@@ -47,6 +47,10 @@ const fn district(code: &'static str, name: &'static str, category: Category, ki
     DemoUnit { code, name, category, kind, role: UnitRole::DistrictKey, township: None }
 }
 
+/// The vertically managed demo units and the authority above each, to which the official
+/// notice also goes.
+const SUPERVISING_AUTHORITIES: [(&str, &str); 1] = [("gwzhgdgs", "国网四川省电力公司广元供电公司")];
+
 /// The key units the plan names for 2017, then 元坝镇's two, then a self-organised department.
 const UNITS: [DemoUnit; 9] = [
     district("jtysj", "区交通运输局", Category::Government, UnitKind::Department),
@@ -148,7 +152,17 @@ async fn ensure_unit(
     if let Some(found) = unit::Entity::find().filter(unit::Column::Code.eq(code)).one(db).await? {
         return Ok(found);
     }
-    let input = units::UnitInput { code: code.to_owned(), name: name.to_owned(), category, kind, parent_id };
+    let input = units::UnitInput {
+        code: code.to_owned(),
+        name: name.to_owned(),
+        category,
+        kind,
+        parent_id,
+        supervising_authority: SUPERVISING_AUTHORITIES
+            .iter()
+            .find(|(unit, _)| *unit == code)
+            .map(|(_, authority)| (*authority).to_owned()),
+    };
     units::create(db, &demo(), input).await
 }
 

@@ -21,6 +21,7 @@ pub mod invitation_code;
 pub mod invitation_spend;
 pub mod link_change;
 pub mod measure;
+pub mod official_notice;
 pub mod paper_ballot_entry;
 pub mod pollster_answer;
 pub mod pollster_figure;

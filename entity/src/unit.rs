@@ -13,6 +13,9 @@ pub struct Model {
     pub category: Category,
     pub kind: UnitKind,
     pub parent_id: Option<Uuid>,
+    /// For a vertically managed unit (the power company, say): the authority above it, to
+    /// which the official notice also goes.
+    pub supervising_authority: Option<String>,
     pub created_at: DateTimeWithTimeZone,
 }
 

@@ -16,6 +16,7 @@ mod m20261207_000007_console_sessions;
 mod m20261207_000008_paper_ballots;
 mod m20261207_000009_public_reports;
 mod m20261207_000010_deliverables;
+mod m20261207_000011_official_notices;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000008_paper_ballots::Migration),
             Box::new(m20261207_000009_public_reports::Migration),
             Box::new(m20261207_000010_deliverables::Migration),
+            Box::new(m20261207_000011_official_notices::Migration),
         ]
     }
 }

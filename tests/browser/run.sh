@@ -12,7 +12,7 @@ if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi 'we
   apt-get update -qq
   apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
 fi
-(cd "$here" && npm ci --no-audit --no-fund --silent)
+(cd "$here" && npm ci --omit=optional --no-audit --no-fund --silent)
 (cd "$root" && cargo build --quiet --locked -p pingyi-api --bin pingyi)
 
 servers=()

@@ -4,13 +4,16 @@
 // their own passwords, sets 2018 up by copying 2016 (the year with an approved result: its
 // bottom units carried over), adds imported units to the year, publishes its questionnaires
 // and makes every unit a link, opens the survey, downloads the posters; citizens answer three links on
-// their phones; the office moves the year on to its assessment, runs the conference (ten
+// their phones; the office adds the plan's deliverables and a unit hands its plan in through
+// the upload form (late, sent back with a comment, handed in again, accepted and published on
+// the notice board); the office moves the year on to its assessment, runs the conference (ten
 // phone ballots, two paper ballots entered twice, the projector), records a supervision
 // notice and a violation, computes the result, two approvers approve it, the office
-// publishes it and the public reads it; then 2019 is set up from 2018 with its bottom units
+// publishes it and the public reads it, issues the official notice (通报) whose PDF pdf.js
+// draws and reads; then 2019 is set up from 2018 with its bottom units
 // carried over. Every page is checked with axe-core, and every page but the projector
 // (whose live count is an enhancement) carries no script. Screenshots go to $ARTIFACTS.
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import {
   accessible, api, artifacts, base, browser, check, checked, consoleAs, expect, failures, finish,
 } from './common.mjs';
@@ -84,6 +87,26 @@ async function moveOn(page, next) {
   expect((await page.locator('.phase strong').textContent()) === next, `now in ${next}`);
 }
 
+// A colleague's first sign-in with the one-time password the office was shown, and the
+// password they choose then.
+async function ownPassword(name, oneTime, check = false) {
+  const own = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
+  const theirs = await own.newPage();
+  await theirs.goto(`${base}/console/sign-in`);
+  await theirs.fill('#username', name);
+  await theirs.fill('#password', oneTime);
+  await theirs.click('button[type=submit]');
+  expect(theirs.url().endsWith('/console/password'), `${name} is asked for a new password first`);
+  if (check) await checked(theirs, 'the password change');
+  passwords[name] = `${name} own password`;
+  await theirs.fill('#current_password', oneTime);
+  await theirs.fill('#new_password', passwords[name]);
+  await theirs.fill('#repeat_password', passwords[name]);
+  await theirs.click('form[action="/console/password"] button[type=submit]');
+  expect((await status(theirs)).includes('密码已修改'), `${name}'s password is changed`);
+  await own.close();
+}
+
 await step('the office signs in and imports twelve units from an XLSX file, checked first', async () => {
   const { context, page } = await consoleAs(username, password);
   const file = new URL('./fixtures/units.xlsx', import.meta.url).pathname;
@@ -121,21 +144,7 @@ await step('the office adds a second clerk and two approvers, who set their own 
       await page.screenshot({ path: `${artifacts}/year-one-time-password.png` });
     }
 
-    const own = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
-    const theirs = await own.newPage();
-    await theirs.goto(`${base}/console/sign-in`);
-    await theirs.fill('#username', name);
-    await theirs.fill('#password', oneTime);
-    await theirs.click('button[type=submit]');
-    expect(theirs.url().endsWith('/console/password'), `${name} is asked for a new password first`);
-    if (name === colleagues.clerk) await checked(theirs, 'the password change');
-    passwords[name] = `${name} own password`;
-    await theirs.fill('#current_password', oneTime);
-    await theirs.fill('#new_password', passwords[name]);
-    await theirs.fill('#repeat_password', passwords[name]);
-    await theirs.click('form[action="/console/password"] button[type=submit]');
-    expect((await status(theirs)).includes('密码已修改'), `${name}'s password is changed`);
-    await own.close();
+    await ownPassword(name, oneTime, name === colleagues.clerk);
   }
   await page.goto(`${base}/console/accounts`);
   await checked(page, 'the accounts');
@@ -250,6 +259,72 @@ await step('citizens answer three units\' links on their phones, and the dashboa
   await checked(page, 'the dashboard with samples');
   await page.screenshot({ path: `${artifacts}/year-dashboard-samples.png`, fullPage: true });
   await office.close();
+});
+
+// A small PDF, as a unit's scanner or word processor would make one.
+const plan = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+
+await step('the office adds the plan\'s deliverables; a unit hands its plan in late, is sent back and hands it in again', async () => {
+  const { context, page } = await consoleAs(username, password);
+  await page.goto(`${base}/console/accounts`);
+  await page.fill('#username', 'minzheng');
+  await page.selectOption('#role', 'unit');
+  await choose(page, '#unit', '区民政局');
+  await page.click('form[action="/console/accounts"] button[type=submit]');
+  await ownPassword('minzheng', (await page.locator('.secret code').textContent()).trim());
+
+  await page.goto(dashboard);
+  await page.click('a:has-text("材料报送")');
+  await checked(page, 'the deliverables, none yet');
+  await page.click('button:has-text("按评议方案添加报送材料")');
+  expect((await status(page)).includes('已保存'), 'the plan\'s deliverables added');
+  for (const title of ['单位评议工作方案', '整改情况报告', '评议工作总结', '主要负责人述职报告']) {
+    expect(await page.locator(`a:has-text("${title}")`).count() === 1, `${title} is listed`);
+  }
+  await checked(page, 'the deliverables');
+  await page.screenshot({ path: `${artifacts}/year-deliverables.png`, fullPage: true });
+
+  const unit = await consoleAs('minzheng', passwords.minzheng);
+  await unit.page.goto(dashboard);
+  await unit.page.click('a:has-text("材料报送")');
+  await unit.page.click('a:has-text("单位评议工作方案")');
+  const handIn = async (fileName, note) => {
+    await unit.page.setInputFiles('#h-file', { name: fileName, mimeType: 'application/pdf', buffer: plan });
+    await unit.page.fill('#h-note', note);
+    await unit.page.click('form[enctype="multipart/form-data"] button[type=submit]');
+    expect((await status(unit.page)).includes('已保存'), `${fileName} handed in`);
+  };
+  await unit.page.setInputFiles('#h-file', { name: '方案.pdf', mimeType: 'application/pdf', buffer: Buffer.from('<html>not a pdf</html>') });
+  await unit.page.click('form[enctype="multipart/form-data"] button[type=submit]');
+  expect((await unit.page.locator('[role=alert]').textContent()).includes('文件须为 PDF'), 'a web page named .pdf is refused');
+  await handIn('区民政局评议工作方案.pdf', '本局评议工作方案，请审核。');
+  expect((await unit.page.content()).includes('逾期报送'), 'handed in after 20 June: late');
+  await checked(unit.page, 'a unit\'s hand-in');
+  await unit.page.screenshot({ path: `${artifacts}/year-hand-in.png`, fullPage: true });
+
+  const deliverable = unit.page.url().split('?')[0];
+  await page.goto(deliverable);
+  await page.fill('textarea[name=comment]', '请补充各阶段时间安排。');
+  await page.click('button[value=returned]');
+  expect((await status(page)).includes('已保存'), 'returned');
+  await unit.page.goto(deliverable);
+  expect((await unit.page.content()).includes('请补充各阶段时间安排'), 'the unit reads why');
+  await handIn('区民政局评议工作方案（修改稿）.pdf', '已补充时间安排。');
+  await page.goto(deliverable);
+  await page.click('button[value=published]');
+  expect((await page.content()).includes('已公开'), 'accepted and made public');
+  await checked(page, 'a deliverable reviewed');
+  await page.screenshot({ path: `${artifacts}/year-deliverable-reviewed.png`, fullPage: true });
+  await unit.context.close();
+
+  await page.goto(`${base}/notice/${campaignId}`);
+  await page.click('a:has-text("区民政局")');
+  expect((await page.content()).includes('区民政局评议工作方案（修改稿）.pdf'), 'the accepted plan on the notice board');
+  await checked(page, 'the unit\'s notice board with its document');
+  await page.goto(dashboard);
+  expect((await page.locator('#deadlines').count()) === 1, 'the dashboard lists the deadlines');
+  expect((await page.content()).includes('整改情况报告'), 'the rectification report\'s deadline');
+  await context.close();
 });
 
 await step('the office moves the year on to its assessment, opens a session and prints the slips', async () => {
@@ -472,6 +547,77 @@ await step('two approvers approve, each as themselves, the office publishes and 
   for (const name of evaluated) expect((await page.content()).includes(name), `${name} on the printable result`);
   await accessible(page, 'the public printable result');
   await page.screenshot({ path: `${artifacts}/year-public-result.png`, fullPage: true });
+  await context.close();
+});
+
+// The notice's PDF, opened by pdf.js (from the npm registry, served to the page locally) as a
+// reader would: its first page drawn on a canvas and every page's text read.
+async function readPdf(context, bytes) {
+  const page = await context.newPage();
+  const pdfjs = new URL('./node_modules/pdfjs-dist/', import.meta.url).pathname;
+  const harness = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>PDF</title></head>
+<body style="margin:0;background:#fff"><canvas id="page"></canvas><script type="module">
+import * as pdfjs from '/build/pdf.mjs';
+pdfjs.GlobalWorkerOptions.workerSrc = '/build/pdf.worker.mjs';
+const data = new Uint8Array(await (await fetch('/notice.pdf')).arrayBuffer());
+const doc = await pdfjs.getDocument({ data, cMapUrl: '/cmaps/', cMapPacked: true, standardFontDataUrl: '/standard_fonts/' }).promise;
+const first = await doc.getPage(1);
+const viewport = first.getViewport({ scale: 1.5 });
+const canvas = document.getElementById('page');
+canvas.width = viewport.width;
+canvas.height = viewport.height;
+await first.render({ canvasContext: canvas.getContext('2d'), viewport }).promise;
+const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+let red = 0;
+let dark = 0;
+for (let i = 0; i < pixels.length; i += 4) {
+  if (pixels[i] > 150 && pixels[i + 1] < 80 && pixels[i + 2] < 80) red += 1;
+  if (pixels[i] < 90 && pixels[i + 1] < 90 && pixels[i + 2] < 90) dark += 1;
+}
+let text = '';
+for (let n = 1; n <= doc.numPages; n += 1) {
+  const content = await (await doc.getPage(n)).getTextContent();
+  text += content.items.map((item) => item.str).join('\\n') + '\\n';
+}
+window.rendered = { pages: doc.numPages, text, red, dark };
+</script></body></html>`;
+  await page.route('http://pdf.local/**', async (route) => {
+    const path = new URL(route.request().url()).pathname;
+    if (path === '/') return route.fulfill({ contentType: 'text/html', body: harness });
+    if (path === '/notice.pdf') return route.fulfill({ contentType: 'application/pdf', body: bytes });
+    const file = `${pdfjs}${path.slice(1)}`;
+    const type = path.endsWith('.mjs') ? 'text/javascript' : 'application/octet-stream';
+    return route.fulfill({ contentType: type, body: readFileSync(file) });
+  });
+  await page.setViewportSize({ width: 900, height: 1263 });
+  await page.goto('http://pdf.local/');
+  await page.waitForFunction(() => window.rendered !== undefined, null, { timeout: 30000 });
+  return { page, rendered: await page.evaluate(() => window.rendered) };
+}
+
+await step('the office issues the notice (通报) as PDF and DOCX, and the PDF reads as it should', async () => {
+  const { context, page } = await consoleAs(username, password);
+  await page.goto(versionPage);
+  expect((await page.inputValue('#n-recipients')).includes('市纠风办'), 'the plan\'s recipients offered');
+  await page.fill('#n-number', '昭评办〔2019〕1号');
+  await page.click('button:has-text("生成通报")');
+  expect(page.url().endsWith('#notices'), `back at the notices: ${page.url()}`);
+  expect((await page.locator('#notices ~ ul').first().textContent()).includes('昭评办〔2019〕1号'), 'the notice is listed');
+  await checked(page, 'the version with its notice');
+  const pdf = await context.request.get(base + await page.getAttribute('a[href$="/notice.pdf"]', 'href'));
+  expect(pdf.headers()['content-type'] === 'application/pdf', 'a PDF');
+  const docx = await context.request.get(base + await page.getAttribute('a[href$="/notice.docx"]', 'href'));
+  expect((await docx.body()).subarray(0, 2).toString() === 'PK', 'a DOCX (a ZIP package)');
+
+  const { page: viewer, rendered } = await readPdf(context, await pdf.body());
+  await viewer.screenshot({ path: `${artifacts}/year-notice-pdf.png` });
+  const text = rendered.text.replace(/\n/g, '');
+  for (const expected of ['关于2018年度民主评议政风行风工作结果的通报', '昭评办〔2019〕1号', '市纠风办', '区委组织部', '一、评议方法']) {
+    expect(text.includes(expected), `the PDF says ${expected}: ${text.slice(0, 300)}`);
+  }
+  for (const name of evaluated) expect(text.includes(name), `${name} in the PDF's results`);
+  expect(rendered.red > 2000, `the red header and line are drawn (${rendered.red} red pixels)`);
+  expect(rendered.dark > 20000, `the text is drawn (${rendered.dark} dark pixels)`);
   await context.close();
 });
 

@@ -24,9 +24,11 @@ use crate::domain::composite::{Grade, Rules, UnitInputs};
 use crate::domain::questionnaire::Lang;
 use crate::domain::vocabulary::Phase;
 use crate::error::{ApiError, ApiResult};
+use crate::services::evaluation::official_notices::{self, NewOfficialNotice, OfficialNoticeDto};
 use crate::services::evaluation::results::{self, NamedResult, ResultVersionDto, TieChoice};
 use crate::services::query::exports;
 use crate::services::registry::campaigns;
+use crate::web::notice_document;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -36,6 +38,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/console/results/{id}/tie").route(web::post().to(decide_tie)))
     .service(web::resource("/console/results/{id}/approve").route(web::post().to(approve)))
     .service(web::resource("/console/results/{id}/publish").route(web::post().to(publish)))
+    .service(web::resource("/console/results/{id}/official-notices").route(web::post().to(issue_notice)))
+    .service(web::resource("/console/official-notices/{id}/notice.{format}").route(web::get().to(notice_file)))
     .service(web::resource("/console/results/{id}/report.csv").route(web::get().to(report_csv)))
     .service(web::resource("/console/results/{id}/report.xlsx").route(web::get().to(report_xlsx)));
 }
@@ -268,6 +272,14 @@ pub struct VersionPage {
     pub what_if: bool,
     pub what_if_error: Option<&'static str>,
     pub rules: RulesForm,
+    /// The official notices issued from this version.
+    pub notices: Vec<OfficialNoticeDto>,
+    /// Whether the office may issue a notice now (the version is published), and the form's
+    /// defaults: the issuing body, today, the plan's recipients.
+    pub may_issue: bool,
+    pub issuing_body: String,
+    pub today: String,
+    pub recipients: String,
 }
 
 const SOURCES: [&str; 4] = ["conference", "third_party", "citizen_links", "supervision"];
@@ -435,7 +447,28 @@ impl VersionPage {
             approvers.push(name);
         }
         let already = dto.approvals.contains(&who.subject);
+        let notices = if who.may(Permission::ReadResults) {
+            official_notices::list(&state.db, &who, dto.campaign_id)
+                .await?
+                .into_iter()
+                .filter(|n| n.result_version_id == id)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let may_issue = who.may(Permission::ManageResults) && dto.status == ResultStatus::Published;
+        let recipients = if may_issue {
+            official_notices::default_recipients(&state.db, dto.campaign_id).await?.join("\n")
+        } else {
+            String::new()
+        };
+        let issuing_body = campaigns::settings_of(&campaign)?.organiser.unwrap_or_default();
         Ok(Self {
+            notices,
+            may_issue,
+            issuing_body,
+            today: crate::domain::calendar::plan_today().to_string(),
+            recipients,
             rw,
             id,
             campaign_id: dto.campaign_id,
@@ -544,6 +577,79 @@ async fn publish(state: State, req: HttpRequest, id: web::Path<String>, body: we
         |state, who, id, _| async move { results::publish(&state.db, &who, id).await.map(|_| ()) },
     )
     .await
+}
+
+async fn issue_notice(state: State, req: HttpRequest, id: web::Path<String>, body: web::Bytes) -> HttpResponse {
+    let (lang, user, chrome, pairs) = match begin_form::<Vec<(String, String)>>(&state, &req, &body).await {
+        Ok(begun) => begun,
+        Err(elsewhere) => return elsewhere,
+    };
+    let Ok(id) = page_id(&id) else { return failure(chrome, &ApiError::NotFound(String::new())) };
+    let value =
+        |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned()).unwrap_or_default();
+    let issued = async {
+        let version = results::get(&state.db, &user.principal(), id).await?;
+        let issued_on = chrono::NaiveDate::parse_from_str(&value("issued_on"), "%Y-%m-%d")
+            .map_err(|_| ApiError::invalid("issued_on", "must be a date"))?;
+        let recipients: Vec<String> =
+            value("recipients").lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect();
+        let input = NewOfficialNotice {
+            doc_number: value("doc_number"),
+            issuing_body: value("issuing_body"),
+            issued_on,
+            title: None,
+            recipients: (!recipients.is_empty()).then_some(recipients),
+        };
+        validator::Validate::validate(&input).map_err(ApiError::from)?;
+        official_notices::issue(&state.db, &user.principal(), version.campaign_id, input).await
+    };
+    match issued.await {
+        Ok(_) => see_other(&format!("/console/results/{id}#notices")),
+        Err(ApiError::Validation(_)) => {
+            let message = words::result_words(lang).notice_fields_bad.to_owned();
+            version_again(&state, &user, id, chrome, StatusCode::UNPROCESSABLE_ENTITY, message).await
+        }
+        Err(ApiError::Conflict(reason)) => version_again(&state, &user, id, chrome, StatusCode::CONFLICT, reason).await,
+        Err(ApiError::Duplicate(duplicate)) => {
+            let message = duplicate.detail.unwrap_or_default();
+            version_again(&state, &user, id, chrome, StatusCode::CONFLICT, message).await
+        }
+        Err(err) => failure(chrome, &err),
+    }
+}
+
+/// An official notice's PDF or DOCX, for the signed-in account.
+async fn notice_file(state: State, req: HttpRequest, path: web::Path<(String, String)>) -> HttpResponse {
+    let (_, user, chrome) = match begin(&state, &req).await {
+        Ok(begun) => begun,
+        Err(elsewhere) => return elsewhere,
+    };
+    let (id, format) = path.into_inner();
+    let file = async {
+        let document = official_notices::document(&state.db, &user.principal(), page_id(&id)?).await?;
+        match format.as_str() {
+            "pdf" => {
+                Ok((notice_document::pdf::render(&document), "application/pdf", format!("{}.pdf", document.title)))
+            }
+            "docx" => Ok((
+                notice_document::docx::render(&document).map_err(ApiError::internal)?,
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                format!("{}.docx", document.title),
+            )),
+            _ => Err(ApiError::NotFound("no such page".to_owned())),
+        }
+    };
+    match file.await {
+        Ok((bytes, media_type, name)) => {
+            let encoded = percent_encoding::utf8_percent_encode(&name, percent_encoding::NON_ALPHANUMERIC);
+            HttpResponse::Ok()
+                .content_type(media_type)
+                .insert_header(("content-disposition", format!("attachment; filename*=UTF-8''{encoded}")))
+                .insert_header(("cache-control", "no-store"))
+                .body(bytes)
+        }
+        Err(err) => failure(chrome, &err),
+    }
 }
 
 async fn report_lines(state: &State, user: &SignedIn, id: &str) -> ApiResult<Vec<Vec<exports::Cell>>> {

@@ -44,6 +44,8 @@ pub struct UnitForm {
     pub category: String,
     pub kind: String,
     pub parent: String,
+    /// The supervising authority of a vertically managed unit, as typed.
+    pub authority: String,
     pub categories: Vec<(&'static str, &'static str)>,
     pub kinds: Vec<(&'static str, &'static str)>,
     /// Every other unit of the register, by code: (id, "name (code)").
@@ -68,6 +70,8 @@ struct UnitFields {
     kind: String,
     #[serde(default)]
     parent: String,
+    #[serde(default)]
+    authority: String,
 }
 
 async fn unit_form(
@@ -93,6 +97,7 @@ async fn unit_form(
         category: fields.category,
         kind: fields.kind,
         parent: fields.parent,
+        authority: fields.authority,
         categories: Category::ALL.iter().map(|c| (c.as_str(), category_name(lang, *c))).collect(),
         kinds: UnitKind::ALL.iter().map(|k| (k.as_str(), kind_name(lang, *k))).collect(),
         parents: register
@@ -149,6 +154,7 @@ async fn edit_form(state: State, req: HttpRequest, id: web::Path<String>) -> Htt
         category: unit.category.as_str().to_owned(),
         kind: unit.kind.as_str().to_owned(),
         parent: unit.parent_id.map(|p| p.to_string()).unwrap_or_default(),
+        authority: unit.supervising_authority.clone().unwrap_or_default(),
     };
     show_form(&state, &user, chrome, Some(id), fields).await
 }
@@ -187,11 +193,16 @@ async fn save(state: State, req: HttpRequest, body: web::Bytes, editing: Option<
     if (!fields.parent.is_empty() && parent_id.is_none()) || (parent_id.is_some() && parent_id == editing) {
         errors.push(("parent", uw.parent_bad));
     }
+    let authority = fields.authority.trim().to_owned();
+    if authority.chars().count() > 200 || crate::domain::text::single_line(&authority).is_err() {
+        errors.push(("authority", uw.authority_bad));
+    }
+    let supervising_authority = Some(authority).filter(|a| !a.is_empty());
     let (Some(category), Some(kind)) = (Category::parse(&fields.category), UnitKind::parse(&fields.kind)) else {
         return failure(chrome, &ApiError::BadRequest("unknown category or kind".to_owned()));
     };
     if errors.is_empty() {
-        let input = UnitInput { code, name, category, kind, parent_id };
+        let input = UnitInput { code, name, category, kind, parent_id, supervising_authority };
         let who = user.principal();
         let saved = match editing {
             Some(id) => units::update(&state.db, &who, id, input).await,

@@ -13,6 +13,7 @@ use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::json::ValidJson;
 use crate::http::multipart::Part;
+use crate::http::pagination::{Page, PageParams};
 use crate::http::responses::{PublicErrors, ReadErrors, WriteErrors};
 use crate::services::evaluation::deliverables::{
     self, DeliverableDetail, DeliverableDto, Document, HandInDto, HandInForm, NewDeliverable, Review, Upload,
@@ -53,10 +54,15 @@ pub async fn define_planned(state: State, who: Principal, id: web::Path<Uuid>) -
 
 /// The campaign's deliverables, earliest due first, with how far the units have come (unit
 /// accounts: their own unit; observers: what the CPPCC office receives).
-#[utoipa::path(tag = "deliverables", params(("id" = Uuid, Path, description = "campaign id")), security(("bearer" = [])), responses((status = 200, body = Vec<DeliverableDto>), ReadErrors))]
+#[utoipa::path(tag = "deliverables", params(("id" = Uuid, Path, description = "campaign id"), PageParams), security(("bearer" = [])), responses((status = 200, body = Page<DeliverableDto>), ReadErrors))]
 #[get("/campaigns/{id}/deliverables")]
-pub async fn list(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(deliverables::list(&state.db, &who, *id).await?))
+pub async fn list(
+    state: State,
+    who: Principal,
+    id: web::Path<Uuid>,
+    page: web::Query<PageParams>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(Page::of_all(deliverables::list(&state.db, &who, *id).await?, *page)?))
 }
 
 /// A deliverable with each unit's standing: its latest version, or overdue.
@@ -152,15 +158,17 @@ pub struct UnitQuery {
 }
 
 /// Every version a unit handed in of a deliverable, newest first.
-#[utoipa::path(tag = "deliverables", params(("id" = Uuid, Path, description = "deliverable id"), UnitQuery), security(("bearer" = [])), responses((status = 200, body = Vec<HandInDto>), ReadErrors))]
+#[utoipa::path(tag = "deliverables", params(("id" = Uuid, Path, description = "deliverable id"), UnitQuery, PageParams), security(("bearer" = [])), responses((status = 200, body = Page<HandInDto>), ReadErrors))]
 #[get("/deliverables/{id}/hand-ins")]
 pub async fn versions(
     state: State,
     who: Principal,
     id: web::Path<Uuid>,
     query: web::Query<UnitQuery>,
+    page: web::Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(deliverables::versions(&state.db, &who, *id, query.unit_id).await?))
+    let versions = deliverables::versions(&state.db, &who, *id, query.unit_id).await?;
+    Ok(HttpResponse::Ok().json(Page::of_all(versions, *page)?))
 }
 
 /// Accept a unit's latest hand-in (optionally making it public on its notice board) or

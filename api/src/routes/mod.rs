@@ -13,6 +13,7 @@ mod health;
 pub mod integrity;
 mod links;
 mod notice_board;
+mod official_notices;
 mod pages;
 mod pollster;
 mod public;
@@ -50,6 +51,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(results::configure)
             .configure(rectification::configure)
             .configure(deliverables::configure)
+            .configure(official_notices::configure)
             .configure(notice_board::configure_api),
     )
     .configure(pages::configure)

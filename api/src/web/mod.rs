@@ -5,6 +5,7 @@
 pub mod conference_room;
 pub mod html;
 pub mod notice_board;
+pub mod notice_document;
 pub mod page_gzip;
 pub mod pages;
 pub mod poster;

@@ -71,7 +71,7 @@ async fn the_office_and_a_unit_take_a_deliverable_through_the_console() {
         .await
         .json::<serde_json::Value>()
         .await
-        .unwrap()
+        .unwrap()["items"]
         .as_array()
         .unwrap()
         .iter()

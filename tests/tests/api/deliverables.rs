@@ -245,7 +245,8 @@ async fn units_hand_in_versions_the_office_accepts_or_returns() {
     // Versions newest first; each unit's standing; a unit sees its own only.
     let versions =
         json_of(app.get(&format!("/api/v1/deliverables/{plan_id}/hand-ins?unit_id={first}"), &admin).await, 200).await;
-    let numbers: Vec<i64> = versions.as_array().unwrap().iter().map(|v| v["version"].as_i64().unwrap()).collect();
+    let numbers: Vec<i64> =
+        versions["items"].as_array().unwrap().iter().map(|v| v["version"].as_i64().unwrap()).collect();
     assert_eq!(numbers, [2, 1]);
     let detail = json_of(app.get(&format!("/api/v1/deliverables/{plan_id}"), &admin).await, 200).await;
     let standings = detail["standings"].as_array().unwrap();
@@ -262,7 +263,7 @@ async fn units_hand_in_versions_the_office_accepts_or_returns() {
 
     // The observer (the CPPCC office) reads what it receives, not what it does not.
     let observer = app.token(Role::Observer, None).await;
-    let seen = json_of(app.get(&list_path, &observer).await, 200).await;
+    let seen = json_of(app.get(&list_path, &observer).await, 200).await["items"].clone();
     assert_eq!(seen.as_array().unwrap().len(), 4, "the office-only deliverable is not listed");
     problem(app.get(&format!("/api/v1/deliverables/{}", id(&later)), &observer).await, 403).await;
 

@@ -19,6 +19,7 @@ mod evaluation;
 mod integrity;
 mod link_changes;
 mod notice_board;
+mod official_notices;
 mod pages;
 mod plans;
 mod pollster;

@@ -7,6 +7,7 @@ pub mod conference;
 pub mod deliverables;
 pub mod document_store;
 pub mod notice_board;
+pub mod official_notices;
 pub mod paper_ballots;
 pub mod rectification;
 pub mod results;

@@ -478,6 +478,7 @@ pub async fn import<C: ConnectionTrait + TransactionTrait>(
                         category: Set(row.category),
                         kind: Set(row.kind),
                         parent_id: Set(None),
+                        supervising_authority: Set(None),
                         created_at: Set(crate::store::now()),
                     }
                     .insert(&txn)

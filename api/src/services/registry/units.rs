@@ -29,6 +29,12 @@ pub struct UnitInput {
     /// The township a station, window or village committee belongs to.
     #[serde(default)]
     pub parent_id: Option<Uuid>,
+    /// For a vertically managed unit (the power company, say): the authority above it, to
+    /// which the official notice (通报) also goes.
+    #[serde(default)]
+    #[validate(length(min = 1, max = 200), custom(function = "text::single_line"))]
+    #[schema(example = "国网四川省电力公司")]
+    pub supervising_authority: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -41,6 +47,7 @@ pub struct UnitDto {
     pub category: Category,
     pub kind: UnitKind,
     pub parent_id: Option<Uuid>,
+    pub supervising_authority: Option<String>,
     pub created_at: chrono::DateTime<chrono::FixedOffset>,
 }
 
@@ -63,6 +70,7 @@ impl TryFrom<unit::Model> for UnitDto {
             code: m.code,
             name: m.name,
             parent_id: m.parent_id,
+            supervising_authority: m.supervising_authority,
             created_at: m.created_at,
         })
     }
@@ -113,6 +121,7 @@ fn active_model(id: Uuid, input: UnitInput) -> unit::ActiveModel {
         category: Set(input.category),
         kind: Set(input.kind),
         parent_id: Set(input.parent_id),
+        supervising_authority: Set(input.supervising_authority.map(|a| a.trim().to_owned())),
         ..Default::default()
     }
 }
