@@ -41,7 +41,7 @@ fn width(text: &str, size: f64) -> f64 {
 
 /// Punctuation that may not begin a line; it stays at the end of the line before.
 fn closes(c: char) -> bool {
-    "，。、；：？！）》」』〕”’,.;:?!)".contains(c)
+    "，。、；：？！）》」』〕”’％,.;:?!)%".contains(c)
 }
 
 /// `text` broken into lines of at most `room` points at `size`, the first `indent` points
