@@ -6,7 +6,8 @@
 // and makes every unit a link, opens the survey, downloads the posters; citizens answer three links on
 // their phones; the office adds the plan's deliverables and a unit hands its plan in through
 // the upload form (late, sent back with a comment, handed in again, accepted and published on
-// the notice board); the office moves the year on to its assessment, runs the conference (ten
+// the notice board), and its rectification report, which a representative reads with the code
+// on a slip; the office moves the year on to its assessment, runs the conference (ten
 // phone ballots, two paper ballots entered twice, the projector), records a supervision
 // notice and a violation, computes the result, two approvers approve it, the office
 // publishes it and the public reads it, issues the official notice (通报) whose PDF pdf.js
@@ -315,6 +316,15 @@ await step('the office adds the plan\'s deliverables; a unit hands its plan in l
   expect((await page.content()).includes('已公开'), 'accepted and made public');
   await checked(page, 'a deliverable reviewed');
   await page.screenshot({ path: `${artifacts}/year-deliverable-reviewed.png`, fullPage: true });
+
+  // The rectification report, which the representatives receive: accepted as handed in.
+  await unit.page.goto(dashboard);
+  await unit.page.click('a:has-text("材料报送")');
+  await unit.page.click('a:has-text("整改情况报告")');
+  await handIn('区民政局整改情况报告.pdf', '针对群众反映的办事排队问题，已增设两个窗口。');
+  await page.goto(unit.page.url().split('?')[0]);
+  await page.click('button[value=accepted]');
+  expect((await status(page)).includes('已保存'), 'the rectification report accepted');
   await unit.context.close();
 
   await page.goto(`${base}/notice/${campaignId}`);
@@ -394,6 +404,16 @@ async function phoneBallot(n) {
     for (let g = 0; g < groups; g += 1) await radios.nth(g).locator('input[value="satisfied"]').check();
     await submit(page);
     expect((await page.locator('.err').first().textContent()).includes('已经使用过'), 'a code votes once');
+    // The same slip opens the units' rectification feedback, spent or not.
+    await page.click('a:has-text("查看参评单位的整改情况反馈")');
+    expect(await page.inputValue('#code') === codes[0], 'the slip\'s code carried over');
+    await checked(page, 'the feedback code form');
+    await page.click('button[type=submit]');
+    const feedback = await page.content();
+    expect(feedback.includes('区民政局整改情况报告.pdf') && feedback.includes('已增设两个窗口'), 'the accepted report is fed back');
+    expect(!feedback.includes('区民政局评议工作方案'), 'the evaluation plan, not meant for them, is not');
+    await checked(page, 'the representatives\' feedback');
+    await page.screenshot({ path: `${artifacts}/year-feedback-phone.png`, fullPage: true });
   }
   await context.close();
 }

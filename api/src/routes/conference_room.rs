@@ -16,10 +16,18 @@ use crate::routes::pages::PageQuery;
 use crate::routes::public::language;
 use crate::services::evaluation::ballot_sheet::{self, BallotSheet};
 use crate::services::evaluation::conference::{self, Ballot};
+use crate::services::evaluation::feedback;
 use crate::web::conference_room::{self, BallotForm, BallotPage, MessagePage, ProjectorPage};
+use crate::web::feedback::FeedbackPage;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(projector).service(ballot_page).service(cast_ballot).service(ballot_counted);
+    cfg.service(projector)
+        .service(ballot_page)
+        .service(cast_ballot)
+        .service(ballot_counted)
+        .service(feedback_form)
+        .service(feedback_page)
+        .service(feedback_document);
 }
 
 /// A page made per request, never stored (a ballot page may carry its code).
@@ -243,6 +251,136 @@ pub async fn ballot_counted(
     };
     match title.await {
         Ok(title) => message(StatusCode::OK, lang, title, words.counted, words.counted_message),
+        Err(err) => failure(lang, String::new(), &err),
+    }
+}
+
+/// The representatives' feedback (整改情况反馈): the code form, filled in from the slip's QR
+/// code when it carries one.
+#[utoipa::path(
+    tag = "pages",
+    params(("id" = Uuid, Path, description = "session id"), BallotQuery),
+    responses(
+        (status = 200, description = "The code form", content_type = "text/html"),
+        (status = 400, description = "Malformed query string (an unknown `lang`)", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such session (a friendly page)", content_type = "text/html"),
+        (status = 503, description = "Database unavailable; see Retry-After", content_type = "text/html")
+    )
+)]
+#[get("/conference/{id}/feedback")]
+pub async fn feedback_form(
+    state: State,
+    req: HttpRequest,
+    id: web::Path<String>,
+    query: web::Query<BallotQuery>,
+) -> HttpResponse {
+    let lang = language(query.lang, &req);
+    let read = async {
+        let session = conference::find_session(&state.db, session_id(&id)?).await?;
+        let title = crate::services::registry::campaigns::find(&state.db, session.campaign_id).await?.title;
+        Ok::<_, ApiError>((session.id, title))
+    };
+    match read.await {
+        Ok((session, title)) => {
+            let code = query.code.clone().unwrap_or_default();
+            html(StatusCode::OK, &FeedbackPage::form(lang, session, title, code, None))
+        }
+        Err(err) => failure(lang, String::new(), &err),
+    }
+}
+
+/// The code a feedback form sent, and the page's language.
+async fn feedback_code(req: &HttpRequest, payload: web::Payload) -> Result<(Lang, String), (Lang, ApiError)> {
+    let query = web::Query::<PageQuery>::from_query(req.query_string());
+    let lang = language(query.as_ref().ok().and_then(|q| q.lang), req);
+    if query.is_err() {
+        return Err((lang, ApiError::BadRequest("invalid query string".to_owned())));
+    }
+    let pairs = async {
+        let body = crate::http::json::read_body(payload, 4096).await?;
+        crate::http::clean_text::check_form(&body)?;
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
+            .map_err(|e| ApiError::BadRequest(format!("invalid form: {e}")))
+    };
+    let pairs = pairs.await.map_err(|err| (lang, err))?;
+    let code = pairs.into_iter().find(|(k, _)| k == "code").map(|(_, v)| v.trim().to_owned()).unwrap_or_default();
+    Ok((lang, code))
+}
+
+/// The feedback the code opens: per unit of the session, its rectification reports and the
+/// accepted hand-ins meant for the representatives; a code that is not the session's gets
+/// the form again.
+#[utoipa::path(
+    tag = "pages",
+    params(("id" = Uuid, Path, description = "session id"), PageQuery),
+    request_body(content_type = "application/x-www-form-urlencoded", description = "`code`: the code on the slip"),
+    responses(
+        (status = 200, description = "The feedback", content_type = "text/html"),
+        (status = 400, description = "A form or query string that cannot be read (a friendly page)", content_type = "text/html"),
+        (status = 403, description = "Not a code of this session; the form again", content_type = "text/html"),
+        (status = 404, description = "No such session (a friendly page)", content_type = "text/html"),
+        (status = 503, description = "Database unavailable; see Retry-After", content_type = "text/html")
+    )
+)]
+#[post("/conference/{id}/feedback")]
+pub async fn feedback_page(
+    state: State,
+    req: HttpRequest,
+    id: web::Path<String>,
+    payload: web::Payload,
+) -> HttpResponse {
+    let (lang, code) = match feedback_code(&req, payload).await {
+        Ok(read) => read,
+        Err((lang, err)) => return failure(lang, String::new(), &err),
+    };
+    let Ok(session) = session_id(&id) else {
+        return failure(lang, String::new(), &ApiError::NotFound("no such scoring session".to_owned()));
+    };
+    match feedback::for_code(&state.db, session, &code).await {
+        Ok(found) => html(StatusCode::OK, &FeedbackPage::opened(lang, session, code, found)),
+        Err(ApiError::Forbidden(_)) => {
+            let title = match conference::find_session(&state.db, session).await {
+                Ok(s) => crate::services::registry::campaigns::find(&state.db, s.campaign_id).await.map(|c| c.title),
+                Err(err) => Err(err),
+            };
+            let words = crate::web::feedback::words(lang);
+            let page = FeedbackPage::form(lang, session, title.unwrap_or_default(), code, Some(words.code_refused));
+            html(StatusCode::FORBIDDEN, &page)
+        }
+        Err(err) => failure(lang, String::new(), &err),
+    }
+}
+
+/// A document of the feedback, for the holder of a code of the session.
+#[utoipa::path(
+    tag = "pages",
+    params(("id" = Uuid, Path, description = "session id"), ("hand_in" = Uuid, Path, description = "hand-in id"), PageQuery),
+    request_body(content_type = "application/x-www-form-urlencoded", description = "`code`: the code on the slip"),
+    responses(
+        (status = 200, description = "The document, as handed in", content_type = "application/octet-stream"),
+        (status = 403, description = "Not a code of this session (a friendly page)", content_type = "text/html"),
+        (status = 404, description = "No such document for this session (a friendly page)", content_type = "text/html")
+    )
+)]
+#[post("/conference/{id}/feedback/{hand_in}")]
+pub async fn feedback_document(
+    state: State,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+) -> HttpResponse {
+    let (lang, code) = match feedback_code(&req, payload).await {
+        Ok(read) => read,
+        Err((lang, err)) => return failure(lang, String::new(), &err),
+    };
+    let (session, hand_in) = path.into_inner();
+    let found = async {
+        let session = session_id(&session)?;
+        let hand_in = hand_in.parse().map_err(|_| ApiError::NotFound("no such document".to_owned()))?;
+        feedback::document(&state.db, &state.settings.documents, session, &code, hand_in).await
+    };
+    match found.await {
+        Ok(doc) => crate::routes::deliverables::serve(doc),
         Err(err) => failure(lang, String::new(), &err),
     }
 }

@@ -43,6 +43,7 @@ pub struct Words {
     pub unit: &'static str,
     pub valid: &'static str,
     pub score: &'static str,
+    pub feedback: &'static str,
 }
 
 const ZH: Words = Words {
@@ -79,6 +80,7 @@ const ZH: Words = Words {
     unit: "单位",
     valid: "有效票",
     score: "得分",
+    feedback: "查看参评单位的整改情况反馈",
 };
 
 const EN: Words = Words {
@@ -115,6 +117,7 @@ const EN: Words = Words {
     unit: "Unit",
     valid: "Valid",
     score: "Score",
+    feedback: "Read the units' rectification feedback",
 };
 
 pub fn words(lang: Lang) -> &'static Words {
@@ -125,7 +128,7 @@ pub fn words(lang: Lang) -> &'static Words {
 }
 
 /// Large tap targets for a phone held in one hand (WeChat's browser is about 360–414 px wide).
-const BALLOT_STYLE: &str = "\
+pub(crate) const BALLOT_STYLE: &str = "\
 *{box-sizing:border-box}\
 body{margin:0;font:17px/1.5 system-ui,-apple-system,\"PingFang SC\",\"Microsoft YaHei\",\"Noto Sans CJK SC\",sans-serif;color:#1f2328;background:#f4f6f8}\
 main{max-width:40rem;margin:0 auto;padding:1rem;background:#fff;min-height:100vh}\
@@ -149,7 +152,11 @@ a{color:#0b57a4}\
 .alert{border:2px solid #a4161a;border-radius:8px;padding:.75rem;color:#a4161a;font-weight:600}\
 .alert a{color:#a4161a}\
 .done{text-align:center;padding-top:3rem}\
-.done p{font-size:1.1rem}";
+.done p{font-size:1.1rem}\
+h2{font-size:1.15rem;margin:1.4rem 0 .3rem;border-bottom:1px solid #d0d7de}\
+h3{font-size:1rem;margin:.8rem 0 .2rem}\
+.report{white-space:pre-wrap}\
+button.link{width:auto;min-height:44px;margin:.3rem 0;padding:0 1rem}";
 
 /// For a hall: 1920 × 1080, dark text on white, sized to be read from the back of the room.
 const PROJECTOR_STYLE: &str = "\
@@ -207,6 +214,8 @@ pub struct BallotPage {
     pub title: String,
     pub action: String,
     pub other_language_href: String,
+    /// The representatives' feedback page, with the code when the slip's QR code gave one.
+    pub feedback_href: String,
     pub code: String,
     pub code_error: Option<&'static str>,
     pub problems: Vec<ProblemLink>,
@@ -330,6 +339,10 @@ impl BallotPage {
             title: sheet.campaign_title.clone(),
             action: with_lang(&path, lang),
             other_language_href: with_lang(&path, if lang == Lang::En { Lang::ZhCn } else { Lang::En }),
+            feedback_href: {
+                let code = percent_encoding::utf8_percent_encode(&form.code, percent_encoding::NON_ALPHANUMERIC);
+                format!("/conference/{}/feedback?lang={}&code={code}", sheet.session.id, lang.code())
+            },
             code: form.code.clone(),
             code_error,
             problems,

@@ -3,6 +3,7 @@
 //! projector pages, and the public notice board. No build step, no external assets.
 
 pub mod conference_room;
+pub mod feedback;
 pub mod html;
 pub mod notice_board;
 pub mod notice_document;

@@ -13,6 +13,7 @@ use uuid::Uuid;
 /// units, `representatives` deputies, an open overall session over every unit, and the
 /// representatives' codes.
 struct Conference {
+    pub campaign: Uuid,
     pub units: Vec<Uuid>,
     pub session: String,
     pub codes: Vec<String>,
@@ -37,7 +38,7 @@ async fn conference(app: &TestApp, admin: &str, units: usize, representatives: u
     let session = session["id"].as_str().unwrap().to_owned();
     let slips = app.created(&format!("/api/v1/conference/sessions/{session}/codes"), admin, &json!({})).await;
     let codes = slips.as_array().unwrap().iter().map(|s| s["ballot_code"].as_str().unwrap().to_owned()).collect();
-    Conference { units: ids, session, codes }
+    Conference { campaign, units: ids, session, codes }
 }
 
 fn ballot(code: &str, choices: &[(Uuid, &str)]) -> Value {
@@ -265,4 +266,98 @@ async fn a_representative_scores_on_the_phone_page_once_with_every_problem_named
     let late = phone.post(app.url(&page_path)).form(&[("code", c.codes[2].as_str())]).send().await.unwrap();
     assert_eq!(late.status(), 410);
     assert_eq!(tally(&app, &c.session).await["ballots"], 2);
+}
+
+/// A multipart hand-in of a small PDF for `unit`, by `token`.
+async fn hand_in_pdf(app: &TestApp, token: &str, deliverable: &str, unit: Uuid, name: &str) -> Value {
+    let boundary = "feedback-test-boundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"unit_id\"\r\n\r\n{unit}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"document\"; filename=\"{name}\"\r\n\r\n%PDF-1.4 feedback\r\n\
+         --{boundary}--\r\n"
+    );
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/deliverables/{deliverable}/hand-ins")))
+        .bearer_auth(token)
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    response.json().await.unwrap()
+}
+
+/// Representatives read the units' rectification feedback with the code on their slip, spent
+/// or not, and only what is meant for them; a code of no session reads nothing.
+#[tokio::test]
+async fn representatives_read_the_rectification_feedback_with_their_slips_code() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let c = conference(&app, &admin, 2, 3).await;
+    let (reporting, silent) = (c.units[0], c.units[1]);
+    let reports = format!("/api/v1/campaigns/{}/rectification-reports", c.campaign);
+    app.created(&reports, &admin, &json!({"unit_id": reporting, "body": "已增设两个窗口，排队时间缩短一半。"})).await;
+    let deliverables = format!("/api/v1/campaigns/{}/deliverables", c.campaign);
+    let for_them = json!({"kind": "rectification_report", "title": "整改情况报告", "due_on": "2099-11-30", "receivers": ["office", "representatives"]});
+    let for_them = app.created(&deliverables, &admin, &for_them).await["id"].as_str().unwrap().to_owned();
+    let internal = json!({"kind": "other", "title": "内部自查材料", "due_on": "2099-11-30", "receivers": ["office"]});
+    let internal = app.created(&deliverables, &admin, &internal).await["id"].as_str().unwrap().to_owned();
+    let shown = hand_in_pdf(&app, &admin, &for_them, reporting, "整改报告.pdf").await;
+    let hidden = hand_in_pdf(&app, &admin, &internal, reporting, "自查.pdf").await;
+    let waiting = hand_in_pdf(&app, &admin, &for_them, silent, "未审核.pdf").await;
+    for made in [&shown, &hidden] {
+        let review = format!("/api/v1/hand-ins/{}/review", made["id"].as_str().unwrap());
+        let accepted = app.request(Method::PUT, &review, Some(&admin), Some(&json!({"decision": "accepted"}))).await;
+        assert_eq!(accepted.status(), 200);
+    }
+
+    let client = Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = format!("{}/conference/{}/feedback", app.address, c.session);
+    let form = client.get(format!("{page}?code={}", c.codes[0])).send().await.unwrap().text().await.unwrap();
+    assert!(form.contains(&format!("value=\"{}\"", c.codes[0])), "the slip's code fills the form: {form}");
+    let ballot_page = client.get(format!("{}/conference/{}/ballot", app.address, c.session)).send().await.unwrap();
+    assert!(
+        ballot_page.text().await.unwrap().contains("查看参评单位的整改情况反馈"),
+        "the ballot links to the feedback"
+    );
+
+    let refused = client.post(&page).form(&[("code", "AAAA-BBBB-CCCC-DDDD")]).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(refused.text().await.unwrap().contains("该测评码无效"));
+    // A ballot spends the code; reading the feedback with it still works.
+    let cast = app
+        .request(
+            Method::POST,
+            &format!("/api/v1/public/conference/{}/ballots", c.session),
+            None,
+            Some(&ballot(&c.codes[0], &[(reporting, "satisfied"), (silent, "satisfied")])),
+        )
+        .await;
+    assert_eq!(cast.status(), 201, "{}", cast.text().await.unwrap());
+    let opened = client.post(&page).form(&[("code", c.codes[0].as_str())]).send().await.unwrap();
+    assert_eq!(opened.status(), StatusCode::OK);
+    assert_eq!(opened.headers()[CACHE_CONTROL], "no-store");
+    let text = opened.text().await.unwrap();
+    assert!(
+        text.contains("已增设两个窗口") && text.contains("整改情况报告") && text.contains("整改报告.pdf"),
+        "{text}"
+    );
+    assert!(!text.contains("自查.pdf") && !text.contains("内部自查材料"), "what the office alone receives stays out");
+    assert!(!text.contains("未审核.pdf"), "a hand-in not yet accepted stays out");
+    assert!(text.contains("该单位尚未反馈整改情况"), "the silent unit is named as such");
+
+    let document = |hand_in: &Value, code: &str| {
+        let url = format!("{page}/{}", hand_in["id"].as_str().unwrap());
+        let request = client.post(url).form(&[("code", code.to_owned())]);
+        async move { request.send().await.unwrap() }
+    };
+    let pdf = document(&shown, &c.codes[1]).await;
+    assert_eq!(pdf.status(), StatusCode::OK);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF-1.4 feedback"));
+    assert_eq!(document(&shown, "AAAA-BBBB-CCCC-DDDD").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(document(&hidden, &c.codes[1]).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(document(&waiting, &c.codes[1]).await.status(), StatusCode::NOT_FOUND);
 }

@@ -759,7 +759,7 @@ pub struct Document {
     pub file_name: String,
 }
 
-fn document_of(settings: &DocumentSettings, found: &hand_in::Model) -> ApiResult<Document> {
+pub(crate) fn document_of(settings: &DocumentSettings, found: &hand_in::Model) -> ApiResult<Document> {
     let missing = || ApiError::NotFound(format!("hand-in {} has no document", found.id));
     let kind = found.content_type.as_deref().and_then(DocumentType::from_media_type).ok_or_else(missing)?;
     let bytes = document_store::load(settings, found)?.ok_or_else(missing)?;

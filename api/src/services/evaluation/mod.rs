@@ -6,6 +6,7 @@ pub mod ballot_sheet;
 pub mod conference;
 pub mod deliverables;
 pub mod document_store;
+pub mod feedback;
 pub mod notice_board;
 pub mod official_notices;
 pub mod paper_ballots;
