@@ -200,6 +200,7 @@ async fn evaluate_a_year(db: &DatabaseConnection, spend_key: &SpendKey) -> ApiRe
         subject: client.id.to_string(),
         role: Role::Pollster,
         unit_id: None,
+        stations: Vec::new(),
         scope: Some(Scope { campaigns: vec![campaign], units: None }),
     };
     for ((unit, _), (_, rate)) in units.iter().zip(EVALUATED.iter()) {
@@ -250,6 +251,7 @@ async fn evaluate_a_year(db: &DatabaseConnection, spend_key: &SpendKey) -> ApiRe
         subject: format!("operator:{name}"),
         role: Role::Approver,
         unit_id: None,
+        stations: Vec::new(),
         scope: None,
     };
     let lower_conference = units.iter().find(|(u, _)| u.code == "zwzx").map(|(u, _)| u.id).unwrap_or_default();

@@ -16,6 +16,9 @@ pub struct Principal {
     pub role: Role,
     /// Unit accounts: their unit.
     pub unit_id: Option<Uuid>,
+    /// A township's unit account: the units under its township (its stations, windows and
+    /// village committees), which it sees and acts for besides its own. Empty otherwise.
+    pub stations: Vec<Uuid>,
     /// API clients only: the campaigns (and units) they may touch.
     pub scope: Option<Scope>,
 }
@@ -24,7 +27,13 @@ impl Principal {
     /// The operator of this installation, acting through the command line (creating the first
     /// account, loading the demo): the office's rights, named in the audit log by `name`.
     pub fn operator(name: &str) -> Self {
-        Self { subject: format!("operator:{name}"), role: Role::Admin, unit_id: None, scope: None }
+        Self {
+            subject: format!("operator:{name}"),
+            role: Role::Admin,
+            unit_id: None,
+            stations: Vec::new(),
+            scope: None,
+        }
     }
 
     /// Whether the role may do what `permission` allows (scopes aside).
@@ -41,22 +50,23 @@ impl Principal {
         }
     }
 
-    /// For the `unit` role, the one unit it may see; `None` means all units.
-    pub fn unit_scope(&self) -> ApiResult<Option<Uuid>> {
+    /// For the `unit` role, the units it may see: its own and, for a township's account, the
+    /// units under the township; `None` means all units.
+    pub fn unit_scope(&self) -> ApiResult<Option<Vec<Uuid>>> {
         match (self.role, self.unit_id) {
-            (Role::Unit, Some(unit)) => Ok(Some(unit)),
+            (Role::Unit, Some(unit)) => Ok(Some(std::iter::once(unit).chain(self.stations.iter().copied()).collect())),
             (Role::Unit, None) => Err(ApiError::Forbidden("this unit account is not linked to a unit".to_owned())),
             _ => Ok(None),
         }
     }
 
-    /// A unit account may act for its own unit only; other roles that passed `require` for
-    /// all units.
+    /// A unit account may act for its own unit only (a township's, also for the units under
+    /// it); other roles that passed `require` for all units.
     pub fn require_unit_access(&self, unit_id: Uuid) -> ApiResult<()> {
         match self.unit_scope()? {
-            Some(own) if own != unit_id => {
-                Err(ApiError::Forbidden("a unit account may act for its own unit only".to_owned()))
-            }
+            Some(units) if !units.contains(&unit_id) => Err(ApiError::Forbidden(
+                "a unit account may act for its own unit only (a township's, also for its stations)".to_owned(),
+            )),
             _ => Ok(()),
         }
     }
@@ -107,7 +117,7 @@ mod tests {
     use super::*;
 
     fn of(role: Role, unit_id: Option<Uuid>) -> Principal {
-        Principal { subject: "someone".to_owned(), role, unit_id, scope: None }
+        Principal { subject: "someone".to_owned(), role, unit_id, stations: Vec::new(), scope: None }
     }
 
     #[test]
@@ -121,12 +131,23 @@ mod tests {
     }
 
     #[test]
+    fn a_townships_account_acts_for_its_stations_too() {
+        let (township, station, elsewhere) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let account = Principal { stations: vec![station], ..of(Role::Unit, Some(township)) };
+        assert!(account.require_unit_access(township).is_ok());
+        assert!(account.require_unit_access(station).is_ok());
+        assert!(account.require_unit_access(elsewhere).is_err());
+        assert_eq!(account.unit_scope().ok().flatten(), Some(vec![township, station]));
+    }
+
+    #[test]
     fn a_client_is_held_to_its_campaigns_and_units() {
         let (campaign, unit) = (Uuid::new_v4(), Uuid::new_v4());
         let client = Principal {
             subject: Uuid::new_v4().to_string(),
             role: Role::Pollster,
             unit_id: None,
+            stations: Vec::new(),
             scope: Some(Scope { campaigns: vec![campaign], units: Some(vec![unit]) }),
         };
         assert!(client.require_campaign(campaign).is_ok());

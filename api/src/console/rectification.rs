@@ -155,10 +155,12 @@ async fn load(
             measures: by_problem.remove(&p.id).unwrap_or_default(),
         });
     }
-    // A unit account records for its own unit; the office for any unit of the campaign.
+    // A unit account records for its own unit (a township's, also for its stations); the
+    // office for any unit of the campaign.
+    let members = crate::services::registry::campaign_units::unit_ids(&state.db, campaign_id).await?;
     let choices: Vec<Uuid> = match who.unit_scope()? {
-        Some(own) => vec![own],
-        None => crate::services::registry::campaign_units::unit_ids(&state.db, campaign_id).await?,
+        Some(units) => members.into_iter().filter(|m| units.contains(m)).collect(),
+        None => members,
     };
     let wanted: std::collections::HashSet<Uuid> = boards.keys().chain(choices.iter()).copied().collect();
     let names: HashMap<Uuid, String> =

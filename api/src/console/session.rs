@@ -34,6 +34,8 @@ const TOUCH_EVERY: TimeDelta = TimeDelta::seconds(30);
 pub struct SignedIn {
     pub account: account::Model,
     pub session: console_session::Model,
+    /// A township's account: the units under its township.
+    pub stations: Vec<Uuid>,
 }
 
 impl SignedIn {
@@ -43,6 +45,7 @@ impl SignedIn {
             subject: self.account.id.to_string(),
             role: self.account.role,
             unit_id: self.account.unit_id,
+            stations: self.stations.clone(),
             scope: None,
         }
     }
@@ -117,7 +120,8 @@ pub async fn current(state: &AppState, req: &HttpRequest) -> ApiResult<Option<Si
     } else {
         session
     };
-    Ok(Some(SignedIn { account, session }))
+    let stations = crate::services::registry::units::stations_of(db, &account).await?;
+    Ok(Some(SignedIn { account, session, stations }))
 }
 
 /// Ends a session (signing out).

@@ -45,8 +45,13 @@ impl FromRequest for Principal {
             let claims =
                 keys.verify(&token?).map_err(|e| ApiError::Unauthorized(format!("the token is not valid: {e}")))?;
             let generation = claims.generation;
-            let mut principal =
-                Principal { subject: claims.sub, role: claims.role, unit_id: claims.unit_id, scope: claims.scope };
+            let mut principal = Principal {
+                subject: claims.sub,
+                role: claims.role,
+                unit_id: claims.unit_id,
+                stations: Vec::new(),
+                scope: claims.scope,
+            };
             let state = state.ok_or_else(|| ApiError::Internal("the app state is not configured".into()))?;
             if let Some(client_id) = principal.client_id() {
                 crate::services::registry::clients::ensure_active(&state.db, client_id).await?;
@@ -58,6 +63,7 @@ impl FromRequest for Principal {
                     )));
                 }
                 (principal.role, principal.unit_id) = (account.role, account.unit_id);
+                principal.stations = crate::services::registry::units::stations_of(&state.db, &account).await?;
             } else {
                 return Err(ApiError::Unauthorized("the token names no account or client".to_owned()));
             }

@@ -13,7 +13,12 @@ use crate::services::query::figures;
 use crate::totals::reports::{Grouping, SatisfactionFilter, SatisfactionReport};
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(by_unit).service(by_unit_dimension).service(by_channel).service(by_source).service(by_period);
+    cfg.service(by_unit)
+        .service(by_unit_dimension)
+        .service(by_channel)
+        .service(by_source)
+        .service(by_period)
+        .service(township);
 }
 
 async fn report(
@@ -92,4 +97,15 @@ pub async fn by_period(
     filter: web::Query<SatisfactionFilter>,
 ) -> ApiResult<HttpResponse> {
     report(&state, &req, &who, *id, Grouping::Period, &filter).await
+}
+
+/// A township's figures: each of its stations and windows per dimension, and all of them
+/// counted together (for the office, observers, readers and the township's own account).
+#[utoipa::path(tag = "satisfaction", params(("id" = Uuid, Path, description = "campaign id"), ("township" = Uuid, Path, description = "the township's unit id")), security(("bearer" = [])), responses((status = 200, body = figures::TownshipReport), ReadErrors))]
+#[get("/campaigns/{id}/satisfaction/townships/{township}")]
+pub async fn township(state: State, who: Principal, path: web::Path<(Uuid, Uuid)>) -> ApiResult<HttpResponse> {
+    let (campaign, township) = path.into_inner();
+    let min_cell_size = state.settings.min_cell_size;
+    let report = figures::township(&state.db, &state.reports, &who, campaign, township, min_cell_size).await?;
+    Ok(HttpResponse::Ok().json(report))
 }

@@ -35,7 +35,8 @@ pub enum Granularity {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SatisfactionFilter {
-    /// Only this unit. The `unit` role always sees its own unit only.
+    /// Only this unit. The `unit` role sees its own unit only (a township's, also its
+    /// stations'), and its own when it names none.
     pub unit_id: Option<Uuid>,
     /// Only this source (`citizen_link` or `pollster`); both when left out.
     pub source: Option<Source>,
@@ -43,7 +44,7 @@ pub struct SatisfactionFilter {
     pub granularity: Option<Granularity>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({
     "unit_id": "7b0c5d43-1f7e-4d6a-9a0e-2f9d7c3b8a11", "unit_name": "区交通运输局", "unit_code": "jtysj", "dimension": "overall", "channel": null, "source": null, "period": null,
     "responses": 10, "valid_answers": 9, "satisfaction_rate": 0.8222, "interval": {"low": 0.51, "high": 0.95},
@@ -267,6 +268,63 @@ async fn compute(
     let versions: BTreeSet<i64> = read.iter().map(|(_, totals)| totals.version).collect();
     let version = (versions.len() == 1 && pending.is_empty()).then(|| versions.first().copied()).flatten();
     Ok((report, version))
+}
+
+impl Reports {
+    /// The unit × dimension figures of `units` counted together as one unit, `into` (a
+    /// township's roll-up of its stations and windows): every option's counts summed over the
+    /// units before the rates and intervals are computed, as for a single unit.
+    pub async fn rolled_up(
+        &self,
+        db: &impl ConnectionTrait,
+        request: ReportRequest,
+        units: &[Uuid],
+        into: Uuid,
+    ) -> ApiResult<Vec<Cell>> {
+        let request = ReportRequest { grouping: Grouping::UnitDimension, unit: None, ..request };
+        let reads_pending = request.sources().contains(&Source::CitizenLink);
+        let state = snapshot::campaign_state(db, request.campaign_id, reads_pending).await?;
+        let mut rows: Vec<(Source, TotalsRow)> = Vec::new();
+        let mut pending = Vec::new();
+        let moved = |row: &TotalsRow| TotalsRow {
+            unit_id: Some(into),
+            channel: None,
+            dimension: row.dimension.clone(),
+            answered_at: None,
+            option_key: row.option_key.clone(),
+            answers: row.answers,
+            valid: row.valid,
+            weight_sum: row.weight_sum,
+        };
+        let ours = |row: &TotalsRow| row.unit_id.is_some_and(|unit| units.contains(&unit));
+        for source in request.sources() {
+            let read = snapshot::source_totals(
+                db,
+                &self.totals,
+                source,
+                (request.campaign_id, request.grouping, None),
+                &state,
+            )
+            .await?;
+            pending.extend(read.pending.iter().copied());
+            rows.extend(read.totals.iter().filter(|row| ours(row)).map(|row| (source, moved(row))));
+        }
+        let shape = snapshot::Shape::of(request.grouping);
+        for row in snapshot::pending_rows(db, &pending, None, &shape).await? {
+            if ours(&row) {
+                rows.push((Source::CitizenLink, moved(&row)));
+            }
+        }
+        let mut cells = roll_up(
+            rows.iter().map(|(source, row)| (*source, row)),
+            request.grouping,
+            request.granularity,
+            request.min_cell_size,
+            request.show_small_cells,
+        );
+        name_units(db, &mut cells).await?;
+        Ok(cells)
+    }
 }
 
 /// Puts each unit's name and code beside its id.

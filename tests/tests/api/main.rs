@@ -32,6 +32,7 @@ mod satisfaction;
 mod schema;
 mod secrecy;
 mod submissions;
+mod townships;
 mod unit_import;
 mod upgrade;
 mod webhooks;

@@ -429,7 +429,7 @@ async fn standings(
     Ok(expected_units(db, found)
         .await?
         .into_iter()
-        .filter(|unit| scope.is_none_or(|own| own == *unit))
+        .filter(|unit| scope.as_ref().is_none_or(|units| units.contains(unit)))
         .map(|unit_id| {
             let last = latest.get(&(found.id, unit_id));
             UnitStanding {

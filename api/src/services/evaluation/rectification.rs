@@ -191,14 +191,15 @@ pub async fn add_problem<C: ConnectionTrait + TransactionTrait>(
     Ok(model)
 }
 
-/// Problems of a campaign: admins and observers all, unit accounts their own.
+/// Problems of a campaign: admins and observers all, unit accounts their own (a township's,
+/// also its stations').
 pub async fn problems(db: &impl ConnectionTrait, who: &Principal, campaign_id: Uuid) -> ApiResult<Vec<problem::Model>> {
     who.require(Permission::ReadRectification)?;
     let mut query = problem::Entity::find()
         .filter(problem::Column::CampaignId.eq(campaign_id))
         .order_by_asc(problem::Column::FoundOn);
-    if let Some(own) = who.unit_scope()? {
-        query = query.filter(problem::Column::UnitId.eq(own));
+    if let Some(units) = who.unit_scope()? {
+        query = query.filter(problem::Column::UnitId.is_in(units));
     }
     Ok(query.all(db).await?)
 }
@@ -289,8 +290,8 @@ pub async fn reports(db: &impl ConnectionTrait, who: &Principal, campaign_id: Uu
     let mut query = rectification_report::Entity::find()
         .filter(rectification_report::Column::CampaignId.eq(campaign_id))
         .order_by_asc(rectification_report::Column::SubmittedAt);
-    if let Some(own) = who.unit_scope()? {
-        query = query.filter(rectification_report::Column::UnitId.eq(own));
+    if let Some(units) = who.unit_scope()? {
+        query = query.filter(rectification_report::Column::UnitId.is_in(units));
     }
     Ok(query.all(db).await?.into_iter().map(ReportDto::from).collect())
 }
@@ -317,7 +318,7 @@ pub async fn units_without_report(
     Ok(crate::services::registry::campaign_units::unit_ids(db, campaign_id)
         .await?
         .into_iter()
-        .filter(|unit| !reported.contains(unit) && scope.is_none_or(|own| own == *unit))
+        .filter(|unit| !reported.contains(unit) && scope.as_ref().is_none_or(|units| units.contains(unit)))
         .collect())
 }
 
@@ -334,8 +335,8 @@ pub async fn count_overdue(db: &impl ConnectionTrait, who: &Principal, campaign_
         .filter(measure::Column::Deadline.lt(Utc::now().date_naive()))
         .filter(measure::Column::Status.is_in([MeasureStatus::Planned, MeasureStatus::InProgress]))
         .filter(measure::Column::ProblemId.in_subquery(problems));
-    if who.role == crate::auth::Role::Unit {
-        query = query.filter(measure::Column::UnitId.eq(who.unit_id));
+    if let Some(units) = who.unit_scope()? {
+        query = query.filter(measure::Column::UnitId.is_in(units));
     }
     Ok(sea_orm::PaginatorTrait::count(query, db).await?)
 }

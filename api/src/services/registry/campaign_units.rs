@@ -197,13 +197,21 @@ async fn insert(
     Ok(model)
 }
 
+/// Adds a unit to the campaign (the office), or a township's key unit (the township's own
+/// account, for one of its stations or windows: its picks, reported to the district).
 pub async fn add<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     who: &Principal,
     campaign_id: Uuid,
     input: NewCampaignUnit,
 ) -> ApiResult<CampaignUnitDto> {
-    who.require(Permission::ManageCampaigns)?;
+    // A township's account reports its picks: its own stations and windows as its key units.
+    let townships_pick = input.role == UnitRole::TownshipKey && !who.stations.is_empty();
+    if townships_pick {
+        who.require_unit_access(input.unit_id)?;
+    } else {
+        who.require(Permission::ManageCampaigns)?;
+    }
     who.require_campaign(campaign_id)?;
     let unit = crate::services::registry::units::find(db, input.unit_id)
         .await

@@ -1,6 +1,6 @@
 //! The register of evaluated units.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -8,7 +8,7 @@ use validator::Validate;
 
 use entity::unit;
 
-use crate::auth::{Permission, Principal};
+use crate::auth::{Permission, Principal, Role};
 use crate::domain::text;
 use crate::domain::vocabulary::{Category, UnitKind};
 use crate::error::{ApiError, ApiResult};
@@ -94,6 +94,23 @@ pub async fn by_ids(
         }
     }
     Ok(found)
+}
+
+/// The units under a unit account's unit when that unit is a township (its stations, windows
+/// and village committees): what a township's account sees and acts for besides its own.
+pub async fn stations_of(db: &impl ConnectionTrait, account: &entity::account::Model) -> ApiResult<Vec<Uuid>> {
+    let (Role::Unit, Some(unit_id)) = (account.role, account.unit_id) else { return Ok(Vec::new()) };
+    let township = unit::Entity::find_by_id(unit_id).one(db).await?;
+    if township.is_none_or(|u| u.kind != UnitKind::Township) {
+        return Ok(Vec::new());
+    }
+    Ok(unit::Entity::find()
+        .filter(unit::Column::ParentId.eq(unit_id))
+        .select_only()
+        .column(unit::Column::Id)
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?)
 }
 
 /// One unit, for anyone who reads the register.
