@@ -26,6 +26,11 @@ pub struct Model {
     pub requires_invitation: bool,
     /// An on-site tablet: a fresh form after each citizen (see `links::Controls`).
     pub kiosk: bool,
+    /// The second survey window after rectification (回头看): the link takes answers again
+    /// from here, in the rectification phase…
+    pub resurvey_opens_at: Option<DateTimeWithTimeZone>,
+    /// …until here.
+    pub resurvey_closes_at: Option<DateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

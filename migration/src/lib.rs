@@ -17,6 +17,7 @@ mod m20261207_000008_paper_ballots;
 mod m20261207_000009_public_reports;
 mod m20261207_000010_deliverables;
 mod m20261207_000011_official_notices;
+mod m20261207_000012_resurvey;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000009_public_reports::Migration),
             Box::new(m20261207_000010_deliverables::Migration),
             Box::new(m20261207_000011_official_notices::Migration),
+            Box::new(m20261207_000012_resurvey::Migration),
         ]
     }
 }

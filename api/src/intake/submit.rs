@@ -18,7 +18,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::domain::questionnaire::check_answers;
-use crate::domain::vocabulary::Phase;
+use crate::domain::vocabulary::{Phase, QuestionnaireStatus};
 use crate::error::{ApiError, ApiResult};
 use crate::intake::limiter::{Guard, SourceKey};
 use crate::intake::link_cache::{LinkCache, LinkContext};
@@ -126,9 +126,18 @@ pub async fn open_link(db: &impl ConnectionTrait, links: &LinkCache, slug: &str)
     Ok(context)
 }
 
-/// Refuses unless the link, its questionnaire and its campaign's phase all take responses now.
+/// Refuses unless the link, its questionnaire and its campaign's phase all take responses now:
+/// in the survey phase within the link's times, or in the rectification phase within the
+/// unit's second survey window (回头看).
 fn check_open(context: &LinkContext) -> ApiResult<()> {
-    match links::state(&context.link, context.questionnaire.status, crate::store::now()) {
+    let now = crate::store::now();
+    if links::in_resurvey(&context.link, now)
+        && context.questionnaire.status == QuestionnaireStatus::Published
+        && crate::services::registry::campaigns::phase_of(&context.campaign)? == Phase::Rectification
+    {
+        return Ok(());
+    }
+    match links::state(&context.link, context.questionnaire.status, now) {
         LinkState::Open => check_phase(context),
         other => Err(refuse(other)),
     }

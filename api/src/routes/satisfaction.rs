@@ -1,6 +1,6 @@
 //! Satisfaction reports, with `ETag` / `If-None-Match` so that pollers can skip unchanged data.
 
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get, put, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
@@ -8,7 +8,9 @@ use crate::app::State;
 use crate::auth::Principal;
 use crate::error::ApiResult;
 use crate::http::etag::json_with_etag;
-use crate::http::responses::ReadErrors;
+use crate::http::json::ValidJson;
+use crate::http::responses::{ReadErrors, WriteErrors};
+use crate::services::evaluation::resurvey;
 use crate::services::query::figures;
 use crate::totals::reports::{Grouping, SatisfactionFilter, SatisfactionReport};
 
@@ -18,7 +20,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(by_channel)
         .service(by_source)
         .service(by_period)
-        .service(township);
+        .service(township)
+        .service(set_resurvey)
+        .service(before_after);
 }
 
 async fn report(
@@ -108,4 +112,37 @@ pub async fn township(state: State, who: Principal, path: web::Path<(Uuid, Uuid)
     let min_cell_size = state.settings.min_cell_size;
     let report = figures::township(&state.db, &state.reports, &who, campaign, township, min_cell_size).await?;
     Ok(HttpResponse::Ok().json(report))
+}
+
+/// Give a unit's links a second survey window after rectification (回头看; admin): in the
+/// rectification phase they take answers again from `opens_at` until `closes_at`. Returns how
+/// many links took it.
+#[utoipa::path(tag = "satisfaction", params(("id" = Uuid, Path, description = "campaign id"), ("unit" = Uuid, Path, description = "unit id")), request_body = resurvey::ResurveyWindow, security(("bearer" = [])), responses((status = 200, body = ResurveyOutcome), WriteErrors))]
+#[put("/campaigns/{id}/units/{unit}/resurvey")]
+pub async fn set_resurvey(
+    state: State,
+    who: Principal,
+    path: web::Path<(Uuid, Uuid)>,
+    body: ValidJson<resurvey::ResurveyWindow>,
+) -> ApiResult<HttpResponse> {
+    let (campaign, unit) = path.into_inner();
+    let links = resurvey::set_window(&state.db, &state.link_changes, &who, campaign, unit, body.0).await?;
+    Ok(HttpResponse::Ok().json(ResurveyOutcome { links }))
+}
+
+/// How many links took the second window.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ResurveyOutcome {
+    pub links: usize,
+}
+
+/// A unit's satisfaction per dimension before and after rectification: its citizens' answers
+/// before its second survey window against those within it, with rates, 95% intervals and the
+/// change.
+#[utoipa::path(tag = "satisfaction", params(("id" = Uuid, Path, description = "campaign id"), ("unit" = Uuid, Path, description = "unit id")), security(("bearer" = [])), responses((status = 200, body = resurvey::BeforeAfter), ReadErrors))]
+#[get("/campaigns/{id}/units/{unit}/before-after")]
+pub async fn before_after(state: State, who: Principal, path: web::Path<(Uuid, Uuid)>) -> ApiResult<HttpResponse> {
+    let (campaign, unit) = path.into_inner();
+    let min_cell_size = state.settings.min_cell_size;
+    Ok(HttpResponse::Ok().json(resurvey::before_after(&state.db, &who, campaign, unit, min_cell_size).await?))
 }

@@ -28,6 +28,7 @@ mod questionnaires;
 mod races;
 mod registry;
 mod results_review;
+mod resurvey;
 mod satisfaction;
 mod schema;
 mod secrecy;

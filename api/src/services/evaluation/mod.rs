@@ -12,4 +12,5 @@ pub mod official_notices;
 pub mod paper_ballots;
 pub mod rectification;
 pub mod results;
+pub mod resurvey;
 pub mod supervision;

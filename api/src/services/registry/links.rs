@@ -125,6 +125,9 @@ pub struct LinkDto {
     pub channel: Channel,
     pub opens_at: Option<DateTime<FixedOffset>>,
     pub closes_at: Option<DateTime<FixedOffset>>,
+    /// The second survey window after rectification, if the unit has one.
+    pub resurvey_opens_at: Option<DateTime<FixedOffset>>,
+    pub resurvey_closes_at: Option<DateTime<FixedOffset>>,
     pub revoked_at: Option<DateTime<FixedOffset>>,
     pub created_at: DateTime<FixedOffset>,
     pub controls: Controls,
@@ -156,6 +159,8 @@ impl LinkDto {
             channel: m.channel,
             opens_at: m.opens_at,
             closes_at: m.closes_at,
+            resurvey_opens_at: m.resurvey_opens_at,
+            resurvey_closes_at: m.resurvey_closes_at,
             revoked_at: m.revoked_at,
             created_at: m.created_at,
         }
@@ -165,6 +170,15 @@ impl LinkDto {
 pub fn new_slug() -> String {
     let mut rng = rand::rng();
     (0..SLUG_LEN).map(|_| SLUG_ALPHABET[rng.random_range(0..SLUG_ALPHABET.len())] as char).collect()
+}
+
+/// Whether `now` is within the link's second survey window (and the link is not revoked).
+pub fn in_resurvey(link: &survey_link::Model, now: DateTime<FixedOffset>) -> bool {
+    link.revoked_at.is_none()
+        && match (link.resurvey_opens_at, link.resurvey_closes_at) {
+            (Some(opens), Some(closes)) => opens <= now && now < closes,
+            _ => false,
+        }
 }
 
 /// The state of a link at `now`, given its questionnaire's status.
