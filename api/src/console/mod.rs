@@ -16,6 +16,7 @@ mod questionnaires;
 mod records;
 mod rectification;
 mod results;
+mod resurvey;
 pub mod session;
 mod settings;
 mod units;
@@ -60,6 +61,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(questionnaires::configure)
         .configure(rectification::configure)
         .configure(deliverables::configure)
+        .configure(resurvey::configure)
         .configure(integrity::configure)
         .configure(clients::configure)
         .configure(link_settings::configure);

@@ -1598,6 +1598,7 @@ pub fn questionnaire_words(lang: Lang) -> &'static QuestionnaireWords {
 
 pub struct RectificationWords {
     pub rectification: &'static str,
+    pub before_after: &'static str,
     pub rectification_note: &'static str,
     pub notice_board: &'static str,
     pub fix_these: &'static str,
@@ -1639,6 +1640,7 @@ pub struct RectificationWords {
 
 const RECTIFICATION_ZH: RectificationWords = RectificationWords {
     rectification: "问题与整改",
+    before_after: "整改前后对比（回头看）",
     notice_board: "公开的问题及其整改进展见整改公示页面（可打印张贴）",
     rectification_note: "调查摸底中发现的问题，按单位列出整改措施、责任岗位、完成时限和进度；超过时限仍未完成的标为逾期。责任岗位只在内部可见，不公开。",
     fix_these: "请先改正下面的问题：",
@@ -1680,6 +1682,7 @@ const RECTIFICATION_ZH: RectificationWords = RectificationWords {
 
 const RECTIFICATION_EN: RectificationWords = RectificationWords {
     rectification: "Problems and rectification",
+    before_after: "Before and after rectification",
     notice_board: "The problems made public and their progress are on the public notice board (printable)",
     rectification_note: "The problems found during the survey, unit by unit, with their rectification measures, the responsible post, the deadline and progress; unfinished measures past their deadline are marked overdue. The responsible post is internal and never published.",
     fix_these: "Please correct the following first:",
@@ -2144,5 +2147,78 @@ pub fn deliverable_words(lang: Lang) -> &'static DeliverableWords {
     match lang {
         Lang::ZhCn => &DELIVERABLES_ZH,
         Lang::En => &DELIVERABLES_EN,
+    }
+}
+
+pub struct ResurveyWords {
+    pub heading: &'static str,
+    pub note: &'static str,
+    pub unit: &'static str,
+    pub show: &'static str,
+    pub window: &'static str,
+    pub no_window: &'static str,
+    pub opens: &'static str,
+    pub closes: &'static str,
+    pub set: &'static str,
+    pub window_bad: &'static str,
+    pub dimension: &'static str,
+    pub before: &'static str,
+    pub after: &'static str,
+    pub change: &'static str,
+    pub clear: &'static str,
+    pub withheld: &'static str,
+    pub nothing: &'static str,
+    pub overall: &'static str,
+    pub no_units: &'static str,
+}
+
+const RESURVEY_ZH: ResurveyWords = ResurveyWords {
+    heading: "整改前后对比（回头看）",
+    note: "整改后，给单位的测评链接再开放一段时间（在整改阶段），群众再次评价；下表按维度比较开放前和开放期间的满意度，带 95% 置信区间。两段区间不重叠的，说明变化超出了抽样误差。",
+    unit: "单位",
+    show: "查看",
+    window: "回头看时段",
+    no_window: "尚未设置回头看时段。",
+    opens: "开始时间",
+    closes: "结束时间",
+    set: "设置回头看时段",
+    window_bad: "请填写开始和结束时间（年-月-日 时:分），结束须晚于开始；只能在调查摸底或整改阶段设置，且单位须有测评链接。",
+    dimension: "维度",
+    before: "整改前",
+    after: "回头看",
+    change: "变化",
+    clear: "超出误差",
+    withheld: "样本过少",
+    nothing: "还没有群众评价。",
+    overall: "总体评价",
+    no_units: "本次活动还没有参评单位。",
+};
+
+const RESURVEY_EN: ResurveyWords = ResurveyWords {
+    heading: "Before and after rectification",
+    note: "After rectification, a unit's survey links open again for a while (in the rectification phase) and citizens answer again; the table compares satisfaction per dimension before and during that window, with 95% intervals. Where the two intervals are apart, the change is beyond sampling error.",
+    unit: "Unit",
+    show: "Show",
+    window: "Second window",
+    no_window: "No second window yet.",
+    opens: "Opens",
+    closes: "Closes",
+    set: "Set the second window",
+    window_bad: "Give the opening and closing times (year-month-day hour:minute), closing after opening; it is set in the survey or rectification phase only, for a unit with survey links.",
+    dimension: "Dimension",
+    before: "Before",
+    after: "After",
+    change: "Change",
+    clear: "beyond error",
+    withheld: "too few answers",
+    nothing: "No answers yet.",
+    overall: "Overall",
+    no_units: "The campaign has no units yet.",
+};
+
+pub fn resurvey_words(lang: Lang) -> &'static ResurveyWords {
+    match lang {
+        Lang::ZhCn => &RESURVEY_ZH,
+        Lang::En => &RESURVEY_EN,
     }
 }

@@ -85,3 +85,55 @@ async fn a_second_window_after_rectification_shows_satisfaction_before_and_after
     assert!(report["dimensions"].as_array().unwrap().len() > 1, "every dimension, not the overall only");
     problem(app.get(&format!("/api/v1/campaigns/{campaign}/units/{other}/before-after"), &unit_staff).await, 403).await;
 }
+
+/// The console's page shows the comparison and sets the window, refusing a window that ends
+/// before it starts.
+#[tokio::test]
+async fn the_console_sets_the_second_window_and_shows_the_comparison() {
+    use super::console_browser::{Browser, account, location};
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let campaign = app.campaign(&admin, 2017).await;
+    let unit = app.unit(&admin, "jtysj", "government").await;
+    app.created(
+        &format!("/api/v1/campaigns/{campaign}/units"),
+        &admin,
+        &json!({"unit_id": unit, "role": "district_key"}),
+    )
+    .await;
+    let questionnaire = app.published_questionnaire(&admin, campaign, "government").await;
+    let slug = app.link(&admin, questionnaire, unit, "web").await;
+    for _ in 0..6 {
+        assert_eq!(app.submit(&slug, "satisfied").await.status(), 201);
+    }
+    let clerk = account(&app, Role::Admin).await;
+    let mut office = Browser::new(&app);
+    office.sign_in(&clerk, pingyi_tests::PASSWORD).await;
+    let page_path = format!("/console/campaigns/{campaign}/before-after");
+    let page = office.get(&format!("{page_path}?unit={unit}")).await.text().await.unwrap();
+    assert!(page.contains("尚未设置回头看时段") && page.contains("总体评价") && page.contains("80.0%"), "{page}");
+    let csrf = office.form_token(&page_path).await;
+    let unit_text = unit.to_string();
+    let backwards = [
+        ("csrf", csrf.as_str()),
+        ("unit", &unit_text),
+        ("opens_at", "2017-11-20T08:00"),
+        ("closes_at", "2017-11-01T08:00"),
+    ];
+    let refused = office.post(&page_path, &backwards).await;
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await.unwrap().contains("结束须晚于开始"));
+    let window = [
+        ("csrf", csrf.as_str()),
+        ("unit", &unit_text),
+        ("opens_at", "2017-11-01T08:00"),
+        ("closes_at", "2017-11-20T18:00"),
+    ];
+    let set = office.post(&page_path, &window).await;
+    assert_eq!(location(&set), format!("{page_path}?unit={unit}&notice=saved"));
+    let page = office.get(&format!("{page_path}?unit={unit}")).await.text().await.unwrap();
+    assert!(page.contains("2017-11-01 08:00 – 2017-11-20 18:00"), "{page}");
+    let links: Value = app.get(&format!("/api/v1/campaigns/{campaign}/links"), &admin).await.json().await.unwrap();
+    let opens = links["items"][0]["resurvey_opens_at"].as_str().unwrap().parse::<chrono::DateTime<Utc>>().unwrap();
+    assert_eq!(opens.to_rfc3339(), "2017-11-01T00:00:00+00:00", "08:00 in China");
+}
