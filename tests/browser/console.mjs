@@ -186,6 +186,21 @@ await check('the office makes a link and sets its times, checks for bursts, adds
   await page.screenshot({ path: `${artifacts}/notice-board-unit.png`, fullPage: true });
   await page.goto(board);
 
+  // Before and after: a unit's comparison, and its second window set.
+  await page.click('a[href$="/before-after"]');
+  expect((await page.locator('h1').textContent()).startsWith('整改前后对比'), 'the before-and-after page');
+  await page.selectOption('#b-unit', { label: '区交通运输局' });
+  await page.click('form[method=get][action$="/before-after"] button[type=submit]');
+  await page.fill('#b-opens', '2017-11-01T08:00');
+  await page.fill('#b-closes', '2017-11-20T18:00');
+  await page.click('form[method=post][action$="/before-after"] button[type=submit]');
+  expect((await page.locator('[role=status]').textContent()).includes('已保存'), 'the window is saved');
+  const shown = await page.locator('main').innerText();
+  expect(shown.includes('2017-11-01 08:00 – 2017-11-20 18:00'), `and shown: ${shown.slice(0, 500)}`);
+  await checked(page, 'the before-and-after page');
+  await page.screenshot({ path: `${artifacts}/console-before-after.png`, fullPage: true });
+  await page.goto(board);
+
   await page.click('a[href="/console/clients"]');
   expect((await page.locator('h1').textContent()) === '接口客户端', 'the API clients');
   await checked(page, 'the API clients');
