@@ -4,6 +4,7 @@
 
 mod auth;
 mod basics;
+mod calendar;
 mod citizens;
 mod conference_room;
 mod console;
