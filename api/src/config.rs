@@ -21,6 +21,9 @@
 //! | `PINGYI_DOCUMENT_DIR` | none: handed-in documents are kept in the database |
 //! | `PINGYI_MAX_DOCUMENT_MB` | `20` |
 //! | `PINGYI_REMINDER_DAYS` | `7` |
+//! | `PINGYI_SMTP_HOST` | none: no reminder mail |
+//! | `PINGYI_SMTP_PORT` | `25` |
+//! | `PINGYI_SMTP_FROM` | required with `PINGYI_SMTP_HOST` |
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -100,6 +103,8 @@ pub struct Settings {
     pub trusted_proxies: TrustedProxies,
     pub webhooks: WebhookSettings,
     pub documents: DocumentSettings,
+    /// The mail relay reminder digests go through; `None` sends no mail.
+    pub smtp: Option<crate::mail::smtp::SmtpSettings>,
 }
 
 /// Where handed-in documents are kept, how large they may be, and when reminders go out.
@@ -237,6 +242,17 @@ impl Settings {
                 dir: var("PINGYI_DOCUMENT_DIR").map(PathBuf::from),
                 max_bytes: 1024 * 1024 * parse("PINGYI_MAX_DOCUMENT_MB", 20_usize)?.clamp(1, 200),
                 reminder_days: parse("PINGYI_REMINDER_DAYS", 7_i64)?.clamp(1, 60),
+            },
+            smtp: match var("PINGYI_SMTP_HOST") {
+                None => None,
+                Some(host) => Some(crate::mail::smtp::SmtpSettings {
+                    host,
+                    port: parse("PINGYI_SMTP_PORT", 25_u16)?,
+                    from: var("PINGYI_SMTP_FROM").ok_or(ConfigError::Invalid {
+                        name: "PINGYI_SMTP_FROM",
+                        reason: "is required with PINGYI_SMTP_HOST".to_owned(),
+                    })?,
+                }),
             },
         })
     }

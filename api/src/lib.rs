@@ -11,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod intake;
+pub mod mail;
 pub mod metrics;
 pub mod routes;
 pub mod services;

@@ -20,6 +20,8 @@ pub struct Model {
     pub must_change_password: bool,
     /// Raised by every password change or reset; tokens issued under an older one fail.
     pub token_generation: i32,
+    /// Where reminders are mailed (a digest per account), if the office gave one.
+    pub email: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,9 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub event: String,
     pub sent_at: DateTimeWithTimeZone,
+    /// The mail digest that took this reminder (set before the digest is sent, cleared again
+    /// if it could not be).
+    pub mail_claim: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

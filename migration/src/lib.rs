@@ -18,6 +18,7 @@ mod m20261207_000009_public_reports;
 mod m20261207_000010_deliverables;
 mod m20261207_000011_official_notices;
 mod m20261207_000012_resurvey;
+mod m20261207_000013_reminder_mail;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000010_deliverables::Migration),
             Box::new(m20261207_000011_official_notices::Migration),
             Box::new(m20261207_000012_resurvey::Migration),
+            Box::new(m20261207_000013_reminder_mail::Migration),
         ]
     }
 }

@@ -86,6 +86,7 @@ pub fn test_settings(database_url: String) -> Settings {
             timeout: std::time::Duration::from_secs(5),
         },
         documents: pingyi::config::DocumentSettings::default(),
+        smtp: None,
     }
 }
 

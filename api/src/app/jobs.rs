@@ -21,7 +21,8 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::ApiResult;
-use crate::services::evaluation::{deliverables, rectification};
+use crate::mail::smtp::SmtpSettings;
+use crate::services::evaluation::{deliverables, rectification, reminder_mail};
 use crate::services::integrity::burst_watch::{self, BurstWatch};
 use crate::store::checkpoints;
 use crate::store::write_turn::WriteTurns;
@@ -42,8 +43,16 @@ pub struct Jobs {
     /// `None` when no HTTP client could be built: webhooks are then off (logged at start).
     deliverer: Option<Deliverer>,
     bursts: Arc<BurstWatch>,
+    reminders: Reminders,
+}
+
+/// How deliverable reminders go out.
+#[derive(Debug, Clone, Default)]
+pub struct Reminders {
     /// How many days before a due date `deliverable.due_soon` goes out.
-    reminder_days: i64,
+    pub days: i64,
+    /// The relay reminder digests are mailed through, and the console's address they give.
+    pub mail: Option<(SmtpSettings, String)>,
 }
 
 impl Jobs {
@@ -56,7 +65,7 @@ impl Jobs {
         pending_counts: &Arc<PendingCounts>,
         webhooks: WebhookSettings,
         bursts: &Arc<BurstWatch>,
-        reminder_days: i64,
+        reminders: Reminders,
     ) -> Self {
         let deliverer = Deliverer::new(webhooks)
             .inspect_err(|err| tracing::error!(error = %err, "the webhook client could not be built; webhooks are off"))
@@ -67,7 +76,7 @@ impl Jobs {
             fold: Fold::new(writer.clone(), turns.clone(), pending_counts.clone()),
             deliverer,
             bursts: bursts.clone(),
-            reminder_days,
+            reminders,
         }
     }
 
@@ -97,9 +106,22 @@ impl Jobs {
         rectification::notify_overdue(&self.db).await
     }
 
-    /// Sends the deliverable reminders due now, each once; returns how many went out.
+    /// Sends the deliverable reminders due now, each once, and mails them as digests when a
+    /// relay is configured; returns how many reminders went out.
     pub async fn send_reminders(&self) -> ApiResult<usize> {
-        deliverables::send_reminders(&self.db, self.reminder_days).await
+        let sent = deliverables::send_reminders(&self.db, self.reminders.days).await?;
+        self.mail_reminders().await?;
+        Ok(sent)
+    }
+
+    /// Mails the reminders not yet mailed, a digest per account; returns how many digests.
+    pub async fn mail_reminders(&self) -> ApiResult<usize> {
+        match &self.reminders.mail {
+            Some((smtp, public_url)) => {
+                reminder_mail::send_digests(&self.db, smtp, public_url, self.reminders.days).await
+            }
+            None => Ok(0),
+        }
     }
 
     /// Looks for bursts in every campaign taking answers; returns how many were checked.
@@ -210,7 +232,15 @@ mod tests {
         let turns = WriteTurns::for_backend(db.get_database_backend());
         let counts = Arc::new(PendingCounts::default());
         let bursts = Arc::new(BurstWatch::default());
-        let jobs = Arc::new(Jobs::new(&db, &writer, &turns, &counts, WebhookSettings::default(), &bursts, 7));
+        let jobs = Arc::new(Jobs::new(
+            &db,
+            &writer,
+            &turns,
+            &counts,
+            WebhookSettings::default(),
+            &bursts,
+            Reminders::default(),
+        ));
         assert_eq!(jobs.fold().await, 0, "nothing is pending in a new database");
         let running = jobs.start();
         let stopped = tokio::time::timeout(Duration::from_secs(30), running.stop()).await;

@@ -96,7 +96,10 @@ impl Application {
             &pending_counts,
             settings.webhooks.clone(),
             &bursts,
-            settings.documents.reminder_days,
+            jobs::Reminders {
+                days: settings.documents.reminder_days,
+                mail: settings.smtp.clone().map(|smtp| (smtp, settings.public_url.clone())),
+            },
         ));
         let intake = Intake::start(IntakeParts {
             log_sync: LogSync::for_database(&writer).await?,

@@ -24,7 +24,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/console/accounts").route(web::get().to(accounts_page)).route(web::post().to(add)))
         .service(web::resource("/console/accounts/{id}/disable").route(web::post().to(disable)))
         .service(web::resource("/console/accounts/{id}/enable").route(web::post().to(enable)))
-        .service(web::resource("/console/accounts/{id}/reset").route(web::post().to(reset)));
+        .service(web::resource("/console/accounts/{id}/reset").route(web::post().to(reset)))
+        .service(web::resource("/console/accounts/{id}/email").route(web::post().to(set_email)));
 }
 
 /// The roles an account may have (pollsters and readers are API clients).
@@ -39,6 +40,8 @@ pub struct AccountRow {
     pub disabled: bool,
     /// The signed-in admin's own account: not disabled or reset from here.
     pub is_self: bool,
+    /// Where its reminder digests are mailed.
+    pub email: String,
 }
 
 #[derive(Template)]
@@ -97,6 +100,7 @@ impl AccountsPage {
                 },
                 disabled: a.disabled_at.is_some(),
                 is_self: a.id == user.account.id,
+                email: a.email.unwrap_or_default(),
                 username: a.username,
             })
             .collect();
@@ -229,6 +233,34 @@ async fn reset(state: State, req: HttpRequest, id: web::Path<String>, body: web:
     };
     match accounts::reset_password(&state.db, &user.principal(), id).await {
         Ok(issued) => one_time_password_page(chrome, issued),
+        Err(err) => failure(chrome, &err),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct EmailFields {
+    #[serde(default)]
+    email: String,
+}
+
+async fn set_email(state: State, req: HttpRequest, id: web::Path<String>, body: web::Bytes) -> HttpResponse {
+    let (lang, user, chrome, fields) = match begin_form::<EmailFields>(&state, &req, &body).await {
+        Ok(begun) => begun,
+        Err(refused) => return refused,
+    };
+    let Ok(id) = id.parse::<Uuid>() else { return failure(chrome, &ApiError::NotFound("no such account".to_owned())) };
+    let email = Some(fields.email.trim().to_owned()).filter(|e| !e.is_empty());
+    let change = accounts::EmailChange { email };
+    let saved = match validator::Validate::validate(&change) {
+        Ok(()) => accounts::set_email(&state.db, &user.principal(), id, change).await,
+        Err(errors) => Err(ApiError::from(errors)),
+    };
+    match saved {
+        Ok(_) => crate::console::see_other("/console/accounts?notice=saved"),
+        Err(ApiError::Validation(_)) => {
+            let bad = words::account_words(lang).email_bad;
+            page(&state, &user, chrome, StatusCode::UNPROCESSABLE_ENTITY, AddForm::default(), Some(bad)).await
+        }
         Err(err) => failure(chrome, &err),
     }
 }

@@ -962,6 +962,9 @@ pub fn result_words(lang: Lang) -> &'static ResultWords {
 
 /// The words of the console's accounts page.
 pub struct AccountWords {
+    pub email: &'static str,
+    pub save_email: &'static str,
+    pub email_bad: &'static str,
     pub add_account: &'static str,
     pub add_account_note: &'static str,
     pub add: &'static str,
@@ -991,6 +994,9 @@ const ACCOUNTS_ZH: AccountWords = AccountWords {
     disable: "停用",
     enable: "启用",
     reset: "重置密码",
+    email: "提醒邮箱",
+    save_email: "保存邮箱",
+    email_bad: "邮箱地址格式不正确。",
     actions: "操作",
     one_time_password: "一次性密码",
     one_time_password_note: "账号“{name}”的一次性密码如下，只显示这一次。请交给本人；登录后须立即设置新密码。",
@@ -1011,6 +1017,9 @@ const ACCOUNTS_EN: AccountWords = AccountWords {
     disable: "Disable",
     enable: "Enable",
     reset: "Reset the password",
+    email: "Reminder e-mail",
+    save_email: "Save the address",
+    email_bad: "That is not an e-mail address.",
     actions: "Actions",
     one_time_password: "One-time password",
     one_time_password_note: "The one-time password of \u{201c}{name}\u{201d}, shown this once. Give it to its holder, who must choose a new password at sign-in.",

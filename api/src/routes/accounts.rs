@@ -1,6 +1,6 @@
 //! Accounts, administered by the evaluation office.
 
-use actix_web::{HttpResponse, delete, get, post, web};
+use actix_web::{HttpResponse, delete, get, post, put, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
@@ -10,10 +10,11 @@ use crate::error::ApiResult;
 use crate::http::json::ValidJson;
 use crate::http::pagination::{Page, PageParams};
 use crate::http::responses::{ReadErrors, WriteErrors};
-use crate::services::registry::accounts::{self, AccountDto, AccountInput, OneTimePassword};
+use crate::services::registry::accounts::{self, AccountDto, AccountInput, EmailChange, OneTimePassword};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_account)
+        .service(set_email)
         .service(list_accounts)
         .service(get_account)
         .service(disable_account)
@@ -84,4 +85,17 @@ pub async fn reset_password(state: State, who: Principal, id: web::Path<Uuid>) -
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(accounts::reset_password(&state.db, &who, *id).await?))
+}
+
+/// Set or clear the address an account's reminder digests are mailed to (admins for any
+/// account; an account for itself).
+#[utoipa::path(tag = "accounts", params(("id" = Uuid, Path, description = "account id")), request_body = EmailChange, security(("bearer" = [])), responses((status = 200, body = AccountDto), WriteErrors))]
+#[put("/accounts/{id}/email")]
+pub async fn set_email(
+    state: State,
+    who: Principal,
+    id: web::Path<Uuid>,
+    body: ValidJson<EmailChange>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(AccountDto::from(accounts::set_email(&state.db, &who, *id, body.0).await?)))
 }

@@ -28,6 +28,7 @@ mod query;
 mod questionnaires;
 mod races;
 mod registry;
+mod reminder_mail;
 mod results_review;
 mod resurvey;
 mod satisfaction;

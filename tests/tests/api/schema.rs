@@ -39,7 +39,7 @@ async fn the_service_and_the_cli_starting_together_migrate_one_after_the_other()
     assert_eq!(applied as usize, Migrator::migrations().len());
 }
 
-/// Rolling back undoes the newest migrations where they can be undone (second survey windows, official notices, deliverables, public reports,
+/// Rolling back undoes the newest migrations where they can be undone (reminder mail, second survey windows, official notices, deliverables, public reports,
 /// paper ballot entries, the console's sessions, kiosk links and the account lifecycle's
 /// columns go, and come back), and stops
 /// with an error where it cannot (ranking groups rewrote kept results), leaving the tables as
@@ -47,6 +47,9 @@ async fn the_service_and_the_cli_starting_together_migrate_one_after_the_other()
 #[tokio::test]
 async fn rolling_back_stops_where_a_migration_cannot_be_undone() {
     let (db, _storage) = migrated().await;
+    migration::run(&db, migration::Direction::DownOne).await.unwrap();
+    let mail = "SELECT email FROM accounts";
+    assert!(db.execute_unprepared(mail).await.is_err(), "the addresses went");
     migration::run(&db, migration::Direction::DownOne).await.unwrap();
     let resurvey = "SELECT resurvey_opens_at FROM survey_links";
     assert!(db.execute_unprepared(resurvey).await.is_err(), "the second windows went");
@@ -80,6 +83,7 @@ async fn rolling_back_stops_where_a_migration_cannot_be_undone() {
     assert!(db.execute_unprepared(deliverables).await.is_ok());
     assert!(db.execute_unprepared(notices).await.is_ok());
     assert!(db.execute_unprepared(resurvey).await.is_ok());
+    assert!(db.execute_unprepared(mail).await.is_ok());
     assert!(back.is_ok(), "the columns are back: {back:?}");
     assert_eq!(count(&db, "SELECT COUNT(*) FROM campaigns").await, 0, "the tables are still there");
 }

@@ -917,6 +917,7 @@ async fn remind<C: ConnectionTrait + TransactionTrait>(
         unit_id: Set(unit_id),
         event: Set(event.as_str().to_owned()),
         sent_at: Set(crate::store::now()),
+        mail_claim: Set(None),
     })
     .on_conflict(
         OnConflict::columns([

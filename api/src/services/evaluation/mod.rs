@@ -11,6 +11,7 @@ pub mod notice_board;
 pub mod official_notices;
 pub mod paper_ballots;
 pub mod rectification;
+pub mod reminder_mail;
 pub mod results;
 pub mod resurvey;
 pub mod supervision;

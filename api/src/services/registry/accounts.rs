@@ -51,6 +51,8 @@ pub struct AccountDto {
     pub disabled_at: Option<chrono::DateTime<chrono::FixedOffset>>,
     /// After an admin's reset: the account must choose a new password before anything else.
     pub must_change_password: bool,
+    /// Where reminder digests are mailed, if anywhere.
+    pub email: Option<String>,
 }
 
 impl From<account::Model> for AccountDto {
@@ -63,6 +65,7 @@ impl From<account::Model> for AccountDto {
             created_at: m.created_at,
             disabled_at: m.disabled_at,
             must_change_password: m.must_change_password,
+            email: m.email,
         }
     }
 }
@@ -146,8 +149,47 @@ async fn insert(
         disabled_at: Set(None),
         must_change_password: Set(must_change_password),
         token_generation: Set(0),
+        email: Set(None),
     };
     Ok(model.insert(db).await?)
+}
+
+/// Where an account's reminders are mailed.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "bgs@jtysj.example.gov.cn"}))]
+pub struct EmailChange {
+    /// `null` stops the mail.
+    #[validate(email, length(max = 254))]
+    pub email: Option<String>,
+}
+
+/// Sets or clears the address an account's reminder digests go to (the office for any
+/// account; an account for itself).
+pub async fn set_email(
+    db: &impl ConnectionTrait,
+    who: &Principal,
+    id: Uuid,
+    change: EmailChange,
+) -> ApiResult<account::Model> {
+    if who.account_id() != Some(id) {
+        who.require(Permission::ManageAccounts)?;
+    }
+    find(db, id).await?;
+    let email = change.email.map(|e| e.trim().to_owned()).filter(|e| !e.is_empty());
+    let updated =
+        account::ActiveModel { id: Set(id), email: Set(email.clone()), ..Default::default() }.update(db).await?;
+    crate::services::audit::record(
+        db,
+        &who.subject,
+        "account.email_set",
+        "account",
+        &id.to_string(),
+        None,
+        Some(serde_json::json!({"email": email})),
+    )
+    .await?;
+    Ok(updated)
 }
 
 async fn hash(password: String) -> ApiResult<String> {
