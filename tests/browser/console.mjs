@@ -199,6 +199,12 @@ await check('the office makes a link and sets its times, checks for bursts, adds
   expect(shown.includes('2017-11-01 08:00 – 2017-11-20 18:00'), `and shown: ${shown.slice(0, 500)}`);
   await checked(page, 'the before-and-after page');
   await page.screenshot({ path: `${artifacts}/console-before-after.png`, fullPage: true });
+  await page.goto(board.split('?')[0].replace(/\/rectification$/, ''));
+  await page.click('a[href$="/townships"]');
+  expect((await page.locator('h1').textContent()) === '乡镇汇总', 'the township report');
+  expect((await page.locator('#t-unit option').allTextContents()).includes('元坝镇'), 'the demo\'s township offered');
+  await checked(page, 'the township report');
+  await page.screenshot({ path: `${artifacts}/console-township.png`, fullPage: true });
   await page.goto(board);
 
   await page.click('a[href="/console/clients"]');

@@ -19,6 +19,7 @@ mod results;
 mod resurvey;
 pub mod session;
 mod settings;
+mod townships;
 mod units;
 mod views;
 mod words;
@@ -62,6 +63,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(rectification::configure)
         .configure(deliverables::configure)
         .configure(resurvey::configure)
+        .configure(townships::configure)
         .configure(integrity::configure)
         .configure(clients::configure)
         .configure(link_settings::configure);

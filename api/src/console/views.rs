@@ -134,6 +134,8 @@ pub struct UserChrome {
     pub reads_rectification: bool,
     pub reads_integrity: bool,
     pub reads_deliverables: bool,
+    /// The office and observers (every township), and a township's own account.
+    pub reads_townships: bool,
     pub manages_clients: bool,
     /// The session's form token, for the sign-out form.
     pub csrf: String,
@@ -166,6 +168,8 @@ impl Chrome {
                 reads_rectification: user.principal().may(Permission::ReadRectification),
                 reads_integrity: user.principal().may(Permission::ReadIntegrity),
                 reads_deliverables: user.principal().may(Permission::ReadDeliverables),
+                reads_townships: user.principal().may(Permission::ReadSatisfaction)
+                    && (!user.stations.is_empty() || user.principal().unit_id.is_none()),
                 manages_clients: user.principal().may(Permission::ManageClients),
                 csrf: user.session.csrf_token.clone(),
             }),

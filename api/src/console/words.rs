@@ -76,6 +76,7 @@ pub struct Words {
     pub bursts_to_review: &'static str,
     pub reports_late: &'static str,
     pub deliverables: &'static str,
+    pub townships: &'static str,
     pub deadlines: &'static str,
     pub no_deadlines: &'static str,
     pub deliverable_overdue: &'static str,
@@ -255,6 +256,7 @@ static ZH: Words = Words {
     bursts_to_review: "{n} 批集中填报待核查。",
     reports_late: "{n} 个单位未按期（{date}）提交整改报告。",
     deliverables: "材料报送",
+    townships: "乡镇汇总",
     deadlines: "报送截止日期",
     no_deadlines: "还没有设置报送材料。",
     deliverable_overdue: "{title}：{n} 个单位逾期未报送（截止 {date}）。",
@@ -368,6 +370,7 @@ static EN: Words = Words {
     bursts_to_review: "{n} bursts of answers to review.",
     reports_late: "{n} units have not handed in their rectification report, due {date}.",
     deliverables: "Deliverables",
+    townships: "Township report",
     deadlines: "Deadlines",
     no_deadlines: "No deliverables yet.",
     deliverable_overdue: "{title}: {n} units are overdue (due {date}).",
@@ -2229,5 +2232,51 @@ pub fn resurvey_words(lang: Lang) -> &'static ResurveyWords {
     match lang {
         Lang::ZhCn => &RESURVEY_ZH,
         Lang::En => &RESURVEY_EN,
+    }
+}
+
+pub struct TownshipWords {
+    pub heading: &'static str,
+    pub note: &'static str,
+    pub township: &'static str,
+    pub show: &'static str,
+    pub none: &'static str,
+    pub nothing: &'static str,
+    pub dimension: &'static str,
+    pub total: &'static str,
+    pub overall: &'static str,
+    pub withheld: &'static str,
+}
+
+const TOWNSHIPS_ZH: TownshipWords = TownshipWords {
+    heading: "乡镇汇总",
+    note: "乡镇所属站所、窗口的群众满意度，按维度列出；“乡镇合计”把各单位的评价合在一起计算，括号内为 95% 置信区间和样本数。",
+    township: "乡镇",
+    show: "查看",
+    none: "没有可查看的乡镇。",
+    nothing: "还没有群众评价。",
+    dimension: "维度",
+    total: "乡镇合计",
+    overall: "总体评价",
+    withheld: "样本过少",
+};
+
+const TOWNSHIPS_EN: TownshipWords = TownshipWords {
+    heading: "Township report",
+    note: "Citizens' satisfaction with a township's stations and windows, per dimension; the township total counts all of them together. In brackets: the 95% interval and the number of answers.",
+    township: "Township",
+    show: "Show",
+    none: "No township to show.",
+    nothing: "No answers yet.",
+    dimension: "Dimension",
+    total: "Township total",
+    overall: "Overall",
+    withheld: "too few answers",
+};
+
+pub fn township_words(lang: Lang) -> &'static TownshipWords {
+    match lang {
+        Lang::ZhCn => &TOWNSHIPS_ZH,
+        Lang::En => &TOWNSHIPS_EN,
     }
 }

@@ -117,4 +117,23 @@ async fn a_townships_account_runs_its_stations_and_reads_their_roll_up() {
     let mut expected = vec![station.to_string(), window.to_string()];
     expected.sort();
     assert_eq!(seen, expected);
+
+    // The console: the township's account reads its report; a station's account is not offered it.
+    use super::console_browser::Browser;
+    let township_user = format!("ybz-{}", &Uuid::new_v4().simple().to_string()[..6]);
+    app.create_account(&township_user, Role::Unit, Some(township)).await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in(&township_user, pingyi_tests::PASSWORD).await;
+    let dashboard = browser.get(&format!("/console/campaigns/{campaign}")).await.text().await.unwrap();
+    assert!(dashboard.contains(&format!("/console/campaigns/{campaign}/townships")), "{dashboard}");
+    let page = browser.get(&format!("/console/campaigns/{campaign}/townships")).await.text().await.unwrap();
+    assert!(page.contains("乡镇合计") && page.contains("单位 ybz-gts") && page.contains("单位 ybz-bmfw"), "{page}");
+    assert!(page.contains(&format!("{:.1}%", rate(&total) * 100.0)), "the roll-up's rate: {page}");
+    assert!(!page.contains("单位 wjz"), "only its own township is offered");
+    let station_user = format!("gts-{}", &Uuid::new_v4().simple().to_string()[..6]);
+    app.create_account(&station_user, Role::Unit, Some(station)).await;
+    let mut station_browser = Browser::new(&app);
+    station_browser.sign_in(&station_user, pingyi_tests::PASSWORD).await;
+    let dashboard = station_browser.get(&format!("/console/campaigns/{campaign}")).await.text().await.unwrap();
+    assert!(!dashboard.contains("/townships"), "a station's account has no township report");
 }
