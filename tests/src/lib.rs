@@ -251,6 +251,31 @@ impl TestApp {
         serde_json::from_str(&text).unwrap()
     }
 
+    /// A government unit of `kind` (`township`, `station`…) under `parent`, named 单位 {code}.
+    pub async fn unit_of_kind(&self, admin: &str, code: &str, kind: &str, parent: Option<Uuid>) -> Uuid {
+        let body = json!({"code": code, "name": format!("单位 {code}"), "category": "government", "kind": kind, "parent_id": parent});
+        id_of(&self.created("/api/v1/units", admin, &body).await)
+    }
+
+    /// Hands a deliverable in as a browser form does (`document` holds the file).
+    pub async fn hand_in(
+        &self,
+        token: &str,
+        deliverable: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &[u8])>,
+    ) -> Response {
+        let (content_type, body) = multipart(fields, file);
+        self.client
+            .post(self.url(&format!("/api/v1/deliverables/{deliverable}/hand-ins")))
+            .bearer_auth(token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("send the request")
+    }
+
     pub async fn unit(&self, admin: &str, code: &str, category: &str) -> Uuid {
         let body = json!({"code": code, "name": format!("单位 {code}"), "category": category, "kind": "department"});
         id_of(&self.created("/api/v1/units", admin, &body).await)
@@ -340,6 +365,30 @@ impl TestApp {
             .await
             .unwrap()
     }
+}
+
+/// A `multipart/form-data` body as a browser builds it: text fields, then the file (if any) in
+/// the field `document`; with its content type.
+pub fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = "----pingyi-test-boundary-7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+        );
+    }
+    if let Some((file_name, bytes)) = file {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"document\"; filename=\"{file_name}\"\r\nContent-Type: application/pdf\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 /// How many of `statuses` are `status`.

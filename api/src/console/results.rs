@@ -640,14 +640,7 @@ async fn notice_file(state: State, req: HttpRequest, path: web::Path<(String, St
         }
     };
     match file.await {
-        Ok((bytes, media_type, name)) => {
-            let encoded = percent_encoding::utf8_percent_encode(&name, percent_encoding::NON_ALPHANUMERIC);
-            HttpResponse::Ok()
-                .content_type(media_type)
-                .insert_header(("content-disposition", format!("attachment; filename*=UTF-8''{encoded}")))
-                .insert_header(("cache-control", "no-store"))
-                .body(bytes)
-        }
+        Ok((bytes, media_type, name)) => crate::http::responses::download(bytes, media_type, &name),
         Err(err) => failure(chrome, &err),
     }
 }

@@ -1,6 +1,8 @@
 //! The error responses each kind of endpoint may give, declared once for the OpenAPI
 //! document (`responses(..., ReadErrors)` on a path), each with an example of its own status.
 
+use actix_web::HttpResponse;
+use actix_web::http::header;
 use utoipa::IntoResponses;
 
 use crate::http::problem::Problem;
@@ -157,4 +159,17 @@ pub enum PublicErrors {
         example = json!({"type": "/problems/unavailable", "title": "The service is temporarily unavailable", "status": 503, "detail": "the database cannot be reached; retry shortly"})
     )]
     Unavailable(Problem),
+}
+
+/// A file for download, never for the browser to show or run: an attachment under its own
+/// name (UTF-8), not sniffed, in a sandbox, kept by no shared cache.
+pub fn download(bytes: Vec<u8>, media_type: &str, name: &str) -> HttpResponse {
+    let encoded = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
+    HttpResponse::Ok()
+        .content_type(media_type)
+        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename*=UTF-8''{encoded}")))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, "default-src 'none'; sandbox"))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(bytes)
 }

@@ -319,6 +319,9 @@ async fn feedback_code(req: &HttpRequest, payload: web::Payload) -> Result<(Lang
         (status = 400, description = "A form or query string that cannot be read (a friendly page)", content_type = "text/html"),
         (status = 403, description = "Not a code of this session; the form again", content_type = "text/html"),
         (status = 404, description = "No such session (a friendly page)", content_type = "text/html"),
+        (status = 408, description = "The form did not arrive within the body deadline", content_type = "text/html"),
+        (status = 413, description = "Body larger than 4 KiB", content_type = "text/html"),
+        (status = 422, description = "A form with a NUL or other control character (a friendly page)", content_type = "text/html"),
         (status = 503, description = "Database unavailable; see Retry-After", content_type = "text/html")
     )
 )]
@@ -358,8 +361,13 @@ pub async fn feedback_page(
     request_body(content_type = "application/x-www-form-urlencoded", description = "`code`: the code on the slip"),
     responses(
         (status = 200, description = "The document, as handed in", content_type = "application/octet-stream"),
+        (status = 400, description = "A form or query string that cannot be read (a friendly page)", content_type = "text/html"),
         (status = 403, description = "Not a code of this session (a friendly page)", content_type = "text/html"),
-        (status = 404, description = "No such document for this session (a friendly page)", content_type = "text/html")
+        (status = 404, description = "No such document for this session (a friendly page)", content_type = "text/html"),
+        (status = 408, description = "The form did not arrive within the body deadline", content_type = "text/html"),
+        (status = 413, description = "Body larger than 4 KiB", content_type = "text/html"),
+        (status = 422, description = "A form with a NUL or other control character (a friendly page)", content_type = "text/html"),
+        (status = 503, description = "Database unavailable; see Retry-After", content_type = "text/html")
     )
 )]
 #[post("/conference/{id}/feedback/{hand_in}")]

@@ -184,16 +184,9 @@ pub async fn review(
     Ok(HttpResponse::Ok().json(deliverables::review(&state.db, &who, *id, body.0).await?))
 }
 
-/// Serves a document for download, never for the browser to run.
+/// Serves a handed-in document for download, never for the browser to run.
 pub fn serve(doc: Document) -> HttpResponse {
-    let encoded = percent_encoding::utf8_percent_encode(&doc.file_name, percent_encoding::NON_ALPHANUMERIC);
-    HttpResponse::Ok()
-        .content_type(doc.media_type)
-        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename*=UTF-8''{encoded}")))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((header::CONTENT_SECURITY_POLICY, "default-src 'none'; sandbox"))
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .body(doc.bytes)
+    crate::http::responses::download(doc.bytes, doc.media_type, &doc.file_name)
 }
 
 /// A hand-in's document.

@@ -1,7 +1,6 @@
 //! The official notice (通报) of a campaign's published result: issuing it, listing those
 //! issued, and downloading each as PDF and DOCX.
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -45,21 +44,12 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(Page::of_all(official_notices::list(&state.db, &who, *id).await?, *page)?))
 }
 
-fn download(bytes: Vec<u8>, media_type: &str, name: &str) -> HttpResponse {
-    let encoded = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
-    HttpResponse::Ok()
-        .content_type(media_type)
-        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename*=UTF-8''{encoded}")))
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .body(bytes)
-}
-
 /// The notice as a print-ready A4 PDF in the official layout.
 #[utoipa::path(tag = "results", params(("id" = Uuid, Path, description = "official notice id")), security(("bearer" = [])), responses((status = 200, description = "PDF", content_type = "application/pdf"), ReadErrors))]
 #[get("/official-notices/{id}/notice.pdf")]
 pub async fn notice_pdf(state: State, who: Principal, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let document = official_notices::document(&state.db, &who, *id).await?;
-    Ok(download(pdf::render(&document), "application/pdf", &format!("{}.pdf", document.title)))
+    Ok(crate::http::responses::download(pdf::render(&document), "application/pdf", &format!("{}.pdf", document.title)))
 }
 
 /// The notice as a Word document (DOCX) in the official layout.
@@ -69,5 +59,5 @@ pub async fn notice_docx(state: State, who: Principal, id: web::Path<Uuid>) -> A
     let document = official_notices::document(&state.db, &who, *id).await?;
     let bytes = docx::render(&document).map_err(ApiError::internal)?;
     let media_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
-    Ok(download(bytes, media_type, &format!("{}.docx", document.title)))
+    Ok(crate::http::responses::download(bytes, media_type, &format!("{}.docx", document.title)))
 }

@@ -6,6 +6,7 @@
 use askama::Template;
 use uuid::Uuid;
 
+use crate::domain::calendar::plan_date as day;
 use crate::domain::questionnaire::Lang;
 use crate::services::evaluation::feedback::Feedback;
 use crate::web::conference_room::BALLOT_STYLE;
@@ -106,10 +107,6 @@ pub struct FeedbackPage {
     pub code_error: Option<&'static str>,
     /// `None` until a code opened it.
     pub units: Option<Vec<UnitView>>,
-}
-
-fn day(at: chrono::DateTime<chrono::FixedOffset>) -> String {
-    at.with_timezone(&crate::domain::calendar::plan_zone()).format("%Y-%m-%d").to_string()
 }
 
 impl FeedbackPage {

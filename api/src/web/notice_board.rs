@@ -172,9 +172,7 @@ fn progress(words: &Words, status: MeasureStatus) -> &'static str {
 }
 
 fn unit_view(words: &Words, campaign_href: &str, unit: UnitNotice) -> UnitView {
-    let day = |at: chrono::DateTime<chrono::FixedOffset>| {
-        at.with_timezone(&crate::domain::calendar::plan_zone()).format("%Y-%m-%d").to_string()
-    };
+    let day = crate::domain::calendar::plan_date;
     UnitView {
         href: format!("{campaign_href}/{}", unit.unit_id),
         name: unit.unit_name,

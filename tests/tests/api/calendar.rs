@@ -17,11 +17,6 @@ use uuid::Uuid;
 
 const PDF: &[u8] = b"%PDF-1.4\n%%EOF\n";
 
-async fn unit_of(app: &TestApp, admin: &str, code: &str, kind: &str, parent: Option<Uuid>) -> Uuid {
-    let body = json!({"code": code, "name": format!("单位{code}"), "category": "government", "kind": kind, "parent_id": parent});
-    pingyi_tests::id_of(&app.created("/api/v1/units", admin, &body).await)
-}
-
 async fn ok(response: reqwest::Response) -> Value {
     let status = response.status();
     let text = response.text().await.unwrap();
@@ -30,24 +25,8 @@ async fn ok(response: reqwest::Response) -> Value {
 }
 
 async fn hand_in(app: &TestApp, token: &str, deliverable: &str, unit: Uuid, name: &str) -> Value {
-    let boundary = "calendar-boundary";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"unit_id\"\r\n\r\n{unit}\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"document\"; filename=\"{name}\"\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(PDF);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let response = app
-        .client
-        .post(app.url(&format!("/api/v1/deliverables/{deliverable}/hand-ins")))
-        .bearer_auth(token)
-        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    ok(response).await
+    let unit = unit.to_string();
+    ok(app.hand_in(token, deliverable, &[("unit_id", &unit)], Some((name, PDF))).await).await
 }
 
 async fn review(app: &TestApp, admin: &str, hand_in: &Value, decision: Value) -> Value {
@@ -60,10 +39,10 @@ async fn the_plans_year_walked_through_one_campaign() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let campaign = app.campaign(&admin, 2017).await;
-    let bureau = unit_of(&app, &admin, "jtysj", "department", None).await;
-    let township = unit_of(&app, &admin, "ybz", "township", None).await;
-    let station = unit_of(&app, &admin, "ybz-gts", "station", Some(township)).await;
-    let window = unit_of(&app, &admin, "ybz-bmfw", "service_window", Some(township)).await;
+    let bureau = app.unit_of_kind(&admin, "jtysj", "department", None).await;
+    let township = app.unit_of_kind(&admin, "ybz", "township", None).await;
+    let station = app.unit_of_kind(&admin, "ybz-gts", "station", Some(township)).await;
+    let window = app.unit_of_kind(&admin, "ybz-bmfw", "service_window", Some(township)).await;
     let members = format!("/api/v1/campaigns/{campaign}/units");
     app.created(&members, &admin, &json!({"unit_id": bureau, "role": "district_key"})).await;
     let bureau_staff = app.token(Role::Unit, Some(bureau)).await;
@@ -210,7 +189,7 @@ async fn the_plans_year_walked_through_one_campaign() {
         .unwrap()
         .read_to_string(&mut xml)
         .unwrap();
-    for expected in ["关于2017年度民主评议政风行风工作结果的通报", "单位jtysj", "单位ybz-gts", "市纠风办"]
+    for expected in ["关于2017年度民主评议政风行风工作结果的通报", "单位 jtysj", "单位 ybz-gts", "市纠风办"]
     {
         assert!(xml.contains(expected), "{expected} in the notice");
     }

@@ -268,23 +268,10 @@ async fn a_representative_scores_on_the_phone_page_once_with_every_problem_named
     assert_eq!(tally(&app, &c.session).await["ballots"], 2);
 }
 
-/// A multipart hand-in of a small PDF for `unit`, by `token`.
+/// A small PDF handed in for `unit`, by `token`.
 async fn hand_in_pdf(app: &TestApp, token: &str, deliverable: &str, unit: Uuid, name: &str) -> Value {
-    let boundary = "feedback-test-boundary";
-    let body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"unit_id\"\r\n\r\n{unit}\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"document\"; filename=\"{name}\"\r\n\r\n%PDF-1.4 feedback\r\n\
-         --{boundary}--\r\n"
-    );
-    let response = app
-        .client
-        .post(app.url(&format!("/api/v1/deliverables/{deliverable}/hand-ins")))
-        .bearer_auth(token)
-        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let unit = unit.to_string();
+    let response = app.hand_in(token, deliverable, &[("unit_id", &unit)], Some((name, b"%PDF-1.4 feedback"))).await;
     assert_eq!(response.status(), 201);
     response.json().await.unwrap()
 }

@@ -26,47 +26,6 @@ fn docx() -> Vec<u8> {
     out.into_inner()
 }
 
-/// A `multipart/form-data` body as a browser builds it: text fields, then an optional file.
-fn form(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
-    let boundary = "----pingyi-test-boundary-7MA4YWxkTrZu0gW";
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
-        );
-    }
-    if let Some((file_name, bytes)) = file {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"document\"; filename=\"{file_name}\"\r\nContent-Type: application/pdf\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
-async fn hand_in(
-    app: &TestApp,
-    token: &str,
-    deliverable: &str,
-    fields: &[(&str, &str)],
-    file: Option<(&str, &[u8])>,
-) -> reqwest::Response {
-    let (content_type, body) = form(fields, file);
-    app.client
-        .post(app.url(&format!("/api/v1/deliverables/{deliverable}/hand-ins")))
-        .bearer_auth(token)
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-}
-
 async fn json_of(response: reqwest::Response, status: u16) -> Value {
     let got = response.status().as_u16();
     let text = response.text().await.unwrap();
@@ -147,8 +106,7 @@ async fn units_hand_in_versions_the_office_accepts_or_returns() {
     let plan_id = id(&plan);
     let first_text = first.to_string();
     let v1 = json_of(
-        hand_in(
-            &app,
+        app.hand_in(
             &first_staff,
             &plan_id,
             &[("unit_id", &first_text), ("note", "本单位评议工作方案")],
@@ -164,7 +122,7 @@ async fn units_hand_in_versions_the_office_accepts_or_returns() {
     assert_eq!(v1["file_name"], "方案.pdf");
     let word = docx();
     let on_time = json_of(
-        hand_in(&app, &first_staff, &id(&later), &[("unit_id", &first_text)], Some(("材料.docx", &word))).await,
+        app.hand_in(&first_staff, &id(&later), &[("unit_id", &first_text)], Some(("材料.docx", &word))).await,
         201,
     )
     .await;
@@ -175,24 +133,19 @@ async fn units_hand_in_versions_the_office_accepts_or_returns() {
     // Refusals, each naming its field, storing nothing.
     let stored = app.count("hand_ins").await;
     let page = b"<html><script>alert(1)</script></html>";
-    let named = problem(
-        hand_in(&app, &first_staff, &plan_id, &[("unit_id", &first_text)], Some(("方案.pdf", page))).await,
-        422,
-    )
-    .await;
+    let named =
+        problem(app.hand_in(&first_staff, &plan_id, &[("unit_id", &first_text)], Some(("方案.pdf", page))).await, 422)
+            .await;
     assert_eq!(fields(&named), ["document"]);
-    let empty = problem(hand_in(&app, &first_staff, &plan_id, &[("unit_id", &first_text)], None).await, 422).await;
+    let empty = problem(app.hand_in(&first_staff, &plan_id, &[("unit_id", &first_text)], None).await, 422).await;
     assert_eq!(fields(&empty), ["document"]);
-    let no_unit =
-        problem(hand_in(&app, &first_staff, &plan_id, &[("note", "x")], Some(("a.pdf", PDF))).await, 422).await;
+    let no_unit = problem(app.hand_in(&first_staff, &plan_id, &[("note", "x")], Some(("a.pdf", PDF))).await, 422).await;
     assert_eq!(fields(&no_unit), ["unit_id"]);
     let second_text = second.to_string();
-    problem(hand_in(&app, &first_staff, &plan_id, &[("unit_id", &second_text)], Some(("a.pdf", PDF))).await, 403).await;
-    let not_theirs = problem(
-        hand_in(&app, &second_staff, &id(&later), &[("unit_id", &second_text)], Some(("a.pdf", PDF))).await,
-        422,
-    )
-    .await;
+    problem(app.hand_in(&first_staff, &plan_id, &[("unit_id", &second_text)], Some(("a.pdf", PDF))).await, 403).await;
+    let not_theirs =
+        problem(app.hand_in(&second_staff, &id(&later), &[("unit_id", &second_text)], Some(("a.pdf", PDF))).await, 422)
+            .await;
     assert_eq!(fields(&not_theirs), ["unit_id"]);
     let garbled = app
         .client
@@ -222,8 +175,7 @@ async fn units_hand_in_versions_the_office_accepts_or_returns() {
     );
     problem(put(&app, &review_path(&v1), &admin, &json!({"decision": "accepted"})).await, 409).await;
     let v2 = json_of(
-        hand_in(
-            &app,
+        app.hand_in(
             &first_staff,
             &plan_id,
             &[("unit_id", &first_text), ("note", "已补充时间安排")],
@@ -239,7 +191,7 @@ async fn units_hand_in_versions_the_office_accepts_or_returns() {
         json_of(put(&app, &review_path(&v2), &admin, &json!({"decision": "accepted", "public": true})).await, 200)
             .await;
     assert_eq!((accepted["status"].as_str(), accepted["public"].as_bool()), (Some("accepted"), Some(true)));
-    problem(hand_in(&app, &first_staff, &plan_id, &[("unit_id", &first_text)], Some(("方案3.pdf", PDF))).await, 409)
+    problem(app.hand_in(&first_staff, &plan_id, &[("unit_id", &first_text)], Some(("方案3.pdf", PDF))).await, 409)
         .await;
 
     // Versions newest first; each unit's standing; a unit sees its own only.
@@ -317,7 +269,7 @@ async fn reminders_go_out_by_webhook_once_per_unit() {
     app.created(&list_path, &admin, &body).await;
     // The first unit has handed its plan in: it is not reminded of it.
     let first_text = first.to_string();
-    json_of(hand_in(&app, &first_staff, &id(&plan), &[("unit_id", &first_text)], Some(("方案.pdf", PDF))).await, 201)
+    json_of(app.hand_in(&first_staff, &id(&plan), &[("unit_id", &first_text)], Some(("方案.pdf", PDF))).await, 201)
         .await;
 
     assert_eq!(app.jobs.send_reminders().await.unwrap(), 3);
@@ -367,7 +319,7 @@ async fn documents_can_be_kept_in_a_directory_and_are_size_limited() {
     let summary = app.created(&format!("/api/v1/campaigns/{campaign}/deliverables"), &admin, &body).await;
     let first_text = first.to_string();
     let made = json_of(
-        hand_in(&app, &first_staff, &id(&summary), &[("unit_id", &first_text)], Some(("总结.pdf", PDF))).await,
+        app.hand_in(&first_staff, &id(&summary), &[("unit_id", &first_text)], Some(("总结.pdf", PDF))).await,
         201,
     )
     .await;
@@ -382,11 +334,8 @@ async fn documents_can_be_kept_in_a_directory_and_are_size_limited() {
     let mut large = PDF.to_vec();
     large.resize(1024 * 1024 + 1, b' ');
     let stored = app.count("hand_ins").await;
-    problem(
-        hand_in(&app, &first_staff, &id(&summary), &[("unit_id", &first_text)], Some(("大.pdf", &large))).await,
-        413,
-    )
-    .await;
+    problem(app.hand_in(&first_staff, &id(&summary), &[("unit_id", &first_text)], Some(("大.pdf", &large))).await, 413)
+        .await;
     assert_eq!(app.count("hand_ins").await, stored);
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "nothing else was written");
 }
@@ -402,7 +351,7 @@ async fn hand_ins_and_reviews_at_once_keep_their_order() {
     let first_text = first.to_string();
     let fields = [("unit_id", first_text.as_str()), ("note", "总结")];
     let sent = futures_util::future::join_all(
-        (0..6).map(|_| hand_in(&app, &first_staff, &summary, &fields, Some(("a.pdf", PDF)))),
+        (0..6).map(|_| app.hand_in(&first_staff, &summary, &fields, Some(("a.pdf", PDF)))),
     )
     .await;
     let mut versions = Vec::new();

@@ -81,11 +81,6 @@ async fn sink(refuse: Arc<Mutex<bool>>) -> (u16, Arc<Mutex<Vec<Mail>>>) {
     (port, mails)
 }
 
-async fn unit_of(app: &TestApp, admin: &str, code: &str, kind: &str, parent: Option<Uuid>) -> Uuid {
-    let body = json!({"code": code, "name": format!("单位{code}"), "category": "government", "kind": kind, "parent_id": parent});
-    pingyi_tests::id_of(&app.created("/api/v1/units", admin, &body).await)
-}
-
 /// A unit account with `email`, by the office.
 async fn account_with(app: &TestApp, admin: &str, unit: Uuid, email: Option<&str>) -> String {
     let username = format!("unit-{}", &Uuid::new_v4().simple().to_string()[..8]);
@@ -124,10 +119,10 @@ async fn reminders_are_mailed_as_one_digest_per_account_and_each_once() {
     .await;
     let admin = app.admin().await;
     let campaign = app.campaign(&admin, 2017).await;
-    let bureau = unit_of(&app, &admin, "jtysj", "department", None).await;
-    let quiet = unit_of(&app, &admin, "jyj", "department", None).await;
-    let township = unit_of(&app, &admin, "ybz", "township", None).await;
-    let station = unit_of(&app, &admin, "ybz-gts", "station", Some(township)).await;
+    let bureau = app.unit_of_kind(&admin, "jtysj", "department", None).await;
+    let quiet = app.unit_of_kind(&admin, "jyj", "department", None).await;
+    let township = app.unit_of_kind(&admin, "ybz", "township", None).await;
+    let station = app.unit_of_kind(&admin, "ybz-gts", "station", Some(township)).await;
     let members = format!("/api/v1/campaigns/{campaign}/units");
     for (unit, role) in [(bureau, "district_key"), (quiet, "district_key"), (station, "township_key")] {
         app.created(&members, &admin, &json!({"unit_id": unit, "role": role})).await;
@@ -162,9 +157,9 @@ async fn reminders_are_mailed_as_one_digest_per_account_and_each_once() {
     let bureau_mail = &got[0];
     assert_eq!(bureau_mail.subject(), "评议材料报送提醒（2 项）");
     let body = bureau_mail.body();
-    assert!(body.contains("单位jtysj：《单位评议工作方案》截止日期 2017-06-20，已逾期，尚未报送。"), "{body}");
-    assert!(body.contains("《评议工作总结》") && !body.contains("单位jyj"), "{body}");
-    assert!(got[1].body().contains("单位ybz-gts：《单位评议工作方案》"), "the township hears of its station");
+    assert!(body.contains("单位 jtysj：《单位评议工作方案》截止日期 2017-06-20，已逾期，尚未报送。"), "{body}");
+    assert!(body.contains("《评议工作总结》") && !body.contains("单位 jyj"), "{body}");
+    assert!(got[1].body().contains("单位 ybz-gts：《单位评议工作方案》"), "the township hears of its station");
     assert_eq!(app.jobs.mail_reminders().await.unwrap(), 0, "each reminder is mailed once");
     assert_eq!(mails.lock().unwrap().len(), 2);
 }
@@ -175,7 +170,7 @@ async fn the_console_sets_an_accounts_reminder_address() {
     use super::console_browser::{Browser, account, location};
     let app = pingyi_tests::spawn_app().await;
     let admin = app.admin().await;
-    let unit = unit_of(&app, &admin, "jtysj", "department", None).await;
+    let unit = app.unit_of_kind(&admin, "jtysj", "department", None).await;
     let staff = format!("unit-{}", &Uuid::new_v4().simple().to_string()[..8]);
     app.create_account(&staff, Role::Unit, Some(unit)).await;
     let clerk = account(&app, Role::Admin).await;

@@ -3,14 +3,9 @@
 //! roll-up of them; nothing of another township's, and a station's own account no roll-up.
 
 use pingyi::auth::Role;
-use pingyi_tests::{TestApp, problem, spawn_app};
+use pingyi_tests::{problem, spawn_app};
 use serde_json::{Value, json};
 use uuid::Uuid;
-
-async fn unit_of(app: &TestApp, admin: &str, code: &str, kind: &str, parent: Option<Uuid>) -> Uuid {
-    let body = json!({"code": code, "name": format!("单位 {code}"), "category": "government", "kind": kind, "parent_id": parent});
-    pingyi_tests::id_of(&app.created("/api/v1/units", admin, &body).await)
-}
 
 async fn ok(response: reqwest::Response) -> Value {
     let status = response.status();
@@ -24,11 +19,11 @@ async fn a_townships_account_runs_its_stations_and_reads_their_roll_up() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let campaign = app.campaign(&admin, 2017).await;
-    let township = unit_of(&app, &admin, "ybz", "township", None).await;
-    let station = unit_of(&app, &admin, "ybz-gts", "station", Some(township)).await;
-    let window = unit_of(&app, &admin, "ybz-bmfw", "service_window", Some(township)).await;
-    let other_township = unit_of(&app, &admin, "wjz", "township", None).await;
-    let elsewhere = unit_of(&app, &admin, "wjz-gts", "station", Some(other_township)).await;
+    let township = app.unit_of_kind(&admin, "ybz", "township", None).await;
+    let station = app.unit_of_kind(&admin, "ybz-gts", "station", Some(township)).await;
+    let window = app.unit_of_kind(&admin, "ybz-bmfw", "service_window", Some(township)).await;
+    let other_township = app.unit_of_kind(&admin, "wjz", "township", None).await;
+    let elsewhere = app.unit_of_kind(&admin, "wjz-gts", "station", Some(other_township)).await;
     let ours = app.token(Role::Unit, Some(township)).await;
     let station_staff = app.token(Role::Unit, Some(station)).await;
 
@@ -40,7 +35,7 @@ async fn a_townships_account_runs_its_stations_and_reads_their_roll_up() {
     problem(app.post(&members, &ours, &json!({"unit_id": elsewhere, "role": "township_key"})).await, 403).await;
     problem(app.post(&members, &station_staff, &json!({"unit_id": station, "role": "township_key"})).await, 403).await;
     app.created(&members, &admin, &json!({"unit_id": elsewhere, "role": "township_key"})).await;
-    let other_pick = unit_of(&app, &admin, "ybz-cz", "station", Some(township)).await;
+    let other_pick = app.unit_of_kind(&admin, "ybz-cz", "station", Some(township)).await;
     problem(app.post(&members, &ours, &json!({"unit_id": other_pick, "role": "district_key"})).await, 403).await;
 
     // Citizens answer its two units and the other township's.

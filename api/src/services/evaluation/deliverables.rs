@@ -325,11 +325,7 @@ async fn latest_versions(
     if deliverable_ids.is_empty() {
         return Ok(latest);
     }
-    let rows = hand_in::Entity::find()
-        .filter(hand_in::Column::DeliverableId.is_in(deliverable_ids))
-        .select_only()
-        .columns(HAND_IN_COLUMNS_WITHOUT_CONTENT)
-        .into_model::<HandInRow>()
+    let rows = without_content(hand_in::Entity::find().filter(hand_in::Column::DeliverableId.is_in(deliverable_ids)))
         .all(db)
         .await?;
     for row in rows {
@@ -342,7 +338,12 @@ async fn latest_versions(
     Ok(latest)
 }
 
-/// Every column but the document's bytes, which lists never need.
+/// Hand-ins as `query` finds them, without the documents' bytes, which lists never need.
+fn without_content(query: sea_orm::Select<hand_in::Entity>) -> sea_orm::Selector<sea_orm::SelectModel<HandInRow>> {
+    query.select_only().columns(HAND_IN_COLUMNS_WITHOUT_CONTENT).into_model::<HandInRow>()
+}
+
+/// Every column but the document's bytes.
 const HAND_IN_COLUMNS_WITHOUT_CONTENT: [hand_in::Column; 18] = [
     hand_in::Column::Id,
     hand_in::Column::DeliverableId,
@@ -522,18 +523,11 @@ pub async fn versions(
     let found = find(db, id).await?;
     may_read(who, &found)?;
     who.require_unit_access(unit_id)?;
-    Ok(hand_in::Entity::find()
+    let query = hand_in::Entity::find()
         .filter(hand_in::Column::DeliverableId.eq(id))
         .filter(hand_in::Column::UnitId.eq(unit_id))
-        .order_by_desc(hand_in::Column::Version)
-        .select_only()
-        .columns(HAND_IN_COLUMNS_WITHOUT_CONTENT)
-        .into_model::<HandInRow>()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|row| HandInDto::from(row.into_model()))
-        .collect())
+        .order_by_desc(hand_in::Column::Version);
+    Ok(without_content(query).all(db).await?.into_iter().map(|row| HandInDto::from(row.into_model())).collect())
 }
 
 /// Checks a hand-in's fields, naming each bad one; returns the document's type, if any.
@@ -697,10 +691,7 @@ pub async fn review<C: ConnectionTrait + TransactionTrait>(
         _ => {}
     }
     let txn = crate::store::begin_write(db).await?;
-    let found = hand_in::Entity::find_by_id(hand_in_id)
-        .select_only()
-        .columns(HAND_IN_COLUMNS_WITHOUT_CONTENT)
-        .into_model::<HandInRow>()
+    let found = without_content(hand_in::Entity::find_by_id(hand_in_id))
         .one(&txn)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no hand-in {hand_in_id}")))?
@@ -824,10 +815,7 @@ pub async fn public_hand_ins(
     if let Some(unit) = unit_id {
         query = query.filter(hand_in::Column::UnitId.eq(unit));
     }
-    Ok(query
-        .select_only()
-        .columns(HAND_IN_COLUMNS_WITHOUT_CONTENT)
-        .into_model::<HandInRow>()
+    Ok(without_content(query)
         .all(db)
         .await?
         .into_iter()

@@ -7,22 +7,12 @@ use std::io::{Cursor, Write};
 
 use zip::write::SimpleFileOptions;
 
+use crate::web::html::escape;
 use crate::web::notice_document::{Block, NoticeDocument};
 
-/// Text safe inside XML.
+/// Text safe inside XML: escaped as for HTML, without the control characters XML 1.0 forbids.
 fn xml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c if c.is_control() && c != '\t' => {}
-            c => out.push(c),
-        }
-    }
-    out
+    escape(&text.chars().filter(|c| !c.is_control() || *c == '\t').collect::<String>())
 }
 
 /// A run of `text` in `font` at `half_points`, optionally coloured.
