@@ -1,6 +1,6 @@
 //! The plan's calendar walked through one campaign: its deliverables defined, one handed in on
 //! time, one late, one returned and handed in again; the reminders delivered to a receiver by
-//! signed webhook; the notice board showing only what is public; the before/after report
+//! signed webhook and to a local SMTP sink as a digest; the notice board showing only what is public; the before/after report
 //! with real figures; a township's account held to its stations; the result published and the
 //! official notice issued as PDF and DOCX.
 
@@ -8,7 +8,7 @@ use std::io::Read;
 
 use chrono::{Duration, Utc};
 use pingyi::auth::Role;
-use pingyi_tests::{TestApp, problem, spawn_app};
+use pingyi_tests::{TestApp, problem, spawn_app_with};
 use reqwest::Method;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -36,7 +36,15 @@ async fn review(app: &TestApp, admin: &str, hand_in: &Value, decision: Value) ->
 
 #[tokio::test]
 async fn the_plans_year_walked_through_one_campaign() {
-    let app = spawn_app().await;
+    let (port, mails) = crate::reminder_mail::sink(std::sync::Arc::new(std::sync::Mutex::new(false))).await;
+    let app = spawn_app_with(|settings| {
+        settings.smtp = Some(pingyi::mail::smtp::SmtpSettings {
+            host: "127.0.0.1".to_owned(),
+            port,
+            from: "pingyi@example.gov.cn".to_owned(),
+        });
+    })
+    .await;
     let admin = app.admin().await;
     let campaign = app.campaign(&admin, 2017).await;
     let bureau = app.unit_of_kind(&admin, "jtysj", "department", None).await;
@@ -47,6 +55,18 @@ async fn the_plans_year_walked_through_one_campaign() {
     app.created(&members, &admin, &json!({"unit_id": bureau, "role": "district_key"})).await;
     let bureau_staff = app.token(Role::Unit, Some(bureau)).await;
     let township_staff = app.token(Role::Unit, Some(township)).await;
+    // The township's account reads its reminders by mail too.
+    let accounts: Value = app.get("/api/v1/accounts", &admin).await.json().await.unwrap();
+    let township_account =
+        accounts["items"].as_array().unwrap().iter().find(|a| a["unit_id"] == township.to_string()).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let address = json!({"email": "dzb@ybz.example.gov.cn"});
+    ok(app
+        .request(Method::PUT, &format!("/api/v1/accounts/{township_account}/email"), Some(&admin), Some(&address))
+        .await)
+    .await;
     for pick in [station, window] {
         ok(app.post(&members, &township_staff, &json!({"unit_id": pick, "role": "township_key"})).await).await;
     }
@@ -121,6 +141,15 @@ async fn the_plans_year_walked_through_one_campaign() {
     );
     assert!(got("deliverable.overdue", &work_summary, window) && !got("deliverable.overdue", &work_summary, station));
     assert_eq!(delivered.len(), reminders, "every reminder delivered");
+    // And by mail: one digest for the township, of its two units' reminders.
+    let mailed = mails.lock().unwrap().clone();
+    assert_eq!(mailed.iter().map(|m| m.to.as_str()).collect::<Vec<_>>(), ["dzb@ybz.example.gov.cn"]);
+    let digest = mailed[0].body();
+    assert!(
+        digest.contains("单位 ybz-gts：《回头看自查材料》") && digest.contains("单位 ybz-bmfw：《单位评议工作方案》"),
+        "{digest}"
+    );
+    assert!(!digest.contains("单位 jtysj"), "the bureau's account has no address");
     assert_eq!(app.jobs.send_reminders().await.unwrap(), 0, "each reminder once");
 
     // The notice board: the station's public problem and accepted summary; nothing private.

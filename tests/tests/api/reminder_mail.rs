@@ -13,8 +13,8 @@ use uuid::Uuid;
 
 /// A message the sink took: its recipient and its text after DATA.
 #[derive(Debug, Clone)]
-struct Mail {
-    to: String,
+pub(crate) struct Mail {
+    pub(crate) to: String,
     data: String,
 }
 
@@ -23,7 +23,7 @@ impl Mail {
         self.data.lines().find_map(|l| l.strip_prefix(&format!("{name}: "))).unwrap_or_default().to_owned()
     }
 
-    fn body(&self) -> String {
+    pub(crate) fn body(&self) -> String {
         let (_, body) = self.data.split_once("\r\n\r\n").unwrap();
         let joined: String = body.lines().take_while(|l| *l != ".").collect();
         String::from_utf8(base64::engine::general_purpose::STANDARD.decode(joined).unwrap()).unwrap()
@@ -37,7 +37,7 @@ impl Mail {
 }
 
 /// A local SMTP server that answers as a relay does, refusing recipients while `refuse` holds.
-async fn sink(refuse: Arc<Mutex<bool>>) -> (u16, Arc<Mutex<Vec<Mail>>>) {
+pub(crate) async fn sink(refuse: Arc<Mutex<bool>>) -> (u16, Arc<Mutex<Vec<Mail>>>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let mails = Arc::new(Mutex::new(Vec::new()));
