@@ -162,7 +162,7 @@ fn still_open(sheet: &BallotSheet) -> Result<(), ApiError> {
     request_body(content_type = "application/x-www-form-urlencoded", description = "`code`, and `s.{unit_id}.{dimension}` = option key for every question"),
     responses(
         (status = 303, description = "Counted: to the confirmation page"),
-        (status = 400, description = "A form or query string that cannot be read (a friendly page)", content_type = "text/html"),
+        (status = 400, description = "A query string that cannot be read (a problem) or a form that cannot be read (a friendly page)", content((crate::http::problem::Problem = "application/problem+json"), (String = "text/html"))),
         (status = 403, description = "The code cannot vote (unknown or used); the ballot again, choices kept", content_type = "text/html"),
         (status = 404, description = "No such session (a friendly page)", content_type = "text/html"),
         (status = 408, description = "The form did not arrive within the body deadline", content_type = "text/html"),
@@ -316,7 +316,7 @@ async fn feedback_code(req: &HttpRequest, payload: web::Payload) -> Result<(Lang
     request_body(content_type = "application/x-www-form-urlencoded", description = "`code`: the code on the slip"),
     responses(
         (status = 200, description = "The feedback", content_type = "text/html"),
-        (status = 400, description = "A form or query string that cannot be read (a friendly page)", content_type = "text/html"),
+        (status = 400, description = "A query string that cannot be read (a problem) or a form that cannot be read (a friendly page)", content((crate::http::problem::Problem = "application/problem+json"), (String = "text/html"))),
         (status = 403, description = "Not a code of this session; the form again", content_type = "text/html"),
         (status = 404, description = "No such session (a friendly page)", content_type = "text/html"),
         (status = 408, description = "The form did not arrive within the body deadline", content_type = "text/html"),
@@ -361,7 +361,7 @@ pub async fn feedback_page(
     request_body(content_type = "application/x-www-form-urlencoded", description = "`code`: the code on the slip"),
     responses(
         (status = 200, description = "The document, as handed in", content_type = "application/octet-stream"),
-        (status = 400, description = "A form or query string that cannot be read (a friendly page)", content_type = "text/html"),
+        (status = 400, description = "A query string that cannot be read (a problem) or a form that cannot be read (a friendly page)", content((crate::http::problem::Problem = "application/problem+json"), (String = "text/html"))),
         (status = 403, description = "Not a code of this session (a friendly page)", content_type = "text/html"),
         (status = 404, description = "No such document for this session (a friendly page)", content_type = "text/html"),
         (status = 408, description = "The form did not arrive within the body deadline", content_type = "text/html"),
