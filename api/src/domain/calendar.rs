@@ -15,7 +15,7 @@ pub fn plan_day(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&plan_zone()).date_naive()
 }
 
-/// The plan's day of a stored time, as pages print it (2017-11-30).
+/// The plan's day of a stored time, as pages print it (year-month-day).
 pub fn plan_date(at: DateTime<FixedOffset>) -> String {
     at.with_timezone(&plan_zone()).format("%Y-%m-%d").to_string()
 }
