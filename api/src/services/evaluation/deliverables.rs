@@ -826,26 +826,6 @@ pub async fn public_hand_ins(
         .collect())
 }
 
-/// The deliverables of the campaign still owed, for the dashboard: each not yet handed in
-/// by some unit, with the count, due within `window_days` or already past.
-pub async fn owed(
-    db: &impl ConnectionTrait,
-    who: &Principal,
-    campaign_id: Uuid,
-    window_days: i64,
-) -> ApiResult<Vec<(DeliverableDto, usize)>> {
-    let horizon = plan_today() + Duration::days(window_days);
-    Ok(list(db, who, campaign_id)
-        .await?
-        .into_iter()
-        .filter(|d| d.due_on <= horizon)
-        .filter_map(|d| {
-            let owing = d.counts.missing + d.counts.returned;
-            (owing > 0).then_some((d, owing))
-        })
-        .collect())
-}
-
 /// Sends the reminders due now: `deliverable.due_soon` to each unit that owes a deliverable
 /// due within `window_days`, and `deliverable.overdue` once it is past its due date. Each
 /// reminder goes out once per deliverable, unit and kind: its row and its event are written
