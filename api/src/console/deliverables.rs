@@ -371,15 +371,20 @@ async fn again_detail(
     }
 }
 
-/// What a refused hand-in's fields say, in the page's words.
-fn hand_in_errors(dw: &'static DeliverableWords, fields: &[FieldError]) -> Vec<(&'static str, &'static str)> {
+/// What a refused hand-in's fields say, in the page's words: a document refused is either
+/// missing (with no note either) or not of an accepted type.
+fn hand_in_errors(
+    dw: &'static DeliverableWords,
+    fields: &[FieldError],
+    had_document: bool,
+) -> Vec<(&'static str, &'static str)> {
     fields
         .iter()
         .map(|f| match f.field.as_str() {
             "unit_id" => ("h-unit", dw.unit_bad),
             "note" => ("h-note", dw.note_bad),
-            _ if f.message.contains("or both") => ("h-file", dw.empty_bad),
-            _ => ("h-file", dw.document_bad),
+            _ if had_document => ("h-file", dw.document_bad),
+            _ => ("h-file", dw.empty_bad),
         })
         .collect()
 }
@@ -415,7 +420,8 @@ async fn hand_in(state: State, req: HttpRequest, id: web::Path<String>, payload:
     match made.await {
         Ok(_) => see_other(&format!("/console/deliverables/{deliverable_id}?notice=saved")),
         Err(ApiError::Validation(fields)) => {
-            again_detail(&state, &user, chrome, deliverable_id, hand_in_errors(dw, &fields)).await
+            let had_document = parts.iter().any(|p| p.name == "document" && !p.data.is_empty());
+            again_detail(&state, &user, chrome, deliverable_id, hand_in_errors(dw, &fields, had_document)).await
         }
         Err(ApiError::PayloadTooLarge(_)) => {
             again_detail(&state, &user, chrome, deliverable_id, vec![("h-file", dw.document_large)]).await

@@ -95,6 +95,11 @@ async fn the_office_and_a_unit_take_a_deliverable_through_the_console() {
     let refused = unit.upload_as(&hand_ins, &fields, "document", ("方案.pdf", page)).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.text().await.unwrap().contains("文件须为 PDF、DOCX、XLSX、PNG 或 JPEG"));
+    let nothing = unit
+        .upload_as(&hand_ins, &[("csrf", unit_csrf.as_str()), ("unit_id", &first_text)], "document", ("", b""))
+        .await;
+    assert_eq!(nothing.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(nothing.text().await.unwrap().contains("请上传文件或填写说明"));
     let forged =
         unit.upload_as(&hand_ins, &[("csrf", "forged"), ("unit_id", &first_text)], "document", ("方案.pdf", PDF)).await;
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
