@@ -30,6 +30,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(feedback_document);
 }
 
+/// The title of the campaign a session belongs to (404 for no such session).
+async fn campaign_title(state: &State, session: Uuid) -> Result<String, ApiError> {
+    let session = conference::find_session(&state.db, session).await?;
+    Ok(crate::services::registry::campaigns::find(&state.db, session.campaign_id).await?.title)
+}
+
 /// A page made per request, never stored (a ballot page may carry its code).
 fn html(status: StatusCode, page: &impl askama::Template) -> HttpResponse {
     match page.render() {
@@ -245,10 +251,7 @@ pub async fn ballot_counted(
 ) -> HttpResponse {
     let lang = language(query.lang, &req);
     let words = conference_room::words(lang);
-    let title = async {
-        let session = conference::find_session(&state.db, session_id(&id)?).await?;
-        Ok::<_, ApiError>(crate::services::registry::campaigns::find(&state.db, session.campaign_id).await?.title)
-    };
+    let title = async { campaign_title(&state, session_id(&id)?).await };
     match title.await {
         Ok(title) => message(StatusCode::OK, lang, title, words.counted, words.counted_message),
         Err(err) => failure(lang, String::new(), &err),
@@ -276,9 +279,8 @@ pub async fn feedback_form(
 ) -> HttpResponse {
     let lang = language(query.lang, &req);
     let read = async {
-        let session = conference::find_session(&state.db, session_id(&id)?).await?;
-        let title = crate::services::registry::campaigns::find(&state.db, session.campaign_id).await?.title;
-        Ok::<_, ApiError>((session.id, title))
+        let session = session_id(&id)?;
+        Ok::<_, ApiError>((session, campaign_title(&state, session).await?))
     };
     match read.await {
         Ok((session, title)) => {
@@ -342,12 +344,9 @@ pub async fn feedback_page(
     match feedback::for_code(&state.db, session, &code).await {
         Ok(found) => html(StatusCode::OK, &FeedbackPage::opened(lang, session, code, found)),
         Err(ApiError::Forbidden(_)) => {
-            let title = match conference::find_session(&state.db, session).await {
-                Ok(s) => crate::services::registry::campaigns::find(&state.db, s.campaign_id).await.map(|c| c.title),
-                Err(err) => Err(err),
-            };
+            let title = campaign_title(&state, session).await.unwrap_or_default();
             let words = crate::web::feedback::words(lang);
-            let page = FeedbackPage::form(lang, session, title.unwrap_or_default(), code, Some(words.code_refused));
+            let page = FeedbackPage::form(lang, session, title, code, Some(words.code_refused));
             html(StatusCode::FORBIDDEN, &page)
         }
         Err(err) => failure(lang, String::new(), &err),
